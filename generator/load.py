@@ -1,0 +1,156 @@
+"""Files → raw records: discover the content tree, read every file, check it against its table.
+
+`load(content_dir, content_arg, problems)` returns a `Loaded`: for every record file its
+`Source`, its cleaned fields (or None when the file could not be read) and the references it
+makes. File-name rules live here too (ids from stems, `.yaml` endings, the notice year folder,
+the evaluation district folder), since they are about where a file is, not what it says.
+Nothing here looks across records: that is `validate`.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from . import schema
+from .errors import Loc, Problems, did_you_mean
+from .sources import Source, display_path, read_source
+
+KNOWN_ENTRIES = {
+    "site.yaml", "areas.yaml", "communities", "compounds", "companies", "evaluations",
+    "projects", "notices", "attachments",
+}
+PERIOD_RE = re.compile(r"^\d{4}-H[12]$")
+
+
+@dataclass
+class RawRecord:
+    kind: str
+    id: str | None
+    src: Source
+    fields: dict | None
+    refs: list[tuple[str, str, Loc, str | None]]
+    folder: str | None = None  # notices: the year folder; evaluations: the district folder
+
+
+@dataclass
+class Loaded:
+    root: Path
+    content_arg: str
+    site: RawRecord | None = None
+    areas: RawRecord | None = None
+    records: dict[str, list[RawRecord]] = field(default_factory=dict)
+
+    def of(self, kind: str) -> list[RawRecord]:
+        return self.records.get(kind, [])
+
+    def all(self) -> list[RawRecord]:
+        out = [r for r in (self.site, self.areas) if r is not None]
+        for kind in sorted(self.records):
+            out.extend(self.records[kind])
+        return out
+
+
+def load(root: Path, content_arg: str, problems: Problems) -> Loaded:
+    loaded = Loaded(root, content_arg)
+    shown = lambda rel: display_path(content_arg, rel)  # noqa: E731
+
+    for entry in sorted(root.iterdir()):
+        if entry.name.startswith(".") or entry.name in KNOWN_ENTRIES:
+            continue
+        if entry.name.lower() in ("readme.md", "readme.txt", "readme"):
+            continue
+        problems.warning(
+            Loc(shown(entry.name)), f"内容目录中有无法识别的“{entry.name}”，已忽略",
+            hint=did_you_mean(entry.name, KNOWN_ENTRIES),
+        )
+
+    for name, kind in (("site.yaml", "site"), ("areas.yaml", "areas")):
+        if not (root / name).is_file():
+            problems.error(Loc(shown(name)), f"缺少 {name}")
+            continue
+        src = read_source(root, name, content_arg, problems)
+        fields, refs = schema.check(src, schema.KIND_TABLES[kind], problems)
+        setattr(loaded, kind, RawRecord(kind, None, src, fields, refs))
+
+    parts = _evaluation_parts(loaded)
+
+    for folder, kind, ext in (
+        ("communities", "community", ".yaml"),
+        ("compounds", "compound", ".yaml"),
+        ("companies", "company", ".yaml"),
+        ("projects", "project", ".md"),
+    ):
+        for rel in _files(root, folder, ext, problems, content_arg, depth=1):
+            loaded.records.setdefault(kind, []).append(_read(root, rel, kind, content_arg, problems, ext == ".md"))
+
+    for rel in _files(root, "notices", ".md", problems, content_arg, depth=2):
+        year = rel.split("/")[1]
+        record = _read(root, rel, "notice", content_arg, problems, True)
+        record.folder = year
+        loaded.records.setdefault("notice", []).append(record)
+
+    if parts is not None:
+        table = schema.evaluation_table(list(parts), parts)
+        for rel in _files(root, "evaluations", ".yaml", problems, content_arg, depth=2):
+            district = rel.split("/")[1]
+            stem = rel.rsplit("/", 1)[1][: -len(".yaml")]
+            src = read_source(root, rel, content_arg, problems)
+            if not PERIOD_RE.match(stem):
+                problems.error(Loc(src.display), f"考评文件名“{stem}.yaml”应为考评期，如 2025-H1.yaml 或 2025-H2.yaml")
+            fields, refs = schema.check(src, table, problems)
+            record = RawRecord("evaluation", stem, src, fields, refs, folder=district)
+            loaded.records.setdefault("evaluation", []).append(record)
+    return loaded
+
+
+def _evaluation_parts(loaded: Loaded) -> dict[str, Decimal] | None:
+    """The evaluation parts from site.yaml (key → max), or None when site.yaml is unusable."""
+    if loaded.site is None or loaded.site.fields is None:
+        return None
+    evaluation = loaded.site.fields.get("evaluation")
+    if not evaluation or "parts" not in evaluation:
+        return None
+    return {key: part["max"] for key, part in evaluation["parts"] if "max" in part}
+
+
+def _read(root: Path, rel: str, kind: str, content_arg: str, problems: Problems, markdown: bool) -> RawRecord:
+    src = read_source(root, rel, content_arg, problems, markdown=markdown)
+    stem = rel.rsplit("/", 1)[1].rsplit(".", 1)[0]
+    if not schema.ID_RE.match(stem):
+        problems.error(Loc(src.display), f"文件名“{stem}”不能作为标识", hint=schema.ID_RULE)
+    fields, refs = schema.check(src, schema.KIND_TABLES[kind], problems)
+    return RawRecord(kind, stem, src, fields, refs)
+
+
+def _files(root: Path, folder: str, ext: str, problems: Problems, content_arg: str, depth: int) -> list[str]:
+    """Relative paths of the record files in `folder`, exactly `depth` levels down, sorted.
+
+    Anything else there (a `.yml`, a stray subfolder) is reported, so a misnamed file never
+    silently disappears from the site.
+    """
+    base = root / folder
+    if not base.is_dir():
+        return []
+    found = []
+    for path in sorted(base.rglob("*")):
+        rel_parts = path.relative_to(root).parts
+        if any(p.startswith(".") for p in rel_parts):
+            continue
+        rel = "/".join(rel_parts)
+        level = len(rel_parts) - 1
+        if path.is_dir():
+            if level >= depth:
+                problems.error(Loc(display_path(content_arg, rel)), f"{folder}/ 下不应有多层子文件夹")
+            continue
+        if level != depth:
+            where = f"{folder}/<区标识>/" if folder == "evaluations" else f"{folder}/<年份>/" if depth == 2 else f"{folder}/"
+            problems.error(Loc(display_path(content_arg, rel)), f"文件位置不对：应放在 {where} 下")
+            continue
+        if path.suffix != ext:
+            problems.error(Loc(display_path(content_arg, rel)), f"文件扩展名应为 {ext}，此文件不会被读取")
+            continue
+        found.append(rel)
+    return found

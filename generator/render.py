@@ -1,0 +1,144 @@
+"""Pages → HTML bytes with Jinja2 (autoescape on, StrictUndefined: a missing value is an error).
+
+Templates are looked up first in a `templates/` folder beside the content directory (a site's
+overrides, file by file), then in the defaults shipped inside the package. Static assets
+(`templates/static/`) follow the same rule; CSS is fingerprinted (`style.<hash>.css`) so it can
+be cached for a long time. The helpers templates may call are registered here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date
+from decimal import ROUND_HALF_UP, Decimal
+from pathlib import Path
+
+import jinja2
+
+from . import routes
+from .derive import LIST_LABELS, Derived
+from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
+
+
+def default_templates_dir() -> Path:
+    here = Path(__file__).resolve().parent
+    installed = here / "templates"
+    return installed if installed.is_dir() else here.parent / "templates"
+
+
+@dataclass(frozen=True)
+class Theme:
+    """Where templates and static assets come from, overrides first."""
+
+    dirs: tuple[Path, ...]
+
+    @classmethod
+    def for_content(cls, content_dir: Path) -> "Theme":
+        override = content_dir.resolve().parent / "templates"
+        default = default_templates_dir()
+        dirs = (override, default) if override.is_dir() and override.resolve() != default.resolve() else (default,)
+        return cls(dirs)
+
+    def static_files(self) -> dict[str, Path]:
+        """Static asset name (relative to static/) → the file that wins."""
+        found: dict[str, Path] = {}
+        for base in reversed(self.dirs):
+            static = base / "static"
+            if static.is_dir():
+                for path in sorted(static.rglob("*")):
+                    if path.is_file() and not path.name.startswith("."):
+                        found[path.relative_to(static).as_posix()] = path
+        return dict(sorted(found.items()))
+
+
+def fingerprint(name: str, data: bytes) -> str:
+    digest = hashlib.sha256(data).hexdigest()[:10]
+    stem, dot, ext = name.rpartition(".")
+    return f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
+
+
+def static_outputs(theme: Theme) -> tuple[dict[str, bytes], dict[str, str]]:
+    """(output path → bytes, asset name → URL) for the theme's static files; CSS fingerprinted."""
+    outputs, urls = {}, {}
+    for name, path in theme.static_files().items():
+        data = path.read_bytes()
+        out = fingerprint(name, data) if name.endswith(".css") else name
+        outputs[f"static/{out}"] = data
+        urls[name] = f"/static/{out}"
+    return outputs, urls
+
+
+# --- formatting helpers ---------------------------------------------------------------------------
+
+def fmt_score(value: Decimal | None, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    q = Decimal(1).scaleb(-places)
+    return str(value.quantize(q, rounding=ROUND_HALF_UP))
+
+
+def fmt_number(value) -> str:
+    if value is None:
+        return "—"
+    if isinstance(value, Decimal):
+        value = value.normalize()
+        text = f"{value:f}"
+        return text
+    return f"{value}"
+
+
+def fmt_pct(value: Decimal | None, places: int = 2) -> str:
+    if value is None:
+        return "—"
+    pct = (value * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
+    text = f"{pct:f}"
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text + "%"
+
+
+def fmt_date(value: date | None) -> str:
+    if value is None:
+        return "—"
+    return f"{value.year}年{value.month}月{value.day}日"
+
+
+def fmt_yuan(value: Decimal | None) -> str:
+    if value is None:
+        return "—"
+    if value >= 10000:
+        wan = (value / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
+        text = f"{wan:f}".rstrip("0").rstrip(".")
+        return f"{text} 万元"
+    return f"{fmt_number(value)} 元"
+
+
+def ratio(part: int, whole: int) -> Decimal | None:
+    return None if not whole else Decimal(part) / Decimal(whole)
+
+
+class Renderer:
+    def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date):
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
+            autoescape=True,
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
+                                num=fmt_number)
+        self.env.globals.update(routes.URLS)
+        self.env.globals.update(
+            site=site, info=site.info, d=derived, today=build_date, asset=asset_urls.__getitem__,
+            COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
+            PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
+            ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
+        )
+
+    def render(self, page: routes.Page) -> bytes:
+        template = self.env.get_template(page.template)
+        return template.render(url=page.url, **page.context).encode("utf-8")
+

@@ -1,0 +1,204 @@
+"""Plan every output before anything is rendered: URL, template and context for each page.
+
+`plan(site, derived)` returns a `Plan`: the pages (each a `Page` with its URL, template name and
+context), the data files (path → bytes) and the attachment copies. Two outputs that would land on
+the same path are an error (`RouteCollision`), found before a byte is written.
+
+Every page's context has `page` (title, description, breadcrumbs as (label, url) pairs, the
+`kind`); the rest depends on the kind:
+
+| kind            | template          | extra context                                              |
+|-----------------|-------------------|------------------------------------------------------------|
+| home            | home.html         | notices (latest), district_tables (district, YearTable)    |
+| areas           | areas.html        | —                                                          |
+| district        | district.html     | district                                                   |
+| street          | street.html       | district, street                                           |
+| communities     | communities.html  | —                                                          |
+| community       | community.html    | community, street, district                                |
+| compounds       | compounds.html    | —                                                          |
+| compound        | compound.html     | compound, community, street, district, company             |
+| companies       | companies.html    | —                                                          |
+| company         | company.html      | company                                                    |
+| lists           | lists.html        | —                                                          |
+| list_year       | list_year.html    | district, table (YearTable)                                |
+| list_period     | list_period.html  | district, table (PeriodTable)                              |
+| projects        | projects.html     | —                                                          |
+| project         | project.html      | project                                                    |
+| notices         | notices.html      | notices (this page's), pager                               |
+| notice          | notice.html       | notice, status (NoticeStatus)                              |
+| not_found       | 404.html          | —                                                          |
+
+All templates also see the globals `site`, `info`, `d` (Derived), `today` and the helpers
+registered in `render`.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from .derive import Derived, lists_json
+from .models import Site
+
+NOTICES_PER_PAGE = 20
+
+
+class RouteCollision(Exception):
+    def __init__(self, path: str, first: str, second: str):
+        self.path, self.first, self.second = path, first, second
+        super().__init__(f"两个输出都要写到 {path}：{first} 与 {second}")
+
+
+@dataclass(frozen=True)
+class Page:
+    url: str
+    template: str
+    context: dict[str, Any]
+    origin: str  # what produced it, for collision messages
+
+    @property
+    def path(self) -> str:
+        return self.url.lstrip("/") + "index.html" if self.url.endswith("/") else self.url.lstrip("/")
+
+
+@dataclass
+class Plan:
+    pages: list[Page] = field(default_factory=list)
+    data: dict[str, bytes] = field(default_factory=dict)
+    copies: dict[str, str] = field(default_factory=dict)  # output path -> attachment path (relative)
+    _owners: dict[str, str] = field(default_factory=dict)
+
+    def claim(self, path: str, origin: str) -> None:
+        if path in self._owners:
+            raise RouteCollision(path, self._owners[path], origin)
+        self._owners[path] = origin
+
+    def add_page(self, url: str, template: str, origin: str, **context: Any) -> None:
+        page = Page(url, template, context, origin)
+        self.claim(page.path, origin)
+        self.pages.append(page)
+
+    @property
+    def paths(self) -> list[str]:
+        return list(self._owners)
+
+
+# URL builders, shared with the templates (registered as globals in render).
+def url_district(d: str) -> str: return f"/areas/{d}/"
+def url_street(d: str, s: str) -> str: return f"/areas/{d}/{s}/"
+def url_community(c: str) -> str: return f"/communities/{c}/"
+def url_compound(c: str) -> str: return f"/compounds/{c}/"
+def url_company(c: str) -> str: return f"/companies/{c}/"
+def url_list_year(d: str, year: int) -> str: return f"/lists/{d}/{year}/"
+def url_list_period(d: str, period: str) -> str: return f"/lists/{d}/{period}/"
+def url_project(p: str) -> str: return f"/projects/{p}/"
+def url_notice(n: str) -> str: return f"/notices/{n}/"
+def url_attachment(f: str) -> str: return f"/attachments/{f}"
+def url_notices_page(n: int) -> str: return "/notices/" if n == 1 else f"/notices/page/{n}/"
+def url_list_json(d: str, year: int) -> str: return f"/data/lists/{d}/{year}.json"
+
+
+URLS = {name: fn for name, fn in globals().items() if name.startswith("url_")}
+
+HOME = ("首页", "/")
+
+
+def _ctx(title: str, kind: str, crumbs: list[tuple[str, str]], description: str = "") -> dict:
+    return {"title": title, "kind": kind, "crumbs": crumbs, "description": description}
+
+
+def plan(site: Site, d: Derived) -> Plan:
+    p = Plan()
+    info = site.info
+
+    latest = [site.notices[n] for n in d.notices_newest[:8]]
+    p.add_page("/", "home.html", "首页",
+               page=_ctx(info.title, "home", [], f"{info.title}：小区、物业企业、红黑榜、项目与公示公告"),
+               notices=latest, district_tables=[(site.districts[k], t) for k, t in d.current_year.items()])
+    p.add_page("/404.html", "404.html", "404", page=_ctx("页面未找到", "not_found", [HOME]))
+
+    areas_crumb = ("辖区", "/areas/")
+    p.add_page("/areas/", "areas.html", "辖区", page=_ctx("辖区", "areas", [HOME]))
+    for district in site.districts.values():
+        dc = (district.name, url_district(district.id))
+        p.add_page(url_district(district.id), "district.html", f"areas.yaml: {district.id}",
+                   page=_ctx(district.name, "district", [HOME, areas_crumb]), district=district)
+        for street in district.streets:
+            p.add_page(url_street(district.id, street.id), "street.html", f"areas.yaml: {street.id}",
+                       page=_ctx(f"{street.name}（{district.name}）", "street", [HOME, areas_crumb, dc]),
+                       district=district, street=street)
+
+    comm_crumb = ("社区", "/communities/")
+    p.add_page("/communities/", "communities.html", "社区目录", page=_ctx("社区", "communities", [HOME]))
+    for c in site.communities.values():
+        street = site.streets[c.street]
+        district = site.districts[street.district]
+        crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id))]
+        p.add_page(url_community(c.id), "community.html", c.source,
+                   page=_ctx(c.name, "community", crumbs, f"{district.name}{street.name}{c.name}：小区、物业、项目与公示"),
+                   community=c, street=street, district=district)
+
+    p.add_page("/compounds/", "compounds.html", "小区目录", page=_ctx("小区", "compounds", [HOME]))
+    for c in site.compounds.values():
+        community = site.communities[c.community]
+        street = site.streets[community.street]
+        district = site.districts[street.district]
+        crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id)),
+                  (community.name, url_community(community.id))]
+        p.add_page(url_compound(c.id), "compound.html", c.source,
+                   page=_ctx(c.name, "compound", crumbs, f"{community.name}{c.name}：类型、物业服务企业、收缴率与公示"),
+                   compound=c, community=community, street=street, district=district,
+                   company=site.companies.get(c.company) if c.company else None)
+
+    comp_crumb = ("物业服务企业", "/companies/")
+    p.add_page("/companies/", "companies.html", "企业目录", page=_ctx("物业服务企业", "companies", [HOME]))
+    for c in site.companies.values():
+        p.add_page(url_company(c.id), "company.html", c.source,
+                   page=_ctx(c.name, "company", [HOME, comp_crumb], f"{c.name}：考评得分、红黑榜情况与服务小区"),
+                   company=c)
+
+    lists_crumb = ("红黑榜", "/lists/")
+    p.add_page("/lists/", "lists.html", "红黑榜", page=_ctx("物业服务企业红黑榜", "lists", [HOME]))
+    for (district_id, year), table in d.year_tables.items():
+        district = site.districts[district_id]
+        p.add_page(url_list_year(district_id, year), "list_year.html", f"evaluations/{district_id}/{year}",
+                   page=_ctx(f"{district.name} {year} 年度物业服务企业红黑榜", "list_year", [HOME, lists_crumb]),
+                   district=district, table=table)
+        payload = json.dumps(lists_json(table), ensure_ascii=False, indent=2) + "\n"
+        path = url_list_json(district_id, year).lstrip("/")
+        p.claim(path, f"evaluations/{district_id}/{year}")
+        p.data[path] = payload.encode("utf-8")
+    for (district_id, key), table in d.period_tables.items():
+        district = site.districts[district_id]
+        year_crumb = (f"{district.name} {table.period.year} 年度", url_list_year(district_id, table.period.year))
+        p.add_page(url_list_period(district_id, key), "list_period.html", table.source,
+                   page=_ctx(f"{district.name} {table.period.label}物业服务企业考评结果", "list_period",
+                             [HOME, lists_crumb, year_crumb]),
+                   district=district, table=table)
+
+    proj_crumb = ("项目", "/projects/")
+    p.add_page("/projects/", "projects.html", "项目目录", page=_ctx("项目", "projects", [HOME]))
+    for pr in site.projects.values():
+        p.add_page(url_project(pr.id), "project.html", pr.source,
+                   page=_ctx(pr.title, "project", [HOME, proj_crumb]), project=pr)
+
+    notice_crumb = ("公示公告", "/notices/")
+    ordered = [site.notices[n] for n in d.notices_newest]
+    pages = max(1, -(-len(ordered) // NOTICES_PER_PAGE))
+    for n in range(1, pages + 1):
+        chunk = ordered[(n - 1) * NOTICES_PER_PAGE: n * NOTICES_PER_PAGE]
+        title = "公示公告" if n == 1 else f"公示公告（第 {n} 页）"
+        p.add_page(url_notices_page(n), "notices.html", f"公告列表第 {n} 页",
+                   page=_ctx(title, "notices", [HOME] if n == 1 else [HOME, notice_crumb]),
+                   notices=chunk, pager={"current": n, "total": pages})
+    for notice in ordered:
+        p.add_page(url_notice(notice.id), "notice.html", notice.source,
+                   page=_ctx(notice.title, "notice", [HOME, notice_crumb]),
+                   notice=notice, status=d.notice_status[notice.id])
+
+    for f in site.attachments:
+        path = url_attachment(f).lstrip("/")
+        p.claim(path, f"attachments/{f}")
+        p.copies[path] = f
+    return p

@@ -1,0 +1,265 @@
+"""Reading content files: YAML documents and Markdown with YAML front matter.
+
+`read_source()` turns one file into a `Source`: plain Python data plus where every key and value
+came from (line and column from PyYAML's node marks), the raw scalar spans for the privacy scan,
+and, for Markdown, the body with its first line number. It never raises for bad content: syntax
+errors, invalid UTF-8, duplicate keys, YAML aliases, over-deep nesting and impossible dates become
+problems, and the data returned is whatever could be read (possibly None).
+
+Numbers with a fraction become `Decimal` built from the text as written (exact arithmetic later);
+`.inf`/`.nan` stay floats so that validation can reject them.
+"""
+
+from __future__ import annotations
+
+import bisect
+import os
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from .errors import Loc, Problems
+
+try:  # libyaml's C parser when present: same nodes, several times faster
+    _Loader = yaml.CSafeLoader
+except AttributeError:  # pragma: no cover - depends on how PyYAML was built
+    _Loader = yaml.SafeLoader
+
+MAX_FILE_BYTES = 2 * 1024 * 1024
+MAX_DEPTH = 32
+MAX_NODES = 200_000
+
+Path_ = tuple  # a path into the data: ("scores", 3, "authority")
+
+
+@dataclass(frozen=True)
+class ScalarSpan:
+    """One scalar of the file: its data path, its raw source slice and its constructed value."""
+
+    path: Path_
+    start: int
+    end: int
+    value: Any
+    is_key: bool = False
+
+
+@dataclass
+class Source:
+    rel: str  # path relative to the content directory, with forward slashes
+    display: str  # path as shown in diagnostics
+    text: str
+    data: Any = None
+    keys: dict[Path_, Loc] = field(default_factory=dict)
+    values: dict[Path_, Loc] = field(default_factory=dict)
+    scalars: list[ScalarSpan] = field(default_factory=list)
+    body: str | None = None
+    body_line: int = 1
+    ok: bool = True  # False when the file could not be parsed at all
+    _line_starts: list[int] = field(default_factory=list, repr=False)
+
+    def loc(self, path: Path_ = (), key: bool = False) -> Loc:
+        """Where `path` is (its key when `key`), falling back to the nearest enclosing node."""
+        path = tuple(path)
+        while True:
+            table = self.keys if key else self.values
+            if path in table:
+                return table[path]
+            if not key and path in self.keys:
+                return self.keys[path]
+            if not path:
+                return Loc(self.display, 1, 1)
+            path = path[:-1]
+            key = False
+
+    def key_loc(self, path: Path_) -> Loc:
+        return self.loc(path, key=True)
+
+    def index_loc(self, index: int) -> Loc:
+        """Line and column (1-based) of a character index into `text`."""
+        if not self._line_starts:
+            starts = [0]
+            pos = self.text.find("\n")
+            while pos != -1:
+                starts.append(pos + 1)
+                pos = self.text.find("\n", pos + 1)
+            self._line_starts = starts
+        line = bisect.bisect_right(self._line_starts, index) - 1
+        return Loc(self.display, line + 1, index - self._line_starts[line] + 1)
+
+
+def display_path(content_arg: str, rel: str) -> str:
+    return os.path.join(content_arg, *rel.split("/"))
+
+
+def read_source(root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool = False) -> Source:
+    """Read `root/rel` as YAML (or Markdown with front matter) into a Source."""
+    display = display_path(content_arg, rel)
+    src = Source(rel=rel, display=display, text="")
+    try:
+        raw = (root / rel).read_bytes()
+    except OSError as exc:
+        problems.error(Loc(display), f"无法读取文件：{exc.strerror or exc}")
+        src.ok = False
+        return src
+    if len(raw) > MAX_FILE_BYTES:
+        problems.error(Loc(display), f"文件过大（{len(raw)} 字节），上限为 {MAX_FILE_BYTES} 字节")
+        src.ok = False
+        return src
+    text = _decode(raw, display, problems)
+    if text is None:
+        src.ok = False
+        return src
+    src.text = text
+    if "\x00" in text:
+        src.ok = False
+        problems.error(src.index_loc(text.index("\x00")), "文件含有空字符（NUL），不是文本文件")
+        return src
+
+    yaml_text = text
+    if markdown:
+        split = _split_front_matter(text)
+        if split is None:
+            problems.error(Loc(display, 1, 1), "缺少 YAML 前置信息：文件须以一行 --- 开头，再以一行 --- 结束前置信息")
+            src.ok = False
+            return src
+        yaml_end, body_start = split
+        yaml_text = text[:yaml_end]
+        src.body = text[body_start:]
+        src.body_line = text.count("\n", 0, body_start) + 1
+
+    try:
+        node = yaml.compose(yaml_text, Loader=_Loader)
+    except yaml.MarkedYAMLError as exc:
+        mark = exc.problem_mark or exc.context_mark
+        loc = Loc(display, mark.line + 1, mark.column + 1) if mark else Loc(display)
+        problems.error(loc, f"YAML 语法错误：{exc.problem or exc.context}")
+        src.ok = False
+        return src
+    except yaml.YAMLError as exc:
+        problems.error(Loc(display), f"YAML 语法错误：{exc}")
+        src.ok = False
+        return src
+    if node is None:
+        src.data = None
+        return src
+    builder = _Builder(src, problems)
+    src.data = builder.build(node, (), 0)
+    return src
+
+
+def _decode(raw: bytes, display: str, problems: Problems) -> str | None:
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        before = raw[: exc.start]
+        line = before.count(b"\n") + 1
+        col = len(before) - (before.rfind(b"\n") + 1) + 1
+        problems.error(Loc(display, line, col), "文件不是有效的 UTF-8 文本（请用 UTF-8 编码保存）")
+        return None
+    if text.startswith("\ufeff"):
+        text = text[1:]  # a BOM from Windows editors is harmless: drop it
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def _split_front_matter(text: str) -> tuple[int, int] | None:
+    """(end of the YAML part, start of the body) for a `---` fenced front matter, or None."""
+    if not (text.startswith("---\n") or text == "---"):
+        return None
+    pos = 4
+    while True:
+        nl = text.find("\n", pos)
+        line = text[pos:] if nl == -1 else text[pos:nl]
+        if line.rstrip() in ("---", "..."):
+            return pos, (len(text) if nl == -1 else nl + 1)
+        if nl == -1:
+            return None
+        pos = nl + 1
+
+
+class _Builder:
+    """Turns a composed YAML node tree into plain data, recording positions and problems."""
+
+    def __init__(self, src: Source, problems: Problems):
+        self.src = src
+        self.problems = problems
+        self.constructor = yaml.constructor.SafeConstructor()
+        self.seen: set[int] = set()
+        self.count = 0
+        self.failed = False
+
+    def _loc(self, mark) -> Loc:
+        return Loc(self.src.display, mark.line + 1, mark.column + 1)
+
+    def _fail(self, mark, message: str) -> None:
+        self.problems.error(self._loc(mark), message)
+        self.src.ok = False
+
+    def build(self, node, path: Path_, depth: int) -> Any:
+        self.count += 1
+        if self.count > MAX_NODES:
+            if not self.failed:
+                self.failed = True
+                self._fail(node.start_mark, f"文件结构过大（超过 {MAX_NODES} 个节点）")
+            return None
+        self.src.values.setdefault(path, self._loc(node.start_mark))
+        if depth > MAX_DEPTH:
+            if not self.failed:
+                self.failed = True
+                self._fail(node.start_mark, f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
+            return None
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalar(node)
+            self.src.scalars.append(ScalarSpan(path, node.start_mark.index, node.end_mark.index, value))
+            return value
+        if id(node) in self.seen:
+            self._fail(node.start_mark, "这里的内容被 YAML 别名（*）再次引用；不支持锚点和别名（& 与 *），请把内容直接写出来")
+            return None
+        self.seen.add(id(node))
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        result: dict = {}
+        for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                self._fail(key_node.start_mark, "字段名必须是简单文本")
+                continue
+            key = self.scalar(key_node)
+            if isinstance(key, (Decimal, float)):
+                key = key_node.value
+            # Paths name mapping keys as text, so that an int key (a year) is never mistaken for a
+            # list index.
+            step = key if isinstance(key, str) else key_node.value
+            self.src.scalars.append(ScalarSpan(path + (step,), key_node.start_mark.index, key_node.end_mark.index, key, True))
+            if key in result:
+                self._fail(key_node.start_mark, f"字段“{key}”重复出现")
+                continue
+            self.src.keys[path + (step,)] = self._loc(key_node.start_mark)
+            result[key] = self.build(value_node, path + (step,), depth + 1)
+        return result
+
+    def scalar(self, node: yaml.ScalarNode) -> Any:
+        if node.tag == "tag:yaml.org,2002:float":
+            text = node.value.replace("_", "")
+            lowered = text.lower()
+            if lowered.lstrip("+-") in (".inf", ".nan"):
+                return float(lowered.replace(".", ""))
+            try:
+                return Decimal(text)
+            except InvalidOperation:
+                return node.value
+        if node.tag == "tag:yaml.org,2002:timestamp":
+            try:
+                return self.constructor.construct_object(node)
+            except (ValueError, OverflowError):
+                self.problems.error(self._loc(node.start_mark), f"“{node.value}”不是有效的日期")
+                return None
+        try:
+            return self.constructor.construct_object(node)
+        except yaml.constructor.ConstructorError as exc:
+            self.problems.error(self._loc(node.start_mark), f"无法识别的 YAML 值：{exc.problem}")
+            return None
+        except (ValueError, OverflowError):
+            self.problems.error(self._loc(node.start_mark), f"无法识别的值“{node.value}”")
+            return None

@@ -1,0 +1,457 @@
+"""Raw records → a checked `Site`: the rules that look across records, then the frozen values.
+
+Every rule that needs more than one file lives here: references resolve, ids are unique, a
+compound's grid belongs to its community, the company rules of the three compound types, credit
+code checksums, evaluation folders and periods, notice years, 公示期 order, attachments confined
+to `content/attachments/` and of an allowed type, and the privacy scan over every scalar and body.
+All problems are collected; `validate()` returns the Site only when there were no errors.
+
+Publication is decided here too: drafts (unless `drafts`), notices dated after `today` and
+evaluations published after `today` are checked but left out of the Site.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from datetime import date
+from decimal import Decimal
+from pathlib import Path, PurePosixPath
+
+from . import checksums, privacy
+from .errors import Loc, Problems, did_you_mean
+from .load import Loaded, RawRecord
+from .markup import render_markdown
+from .models import (
+    ATTACHMENT_TYPES, Attachment, Community, CommunityStat, Company, Compound, District, Evaluation,
+    EvaluationRules, Grid, Notice, OwnersBody, Part, Period, Project, ScoreRow, Site, SiteInfo, Street,
+    Update, Venue,
+)
+
+PUBLIC_NUMBER_FIELDS = {"office_phone", "phone", "credit_code"}
+MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
+KIND_LABELS = {
+    "district": "区（市）", "street": "街道", "community": "社区", "compound": "小区", "company": "物业服务企业",
+}
+MAGIC = {
+    "pdf": (b"%PDF-",),
+    "png": (b"\x89PNG\r\n\x1a\n",),
+    "jpg": (b"\xff\xd8\xff",),
+    "jpeg": (b"\xff\xd8\xff",),
+    "webp": (b"RIFF",),
+}
+
+
+def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = False) -> Site | None:
+    info = _site_info(loaded, problems)
+    districts, streets = _areas(loaded, problems)
+    ids = {
+        "district": set(districts),
+        "street": set(streets),
+        "community": {r.id for r in loaded.of("community") if r.id},
+        "compound": {r.id for r in loaded.of("compound") if r.id},
+        "company": {r.id for r in loaded.of("company") if r.id},
+    }
+    for record in loaded.all():
+        for kind, ref, loc, field in record.refs:
+            if ref not in ids[kind]:
+                problems.error(
+                    loc, f"引用了不存在的{KIND_LABELS[kind]}“{ref}”", field=field, hint=did_you_mean(ref, ids[kind])
+                )
+
+    communities = _build(loaded, "community", _community, problems)
+    companies = _build(loaded, "company", _company, problems)
+    compounds = _build(loaded, "compound", lambda r, p: _compound(r, p, communities, companies), problems)
+    projects = _build(loaded, "project", _project, problems)
+    notices = _notices(loaded, problems, districts, today, drafts)
+    evaluations = _evaluations(loaded, problems, districts, info, today)
+    _latest_fee_warnings(loaded, compounds, problems)
+    _privacy(loaded, info, problems)
+
+    if problems or info is None:
+        return None
+    published_attachments = sorted({a.file for n in notices.values() for a in n.attachments})
+    return Site(
+        info=info,
+        districts=districts,
+        streets=streets,
+        communities=communities,
+        compounds=compounds,
+        companies=companies,
+        evaluations=tuple(sorted(evaluations, key=lambda e: (e.district, e.period.key))),
+        projects=projects,
+        notices=notices,
+        attachments=tuple(published_attachments),
+    )
+
+
+def _build(loaded: Loaded, kind: str, make, problems: Problems) -> dict:
+    out = {}
+    for record in sorted(loaded.of(kind), key=lambda r: r.id or ""):
+        if record.fields is None or record.id is None:
+            continue
+        value = make(record, problems)
+        if value is not None:
+            out[record.id] = value
+    return out
+
+
+def _has(fields: dict, *names: str) -> bool:
+    return all(n in fields for n in names)
+
+
+# --- site and areas ----------------------------------------------------------------------------
+
+def _site_info(loaded: Loaded, problems: Problems) -> SiteInfo | None:
+    record = loaded.site
+    if record is None or record.fields is None:
+        return None
+    f = record.fields
+    if not _has(f, "title", "base_url", "publisher", "contact", "evaluation"):
+        return None
+    ev = f["evaluation"]
+    if not _has(ev, "parts", "red_list_size", "black_line", "dismissal_bottom"):
+        return None
+    parts = tuple(Part(key, p["label"], p["max"]) for key, p in ev["parts"] if _has(p, "label", "max"))
+    if len(parts) != len(ev["parts"]):
+        return None
+    if not parts:
+        problems.error(record.src.loc(("evaluation", "parts")), "至少需要一个评价方", field="evaluation.parts")
+        return None
+    total = sum((p.max for p in parts), Decimal(0))
+    if total != 100:
+        problems.error(
+            record.src.loc(("evaluation", "parts")),
+            f"各评价方满分之和应为 100，实际为 {total}", field="evaluation.parts",
+        )
+    base_url = f["base_url"] if f["base_url"].endswith("/") else f["base_url"] + "/"
+    return SiteInfo(
+        title=f["title"],
+        base_url=base_url,
+        language=f.get("language", "zh-CN"),
+        publisher=f["publisher"],
+        contact=f["contact"],
+        sample=f.get("sample", False),
+        evaluation=EvaluationRules(parts, ev["red_list_size"], ev["black_line"], ev["dismissal_bottom"]),
+        pii_allow=f.get("pii_allow", ()),
+    )
+
+
+def _areas(loaded: Loaded, problems: Problems) -> tuple[dict[str, District], dict[str, Street]]:
+    record = loaded.areas
+    if record is None or record.fields is None or "districts" not in record.fields:
+        return {}, {}
+    src = record.src
+    districts: dict[str, District] = {}
+    streets: dict[str, Street] = {}
+    for i, d in enumerate(record.fields["districts"]):
+        if not _has(d, "id", "name", "streets"):
+            continue
+        if d["id"] in districts:
+            problems.error(src.loc(("districts", i, "id")), f"区（市）标识“{d['id']}”重复", field="id")
+            continue
+        own = []
+        for j, s in enumerate(d["streets"]):
+            if not _has(s, "id", "name"):
+                continue
+            if s["id"] in streets:
+                problems.error(
+                    src.loc(("districts", i, "streets", j, "id")),
+                    f"街道标识“{s['id']}”重复（街道标识须全站唯一）", field="id",
+                )
+                continue
+            street = Street(s["id"], s["name"], d["id"])
+            streets[street.id] = street
+            own.append(street)
+        districts[d["id"]] = District(d["id"], d["name"], tuple(own))
+    return dict(sorted(districts.items())), dict(sorted(streets.items()))
+
+
+# --- communities, companies, compounds -----------------------------------------------------------
+
+def _community(record: RawRecord, problems: Problems) -> Community | None:
+    f, src = record.fields, record.src
+    grids, seen = [], set()
+    for i, g in enumerate(f.get("grids", ())):
+        if not _has(g, "id", "name"):
+            continue
+        if g["id"] in seen:
+            problems.error(src.loc(("grids", i, "id")), f"网格标识“{g['id']}”重复", field=f"grids[{i + 1}].id")
+            continue
+        seen.add(g["id"])
+        grids.append(Grid(g["id"], g["name"], g.get("members")))
+    venues = tuple(
+        Venue(v["name"], v["kind"], v.get("area_m2"), v.get("address"), tuple(v.get("services", ())))
+        for v in f.get("venues", ()) if _has(v, "name", "kind")
+    )
+    stats, periods = [], set()
+    for i, s in enumerate(f.get("stats", ())):
+        if not _has(s, "period", "issues_received", "issues_closed_same_day"):
+            continue
+        if s["issues_closed_same_day"] > s["issues_received"]:
+            problems.error(
+                src.loc(("stats", i, "issues_closed_same_day")),
+                f"当日办结数（{s['issues_closed_same_day']}）不能大于受理数（{s['issues_received']}）",
+                field=f"stats[{i + 1}].issues_closed_same_day",
+            )
+        if s["period"] in periods:
+            problems.error(src.loc(("stats", i, "period")), f"统计期“{s['period']}”重复", field=f"stats[{i + 1}].period")
+        periods.add(s["period"])
+        stats.append(CommunityStat(s["period"], s["issues_received"], s["issues_closed_same_day"]))
+    if not _has(f, "name", "street"):
+        return None
+    return Community(
+        id=record.id, source=src.rel, name=f["name"], street=f["street"], secretary=f.get("secretary"),
+        office_phone=f.get("office_phone"), address=f.get("address"), grids=tuple(grids), venues=venues,
+        stats=tuple(sorted(stats, key=lambda s: s.period)),
+    )
+
+
+def _company(record: RawRecord, problems: Problems) -> Company | None:
+    f, src = record.fields, record.src
+    if "credit_code" in f:
+        problem = checksums.credit_code_problem(f["credit_code"])
+        if problem:
+            problems.error(src.loc(("credit_code",)), problem, field="credit_code")
+    if not _has(f, "name", "credit_code", "state_owned", "party_organization"):
+        return None
+    return Company(
+        id=record.id, source=src.rel, name=f["name"], credit_code=f["credit_code"], state_owned=f["state_owned"],
+        party_organization=f["party_organization"], phone=f.get("phone"), address=f.get("address"),
+    )
+
+
+def _compound(record: RawRecord, problems: Problems, communities: dict, companies: dict) -> Compound | None:
+    f, src = record.fields, record.src
+    kind = f.get("type")
+    company = f.get("company")
+    if kind == "self" and company:
+        problems.error(
+            src.loc(("company",), key=True), "居民自治型小区（type: self）不能填写物业服务企业", field="company",
+            hint="删除 company 一行，或把 type 改为 enterprise",
+        )
+    if kind in ("enterprise", "state") and "company" not in f and "company" not in (src.data or {}):
+        problems.error(
+            src.loc(("type",)), f"{'物业服务企业管理型' if kind == 'enterprise' else '无物业（国企兜管）'}小区必须填写 company",
+            field="company",
+        )
+    if kind == "state" and company in companies and not companies[company].state_owned:
+        problems.error(
+            src.loc(("company",)), f"国企兜管小区的企业“{company}”必须是国有企业（state_owned: true）", field="company",
+        )
+    grid = f.get("grid")
+    community = communities.get(f.get("community"))
+    if grid and community is not None:
+        grid_ids = [g.id for g in community.grids]
+        if grid not in grid_ids:
+            problems.error(
+                src.loc(("grid",)), f"社区“{community.id}”没有网格“{grid}”", field="grid", hint=did_you_mean(grid, grid_ids)
+            )
+    body = f.get("owners_body")
+    owners_body = None
+    if body is not None and _has(body, "kind", "established", "party_members"):
+        owners_body = OwnersBody(body["kind"], body["established"], body["party_members"])
+    if not _has(f, "name", "community", "type", "households") or (body is not None and owners_body is None):
+        return None
+    return Compound(
+        id=record.id, source=src.rel, name=f["name"], community=f["community"], grid=grid, type=kind,
+        company=company if kind != "self" else None, households=f["households"], buildings=f.get("buildings"),
+        built_year=f.get("built_year"), resettlement=f.get("resettlement", False), owners_body=owners_body,
+        fee_collection=f.get("fee_collection", ()), complaints=f.get("complaints", ()),
+        demonstration=tuple(sorted(f.get("demonstration", ()))),
+    )
+
+
+def _latest_fee_warnings(loaded: Loaded, compounds: dict[str, Compound], problems: Problems) -> None:
+    years = [y for c in compounds.values() for y, _ in c.fee_collection]
+    if not years:
+        return
+    latest = max(years)
+    for record in loaded.of("compound"):
+        compound = compounds.get(record.id)
+        if compound is not None and latest not in dict(compound.fee_collection):
+            where = ("fee_collection",) if "fee_collection" in (record.fields or {}) else ()
+            problems.warning(
+                record.src.loc(where), f"没有 {latest} 年的物业费收缴率", field="fee_collection",
+            )
+
+
+# --- projects and notices ----------------------------------------------------------------------
+
+def _project(record: RawRecord, problems: Problems) -> Project | None:
+    f, src = record.fields, record.src
+    if not f.get("compounds") and not f.get("communities") and "compounds" not in (src.data or {}) \
+            and "communities" not in (src.data or {}):
+        problems.error(src.loc(), "项目至少要关联一个小区（compounds）或社区（communities）")
+    if "start" in f and "finish" in f and f["finish"] < f["start"]:
+        problems.error(src.loc(("finish",)), f"完工日期 {f['finish']} 早于开工日期 {f['start']}", field="finish")
+    if not _has(f, "title", "category", "status"):
+        return None
+    updates = tuple(
+        sorted((Update(u["date"], u.get("status"), u["text"]) for u in f.get("updates", ()) if _has(u, "date", "text")),
+               key=lambda u: u.date)
+    )
+    return Project(
+        id=record.id, source=src.rel, title=f["title"], category=f["category"], status=f["status"],
+        compounds=f.get("compounds", ()), communities=f.get("communities", ()), budget=f.get("budget"),
+        funding=f.get("funding"), start=f.get("start"), finish=f.get("finish"), unit=f.get("unit"),
+        company=f.get("company"), updates=updates, body_html=render_markdown(src.body or ""),
+    )
+
+
+def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, drafts: bool) -> dict[str, Notice]:
+    out: dict[str, Notice] = {}
+    first_seen: dict[str, str] = {}
+    for record in sorted(loaded.of("notice"), key=lambda r: (r.id or "", r.src.rel)):
+        src, f = record.src, record.fields
+        if record.id in first_seen:
+            problems.error(
+                Loc(src.display), f"公告标识“{record.id}”与 {first_seen[record.id]} 重复（公告标识须跨年份唯一）"
+            )
+            continue
+        if record.id:
+            first_seen[record.id] = src.display
+        if f is None:
+            continue
+        if "date" in f and record.folder != str(f["date"].year):
+            problems.error(
+                src.loc(("date",)), f"日期 {f['date']} 与所在年份文件夹“{record.folder}”不一致", field="date",
+                hint=f"请把文件移到 notices/{f['date'].year}/ 下，或改正日期",
+            )
+        if "date" in f and "until" in f and f["until"] < f["date"]:
+            problems.error(src.loc(("until",)), f"公示截止日期 {f['until']} 早于发布日期 {f['date']}", field="until")
+        attachments = _attachments(record, loaded.root, problems)
+        if not _has(f, "title", "date", "category") or record.id is None:
+            continue
+        if f.get("draft", False) and not drafts:
+            continue
+        if f["date"] > today:
+            continue
+        out[record.id] = Notice(
+            id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
+            district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
+            compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
+            attachments=attachments, body_html=render_markdown(src.body or ""),
+        )
+    return dict(sorted(out.items()))
+
+
+def _attachments(record: RawRecord, root: Path, problems: Problems) -> tuple[Attachment, ...]:
+    out = []
+    base = root / "attachments"
+    for i, a in enumerate(record.fields.get("attachments", ())):
+        if not _has(a, "title", "file"):
+            continue
+        loc = record.src.loc(("attachments", i, "file"))
+        field = f"attachments[{i + 1}].file"
+        problem = attachment_problem(base, a["file"])
+        if problem:
+            problems.error(loc, problem, field=field)
+            continue
+        out.append(Attachment(a["title"], a["file"]))
+    return tuple(out)
+
+
+def attachment_problem(base: Path, name: str) -> str | None:
+    """Why `name` (relative to content/attachments/) is not a publishable attachment, or None."""
+    if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
+        return f"附件路径“{name}”必须是 attachments/ 下的相对路径（用 / 分隔，不能以 / 开头）"
+    pure = PurePosixPath(name)
+    if any(part in ("..", ".", "") for part in name.split("/")):
+        return f"附件路径“{name}”不能包含“..”“.”或空的路径段"
+    ext = pure.suffix.lower().lstrip(".")
+    if ext not in ATTACHMENT_TYPES:
+        return f"附件类型“.{ext}”不允许；只能是 pdf、png、jpg、webp"
+    path = base / pure
+    try:
+        info = os.lstat(path)
+    except OSError:
+        return f"附件文件 attachments/{name} 不存在"
+    real_base = os.path.realpath(base)
+    real = os.path.realpath(path)
+    if stat.S_ISLNK(info.st_mode) or os.path.commonpath([real_base, real]) != real_base:
+        return f"附件 attachments/{name} 是指向别处的链接，不允许"
+    if any(os.path.islink(base.joinpath(*pure.parts[:k])) for k in range(1, len(pure.parts))):
+        return f"附件 attachments/{name} 所在文件夹是链接，不允许"
+    if not stat.S_ISREG(info.st_mode):
+        return f"附件 attachments/{name} 不是普通文件"
+    if info.st_size > MAX_ATTACHMENT_BYTES:
+        return f"附件 attachments/{name} 过大（{info.st_size} 字节），上限 {MAX_ATTACHMENT_BYTES} 字节"
+    with open(path, "rb") as fh:
+        head = fh.read(16)
+    if not any(head.startswith(m) for m in MAGIC[ext]) or (ext == "webp" and head[8:12] != b"WEBP"):
+        return f"附件 attachments/{name} 的内容不是 {ATTACHMENT_TYPES[ext]} 文件（扩展名与内容不符）"
+    return None
+
+
+# --- evaluations -------------------------------------------------------------------------------
+
+def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: SiteInfo | None, today: date) -> list[Evaluation]:
+    out = []
+    for record in loaded.of("evaluation"):
+        src, f = record.src, record.fields
+        if record.folder not in districts and districts:
+            problems.error(
+                Loc(src.display), f"考评文件夹“{record.folder}”不是区（市）标识",
+                hint=did_you_mean(record.folder, districts),
+            )
+        if f is None:
+            continue
+        if "period" in f and f["period"] != record.id:
+            problems.error(
+                src.loc(("period",)), f"考评期“{f['period']}”与文件名“{record.id}.yaml”不一致", field="period"
+            )
+        seen: dict[str, int] = {}
+        rows = []
+        for i, row in enumerate(f.get("scores", ())):
+            company = row.get("company")
+            if company in seen:
+                problems.error(
+                    src.loc(("scores", i, "company")),
+                    f"企业“{company}”在本期已出现过（第 {seen[company] + 1} 行），每期每家企业只能有一行",
+                    field=f"scores[{i + 1}].company",
+                )
+                continue
+            if company is not None:
+                seen[company] = i
+            if info is None or not all(p.key in row for p in info.evaluation.parts) or company is None:
+                continue
+            rows.append(ScoreRow(company, tuple((p.key, row[p.key]) for p in info.evaluation.parts), row.get("note")))
+        if info is None or not _has(f, "period", "published", "scores") or f["period"] != record.id:
+            continue
+        if f["published"] > today:
+            continue
+        period = Period(int(record.id[:4]), int(record.id[-1]))
+        out.append(Evaluation(src.rel, record.folder, period, f["published"], tuple(rows)))
+    return out
+
+
+# --- privacy -----------------------------------------------------------------------------------
+
+def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems) -> None:
+    allow = info.pii_allow if info else ()
+    for record in loaded.all():
+        src = record.src
+        for span in src.scalars:
+            names = [p for p in span.path if isinstance(p, str)]
+            if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
+                continue
+            raw = src.text[span.start:span.end]
+            findings = privacy.scan(raw, allow)
+            if not findings and isinstance(span.value, str) and span.value != raw:
+                findings = [
+                    privacy.Finding(f.kind, 0, 0, f.text, f.masked) for f in privacy.scan(span.value, allow)
+                ]
+            for finding in findings:
+                _report_pii(problems, src.index_loc(span.start + finding.start), finding)
+        if src.body:
+            offset = len(src.text) - len(src.body)
+            for finding in privacy.scan(src.body, allow):
+                _report_pii(problems, src.index_loc(offset + finding.start), finding)
+
+
+def _report_pii(problems: Problems, loc: Loc, finding) -> None:
+    problems.error(
+        loc, f"疑似个人信息：{finding.kind}“{finding.masked}”，不能公开发布",
+        hint="请删除；如果这是公开的服务电话，请把它加入 site.yaml 的 pii_allow",
+    )
