@@ -305,7 +305,7 @@ def derive(site: Site, today: date) -> Derived:
         years_by_district[district].add(int(key[:4]))
     year_tables: dict[tuple[str, int], YearTable] = {}
     current: dict[str, YearTable] = {}
-    for district in sorted(years_by_district):
+    for district in [d for d in site.districts if d in years_by_district]:
         for year in sorted(years_by_district[district]):
             table = year_table(
                 district, year,

@@ -231,7 +231,8 @@ class Notice:
 
 @dataclass(frozen=True)
 class Site:
-    """Everything the content says, checked. Maps are keyed by id and ordered by id."""
+    """Everything the content says, checked. Maps are keyed by id and ordered by id, except
+    districts and streets, which keep the order of areas.yaml."""
 
     info: SiteInfo
     districts: dict[str, District]

@@ -115,7 +115,7 @@ def plan(site: Site, d: Derived) -> Plan:
     latest = [site.notices[n] for n in d.notices_newest[:8]]
     p.add_page("/", "home.html", "首页",
                page=_ctx(info.title, "home", [], f"{info.title}：小区、物业企业、红黑榜、项目与公示公告"),
-               notices=latest, district_tables=[(site.districts[k], t) for k, t in d.current_year.items()])
+               notices=latest, district_tables=[(dist, d.current_year[k]) for k, dist in site.districts.items() if k in d.current_year])
     p.add_page("/404.html", "404.html", "404", page=_ctx("页面未找到", "not_found", [HOME]))
 
     areas_crumb = ("辖区", "/areas/")

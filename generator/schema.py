@@ -282,8 +282,8 @@ class ListOf(Spec):
 class MapOf(Spec):
     what = "键值表"
 
-    def __init__(self, key: Spec, value: Spec):
-        self.key, self.value = key, value
+    def __init__(self, key: Spec, value: Spec, ordered: bool = True):
+        self.key, self.value, self.ordered = key, value, ordered
 
     def check(self, value, path, ctx):
         if not isinstance(value, dict):
@@ -295,7 +295,7 @@ class MapOf(Spec):
             cv = self.value.check(v, path + (step,), ctx)
             if ck is not MISSING and cv is not MISSING:
                 out.append((ck, cv))
-        return tuple(sorted(out))
+        return tuple(sorted(out)) if self.ordered else tuple(out)
 
 
 @dataclass(frozen=True)
@@ -357,7 +357,7 @@ SITE = Obj({
     "contact": req(Text(500), "联系方式"),
     "sample": opt(Bool(), "示例数据"),
     "evaluation": req(Obj({
-        "parts": req(MapOf(Id(), PART), "评价方及分值"),
+        "parts": req(MapOf(Id(), PART, ordered=False), "评价方及分值"),  # order as written
         "red_list_size": req(Int(1, 10000), "红榜名额"),
         "black_line": req(Num(0, 100, 2), "黑榜分数线"),
         "dismissal_bottom": req(Int(0, 10000), "末位名次"),
