@@ -18,6 +18,7 @@ from .errors import ContentError, Loc, Problem, Problems
 from .load import load
 from .render import Renderer, Theme, static_outputs
 from .routes import RouteCollision, plan
+from .search import index_site, locate_pagefind
 from .validate import validate
 from .write import write_site
 
@@ -35,6 +36,7 @@ class BuildResult:
     files: int
     seconds: float
     warnings: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()  # warnings about the build itself, not the content (e.g. no search)
 
 
 def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
@@ -61,18 +63,21 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     except RouteCollision as exc:
         raise ContentError([Problem(Loc(content_arg), str(exc))]) from None
 
+    pagefind = locate_pagefind(content)
+    notes = [pagefind.problem] if pagefind.problem else []
     theme = Theme.for_content(content)
     files, asset_urls = static_outputs(theme)
-    renderer = Renderer(site, derived, theme, asset_urls, today)
+    renderer = Renderer(site, derived, theme, asset_urls, today, fulltext_search=pagefind.ready)
     for page in the_plan.pages:
         files[page.path] = renderer.render(page)
     files.update(the_plan.data)
     copies = {path: content / "attachments" / rel for path, rel in the_plan.copies.items()}
-    written = write_site(out, files, copies)
+    written = write_site(out, files, copies, before_swap=lambda tmp: notes.extend(index_site(tmp, pagefind)))
     return BuildResult(
         records=site.record_count,
         pages=len(the_plan.pages),
         files=written,
         seconds=time.perf_counter() - started,
         warnings=tuple(problems.warnings),
+        notes=tuple(notes),
     )
