@@ -104,13 +104,11 @@ function fullText(form) {
   var status = section.querySelector(".finder-status");
   var list = section.querySelector(".result-list");
   var more = section.querySelector(".more-results");
-  var results = [];
-  var shown = 0;
+  var showMore = null;  // the current query's "show more", replaced by each new query
 
-  async function showMore() {
-    var batch = results.slice(shown, shown + PAGE_SIZE);
-    shown += batch.length;
-    var data = await Promise.all(batch.map(function (result) { return result.data(); }));
+  async function show(results, from, isCurrent) {
+    var data = await Promise.all(results.slice(from, from + PAGE_SIZE).map(function (r) { return r.data(); }));
+    if (!isCurrent()) { return from; }
     data.forEach(function (page) {
       var item = element("li");
       var heading = element("p", "result-title");
@@ -127,14 +125,16 @@ function fullText(form) {
       item.appendChild(excerpt);
       list.appendChild(item);
     });
-    more.hidden = shown >= results.length;
+    more.hidden = from + data.length >= results.length;
+    return from + data.length;
   }
-  more.addEventListener("click", function () { showMore(); });
+  more.addEventListener("click", function () { if (showMore) { showMore(); } });
 
   return async function run(query, isCurrent) {
     list.textContent = "";
     more.hidden = true;
-    if (!query) { section.hidden = true; return; }
+    showMore = null;
+    if (!query) { section.hidden = true; status.textContent = ""; return; }
     section.hidden = false;
     status.textContent = "正在搜索……";
     var search;
@@ -145,12 +145,13 @@ function fullText(form) {
       return;
     }
     if (!isCurrent()) { return; }
-    results = search ? search.results : [];
-    shown = 0;
+    var results = search ? search.results : [];
+    var shown = await show(results, 0, isCurrent);
+    if (!isCurrent()) { return; }
+    showMore = async function () { shown = await show(results, shown, isCurrent); };
     status.textContent = results.length
       ? "共有 " + results.length + " 个页面包含“" + query + "”："
       : "没有找到包含“" + query + "”的页面。可以换个说法，或从下面的目录查找。";
-    await showMore();
   };
 }
 
