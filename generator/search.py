@@ -17,6 +17,7 @@ that 福海, fhhy and fuhai all find 福海花园.
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import re
@@ -50,10 +51,13 @@ class Pagefind:
 
 
 def locate_pagefind(content_dir: Path, env: Mapping[str, str] | None = None, cwd: Path | None = None) -> Pagefind:
-    """Look in order: $BULLETIN_PAGEFIND; node_modules/.bin/pagefind beside the content folder,
-    in the working folder, in this repository; then `pagefind` on PATH."""
+    """Look in order: $BULLETIN_PAGEFIND (a path, or `off` to build without the index);
+    node_modules/.bin/pagefind beside the content folder, in the working folder, in this
+    repository; then `pagefind` on PATH."""
     env = os.environ if env is None else env
     explicit = env.get("BULLETIN_PAGEFIND")
+    if explicit == "off":
+        return Pagefind(None, "已按 BULLETIN_PAGEFIND=off 跳过全文搜索索引，本次构建没有全文搜索")
     if explicit:
         path = Path(explicit)
         if not path.is_file():
@@ -71,6 +75,14 @@ def locate_pagefind(content_dir: Path, env: Mapping[str, str] | None = None, cwd
 
 
 def _checked(path: Path) -> Pagefind:
+    stat = path.stat()
+    return _checked_once(path.resolve(), stat.st_mtime_ns, stat.st_size)
+
+
+@functools.lru_cache(maxsize=8)
+def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
+    """Run `pagefind --version` once per file and version of it in this process (repeated
+    builds in one process, as in tests and the dev server, skip a process start)."""
     try:
         done = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=60)
     except OSError as exc:

@@ -156,15 +156,18 @@ class Watch:
         assert self.foreign == [], "requests to other hosts:\n" + "\n".join(self.foreign)
 
 
-def run_axe(page) -> list[dict]:
-    """axe-core's WCAG 2.0/2.1/2.2 A and AA rules on the current page: the violations."""
+def run_axe(page, extra_rules: tuple[str, ...] = ("color-contrast-enhanced",)) -> list[dict]:
+    """axe-core's WCAG 2.0/2.1/2.2 A and AA rules on the current page, plus `extra_rules`
+    (by default the AAA 7:1 contrast rule the site aims for): the violations."""
     if not page.evaluate("() => typeof window.axe === 'object'"):
         page.add_script_tag(url=AXE_URL)
-    result = page.evaluate(
-        "async (tags) => await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']})",
-        WCAG_TAGS,
-    )
-    return result["violations"]
+    violations = []
+    for run_only in ({"type": "tag", "values": WCAG_TAGS}, {"type": "rule", "values": list(extra_rules)}):
+        if run_only["values"]:
+            result = page.evaluate(
+                "async (only) => await axe.run(document, {runOnly: only, resultTypes: ['violations']})", run_only)
+            violations += result["violations"]
+    return violations
 
 
 def describe(violations: list[dict]) -> str:

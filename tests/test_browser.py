@@ -22,6 +22,7 @@ import pytest
 from browserkit import (ARTIFACTS, CHROMIUM_ARGS, Watch, chromium_path, describe, one_page_per_kind, run_axe,
                         sample_pages, sample_site, serve)
 from conftest import SAMPLE
+from generator.search import pinyin
 from sitecheck import indexed_pages
 
 pytestmark = pytest.mark.browser
@@ -97,6 +98,26 @@ def test_axe_wcag22_aa_finds_nothing_at_1280_and_at_375_in_large_text(browse, ki
     violations += run_axe(narrow)
     shot(narrow, f"{kind}-375-elder")
     assert violations == [], describe(violations)
+
+
+def test_the_axe_check_can_fail(browse):
+    page = browse(1280)
+    page.goto(browse.url("/"))
+    page.evaluate("""() => {
+        const main = document.querySelector('main');
+        const img = document.createElement('img');
+        img.src = document.querySelector('link[rel=icon]').href;  // an image without alt text
+        main.append(img);
+        for (const [text, colour] of [['很浅的字', '#999999'], ['较浅的字', '#767676']]) {
+          const p = document.createElement('p');
+          p.textContent = text;
+          p.style.color = colour;  // #999 fails 4.5:1; #767676 passes 4.5:1 but not 7:1
+          main.append(p);
+        }
+    }""")
+    found = {v["id"]: [node["html"] for node in v["nodes"]] for v in run_axe(page)}
+    assert set(found) == {"image-alt", "color-contrast", "color-contrast-enhanced"}, found
+    assert any("较浅的字" in html for html in found["color-contrast-enhanced"]), found
 
 
 REFLOW = """() => {
@@ -272,6 +293,7 @@ def test_full_text_search_finds_the_right_pages(browse, sample_site, query, at_l
     page = browse(375, 812)
     page.goto(browse.url("/search/"))
     status, urls = full_text(page, query)
+    shot(page, "search-" + pinyin(query)[1])
     assert len(urls) >= at_least and f"共有 {len(urls)} 个页面" in status, (status, urls)
     assert len(set(urls)) == len(urls) and "/search/" not in urls and "/404.html" not in urls
     assert set(must_include) <= set(urls), sorted(set(must_include) - set(urls))
@@ -313,6 +335,7 @@ def test_instant_box_finds_a_compound_by_part_of_its_name_or_pinyin(browse, type
     link.wait_for()
     assert link.inner_text() == "福海花园"
     assert "福海花园" in page.locator(".finder-names .entry-list").inner_text()
+    shot(page, f"instant-{typed}-375")
     link.click()
     page.wait_for_url("**/compounds/fuhai-huayuan/")
 

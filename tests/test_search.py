@@ -55,6 +55,8 @@ def test_an_old_pagefind_is_refused_because_it_splits_chinese_queries(tmp_path):
 def test_a_wrong_bulletin_pagefind_is_reported_not_ignored(tmp_path):
     found = locate_pagefind(tmp_path, env={"BULLETIN_PAGEFIND": str(tmp_path / "nope")})
     assert not found.ready and "BULLETIN_PAGEFIND" in found.problem
+    off = locate_pagefind(tmp_path, env={"BULLETIN_PAGEFIND": "off"})
+    assert not off.ready and "BULLETIN_PAGEFIND=off" in off.problem
 
 
 def test_build_without_pagefind_succeeds_warns_in_chinese_and_says_so_on_the_search_page(project, monkeypatch):

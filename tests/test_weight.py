@@ -1,6 +1,7 @@
 """Light on a weak phone: measured on the built sample, every page's HTML plus the CSS and script
 it loads stays under 30 KB gzip-compressed; all pages share one small fingerprinted CSS file;
-the only script a page loads is the small site.js, and search code is never loaded up front."""
+the only script a page loads is the small site.js, search code is never loaded up front, and no
+page has inline code a strict Content Security Policy would block."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import gzip
 import re
 
 from browserkit import sample_site
-from sitecheck import page_links
+from sitecheck import inline_code, page_links
 
 __all__ = ["sample_site"]  # a fixture, imported so that pytest finds it
 
@@ -47,3 +48,8 @@ def test_search_code_and_data_stay_out_of_every_page(sample_site):
     assert gz(names.read_bytes()) < BUDGET  # fetched once, when a resident starts typing
     site_js = next((sample_site / "static").glob("site.*.js"))
     assert gz(site_js.read_bytes()) < 2048
+
+
+def test_no_sample_page_has_inline_scripts_styles_or_handlers(sample_site):
+    for page in sample_site.rglob("*.html"):
+        assert inline_code(page.read_text(encoding="utf-8")) == [], page
