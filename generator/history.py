@@ -60,7 +60,8 @@ class ChangeRow:
 def _git(content: Path, *args: str) -> str | None:
     try:
         done = subprocess.run(
-            ["git", "-C", str(content), "-c", "core.quotePath=false", *args],
+            # --no-optional-locks: never touch the index of an editor's checkout while reading it
+            ["git", "--no-optional-locks", "-C", str(content), "-c", "core.quotePath=false", *args],
             capture_output=True, timeout=GIT_TIMEOUT, stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.SubprocessError):
