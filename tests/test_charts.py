@@ -135,8 +135,12 @@ def build_site(project):
 
 
 def figure(html: str, dom_id: str) -> str:
-    start = html.index(f'id="{dom_id}"')
-    return html[html.rindex("<figure", 0, start): html.index("</figure>", start)]
+    """A chart's <figure> and, when it has one, the <details> table right after it."""
+    start = html.rindex("<figure", 0, html.index(f'id="{dom_id}"'))
+    end = html.index("</figure>", start) + len("</figure>")
+    if html[end:].lstrip().startswith('<details class="chart-data">'):
+        end = html.index("</details>", end) + len("</details>")
+    return html[start:end]
 
 
 def test_company_page_has_its_score_history(project):

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY, cli, dedent, write_tree
+from conftest import SAMPLE, TODAY, cli, dedent, write_tree
 from sitecheck import page_links
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -58,30 +58,30 @@ def entries(root: ET.Element) -> list[ET.Element]:
     return root.findall(f"{A}entry")
 
 
-def test_every_feed_is_valid_atom(site):
-    paths = feed_paths(site)
-    assert [p.relative_to(site).as_posix() for p in paths] == [
-        "feeds/communities/yf.xml", "feeds/communities/zy.xml", "feeds/lists/gx.xml", "feeds/notices.xml"]
-    for path in paths:
+def assert_valid_atom(site: Path, base: str) -> int:
+    """Every feed of a built site parses and has what RFC 4287 requires; returns the entry count."""
+    count = 0
+    for path in feed_paths(site):
         assert path.read_bytes().startswith(b"<?xml version='1.0' encoding='utf-8'?>")
         root = parse(path)
-        url = BASE + path.relative_to(site).as_posix()
+        url = base + path.relative_to(site).as_posix()
         assert root.findtext(f"{A}id") == url  # a feed is identified by its own URL
         assert root.findtext(f"{A}title")
         rfc3339(root.findtext(f"{A}updated"))
-        assert root.find(f"{A}author/{A}name").text == "测试编辑组"
+        assert root.find(f"{A}author/{A}name").text
         links = {l.get("rel"): l for l in root.findall(f"{A}link")}
         assert links["self"].get("href") == url and links["self"].get("type") == "application/atom+xml"
-        assert links["alternate"].get("href").startswith(BASE)
+        assert links["alternate"].get("href").startswith(base)
         ids = []
         for e in entries(root):
             ids.append(e.findtext(f"{A}id"))
-            assert re.fullmatch(r"tag:example\.org,\d{4}:[A-Za-z0-9/-]+", ids[-1]), ids[-1]
+            host = re.escape(base.split("/")[2])
+            assert re.fullmatch(rf"tag:{host},\d{{4}}:[A-Za-z0-9/-]+", ids[-1]), ids[-1]
             assert e.findtext(f"{A}title")
             rfc3339(e.findtext(f"{A}updated"))
             alt = [l for l in e.findall(f"{A}link") if l.get("rel") == "alternate"]
-            assert len(alt) == 1 and alt[0].get("href").startswith(BASE)
-            target = site / alt[0].get("href")[len(BASE):] / "index.html"
+            assert len(alt) == 1 and alt[0].get("href").startswith(base)
+            target = site / alt[0].get("href")[len(base):] / "index.html"
             assert target.is_file(), target  # every entry links to a page that exists
             assert e.find(f"{A}content").get("type") == "html"
         assert len(ids) == len(set(ids))
@@ -89,6 +89,27 @@ def test_every_feed_is_valid_atom(site):
         assert updated == sorted(updated, reverse=True)  # newest first
         if updated:
             assert root.findtext(f"{A}updated") == updated[0]
+        count += len(ids)
+    return count
+
+
+def test_every_feed_is_valid_atom(site):
+    assert [p.relative_to(site).as_posix() for p in feed_paths(site)] == [
+        "feeds/communities/yf.xml", "feeds/communities/zy.xml", "feeds/lists/gx.xml", "feeds/notices.xml"]
+    assert assert_valid_atom(site, BASE) == 3 + 2 + 2 + 3
+    assert parse(site / "feeds/notices.xml").find(f"{A}author/{A}name").text == "测试编辑组"
+
+
+def test_sample_feeds_are_valid_atom(tmp_path):
+    out = tmp_path / "site"
+    run = cli("build", "--content", str(SAMPLE), "--out", str(out), "--today", TODAY)
+    assert run.exit_code == 0, run.output
+    communities = sorted(p.stem for p in (SAMPLE / "communities").glob("*.yaml"))
+    assert sorted(p.stem for p in (out / "feeds/communities").glob("*.xml")) == communities
+    assert assert_valid_atom(out, "https://bulletin.example.org/") > 39
+    notices = entries(parse(out / "feeds/notices.xml"))
+    pages = [p for p in (out / "notices").glob("*/index.html") if p.parent.name != "page"]
+    assert len(notices) == len(pages)  # every published notice, nothing else
 
 
 def test_notice_feed_content_and_escaping(site):

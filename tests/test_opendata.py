@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY, cli, write_tree
+from conftest import SAMPLE, TODAY, cli, write_tree
 from generator.opendata import csv_cell
 
 BOM = b"\xef\xbb\xbf"
@@ -60,7 +60,7 @@ def test_descriptor_names_every_resource_and_field(data):
         assert set(r["schema"]["primaryKey"]) <= {f["name"] for f in r["schema"]["fields"]}
 
 
-def test_every_resource_exists_and_matches_its_schema(data):
+def assert_resources_match(data: Path) -> None:
     for r in package(data)["resources"]:
         path = data / r["path"]
         assert path.is_file(), path
@@ -76,6 +76,25 @@ def test_every_resource_exists_and_matches_its_schema(data):
             assert all(list(rec) == names for rec in records), path
         keys = [tuple(rec[k] for k in key) for rec in records]
         assert len(keys) == len(set(keys)) and all(all(k) for k in keys), path  # stable ids, unique, never empty
+
+
+def test_every_resource_exists_and_matches_its_schema(data):
+    assert_resources_match(data)
+
+
+def test_sample_data_package(tmp_path):
+    out = tmp_path / "site"
+    run = cli("build", "--content", str(SAMPLE), "--out", str(out), "--today", TODAY)
+    assert run.exit_code == 0, run.output
+    data = out / "data"
+    assert_resources_match(data)
+    rows = {r["name"]: len(read_csv(data / r["path"])) - 1 for r in package(data)["resources"] if r["format"] == "csv"}
+    assert rows["compounds"] == len(list((SAMPLE / "compounds").glob("*.yaml")))
+    assert rows["companies"] == len(list((SAMPLE / "companies").glob("*.yaml")))
+    assert rows["projects"] == len(list((SAMPLE / "projects").glob("*.md")))
+    frictionless = pytest.importorskip("frictionless", reason="frictionless is a test extra: pip install '.[test]'")
+    report = frictionless.validate(str(data / "datapackage.json"))
+    assert report.valid, [f"{t.name}: {e.message}" for t in report.tasks for e in t.errors][:10]
 
 
 def test_csv_and_json_carry_the_same_values(data):
