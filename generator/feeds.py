@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import date
 from urllib.parse import urlsplit
 
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from .derive import LIST_LABELS, Derived, PeriodTable, YearTable
 from .models import Community, District, Notice, Site

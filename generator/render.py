@@ -16,7 +16,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts, feeds, routes
+from . import charts, feeds, routes, urls
 from .derive import LIST_LABELS, Derived
 from .history import History
 from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
@@ -132,7 +132,7 @@ class Renderer:
         )
         self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
                                 num=fmt_number)
-        self.env.globals.update(routes.URLS)
+        self.env.globals.update(urls.URLS)
         self.env.globals.update(
             site=site, info=site.info, d=derived, today=build_date, asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,

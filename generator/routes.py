@@ -50,8 +50,8 @@ from .models import Site
 from .opendata import LICENSE, TYPE_WORDS, data_files, datasets
 from .sitemap import sitemap_files
 from .urls import (  # the URL builders, shared with feeds, data files and templates
-    URLS, url_attachment, url_community, url_company, url_compound, url_district, url_list_json, url_list_period,
-    url_changes, url_data, url_list_year, url_notice, url_notices_page, url_project, url_street,
+    url_attachment, url_changes, url_community, url_company, url_compound, url_data, url_district,
+    url_list_json, url_list_period, url_list_year, url_notice, url_notices_page, url_project, url_street,
 )
 
 NOTICES_PER_PAGE = 20
@@ -213,6 +213,7 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
     p.add_page(url_changes(), "changes.html", "最近更新页",
                page=_ctx("最近更新", "changes", [HOME], f"{info.title}最近更新的页面"),
                changes=recent_changes(history or History(), record_sources(site)))
+    # Keep this last: the sitemap lists every page planned above.
     indexed = [page.url for page in p.pages if page.context["page"]["kind"] != "not_found"]
     for path, data in sitemap_files(info.base_url, indexed).items():
         p.add_data(path, data, "站点地图")
