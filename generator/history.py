@@ -7,9 +7,11 @@ Asia/Shanghai), never the clock, so the same checkout builds the same bytes.
 
 It degrades to an empty `History` — pages then show no date rather than a wrong one — when the
 content folder is not in a git checkout, git is missing or fails, or nothing is committed yet.
-Two cases would give a wrong date, and are left out instead: a file with uncommitted edits (its
-last commit is not its last change), and, in a shallow clone, the boundary commit (git lists the
-whole tree as added there). Deleted files are not listed: what was withdrawn stays withdrawn.
+Three cases would give a wrong date, and are left out instead: a file with uncommitted edits (its
+last commit is not its last change); in a shallow clone, the boundary commit (git lists the whole
+tree as added there); and commits dated after the build date (a build `--today` in the past
+describes the site as of that day: later changes are not shown, and a file changed since has no
+date). Deleted files are not listed: what was withdrawn stays withdrawn.
 
 `record_sources(site)` names the page of every published record by its source file;
 `recent_changes` joins the two into the rows of `/changes/`. Both are pure.
@@ -71,7 +73,7 @@ def _git(content: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", errors="replace")
 
 
-def read_history(content: Path) -> History:
+def read_history(content: Path, today: date) -> History:
     shallow = _git(content, "rev-parse", "--is-shallow-repository")
     if shallow is None:
         return History()
@@ -80,12 +82,13 @@ def read_history(content: Path) -> History:
     dirty = _git(content, "diff", "--name-only", "--relative", "HEAD", "--", ".")
     if log is None or dirty is None:
         return History()
-    return parse_log(log, shallow=shallow.strip() == "true", dirty=set(dirty.splitlines()))
+    return parse_log(log, shallow=shallow.strip() == "true", dirty=set(dirty.splitlines()), today=today)
 
 
-def parse_log(log: str, shallow: bool, dirty: set[str]) -> History:
+def parse_log(log: str, shallow: bool, dirty: set[str], today: date) -> History:
     """The output of `git log --name-status` in our format → History."""
     changes: list[FileChange] = []
+    unknown = set(dirty)
     for record in log.split(RECORD_SEP)[1:]:
         head, _, files = record.partition("\n")
         _, parents, stamp = head.split(FIELD_SEP)
@@ -96,11 +99,14 @@ def parse_log(log: str, shallow: bool, dirty: set[str]) -> History:
             status, _, path = line.partition("\t")
             if not path or status[:1] not in ("A", "M", "T"):
                 continue
+            if when > today:
+                unknown.add(path)
+                continue
             changes.append(FileChange(when, path, status.startswith("A")))
     changes.sort(key=lambda c: (-c.date.toordinal(), c.path))
     last: dict[str, date] = {}
     for change in changes:
-        if change.path not in dirty and change.path not in last:
+        if change.path not in unknown and change.path not in last:
             last[change.path] = change.date
     return History(dict(sorted(last.items())), tuple(changes))
 

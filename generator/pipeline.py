@@ -57,7 +57,7 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     if base_url:
         site = replace(site, info=replace(site.info, base_url=base_url if base_url.endswith("/") else base_url + "/"))
     derived = derive(site, today)
-    history = read_history(content)
+    history = read_history(content, today)
     try:
         the_plan = plan(site, derived, history)
     except RouteCollision as exc:

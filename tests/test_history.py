@@ -129,7 +129,7 @@ def test_outside_git_pages_show_no_date(project, monkeypatch):
 
 def test_without_git_installed_pages_show_no_date(repo, monkeypatch, tmp_path_factory):
     monkeypatch.setenv("PATH", str(tmp_path_factory.mktemp("no-git")))
-    assert read_history(repo / "content") == History()
+    assert read_history(repo / "content", date(2026, 11, 27)) == History()
     build()
     assert changed_on(repo / "site", "compounds/fuhai") is None
 
@@ -144,19 +144,34 @@ LOG = (
 
 
 def test_parse_log_takes_the_newest_commit_per_file():
-    h = parse_log(LOG, shallow=False, dirty=set())
+    h = parse_log(LOG, shallow=False, dirty=set(), today=date(2026, 11, 27))
     assert h.last_changed == {"compounds/fuhai.yaml": date(2026, 11, 3), "compounds/lanting.yaml": date(2026, 11, 1),
                               "site.yaml": date(2026, 10, 1)}
     assert "notices/2025/old.md" not in {c.path for c in h.changes}
 
 
 def test_parse_log_drops_shallow_boundary_and_dirty_files():
-    h = parse_log(LOG, shallow=True, dirty={"compounds/lanting.yaml"})
+    h = parse_log(LOG, shallow=True, dirty={"compounds/lanting.yaml"}, today=date(2026, 11, 27))
     assert h.last_changed == {"compounds/fuhai.yaml": date(2026, 11, 3)}
 
 
+def test_commits_after_the_build_date_are_not_shown():
+    h = parse_log(LOG, shallow=False, dirty=set(), today=date(2026, 11, 2))
+    assert h.last_changed == {"compounds/lanting.yaml": date(2026, 11, 1), "site.yaml": date(2026, 10, 1)}
+    assert date(2026, 11, 3) not in {c.date for c in h.changes}  # fuhai changed "later": no date at all
+
+
+def test_a_build_dated_before_a_change_does_not_show_it(repo):
+    run = cli("build", "--today", "2026-11-02")
+    assert run.exit_code == 0, run.output
+    assert changed_on(repo / "site", "compounds/fuhai") is None
+    assert changed_on(repo / "site", "compounds/lanting") == "2026-10-01"
+    assert "h-day-2026-11-03" not in (repo / "site/changes/index.html").read_text(encoding="utf-8")
+
+
 def test_recent_changes_one_row_per_record_and_day():
-    h = parse_log(LOG.replace("2026-11-02T23:30:00+00:00", "2026-11-01T09:00:00+08:00"), shallow=False, dirty=set())
+    h = parse_log(LOG.replace("2026-11-02T23:30:00+00:00", "2026-11-01T09:00:00+08:00"), shallow=False, dirty=set(),
+                  today=date(2026, 11, 27))
     refs = {"compounds/fuhai.yaml": RecordRef("小区", "福海花园", "/compounds/fuhai/")}
     rows = recent_changes(h, refs)
     assert [(r.date, r.added, r.record.title) for r in rows] == [(date(2026, 11, 1), True, "福海花园")]
