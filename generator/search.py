@@ -29,7 +29,7 @@ from typing import Mapping
 
 from pypinyin import Style, lazy_pinyin
 
-from . import routes
+from . import urls
 from .models import Site
 
 MINIMUM_VERSION = (1, 6, 0)
@@ -138,14 +138,14 @@ def name_index(site: Site) -> bytes:
 
     for c in site.compounds.values():
         community = site.communities[c.community]
-        add(c.name, "小区", routes.url_compound(c.id), f"{site.streets[community.street].name}{community.name}")
+        add(c.name, "小区", urls.url_compound(c.id), f"{site.streets[community.street].name}{community.name}")
     for c in site.communities.values():
         street = site.streets[c.street]
-        add(c.name, "社区", routes.url_community(c.id), f"{site.districts[street.district].name}{street.name}")
+        add(c.name, "社区", urls.url_community(c.id), f"{site.districts[street.district].name}{street.name}")
     for c in site.companies.values():
-        add(c.name, "物业企业", routes.url_company(c.id), "")
+        add(c.name, "物业企业", urls.url_company(c.id), "")
     for district in site.districts.values():
-        add(district.name, "区（市）", routes.url_district(district.id), "")
+        add(district.name, "区（市）", urls.url_district(district.id), "")
         for street in district.streets:
-            add(street.name, "街道", routes.url_street(district.id, street.id), district.name)
+            add(street.name, "街道", urls.url_street(district.id, street.id), district.name)
     return (json.dumps(entries, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")
