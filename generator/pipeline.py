@@ -1,10 +1,12 @@
 """The pipeline: load → validate → derive → plan → render → write.
 
 `build()` runs every stage in order and returns a `BuildResult`; `check()` stops after
-validation. The full-text search index (`search.index_site`) is made over the new site folder
-before it replaces the published one; a missing Pagefind is a build note, never a failure. Content problems surface as `ContentError` (with every problem of the run) before
-anything is written, so a failed build never touches the published site. `today` comes in as a
-parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the clock.
+validation. Content problems surface as `ContentError` (with every problem of the run) before
+anything is written, so a failed build never touches the published site. The full-text search
+index (`search.index_site`) is made over the new site folder before it replaces the published
+one; a missing Pagefind is a build note (`BuildResult.notes`), never a failure. `today` comes
+in as a parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the
+clock.
 """
 
 from __future__ import annotations

@@ -2,8 +2,9 @@
 
 Templates are looked up first in a `templates/` folder beside the content directory (a site's
 overrides, file by file), then in the defaults shipped inside the package. Static assets
-(`templates/static/`) follow the same rule; CSS, JavaScript and SVG are
-fingerprinted (`style.<hash>.css`, `site.<hash>.js`) so they can be cached for a long time. The helpers templates may call are registered here.
+(`templates/static/`) follow the same rule; CSS, JavaScript and SVG are fingerprinted
+(`style.<hash>.css`, `site.<hash>.js`) so they can be cached for a long time. The helpers
+templates may call are registered here.
 """
 
 from __future__ import annotations
