@@ -86,6 +86,16 @@ def test_the_default_build_indexes_every_published_page_and_nothing_else(project
     assert not any("本站生成于" in text or "跳到正文" in text for text in indexed.values())
 
 
+def test_a_drafts_preview_does_not_index_the_drafts(project):
+    run = cli("build", "--today", TODAY, "--drafts")
+    assert run.exit_code == 0, run.output
+    site = project / "site"
+    assert (site / "notices/caogao/index.html").is_file()
+    indexed = indexed_pages(site)
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert "/notices/caogao/" not in indexed and entry["languages"]["zh-cn"]["page_count"] == len(indexed)
+
+
 def test_a_failed_index_leaves_no_partial_index_and_the_build_still_succeeds(project, monkeypatch):
     broken = project / "bin" / "pagefind"
     broken.parent.mkdir()
