@@ -21,8 +21,10 @@ def test_wheel_install_builds_from_another_folder(tmp_path):
     venv.create(env_dir, system_site_packages=True, with_pip=True)
     python = env_dir / "bin" / "python"
     wheel = next(wheels.glob("bulletin-*.whl"))
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "-q", str(wheel)], check=True,
-                   capture_output=True, timeout=300)
+    # --ignore-installed: .ci/run has already installed bulletin into the interpreter this venv
+    # sees; without it pip would call the wheel "already satisfied" and install nothing here.
+    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
+                   check=True, capture_output=True, timeout=300)
 
     work = tmp_path / "office"
     write_tree(work / "content", minimal_files())
