@@ -9,6 +9,7 @@ Headings in a body are shifted down one level so the page keeps a single h1.
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 
 import markdown
@@ -48,8 +49,38 @@ def _shift_headings(html: str) -> str:
 _md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
 
 
+_memo: dict[str, str] = {}  # body text -> HTML: the function is pure, so a rebuild reuses it
+MEMO_LIMIT = 200_000
+
+
 def render_markdown(text: str) -> str:
     """Render an editor's Markdown body to sanitised HTML."""
+    html = _memo.get(text)
+    if html is None:
+        if len(_memo) >= MEMO_LIMIT:
+            _memo.clear()
+        html = _memo[text] = _render(text)
+    return html
+
+
+def prerender(texts: list[str], workers: int) -> None:
+    """Fill the memo for `texts`, in forked worker processes when there are many (same output)."""
+    todo = list(dict.fromkeys(t for t in texts if t not in _memo))
+    if workers <= 1 or len(todo) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+        for text in todo:
+            render_markdown(text)
+        return
+    chunk = max(16, len(todo) // (workers * 8))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for texts_, htmls in pool.imap_unordered(_render_chunk, [todo[i:i + chunk] for i in range(0, len(todo), chunk)]):
+            _memo.update(zip(texts_, htmls))
+
+
+def _render_chunk(texts: list[str]) -> tuple[list[str], list[str]]:
+    return texts, [_render(t) for t in texts]
+
+
+def _render(text: str) -> str:
     _md.reset()
     html = _md.convert(text)
     html = _shift_headings(html)

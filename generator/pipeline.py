@@ -1,6 +1,7 @@
 """The pipeline: load → validate → derive → plan → render → write.
 
-`build()` runs every stage in order and returns a `BuildResult`; `check()` stops after
+`build()` runs every stage in order and returns a `BuildResult` (the stages are sequenced by
+`incremental.Builder`, which also serves the edit loop of `bulletin serve`); `check()` stops after
 validation. Content problems surface as `ContentError` (with every problem of the run) before
 anything is written, so a failed build never touches the published site. `today` comes in as a
 parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the clock.
@@ -8,33 +9,19 @@ parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage re
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from .derive import derive
-from .errors import ContentError, Loc, Problem, Problems
+from .errors import Problem, Problems
+from .incremental import BuildResult, Builder
 from .load import load
-from .render import Renderer, Theme, static_outputs
-from .routes import RouteCollision, plan
 from .validate import validate
-from .write import write_site
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 
 
 def today_in_shanghai(now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(SHANGHAI).date()
-
-
-@dataclass(frozen=True)
-class BuildResult:
-    records: int
-    pages: int
-    files: int
-    seconds: float
-    warnings: tuple[Problem, ...]
 
 
 def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
@@ -47,32 +34,6 @@ def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> 
 
 def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool = False,
           base_url: str | None = None) -> BuildResult:
-    started = time.perf_counter()
-    problems = Problems()
-    loaded = load(content, content_arg, problems)
-    site = validate(loaded, problems, today, drafts=drafts)
-    if site is None:
-        raise ContentError(problems.sorted())
-    if base_url:
-        site = replace(site, info=replace(site.info, base_url=base_url if base_url.endswith("/") else base_url + "/"))
-    derived = derive(site, today)
-    try:
-        the_plan = plan(site, derived)
-    except RouteCollision as exc:
-        raise ContentError([Problem(Loc(content_arg), str(exc))]) from None
-
-    theme = Theme.for_content(content)
-    files, asset_urls = static_outputs(theme)
-    renderer = Renderer(site, derived, theme, asset_urls, today)
-    for page in the_plan.pages:
-        files[page.path] = renderer.render(page)
-    files.update(the_plan.data)
-    copies = {path: content / "attachments" / rel for path, rel in the_plan.copies.items()}
-    written = write_site(out, files, copies)
-    return BuildResult(
-        records=site.record_count,
-        pages=len(the_plan.pages),
-        files=written,
-        seconds=time.perf_counter() - started,
-        warnings=tuple(problems.warnings),
-    )
+    """One full build (no dependency recording); see `incremental.Builder` for the edit loop."""
+    builder = Builder(content, out, today, drafts=drafts, base_url=base_url, content_arg=content_arg, tracking=False)
+    return builder.rebuild()

@@ -9,6 +9,8 @@ be cached for a long time. The helpers templates may call are registered here.
 from __future__ import annotations
 
 import hashlib
+import multiprocessing
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -119,7 +121,12 @@ def ratio(part: int, whole: int) -> Decimal | None:
 
 
 class Renderer:
-    def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date):
+    """Renders planned pages. With `tracking=True`, `site` and `d` reach the templates through
+    `Recorder` views, and `render(page, deps)` fills `deps` with every (mapping, key) the page
+    read: what the incremental builder needs to know which pages an edit touches."""
+
+    def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
+                 tracking: bool = False):
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
             autoescape=True,
@@ -127,18 +134,155 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # one Renderer per set of template files: the builder makes a new one on change
+            cache_size=-1,
         )
         self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
                                 num=fmt_number)
         self.env.globals.update(routes.URLS)
+        self.recorder = Recorder(site, derived) if tracking else None
         self.env.globals.update(
-            site=site, info=site.info, d=derived, today=build_date, asset=asset_urls.__getitem__,
+            site=self.recorder.site if tracking else site, info=site.info,
+            d=self.recorder.d if tracking else derived, today=build_date, asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
         )
+        for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
+            self.env.get_template(name)  # compile once, before any worker forks
 
-    def render(self, page: routes.Page) -> bytes:
+    def retarget(self, site: Site, derived: Derived) -> None:
+        """Point a tracking renderer at the next build's values (same templates and globals)."""
+        self.recorder.retarget(site, derived)
+
+    def render(self, page: routes.Page, deps: set | None = None) -> bytes:
         template = self.env.get_template(page.template)
-        return template.render(url=page.url, **page.context).encode("utf-8")
+        if self.recorder is None:
+            return template.render(url=page.url, **page.context).encode("utf-8")
+        self.recorder.deps = deps if deps is not None else set()
+        try:
+            return template.render(url=page.url, **page.context).encode("utf-8")
+        finally:
+            self.recorder.deps = set()
 
+
+# --- dependency recording -------------------------------------------------------------------------
+
+ALL = "*"  # the key recorded when a template iterates a mapping or asks its size
+
+
+class Recorder:
+    """Stable views of `site` and `d` for the templates; what a render reads lands in `deps` as
+    ("site.compounds", id), ("d.notices_by_compound", id), (name, ALL) for iteration, and
+    (name, None) for a non-mapping value such as `d.notices_newest`. `site.info` is not recorded:
+    a change to it re-renders everything anyway."""
+
+    def __init__(self, site: Site, derived: Derived):
+        self.deps: set = set()
+        self.site = _View(self, "site", site)
+        self.d = _View(self, "d", derived)
+
+    def retarget(self, site: Site, derived: Derived) -> None:
+        object.__setattr__(self.site, "_target", site)
+        object.__setattr__(self.d, "_target", derived)
+        object.__setattr__(self.site, "_views", {})
+        object.__setattr__(self.d, "_views", {})
+
+
+class _View:
+    __slots__ = ("_recorder", "_prefix", "_target", "_views")
+
+    def __init__(self, recorder: Recorder, prefix: str, target):
+        object.__setattr__(self, "_recorder", recorder)
+        object.__setattr__(self, "_prefix", prefix)
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_views", {})
+
+    def __getattr__(self, name: str):
+        views = self._views
+        if name in views:
+            return views[name]
+        target = self._target
+        method = getattr(type(target), name, None)
+        if callable(method):  # a method of Derived: run it against this view so its reads are recorded
+            return lambda *args, **kwargs: method(self, *args, **kwargs)
+        value = getattr(target, name)
+        if name == "info":
+            return value
+        key = f"{self._prefix}.{name}"
+        if isinstance(value, dict):
+            view = _MappingView(self._recorder, key, value)
+            views[name] = view
+            return view
+        self._recorder.deps.add((key, None))
+        return value
+
+
+class _MappingView(Mapping):
+    __slots__ = ("_recorder", "_name", "_data")
+
+    def __init__(self, recorder: Recorder, name: str, data: dict):
+        self._recorder, self._name, self._data = recorder, name, data
+
+    def __getitem__(self, key):
+        self._recorder.deps.add((self._name, key))
+        return self._data[key]
+
+    def __iter__(self):
+        self._recorder.deps.add((self._name, ALL))
+        return iter(self._data)
+
+    def __len__(self):
+        self._recorder.deps.add((self._name, ALL))
+        return len(self._data)
+
+
+# --- rendering many pages -------------------------------------------------------------------------
+
+_JOB: dict = {}  # what forked workers inherit: the renderer, the pages, where to stage, the previous digests
+
+
+def render_pages(renderer: Renderer, pages: list[routes.Page], writer, workers: int, track: bool) -> dict[str, frozenset]:
+    """Render `pages` into `writer` (only changed bytes are staged); returns each page's deps when
+    `track`. With `workers` > 1 and enough pages, forked processes render chunks in parallel and
+    stage their files themselves; the output is the same bytes either way."""
+    deps_by_path: dict[str, frozenset] = {}
+    if workers <= 1 or len(pages) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+        for page in pages:
+            deps: set | None = set() if track else None
+            writer.put(page.path, renderer.render(page, deps))
+            if track:
+                deps_by_path[page.path] = frozenset(deps)
+        return deps_by_path
+    _JOB.update(renderer=renderer, pages=pages, stage=writer.stage, previous=writer.previous, track=track)
+    chunk = max(16, min(256, len(pages) // (workers * 8) or 1))
+    spans = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for results in pool.imap_unordered(_render_span, spans):
+                for path, sig, deps in results:
+                    writer.record(path, sig)
+                    if track:
+                        deps_by_path[path] = deps
+    finally:
+        _JOB.clear()
+    return deps_by_path
+
+
+PARALLEL_MIN_PAGES = 400
+
+
+def _render_span(span: tuple[int, int]) -> list:
+    from .write import digest, stage_file
+
+    renderer, pages, stage, previous, track = (_JOB[k] for k in ("renderer", "pages", "stage", "previous", "track"))
+    made: set = set()
+    out = []
+    for page in pages[span[0]:span[1]]:
+        deps: set | None = set() if track else None
+        data = renderer.render(page, deps)
+        sig = digest(data)
+        if previous.get(page.path) != sig:
+            stage_file(stage, page.path, data, made)
+        out.append((page.path, sig, frozenset(deps) if track else None))
+    return out

@@ -1,0 +1,312 @@
+"""The builder: one build, or many in one process with only what changed re-rendered.
+
+    builder = Builder(content, out, today, drafts=False)   # state lives in this object
+    result = builder.rebuild()                             # first call: a full build
+    result = builder.rebuild(changed_paths={"notices/2026/x.md"})   # later calls: incremental
+
+`rebuild()` runs the whole pipeline (load → validate → derive → plan → render → write) and
+returns a `BuildResult`, or raises `ContentError` with every problem (the site is untouched
+then, and the builder keeps its previous state). `changed_paths` (content-relative or absolute)
+is only a hint: every input file is compared by size, mtime and inode anyway, and a listed path
+is treated as changed even if those look the same.
+
+**Correct before fast.** Every rebuild loads, validates, derives and plans the whole site (these
+are quick, and the Markdown of unchanged bodies comes from a memo). What is skipped is rendering:
+
+- Unchanged records keep their identity across rebuilds (`_intern`: a new record equal to the old
+  one is replaced by the old object), and for every mapping of `Site` and `Derived` the set of
+  keys whose value changed is known.
+- While a page renders, the templates see `site` and `d` through recording views
+  (`render.Recorder`), so each page's exact reads are known: ("site.notices", id),
+  ("d.notices_by_compound", id), (name, ALL) when it iterates a mapping, (name, None) for a
+  plain value.
+- A page is rendered again when it is new, its planned context differs, it read a key whose
+  value changed, it iterated a mapping whose keys or values changed, or it read a plain value
+  that changed. A change to the templates, static assets, `site.yaml`'s site info, the build date
+  or the options re-renders everything.
+- Writing goes through `write.SiteWriter` (only changed bytes, atomic, stale files pruned).
+
+A builder created with `tracking=False` (what `bulletin build` uses) renders everything every
+time and skips the recording overhead. With nothing changed at all, `rebuild()` returns at once;
+so does a new process (`bulletin build` again) when the inputs recorded beside the output match.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+from . import markup
+from .derive import Derived, derive
+from .errors import ContentError, Loc, Problem, Problems
+from .load import load
+from .models import Site
+from .render import ALL, Renderer, Theme, render_pages, static_outputs
+from .routes import RouteCollision, plan
+from .validate import validate
+from .write import MARKER, SiteWriter, cache_dir, read_manifest
+
+GENERATOR_DIR = Path(__file__).resolve().parent
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildResult:
+    records: int
+    pages: int
+    files: int  # files in the site
+    seconds: float
+    warnings: tuple[Problem, ...]
+    rendered: int = 0  # pages rendered by this build
+    written: int = 0  # files whose bytes changed (written) by this build
+
+
+@dataclasses.dataclass
+class _State:
+    inputs_key: str
+    global_key: str
+    site: Site
+    derived: Derived
+    contexts: dict  # page path -> (template, context)
+    sigs: dict  # output path -> digest
+    deps: dict  # page path -> frozenset of (name, key)
+    dependents: dict  # (name, key) -> set of page paths
+    renderer: Renderer
+    result: BuildResult
+
+
+class Builder:
+    def __init__(self, content: Path, out: Path, today: date, drafts: bool = False, base_url: str | None = None,
+                 *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True):
+        self.content = Path(content)
+        self.content_arg = content_arg if content_arg is not None else str(content)
+        self.out = Path(out)
+        self.today = today
+        self.drafts = drafts
+        self.base_url = base_url
+        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.tracking = tracking
+        self._state: _State | None = None
+
+    def rebuild(self, changed_paths=None) -> BuildResult:
+        started = time.perf_counter()
+        theme = Theme.for_content(self.content)
+        inputs_key = self._inputs_key(theme, changed_paths)
+        unchanged = self._unchanged(inputs_key)
+        if unchanged is not None:
+            return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
+
+        problems = Problems()
+        loaded = load(self.content, self.content_arg, problems)
+        markup.prerender([r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)], self.workers)
+        site = validate(loaded, problems, self.today, drafts=self.drafts)
+        del loaded
+        if site is None:
+            raise ContentError(problems.sorted())
+        if self.base_url:
+            url = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
+            site = dataclasses.replace(site, info=dataclasses.replace(site.info, base_url=url))
+
+        prev = self._state if self.tracking else None
+        changed: dict[str, set] = {}
+        if prev is not None:
+            site = _intern_fields(prev.site, site, "site", changed)
+        derived = derive(site, self.today)
+        if prev is not None:
+            derived = _intern_fields(prev.derived, derived, "d", changed)
+        try:
+            the_plan = plan(site, derived)
+        except RouteCollision as exc:
+            raise ContentError([Problem(Loc(self.content_arg), str(exc))]) from None
+
+        static, asset_urls = static_outputs(theme)
+        global_key = _digest(repr((site.info, self.today, self.drafts, sorted(asset_urls.items()),
+                                   _signature(theme.dirs, hidden=False))))
+        if prev is not None and prev.global_key == global_key:
+            renderer = prev.renderer
+            renderer.retarget(site, derived)
+        else:
+            prev = None
+            renderer = Renderer(site, derived, theme, asset_urls, self.today, tracking=self.tracking)
+
+        writer = SiteWriter(self.out)
+        try:
+            to_render, kept = [], {}
+            dirty = _dirty_pages(prev, changed) if prev is not None else None
+            for page in the_plan.pages:
+                path = page.path
+                if (dirty is None or path in dirty or prev.contexts.get(path) != (page.template, page.context)
+                        or writer.previous.get(path) != prev.sigs.get(path)):
+                    to_render.append(page)
+                else:
+                    kept[path] = prev.sigs[path]
+                    writer.record(path, kept[path])
+            deps = render_pages(renderer, to_render, writer, self.workers, self.tracking)
+            for path, data in static.items():
+                writer.put(path, data)
+            for path, data in the_plan.data.items():
+                writer.put(path, data)
+            for path, rel in the_plan.copies.items():
+                writer.copy(path, self.content / "attachments" / rel)
+            written = writer.commit()
+        except BaseException:
+            writer.abort()
+            raise
+
+        result = BuildResult(
+            records=site.record_count, pages=len(the_plan.pages), files=len(writer.files),
+            seconds=time.perf_counter() - started, warnings=tuple(problems.warnings),
+            rendered=len(to_render), written=written,
+        )
+        if self.tracking:
+            self._state = self._next_state(prev, inputs_key, global_key, site, derived, the_plan, writer, deps,
+                                           renderer, result)
+        self._remember(inputs_key, result)
+        return result
+
+    # --- nothing changed? -------------------------------------------------------------------------
+
+    def _inputs_key(self, theme: Theme, changed_paths) -> str:
+        forced = sorted(str(p) for p in changed_paths) if changed_paths else []
+        return _digest(repr((
+            _signature([self.content.resolve()], hidden=False), _signature(theme.dirs, hidden=False),
+            _signature([GENERATOR_DIR], hidden=False, suffix=".py"), str(self.today), self.drafts, self.base_url,
+            str(self.out.resolve()), forced,
+        )))
+
+    def _unchanged(self, inputs_key: str) -> BuildResult | None:
+        """The previous result when the inputs are exactly those of the site `out` holds now."""
+        if not (self.out / MARKER).is_file():
+            return None
+        if self._state is not None:
+            if self._state.inputs_key == inputs_key and read_manifest(self.out) == self._state.sigs:
+                return self._state.result
+            return None
+        try:
+            saved = json.loads((cache_dir(self.out) / "inputs.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if saved.get("key") != inputs_key or saved.get("manifest") != _digest(repr(sorted(read_manifest(self.out).items()))):
+            return None
+        r = saved["result"]
+        return BuildResult(r["records"], r["pages"], r["files"], 0.0, ())
+
+    def _remember(self, inputs_key: str, result: BuildResult) -> None:
+        if result.warnings:
+            return  # warnings must be shown again on the next run: never skip a build that had some
+        folder = cache_dir(self.out)
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            payload = {
+                "key": inputs_key,
+                "manifest": _digest(repr(sorted(read_manifest(self.out).items()))),
+                "result": {"records": result.records, "pages": result.pages, "files": result.files},
+            }
+            tmp = folder / f"inputs.json.{os.getpid()}"
+            tmp.write_text(json.dumps(payload), encoding="utf-8")
+            os.replace(tmp, folder / "inputs.json")
+        except OSError:
+            pass
+
+    def _next_state(self, prev, inputs_key, global_key, site, derived, the_plan, writer, deps, renderer, result):
+        contexts = {p.path: (p.template, p.context) for p in the_plan.pages}
+        if prev is None:
+            all_deps, dependents = {}, {}
+        else:
+            all_deps, dependents = prev.deps, prev.dependents
+            for path in set(all_deps) - set(contexts):
+                _unindex(dependents, path, all_deps.pop(path))
+        for path, page_deps in deps.items():
+            old = all_deps.get(path)
+            if old is not None:
+                _unindex(dependents, path, old)
+            all_deps[path] = page_deps
+            for dep in page_deps:
+                dependents.setdefault(dep, set()).add(path)
+        return _State(inputs_key, global_key, site, derived, contexts, dict(writer.files), all_deps, dependents,
+                      renderer, result)
+
+
+def _unindex(dependents: dict, path: str, deps) -> None:
+    for dep in deps:
+        users = dependents.get(dep)
+        if users is not None:
+            users.discard(path)
+            if not users:
+                del dependents[dep]
+
+
+_MISSING = object()
+
+
+def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
+    """`new` with every value equal to `old`'s replaced by `old`'s object; records, per field,
+    which keys changed (ALL when the keys or their order changed; None for a plain value)."""
+    updates = {}
+    for f in dataclasses.fields(new):
+        name = f"{prefix}.{f.name}"
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if isinstance(b, dict) and isinstance(a, dict):
+            merged, keys = {}, set()
+            for k, v in b.items():
+                o = a.get(k, _MISSING)
+                if o is v or (o is not _MISSING and o == v):
+                    merged[k] = o
+                else:
+                    merged[k] = v
+                    keys.add(k)
+            keys.update(k for k in a if k not in b)
+            if keys or list(a) != list(b):
+                keys.add(ALL)
+                changed[name] = keys
+            updates[f.name] = merged
+        elif a is b or a == b:
+            updates[f.name] = a
+        else:
+            changed[name] = {None}
+    return dataclasses.replace(new, **updates)
+
+
+def _dirty_pages(prev: _State, changed: dict[str, set]) -> set[str]:
+    dirty: set[str] = set()
+    dependents = prev.dependents
+    for name, keys in changed.items():
+        for key in keys:
+            dirty.update(dependents.get((name, key), ()))
+    return dirty
+
+
+def _signature(dirs, hidden: bool, suffix: str | None = None) -> list:
+    """(relative path, size, mtime, inode) of every file under `dirs`, sorted."""
+    out = []
+    for base in dirs:
+        base = Path(base)
+        if not base.is_dir():
+            continue
+        stack = [(str(base), "")]
+        while stack:
+            folder, rel = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for e in entries:
+                if not hidden and e.name.startswith("."):
+                    continue
+                r = f"{rel}{e.name}"
+                if e.is_dir(follow_symlinks=False):
+                    if e.name != "__pycache__":
+                        stack.append((e.path, r + "/"))
+                elif suffix is None or e.name.endswith(suffix):
+                    st = e.stat()
+                    out.append((str(base), r, st.st_size, st.st_mtime_ns, st.st_ino))
+    out.sort()
+    return out
+
+
+def _digest(text: str) -> str:
+    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
