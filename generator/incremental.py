@@ -34,6 +34,7 @@ so does a new process (`bulletin build` again) when the inputs recorded beside t
 from __future__ import annotations
 
 import dataclasses
+import gc
 import hashlib
 import json
 import os
@@ -44,12 +45,12 @@ from pathlib import Path
 from . import markup
 from .derive import Derived, derive
 from .errors import ContentError, Loc, Problem, Problems
-from .load import load
+from .load import FileMemo, load
 from .models import Site
 from .render import ALL, Renderer, Theme, render_pages, static_outputs
 from .routes import RouteCollision, plan
 from .validate import validate
-from .write import MARKER, SiteWriter, cache_dir, read_manifest
+from .write import SiteWriter, cache_dir, marker_digest
 
 GENERATOR_DIR = Path(__file__).resolve().parent
 
@@ -73,8 +74,9 @@ class _State:
     derived: Derived
     contexts: dict  # page path -> (template, context)
     sigs: dict  # output path -> digest
+    manifest_digest: str
     deps: dict  # page path -> frozenset of (name, key)
-    dependents: dict  # (name, key) -> set of page paths
+    dependents: dict  # (name, key) -> {attribute or None: set of page paths}
     renderer: Renderer
     result: BuildResult
 
@@ -91,20 +93,48 @@ class Builder:
         self.workers = workers if workers is not None else (os.cpu_count() or 1)
         self.tracking = tracking
         self._state: _State | None = None
+        self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
+        self._privacy: dict | None = {} if tracking else None
 
     def rebuild(self, changed_paths=None) -> BuildResult:
+        # The cyclic garbage collector would scan every long-lived object (records, sources, the
+        # dependency index) again and again while the stages allocate: keep it off until they are
+        # done, then freeze what survives so later collections only look at new objects.
+        gc.disable()
+        try:
+            return self._rebuild(changed_paths)
+        finally:
+            gc.enable()
+
+    def _rebuild(self, changed_paths) -> BuildResult:
         started = time.perf_counter()
         theme = Theme.for_content(self.content)
-        inputs_key = self._inputs_key(theme, changed_paths)
+        content_files = _signature([self.content.resolve()], hidden=False)
+        theme_files = _signature(theme.dirs, hidden=False)
+        inputs_key = self._inputs_key(content_files, theme_files, changed_paths)
         unchanged = self._unchanged(inputs_key)
         if unchanged is not None:
             return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
 
+        if self._files is not None:
+            for path in changed_paths or ():
+                path = Path(path)
+                if path.is_absolute() and path.resolve().is_relative_to(self.content.resolve()):
+                    path = path.resolve().relative_to(self.content.resolve())
+                self._files.forget(path.as_posix())
+            self._files.stats = {rel: (size, mtime, ino) for _, rel, size, mtime, ino in content_files}
         problems = Problems()
-        loaded = load(self.content, self.content_arg, problems)
-        markup.prerender([r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)], self.workers)
-        site = validate(loaded, problems, self.today, drafts=self.drafts)
+        loaded = load(self.content, self.content_arg, problems, self._files)
+        bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
+        markup.prerender(bodies, self.workers)
+        site = validate(loaded, problems, self.today, drafts=self.drafts, memo=self._privacy)
         del loaded
+        if self.tracking:
+            markup.keep_only(bodies)
+        else:
+            markup.keep_only(())  # a one-shot build: the records hold the HTML now
+        if self._privacy is not None and len(self._privacy) > 2 * max(len(bodies), 1) + 10_000:
+            self._privacy.clear()  # only stale entries (edited files' old texts) make it grow
         if site is None:
             raise ContentError(problems.sorted())
         if self.base_url:
@@ -125,7 +155,7 @@ class Builder:
 
         static, asset_urls = static_outputs(theme)
         global_key = _digest(repr((site.info, self.today, self.drafts, sorted(asset_urls.items()),
-                                   _signature(theme.dirs, hidden=False))))
+                                   theme_files)))
         if prev is not None and prev.global_key == global_key:
             renderer = prev.renderer
             renderer.retarget(site, derived)
@@ -133,10 +163,12 @@ class Builder:
             prev = None
             renderer = Renderer(site, derived, theme, asset_urls, self.today, tracking=self.tracking)
 
-        writer = SiteWriter(self.out)
+        gc.freeze()
+        gc.enable()
+        writer = SiteWriter(self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None)
         try:
             to_render, kept = [], {}
-            dirty = _dirty_pages(prev, changed) if prev is not None else None
+            dirty = _dirty_pages(prev, site, derived, changed) if prev is not None else None
             for page in the_plan.pages:
                 path = page.path
                 if (dirty is None or path in dirty or prev.contexts.get(path) != (page.template, page.context)
@@ -162,40 +194,40 @@ class Builder:
             seconds=time.perf_counter() - started, warnings=tuple(problems.warnings),
             rendered=len(to_render), written=written,
         )
+        gc.disable()
         if self.tracking:
             self._state = self._next_state(prev, inputs_key, global_key, site, derived, the_plan, writer, deps,
                                            renderer, result)
-        self._remember(inputs_key, result)
+        self._remember(inputs_key, result, writer.manifest_digest)
         return result
 
     # --- nothing changed? -------------------------------------------------------------------------
 
-    def _inputs_key(self, theme: Theme, changed_paths) -> str:
+    def _inputs_key(self, content_files: list, theme_files: list, changed_paths) -> str:
         forced = sorted(str(p) for p in changed_paths) if changed_paths else []
         return _digest(repr((
-            _signature([self.content.resolve()], hidden=False), _signature(theme.dirs, hidden=False),
-            _signature([GENERATOR_DIR], hidden=False, suffix=".py"), str(self.today), self.drafts, self.base_url,
+            content_files, theme_files, _signature([GENERATOR_DIR], hidden=False, suffix=".py"), str(self.today), self.drafts, self.base_url,
             str(self.out.resolve()), forced,
         )))
 
     def _unchanged(self, inputs_key: str) -> BuildResult | None:
         """The previous result when the inputs are exactly those of the site `out` holds now."""
-        if not (self.out / MARKER).is_file():
+        on_disk = marker_digest(self.out)
+        if on_disk is None:
             return None
         if self._state is not None:
-            if self._state.inputs_key == inputs_key and read_manifest(self.out) == self._state.sigs:
-                return self._state.result
-            return None
+            state = self._state
+            return state.result if state.inputs_key == inputs_key and state.manifest_digest == on_disk else None
         try:
             saved = json.loads((cache_dir(self.out) / "inputs.json").read_text(encoding="utf-8"))
         except (OSError, ValueError):
             return None
-        if saved.get("key") != inputs_key or saved.get("manifest") != _digest(repr(sorted(read_manifest(self.out).items()))):
+        if saved.get("key") != inputs_key or saved.get("manifest") != on_disk:
             return None
         r = saved["result"]
         return BuildResult(r["records"], r["pages"], r["files"], 0.0, ())
 
-    def _remember(self, inputs_key: str, result: BuildResult) -> None:
+    def _remember(self, inputs_key: str, result: BuildResult, manifest_digest: str) -> None:
         if result.warnings:
             return  # warnings must be shown again on the next run: never skip a build that had some
         folder = cache_dir(self.out)
@@ -203,7 +235,7 @@ class Builder:
             folder.mkdir(parents=True, exist_ok=True)
             payload = {
                 "key": inputs_key,
-                "manifest": _digest(repr(sorted(read_manifest(self.out).items()))),
+                "manifest": manifest_digest,
                 "result": {"records": result.records, "pages": result.pages, "files": result.files},
             }
             tmp = folder / f"inputs.json.{os.getpid()}"
@@ -225,19 +257,24 @@ class Builder:
             if old is not None:
                 _unindex(dependents, path, old)
             all_deps[path] = page_deps
-            for dep in page_deps:
-                dependents.setdefault(dep, set()).add(path)
-        return _State(inputs_key, global_key, site, derived, contexts, dict(writer.files), all_deps, dependents,
-                      renderer, result)
+            for name, key, attr in page_deps:
+                dependents.setdefault((name, key), {}).setdefault(attr, set()).add(path)
+        return _State(inputs_key, global_key, site, derived, contexts, dict(writer.files), writer.manifest_digest,
+                      all_deps, dependents, renderer, result)
 
 
 def _unindex(dependents: dict, path: str, deps) -> None:
-    for dep in deps:
-        users = dependents.get(dep)
+    for name, key, attr in deps:
+        by_attr = dependents.get((name, key))
+        if by_attr is None:
+            continue
+        users = by_attr.get(attr)
         if users is not None:
             users.discard(path)
             if not users:
-                del dependents[dep]
+                del by_attr[attr]
+                if not by_attr:
+                    del dependents[(name, key)]
 
 
 _MISSING = object()
@@ -271,12 +308,28 @@ def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
     return dataclasses.replace(new, **updates)
 
 
-def _dirty_pages(prev: _State, changed: dict[str, set]) -> set[str]:
+def _dirty_pages(prev: _State, site: Site, derived: Derived, changed: dict[str, set]) -> set[str]:
+    """Pages that read something that changed: a whole value, an iterated mapping, or one
+    attribute of a record whose value differs between the two builds."""
     dirty: set[str] = set()
     dependents = prev.dependents
     for name, keys in changed.items():
+        prefix, field = name.split(".", 1)
+        old_map = getattr(prev.site if prefix == "site" else prev.derived, field)
+        new_map = getattr(site if prefix == "site" else derived, field)
         for key in keys:
-            dirty.update(dependents.get((name, key), ()))
+            by_attr = dependents.get((name, key))
+            if not by_attr:
+                continue
+            if key is None or key == ALL or not isinstance(old_map, dict):
+                for paths in by_attr.values():
+                    dirty.update(paths)
+                continue
+            old, new = old_map.get(key, _MISSING), new_map.get(key, _MISSING)
+            for attr, paths in by_attr.items():
+                if attr is None or old is _MISSING or new is _MISSING or \
+                        getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING):
+                    dirty.update(paths)
     return dirty
 
 

@@ -63,6 +63,13 @@ def render_markdown(text: str) -> str:
     return html
 
 
+def keep_only(texts) -> None:
+    """Forget every memoised body not in `texts` (the bodies of the current build)."""
+    keep = {t: _memo[t] for t in texts if t in _memo}
+    _memo.clear()
+    _memo.update(keep)
+
+
 def prerender(texts: list[str], workers: int) -> None:
     """Fill the memo for `texts`, in forked worker processes when there are many (same output)."""
     todo = list(dict.fromkeys(t for t in texts if t not in _memo))

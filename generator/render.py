@@ -8,6 +8,7 @@ be cached for a long time. The helpers templates may call are registered here.
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import multiprocessing
 from collections.abc import Mapping
@@ -172,10 +173,12 @@ ALL = "*"  # the key recorded when a template iterates a mapping or asks its siz
 
 
 class Recorder:
-    """Stable views of `site` and `d` for the templates; what a render reads lands in `deps` as
-    ("site.compounds", id), ("d.notices_by_compound", id), (name, ALL) for iteration, and
-    (name, None) for a non-mapping value such as `d.notices_newest`. `site.info` is not recorded:
-    a change to it re-renders everything anyway."""
+    """Stable views of `site` and `d` for the templates. What a render reads lands in `deps` as
+    (mapping, key, attribute): ("site.notices", id, "title") when a template reads a notice's
+    title, (mapping, key, None) for a value that is not a record (or a key looked up and absent),
+    (mapping, ALL, None) when it iterates a mapping or asks its size, and (name, None, None) for a
+    value that is not a mapping, such as `d.notices_newest`. `site.info` is not recorded: a
+    change to it re-renders everything anyway."""
 
     def __init__(self, site: Site, derived: Derived):
         self.deps: set = set()
@@ -214,8 +217,11 @@ class _View:
             view = _MappingView(self._recorder, key, value)
             views[name] = view
             return view
-        self._recorder.deps.add((key, None))
+        self._recorder.deps.add((key, None, None))
         return value
+
+
+_RECORD_TYPES: dict[type, bool] = {}
 
 
 class _MappingView(Mapping):
@@ -225,16 +231,53 @@ class _MappingView(Mapping):
         self._recorder, self._name, self._data = recorder, name, data
 
     def __getitem__(self, key):
-        self._recorder.deps.add((self._name, key))
-        return self._data[key]
+        try:
+            value = self._data[key]
+        except KeyError:
+            self._recorder.deps.add((self._name, key, None))
+            raise
+        kind = type(value)
+        is_record = _RECORD_TYPES.get(kind)
+        if is_record is None:
+            is_record = _RECORD_TYPES[kind] = dataclasses.is_dataclass(kind)
+        if is_record:
+            return _RecordView(self._recorder, self._name, key, value)
+        self._recorder.deps.add((self._name, key, None))
+        return value
 
     def __iter__(self):
-        self._recorder.deps.add((self._name, ALL))
+        self._recorder.deps.add((self._name, ALL, None))
         return iter(self._data)
 
     def __len__(self):
-        self._recorder.deps.add((self._name, ALL))
+        self._recorder.deps.add((self._name, ALL, None))
         return len(self._data)
+
+
+class _RecordView:
+    """A record read from a recorded mapping: each attribute read is recorded on its own, so a
+    page that shows only a notice's title is not re-rendered when only its body changes."""
+
+    __slots__ = ("_recorder", "_name", "_key", "_record")
+
+    def __init__(self, recorder: Recorder, name: str, key, record):
+        self._recorder, self._name, self._key, self._record = recorder, name, key, record
+
+    def __getattr__(self, attr: str):
+        self._recorder.deps.add((self._name, self._key, attr))
+        return getattr(self._record, attr)
+
+    def __eq__(self, other):
+        self._recorder.deps.add((self._name, self._key, None))
+        return self._record == (other._record if isinstance(other, _RecordView) else other)
+
+    def __hash__(self):
+        self._recorder.deps.add((self._name, self._key, None))
+        return hash(self._record)
+
+    def __str__(self):
+        self._recorder.deps.add((self._name, self._key, None))
+        return str(self._record)
 
 
 # --- rendering many pages -------------------------------------------------------------------------

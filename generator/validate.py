@@ -42,7 +42,9 @@ MAGIC = {
 }
 
 
-def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = False) -> Site | None:
+def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = False,
+             memo: dict | None = None) -> Site | None:
+    """`memo` (optional, kept by the caller between runs) remembers each file's privacy findings."""
     info = _site_info(loaded, problems)
     districts, streets = _areas(loaded, problems)
     ids = {
@@ -66,7 +68,7 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     notices = _notices(loaded, problems, districts, today, drafts)
     evaluations = _evaluations(loaded, problems, districts, info, today)
     _latest_fee_warnings(loaded, compounds, problems)
-    _privacy(loaded, info, problems)
+    _privacy(loaded, info, problems, memo)
 
     if problems or info is None:
         return None
@@ -428,26 +430,41 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 # --- privacy -----------------------------------------------------------------------------------
 
-def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems) -> None:
+def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, memo: dict | None = None) -> None:
     allow = info.pii_allow if info else ()
     for record in loaded.all():
         src = record.src
-        for span in src.scalars:
-            names = [p for p in span.path if isinstance(p, str)]
-            if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
-                continue
-            raw = src.text[span.start:span.end]
-            findings = privacy.scan(raw, allow)
-            if not findings and isinstance(span.value, str) and span.value != raw:
-                findings = [
-                    privacy.Finding(f.kind, 0, 0, f.text, f.masked) for f in privacy.scan(span.value, allow)
-                ]
-            for finding in findings:
-                _report_pii(problems, src.index_loc(span.start + finding.start), finding)
-        if src.body:
-            offset = len(src.text) - len(src.body)
-            for finding in privacy.scan(src.body, allow):
-                _report_pii(problems, src.index_loc(offset + finding.start), finding)
+        if memo is None:
+            findings = _privacy_findings(src, allow)
+        else:
+            key = (src.display, src.text, allow)
+            findings = memo.get(key)
+            if findings is None:
+                findings = memo[key] = _privacy_findings(src, allow)
+        for loc, finding in findings:
+            _report_pii(problems, loc, finding)
+
+
+def _privacy_findings(src, allow) -> list:
+    """(location, finding) for every personal number in one file."""
+    out = []
+    for span in src.scalars:
+        names = [p for p in span.path if isinstance(p, str)]
+        if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
+            continue
+        raw = src.text[span.start:span.end]
+        findings = privacy.scan(raw, allow)
+        if not findings and isinstance(span.value, str) and span.value != raw:
+            findings = [
+                privacy.Finding(f.kind, 0, 0, f.text, f.masked) for f in privacy.scan(span.value, allow)
+            ]
+        for finding in findings:
+            out.append((src.index_loc(span.start + finding.start), finding))
+    if src.body:
+        offset = len(src.text) - len(src.body)
+        for finding in privacy.scan(src.body, allow):
+            out.append((src.index_loc(offset + finding.start), finding))
+    return out
 
 
 def _report_pii(problems: Problems, loc: Loc, finding) -> None:

@@ -111,15 +111,32 @@ def _manifest_digest(files: dict[str, str]) -> str:
     return digest(json.dumps(sorted(files.items()), separators=(",", ":")).encode())
 
 
-def read_manifest(out: Path) -> dict[str, str]:
-    """path → digest of the files `out` holds now, or {} when that is not known for sure."""
-    out = out.resolve()
+def marker_digest(out: Path) -> str | None:
+    """The manifest digest named by `out`'s marker file (None: no marker, or an older one)."""
     try:
         marker = (out / MARKER).read_bytes()
+    except OSError:
+        return None
+    if not marker.startswith(MARKER_TEXT):
+        return None
+    line = marker[len(MARKER_TEXT):].decode("ascii", "replace").strip()
+    return line[len("manifest: "):] if line.startswith("manifest: ") else None
+
+
+def read_manifest(out: Path, known: tuple[str, dict] | None = None) -> dict[str, str]:
+    """path → digest of the files `out` holds now, or {} when that is not known for sure.
+    `known` is a (digest, manifest) pair the caller remembers, used when the marker names it."""
+    out = out.resolve()
+    expected = marker_digest(out)
+    if expected is None:
+        return {}
+    if known is not None and known[0] == expected:
+        return known[1]
+    try:
         files = json.loads((cache_dir(out) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return {}
-    if not isinstance(files, dict) or marker != _marker_bytes(_manifest_digest(files)):
+    if not isinstance(files, dict) or _manifest_digest(files) != expected:
         return {}
     return files
 
@@ -130,6 +147,8 @@ def recover(out: Path) -> None:
     if not out.parent.is_dir():
         return
     for leftover in sorted(out.parent.glob(f".{out.name}.tmp-*")):
+        if _busy(leftover.name):
+            continue  # another live bulletin process is building this site right now
         journal = leftover / JOURNAL
         if journal.is_file() and out.is_dir():
             try:
@@ -138,21 +157,41 @@ def recover(out: Path) -> None:
                 pass
         shutil.rmtree(leftover, ignore_errors=True)
     for leftover in out.parent.glob(f".{out.name}.old-*"):
+        if _busy(leftover.name):
+            continue
         if not out.exists():
             os.rename(leftover, out)  # killed between the two renames of a swap
         else:
             shutil.rmtree(leftover, ignore_errors=True)
 
 
+def _busy(name: str) -> bool:
+    """Whether the staging folder `name` (…tmp-<pid>-<n> or …old-<pid>) belongs to another live process."""
+    try:
+        pid = int(name.rsplit(".", 1)[1].split("-")[1])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
 class SiteWriter:
     """One build's output. `put()` each file (or `record()` one a worker staged), then `commit()`;
     on any failure call `abort()`. `previous` is the manifest of what `out` holds now."""
 
-    def __init__(self, out: Path):
+    def __init__(self, out: Path, known: tuple[str, dict] | None = None):
         self.out = out.resolve()
         self.out.parent.mkdir(parents=True, exist_ok=True)
         recover(self.out)
-        self.previous = read_manifest(self.out) if self.out.is_dir() else {}
+        self.previous = read_manifest(self.out, known) if self.out.is_dir() else {}
+        self.manifest_digest: str | None = None  # set by commit()
         self.stage = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{next(_counter)}"
         self.stage.mkdir()
         self.files: dict[str, str] = {}  # every output path → digest (or copy signature)
@@ -185,7 +224,7 @@ class SiteWriter:
 
     def commit(self) -> int:
         """Publish the staged build; returns how many files were written (changed or new)."""
-        manifest_digest = _manifest_digest(self.files)
+        manifest_digest = self.manifest_digest = _manifest_digest(self.files)
         marker = _marker_bytes(manifest_digest)
         stale = sorted(set(self.previous) - set(self.files))
         written = len(self.changed)
