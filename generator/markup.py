@@ -1,6 +1,6 @@
 """Markdown → safe HTML: the one path every Markdown body takes to a page.
 
-Python-Markdown renders (tables, fenced code, sane lists), then nh3 (an allow-list sanitiser)
+markdown-it-py renders CommonMark (plus GitHub-style tables and strikethrough), then nh3 (an allow-list sanitiser)
 keeps only harmless elements and attributes: no script, no event handlers, no iframes, forms or
 styles, and links only to http(s), mailto, tel or relative URLs. Images may only point inside the
 site (the site loads nothing from third parties). External links get `rel="noopener noreferrer"`.
@@ -12,8 +12,8 @@ from __future__ import annotations
 import multiprocessing
 import re
 
-import markdown
 import nh3
+from markdown_it import MarkdownIt
 
 _TAGS = {
     "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4", "h5",
@@ -46,7 +46,22 @@ def _shift_headings(html: str) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 1, 6)}{m.group(3)}", html)
 
 
-_md = markdown.Markdown(extensions=["tables", "fenced_code", "sane_lists"], output_format="html")
+# CommonMark is the standard most editors' tools follow; markdown-it-py renders it about 1.7 times
+# as fast as Python-Markdown on our notices (benchmarks/README.md). Raw HTML is let through here
+# and made harmless by nh3 below, exactly as before.
+_md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+_md.validateLink = lambda url: True  # every URL becomes a link; nh3 drops the dangerous ones
+
+
+def _image(renderer, tokens, idx, options, env):
+    # alt first, as before the switch, so pages keep their bytes: <img alt="…" src="…">
+    token = tokens[idx]
+    alt = renderer.renderInlineAsText(token.children or [], options, env)
+    token.attrs = {"alt": alt, **{k: v for k, v in token.attrs.items() if k != "alt"}}
+    return renderer.renderToken(tokens, idx, options, env)
+
+
+_md.add_render_rule("image", _image)
 
 
 _memo: dict[str, str] = {}  # body text -> HTML: the function is pure, so a rebuild reuses it
@@ -88,8 +103,7 @@ def _render_chunk(texts: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _render(text: str) -> str:
-    _md.reset()
-    html = _md.convert(text)
+    html = _md.render(text)
     html = _shift_headings(html)
     return nh3.clean(
         html,
