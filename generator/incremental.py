@@ -35,35 +35,22 @@ from __future__ import annotations
 
 import dataclasses
 import gc
-import hashlib
-import json
 import os
 import time
 from datetime import date
 from pathlib import Path
 
-from . import markup
+from . import cache, markup
 from .derive import Derived, derive
 from .errors import ContentError, Loc, Problem, Problems
 from .load import FileMemo, load
 from .models import Site
-from .render import ALL, Renderer, Theme, render_pages, static_outputs
+from .pipeline import BuildResult
+from .render import ALL, Renderer, render_pages, static_outputs
 from .routes import RouteCollision, plan
+from .theme import Theme
 from .validate import validate
-from .write import SiteWriter, cache_dir, marker_digest
-
-GENERATOR_DIR = Path(__file__).resolve().parent
-
-
-@dataclasses.dataclass(frozen=True)
-class BuildResult:
-    records: int
-    pages: int
-    files: int  # files in the site
-    seconds: float
-    warnings: tuple[Problem, ...]
-    rendered: int = 0  # pages rendered by this build
-    written: int = 0  # files whose bytes changed (written) by this build
+from .write import SiteWriter, marker_digest
 
 
 @dataclasses.dataclass
@@ -109,9 +96,10 @@ class Builder:
     def _rebuild(self, changed_paths) -> BuildResult:
         started = time.perf_counter()
         theme = Theme.for_content(self.content)
-        content_files = _signature([self.content.resolve()], hidden=False)
-        theme_files = _signature(theme.dirs, hidden=False)
-        inputs_key = self._inputs_key(content_files, theme_files, changed_paths)
+        content_files = cache.signature([self.content.resolve()])
+        theme_files = cache.signature(theme.dirs)
+        inputs_key = cache.inputs_key(content_files, theme_files, self.out, self.today, self.drafts, self.base_url,
+                                      changed_paths)
         unchanged = self._unchanged(inputs_key)
         if unchanged is not None:
             return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
@@ -154,8 +142,7 @@ class Builder:
             raise ContentError([Problem(Loc(self.content_arg), str(exc))]) from None
 
         static, asset_urls = static_outputs(theme)
-        global_key = _digest(repr((site.info, self.today, self.drafts, sorted(asset_urls.items()),
-                                   theme_files)))
+        global_key = cache.digest((site.info, self.today, self.drafts, sorted(asset_urls.items()), theme_files))
         if prev is not None and prev.global_key == global_key:
             renderer = prev.renderer
             renderer.retarget(site, derived)
@@ -203,46 +190,20 @@ class Builder:
 
     # --- nothing changed? -------------------------------------------------------------------------
 
-    def _inputs_key(self, content_files: list, theme_files: list, changed_paths) -> str:
-        forced = sorted(str(p) for p in changed_paths) if changed_paths else []
-        return _digest(repr((
-            content_files, theme_files, _signature([GENERATOR_DIR], hidden=False, suffix=".py"), str(self.today), self.drafts, self.base_url,
-            str(self.out.resolve()), forced,
-        )))
-
     def _unchanged(self, inputs_key: str) -> BuildResult | None:
         """The previous result when the inputs are exactly those of the site `out` holds now."""
-        on_disk = marker_digest(self.out)
-        if on_disk is None:
-            return None
         if self._state is not None:
             state = self._state
-            return state.result if state.inputs_key == inputs_key and state.manifest_digest == on_disk else None
-        try:
-            saved = json.loads((cache_dir(self.out) / "inputs.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
+            if state.inputs_key == inputs_key and state.manifest_digest == marker_digest(self.out.resolve()):
+                return state.result
             return None
-        if saved.get("key") != inputs_key or saved.get("manifest") != on_disk:
-            return None
-        r = saved["result"]
-        return BuildResult(r["records"], r["pages"], r["files"], 0.0, ())
+        saved = cache.unchanged(self.out, inputs_key)
+        return None if saved is None else BuildResult(saved["records"], saved["pages"], saved["files"], 0.0, ())
 
     def _remember(self, inputs_key: str, result: BuildResult, manifest_digest: str) -> None:
-        if result.warnings:
-            return  # warnings must be shown again on the next run: never skip a build that had some
-        folder = cache_dir(self.out)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            payload = {
-                "key": inputs_key,
-                "manifest": manifest_digest,
-                "result": {"records": result.records, "pages": result.pages, "files": result.files},
-            }
-            tmp = folder / f"inputs.json.{os.getpid()}"
-            tmp.write_text(json.dumps(payload), encoding="utf-8")
-            os.replace(tmp, folder / "inputs.json")
-        except OSError:
-            pass
+        if not result.warnings:  # warnings must be shown again: never skip a build that had some
+            cache.remember(self.out, inputs_key, manifest_digest,
+                           {"records": result.records, "pages": result.pages, "files": result.files})
 
     def _next_state(self, prev, inputs_key, global_key, site, derived, the_plan, writer, deps, renderer, result):
         contexts = {p.path: (p.template, p.context) for p in the_plan.pages}
@@ -331,35 +292,3 @@ def _dirty_pages(prev: _State, site: Site, derived: Derived, changed: dict[str, 
                         getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING):
                     dirty.update(paths)
     return dirty
-
-
-def _signature(dirs, hidden: bool, suffix: str | None = None) -> list:
-    """(relative path, size, mtime, inode) of every file under `dirs`, sorted."""
-    out = []
-    for base in dirs:
-        base = Path(base)
-        if not base.is_dir():
-            continue
-        stack = [(str(base), "")]
-        while stack:
-            folder, rel = stack.pop()
-            try:
-                entries = list(os.scandir(folder))
-            except OSError:
-                continue
-            for e in entries:
-                if not hidden and e.name.startswith("."):
-                    continue
-                r = f"{rel}{e.name}"
-                if e.is_dir(follow_symlinks=False):
-                    if e.name != "__pycache__":
-                        stack.append((e.path, r + "/"))
-                elif suffix is None or e.name.endswith(suffix):
-                    st = e.stat()
-                    out.append((str(base), r, st.st_size, st.st_mtime_ns, st.st_ino))
-    out.sort()
-    return out
-
-
-def _digest(text: str) -> str:
-    return hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()

@@ -9,13 +9,11 @@ parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage re
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
 from .errors import Problem, Problems
-from .incremental import BuildResult, Builder
-from .load import load
-from .validate import validate
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 
@@ -24,8 +22,22 @@ def today_in_shanghai(now: datetime | None = None) -> date:
     return (now or datetime.now(timezone.utc)).astimezone(SHANGHAI).date()
 
 
+@dataclass(frozen=True)
+class BuildResult:
+    records: int
+    pages: int
+    files: int  # files in the site
+    seconds: float
+    warnings: tuple[Problem, ...]
+    rendered: int = 0  # pages rendered by this build
+    written: int = 0  # files whose bytes changed (written) by this build
+
+
 def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
     """Load and validate only: (records read, all problems)."""
+    from .load import load
+    from .validate import validate
+
     problems = Problems()
     loaded = load(content, content_arg, problems)
     validate(loaded, problems, today, drafts=drafts)
@@ -34,6 +46,22 @@ def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> 
 
 def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool = False,
           base_url: str | None = None) -> BuildResult:
-    """One full build (no dependency recording); see `incremental.Builder` for the edit loop."""
+    """One full build (no dependency recording); see `incremental.Builder` for the edit loop.
+
+    The quick "nothing changed" check runs before the stages are even imported (see `cache`)."""
+    import time
+
+    from . import cache
+    from .theme import Theme
+
+    started = time.perf_counter()
+    key = cache.inputs_key(cache.signature([content.resolve()]), cache.signature(Theme.for_content(content).dirs),
+                           out, today, drafts, base_url)
+    saved = cache.unchanged(out, key)
+    if saved is not None:
+        return BuildResult(saved["records"], saved["pages"], saved["files"], time.perf_counter() - started, ())
+
+    from .incremental import Builder
+
     builder = Builder(content, out, today, drafts=drafts, base_url=base_url, content_arg=content_arg, tracking=False)
     return builder.rebuild()

@@ -21,38 +21,8 @@ import jinja2
 
 from . import routes
 from .derive import LIST_LABELS, Derived
+from .theme import Theme, default_templates_dir  # noqa: F401 - re-exported
 from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
-
-
-def default_templates_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    installed = here / "templates"
-    return installed if installed.is_dir() else here.parent / "templates"
-
-
-@dataclass(frozen=True)
-class Theme:
-    """Where templates and static assets come from, overrides first."""
-
-    dirs: tuple[Path, ...]
-
-    @classmethod
-    def for_content(cls, content_dir: Path) -> "Theme":
-        override = content_dir.resolve().parent / "templates"
-        default = default_templates_dir()
-        dirs = (override, default) if override.is_dir() and override.resolve() != default.resolve() else (default,)
-        return cls(dirs)
-
-    def static_files(self) -> dict[str, Path]:
-        """Static asset name (relative to static/) → the file that wins."""
-        found: dict[str, Path] = {}
-        for base in reversed(self.dirs):
-            static = base / "static"
-            if static.is_dir():
-                for path in sorted(static.rglob("*")):
-                    if path.is_file() and not path.name.startswith("."):
-                        found[path.relative_to(static).as_posix()] = path
-        return dict(sorted(found.items()))
 
 
 def fingerprint(name: str, data: bytes) -> str:
