@@ -118,13 +118,41 @@ class Renderer:
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
+            fragment=self.fragment,
         )
+        self._fragments: dict = {}
         for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
             self.env.get_template(name)  # compile once, before any worker forks
 
     def retarget(self, site: Site, derived: Derived) -> None:
         """Point a tracking renderer at the next build's values (same templates and globals)."""
         self.recorder.retarget(site, derived)
+        self._fragments.clear()
+
+    def fragment(self, macro: str, kind: str, key, *args):
+        """`_macros.html`'s `macro(site.<kind>[key], *args)`, rendered once per build for each
+        (key, args) and reused on every page that shows it: within one build it depends on
+        nothing else. With tracking, what the first rendering read is added to every page that
+        reuses it (the record is fetched through the recording view, so those reads are known)."""
+        cache_key = (macro, kind, key, args)
+        hit = self._fragments.get(cache_key)
+        if hit is None:
+            function = getattr(self.env.get_template("_macros.html").module, macro)
+            site = self.env.globals["site"]
+            if self.recorder is None:
+                hit = (function(getattr(site, kind)[key], *args), ())
+            else:
+                outer = self.recorder.deps
+                self.recorder.deps = set()
+                try:
+                    html = function(getattr(site, kind)[key], *args)
+                finally:
+                    inner, self.recorder.deps = self.recorder.deps, outer
+                hit = (html, frozenset(inner))
+            self._fragments[cache_key] = hit
+        if hit[1]:
+            self.recorder.deps.update(hit[1])
+        return hit[0]
 
     def render(self, page: routes.Page, deps: set | None = None) -> bytes:
         template = self.env.get_template(page.template)
