@@ -77,11 +77,10 @@ class Builder:
         self.today = today
         self.drafts = drafts
         self.base_url = base_url
-        self.workers = workers if workers is not None else (os.cpu_count() or 1)
+        self.workers = workers if workers is not None else _default_workers()
         self.tracking = tracking
         self._state: _State | None = None
         self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
-        self._privacy: dict | None = {} if tracking else None
 
     def rebuild(self, changed_paths=None) -> BuildResult:
         # The cyclic garbage collector would scan every long-lived object (records, sources, the
@@ -115,14 +114,12 @@ class Builder:
         loaded = load(self.content, self.content_arg, problems, self._files)
         bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
         markup.prerender(bodies, self.workers)
-        site = validate(loaded, problems, self.today, drafts=self.drafts, memo=self._privacy)
+        site = validate(loaded, problems, self.today, drafts=self.drafts)
         del loaded
         if self.tracking:
             markup.keep_only(bodies)
         else:
             markup.keep_only(())  # a one-shot build: the records hold the HTML now
-        if self._privacy is not None and len(self._privacy) > 2 * max(len(bodies), 1) + 10_000:
-            self._privacy.clear()  # only stale entries (edited files' old texts) make it grow
         if site is None:
             raise ContentError(problems.sorted())
         if self.base_url:
@@ -292,3 +289,11 @@ def _dirty_pages(prev: _State, site: Site, derived: Derived, changed: dict[str, 
                         getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING):
                     dirty.update(paths)
     return dirty
+
+
+def _default_workers() -> int:
+    """Processes that render in parallel: every core, or BULLETIN_WORKERS (1 = no forking)."""
+    try:
+        return max(1, int(os.environ["BULLETIN_WORKERS"]))
+    except (KeyError, ValueError):
+        return os.cpu_count() or 1

@@ -84,6 +84,7 @@ class FileMemo:
         local = Problems()
         src = read_source(root, rel, content_arg, local, markdown=markdown)
         fields, refs = schema.check(src, table, local)
+        src.slim()
         problems.extend(local.items)
         if sig is not None:
             self._items[key] = (sig, src, fields, refs, tuple(local.items))
@@ -96,6 +97,7 @@ def _read_checked(root: Path, rel: str, content_arg: str, problems: Problems, ma
         return memo.read(root, rel, content_arg, problems, markdown, table, table_key)
     src = read_source(root, rel, content_arg, problems, markdown=markdown)
     fields, refs = schema.check(src, table, problems)
+    src.slim()
     return src, fields, refs
 
 

@@ -28,7 +28,7 @@ from .models import (
     Update, Venue,
 )
 
-PUBLIC_NUMBER_FIELDS = {"office_phone", "phone", "credit_code"}
+PUBLIC_NUMBER_FIELDS = privacy.PUBLIC_NUMBER_FIELDS
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 KIND_LABELS = {
     "district": "区（市）", "street": "街道", "community": "社区", "compound": "小区", "company": "物业服务企业",
@@ -42,9 +42,7 @@ MAGIC = {
 }
 
 
-def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = False,
-             memo: dict | None = None) -> Site | None:
-    """`memo` (optional, kept by the caller between runs) remembers each file's privacy findings."""
+def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = False) -> Site | None:
     info = _site_info(loaded, problems)
     districts, streets = _areas(loaded, problems)
     ids = {
@@ -68,7 +66,7 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     notices = _notices(loaded, problems, districts, today, drafts)
     evaluations = _evaluations(loaded, problems, districts, info, today)
     _latest_fee_warnings(loaded, compounds, problems)
-    _privacy(loaded, info, problems, memo)
+    _privacy(loaded, info, problems)
 
     if problems or info is None:
         return None
@@ -430,41 +428,11 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 # --- privacy -----------------------------------------------------------------------------------
 
-def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, memo: dict | None = None) -> None:
+def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems) -> None:
     allow = info.pii_allow if info else ()
     for record in loaded.all():
-        src = record.src
-        if memo is None:
-            findings = _privacy_findings(src, allow)
-        else:
-            key = (src.display, src.text, allow)
-            findings = memo.get(key)
-            if findings is None:
-                findings = memo[key] = _privacy_findings(src, allow)
-        for loc, finding in findings:
+        for loc, finding in privacy.file_findings(record.src.pii, allow):
             _report_pii(problems, loc, finding)
-
-
-def _privacy_findings(src, allow) -> list:
-    """(location, finding) for every personal number in one file."""
-    out = []
-    for span in src.scalars:
-        names = [p for p in span.path if isinstance(p, str)]
-        if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
-            continue
-        raw = src.text[span.start:span.end]
-        findings = privacy.scan(raw, allow)
-        if not findings and isinstance(span.value, str) and span.value != raw:
-            findings = [
-                privacy.Finding(f.kind, 0, 0, f.text, f.masked) for f in privacy.scan(span.value, allow)
-            ]
-        for finding in findings:
-            out.append((src.index_loc(span.start + finding.start), finding))
-    if src.body:
-        offset = len(src.text) - len(src.body)
-        for finding in privacy.scan(src.body, allow):
-            out.append((src.index_loc(offset + finding.start), finding))
-    return out
 
 
 def _report_pii(problems: Problems, loc: Loc, finding) -> None:
