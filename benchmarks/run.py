@@ -189,6 +189,14 @@ def table(results: dict) -> str:
     return "\n".join(lines)
 
 
+REPRODUCE = """
+To reproduce: `python -m pip install '.[bench]' && npm ci`, then
+`python benchmarks/run.py --update-readme` (everything; about an hour on 2 cores, most of it the
+province size), or `--sizes district,city` / `--skip-peers` / `--skip-sizes` for parts;
+`--merge` keeps the sections of `results/latest.json` that a run does not repeat.
+"""
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--sizes", default="district,city,province")
@@ -198,20 +206,27 @@ def main() -> None:
     parser.add_argument("--skip-sizes", action="store_true")
     parser.add_argument("--workdir", default="/dev/shm/bulletin-bench")
     parser.add_argument("--update-readme", action="store_true")
+    parser.add_argument("--merge", action="store_true",
+                        help="keep the other sections of results/latest.json (e.g. run province on its own)")
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
-    results: dict = {
+    latest = HERE / "results" / "latest.json"
+    results: dict = json.loads(latest.read_text()) if args.merge and latest.is_file() else {}
+    results.update({
         "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
         "date": time.strftime("%Y-%m-%d %H:%M"),
         "runs": args.runs,
-    }
+    })
     if not args.skip_peers:
         results["peers"] = bench_peers([int(x) for x in args.peers.split(",") if x], args.runs, workdir)
     if not args.skip_sizes:
-        results["sizes"] = bench_sizes([x for x in args.sizes.split(",") if x], args.runs, workdir)
+        sizes = bench_sizes([x for x in args.sizes.split(",") if x], args.runs, workdir)
+        results["sizes"] = {**results.get("sizes", {}), **sizes} if args.merge else sizes
+        order = [k for k in synth.SIZES if k in results["sizes"]]
+        results["sizes"] = {k: results["sizes"][k] for k in order}
     (HERE / "results").mkdir(exist_ok=True)
-    (HERE / "results" / "latest.json").write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
+    latest.write_text(json.dumps(results, indent=2, ensure_ascii=False) + "\n")
     text = table(results)
     print(text)
     if args.update_readme:
@@ -219,7 +234,8 @@ def main() -> None:
         head = readme.read_text(encoding="utf-8").split("<!-- results -->")[0]
         readme.write_text(
             head + "<!-- results -->\n\n" + f"Measured {results['date']} on {results['machine']['cpus']} cores, "
-            f"Python {results['machine']['python']}, {args.runs} runs.\n\n" + text,
+            f"Python {results['machine']['python']}; medians of {args.runs} paired runs (province: fewer, see "
+            f"results/latest.json).\n\n" + text + REPRODUCE,
             encoding="utf-8",
         )
 

@@ -56,11 +56,52 @@ def digest(value) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def inputs_key(content_files: list, theme_files: list, out: Path, today: date, drafts: bool,
+def inputs_key(content: Path, content_files: list, theme_files: list, out: Path, today: date, drafts: bool,
                base_url: str | None, changed_paths=None) -> str:
     forced = sorted(str(p) for p in changed_paths) if changed_paths else []
     return digest((content_files, theme_files, signature([GENERATOR_DIR], suffix=".py"), str(today), drafts,
-                   base_url, str(Path(out).resolve()), forced))
+                   base_url, str(Path(out).resolve()), forced, _pagefind_places(content), _git_head(content)))
+
+
+def _pagefind_places(content: Path) -> list:
+    """Every place `search.locate_pagefind` may take Pagefind from, with what is there now: a
+    Pagefind installed, updated or removed means a different site (with or without search)."""
+    import shutil
+
+    places = [Path(content).resolve().parent, Path.cwd().resolve(), GENERATOR_DIR.parent]
+    found = [os.environ.get("BULLETIN_PAGEFIND"), shutil.which("pagefind")]
+    for base in places:
+        try:
+            st = (base / "node_modules" / ".bin" / "pagefind").stat()
+            found.append((str(base), st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            found.append(None)
+    return found
+
+
+def _git_head(content: Path) -> list:
+    """What the pages' "last changed" dates come from (`history`): the commit checked out and
+    the index. Reading two small files is enough to notice a commit, a checkout or staging."""
+    folder = Path(content).resolve()
+    for base in (folder, *folder.parents):
+        git = base / ".git"
+        if git.exists():
+            out = []
+            for name in ("HEAD", "index", "shallow"):
+                try:
+                    st = (git / name).stat() if git.is_dir() else git.stat()
+                    out.append((name, st.st_size, st.st_mtime_ns))
+                except OSError:
+                    out.append((name, None))
+            try:
+                head = (git / "HEAD").read_text(encoding="utf-8").strip() if git.is_dir() else ""
+                if head.startswith("ref: "):
+                    st = (git / head[5:]).stat()
+                    out.append((head, st.st_mtime_ns))
+            except OSError:
+                pass
+            return out
+    return []
 
 
 def unchanged(out: Path, key: str) -> dict | None:

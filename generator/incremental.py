@@ -27,7 +27,10 @@ are quick, and the Markdown of unchanged bodies comes from a memo). What is skip
 - Writing goes through `write.SiteWriter` (only changed bytes, atomic, stale files pruned).
 
 A builder created with `tracking=False` (what `bulletin build` uses) renders everything every
-time and skips the recording overhead. With nothing changed at all, `rebuild()` returns at once;
+time and skips the recording overhead. The full-text index is rebuilt from every page whenever
+any page changed (Pagefind cannot update an index in place): several seconds at city size, so
+an edit loop that must answer at once (`bulletin serve`) can pass `search=False` and preview the
+site without full-text search, exactly as a build without Pagefind looks. With nothing changed at all, `rebuild()` returns at once;
 so does a new process (`bulletin build` again) when the inputs recorded beside the output match.
 """
 
@@ -46,8 +49,11 @@ from .errors import ContentError, Loc, Problem, Problems
 from .load import FileMemo, load
 from .models import Site
 from .pipeline import BuildResult
+from .history import History, read_history
 from .render import ALL, Renderer, render_pages, static_outputs
 from .routes import RouteCollision, plan
+from .search import OUTPUT_SUBDIR as SEARCH_FOLDER, Pagefind, locate_pagefind
+from .searchfeed import IndexFeed
 from .theme import Theme
 from .validate import validate
 from .write import SiteWriter, marker_digest
@@ -59,6 +65,7 @@ class _State:
     global_key: str
     site: Site
     derived: Derived
+    history: History
     contexts: dict  # page path -> (template, context)
     sigs: dict  # output path -> digest
     manifest_digest: str
@@ -70,7 +77,8 @@ class _State:
 
 class Builder:
     def __init__(self, content: Path, out: Path, today: date, drafts: bool = False, base_url: str | None = None,
-                 *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True):
+                 *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True,
+                 search: bool = True):
         self.content = Path(content)
         self.content_arg = content_arg if content_arg is not None else str(content)
         self.out = Path(out)
@@ -79,6 +87,7 @@ class Builder:
         self.base_url = base_url
         self.workers = workers if workers is not None else _default_workers()
         self.tracking = tracking
+        self.search = search
         self._state: _State | None = None
         self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
 
@@ -97,8 +106,8 @@ class Builder:
         theme = Theme.for_content(self.content)
         content_files = cache.signature([self.content.resolve()])
         theme_files = cache.signature(theme.dirs)
-        inputs_key = cache.inputs_key(content_files, theme_files, self.out, self.today, self.drafts, self.base_url,
-                                      changed_paths)
+        inputs_key = cache.inputs_key(self.content, content_files, theme_files, self.out, self.today, self.drafts,
+                                      self.base_url, changed_paths)
         unchanged = self._unchanged(inputs_key)
         if unchanged is not None:
             return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
@@ -133,55 +142,70 @@ class Builder:
         derived = derive(site, self.today)
         if prev is not None:
             derived = _intern_fields(prev.derived, derived, "d", changed)
+        history = read_history(self.content, self.today)
+        if prev is not None:
+            keys = _changed_keys(prev.history.last_changed, history.last_changed)
+            if keys:
+                changed["history.last_changed"] = keys
         try:
-            the_plan = plan(site, derived)
+            the_plan = plan(site, derived, history)
         except RouteCollision as exc:
             raise ContentError([Problem(Loc(self.content_arg), str(exc))]) from None
 
+        pagefind = locate_pagefind(self.content) if self.search else Pagefind(None)
+        notes = [pagefind.problem] if pagefind.problem else []
         static, asset_urls = static_outputs(theme)
-        global_key = cache.digest((site.info, self.today, self.drafts, sorted(asset_urls.items()), theme_files))
+        global_key = cache.digest((site.info, self.today, self.drafts, sorted(asset_urls.items()), theme_files,
+                                   pagefind.ready))
         if prev is not None and prev.global_key == global_key:
             renderer = prev.renderer
-            renderer.retarget(site, derived)
+            renderer.retarget(site, derived, history)
         else:
             prev = None
-            renderer = Renderer(site, derived, theme, asset_urls, self.today, tracking=self.tracking)
+            renderer = Renderer(site, derived, theme, asset_urls, self.today, history,
+                                fulltext_search=pagefind.ready, tracking=self.tracking)
 
         gc.freeze()
         gc.enable()
         writer = SiteWriter(self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None)
         try:
-            to_render, kept = [], {}
-            dirty = _dirty_pages(prev, site, derived, changed) if prev is not None else None
-            for page in the_plan.pages:
-                path = page.path
-                if (dirty is None or path in dirty or prev.contexts.get(path) != (page.template, page.context)
-                        or writer.previous.get(path) != prev.sigs.get(path)):
-                    to_render.append(page)
-                else:
-                    kept[path] = prev.sigs[path]
-                    writer.record(path, kept[path])
-            deps = render_pages(renderer, to_render, writer, self.workers, self.tracking)
-            for path, data in static.items():
-                writer.put(path, data)
-            for path, data in the_plan.data.items():
-                writer.put(path, data)
-            for path, rel in the_plan.copies.items():
-                writer.copy(path, self.content / "attachments" / rel)
-            written = writer.commit()
+            kept = {}
+            dirty = _dirty_pages(prev, site, derived, history, changed) if prev is not None else None
+            if dirty is not None:
+                for page in the_plan.pages:
+                    path = page.path
+                    if not (path in dirty or prev.contexts.get(path) != (page.template, page.context)
+                            or writer.previous.get(path) != prev.sigs.get(path)):
+                        kept[path] = prev.sigs[path]
+            feed = IndexFeed(pagefind) if pagefind.ready else None
+            try:
+                deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, feed)
+                for path, data in static.items():
+                    writer.put(path, data)
+                for path, data in the_plan.data.items():
+                    writer.put(path, data)
+                    if feed is not None:
+                        feed.add(path, data)
+                for path, rel in the_plan.copies.items():
+                    writer.copy(path, self.content / "attachments" / rel)
+                index = (lambda folder: notes.extend(feed.write(folder))) if feed is not None else None
+                written = writer.commit(before_publish=index, extra=SEARCH_FOLDER)
+            finally:
+                if feed is not None:
+                    feed.close()
         except BaseException:
             writer.abort()
             raise
 
         result = BuildResult(
             records=site.record_count, pages=len(the_plan.pages), files=len(writer.files),
-            seconds=time.perf_counter() - started, warnings=tuple(problems.warnings),
-            rendered=len(to_render), written=written,
+            seconds=time.perf_counter() - started, warnings=tuple(problems.warnings), notes=tuple(notes),
+            rendered=len(the_plan.pages) - len(kept), written=written,
         )
         gc.disable()
         if self.tracking:
-            self._state = self._next_state(prev, inputs_key, global_key, site, derived, the_plan, writer, deps,
-                                           renderer, result)
+            self._state = self._next_state(prev, inputs_key, global_key, site, derived, history, the_plan, writer,
+                                           deps, renderer, result)
         self._remember(inputs_key, result, writer.manifest_digest)
         return result
 
@@ -198,11 +222,12 @@ class Builder:
         return None if saved is None else BuildResult(saved["records"], saved["pages"], saved["files"], 0.0, ())
 
     def _remember(self, inputs_key: str, result: BuildResult, manifest_digest: str) -> None:
-        if not result.warnings:  # warnings must be shown again: never skip a build that had some
+        if not result.warnings and not result.notes:  # shown again next time: never skip such a build
             cache.remember(self.out, inputs_key, manifest_digest,
                            {"records": result.records, "pages": result.pages, "files": result.files})
 
-    def _next_state(self, prev, inputs_key, global_key, site, derived, the_plan, writer, deps, renderer, result):
+    def _next_state(self, prev, inputs_key, global_key, site, derived, history, the_plan, writer, deps, renderer,
+                    result):
         contexts = {p.path: (p.template, p.context) for p in the_plan.pages}
         if prev is None:
             all_deps, dependents = {}, {}
@@ -217,8 +242,8 @@ class Builder:
             all_deps[path] = page_deps
             for name, key, attr in page_deps:
                 dependents.setdefault((name, key), {}).setdefault(attr, set()).add(path)
-        return _State(inputs_key, global_key, site, derived, contexts, dict(writer.files), writer.manifest_digest,
-                      all_deps, dependents, renderer, result)
+        return _State(inputs_key, global_key, site, derived, history, contexts, dict(writer.files),
+                      writer.manifest_digest, all_deps, dependents, renderer, result)
 
 
 def _unindex(dependents: dict, path: str, deps) -> None:
@@ -266,15 +291,22 @@ def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
     return dataclasses.replace(new, **updates)
 
 
-def _dirty_pages(prev: _State, site: Site, derived: Derived, changed: dict[str, set]) -> set[str]:
+def _changed_keys(old: dict, new: dict) -> set:
+    keys = {k for k, v in new.items() if old.get(k, _MISSING) != v} | {k for k in old if k not in new}
+    if keys or list(old) != list(new):
+        keys.add(ALL)
+    return keys
+
+
+def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, changed: dict[str, set]) -> set[str]:
     """Pages that read something that changed: a whole value, an iterated mapping, or one
     attribute of a record whose value differs between the two builds."""
     dirty: set[str] = set()
     dependents = prev.dependents
     for name, keys in changed.items():
         prefix, field = name.split(".", 1)
-        old_map = getattr(prev.site if prefix == "site" else prev.derived, field)
-        new_map = getattr(site if prefix == "site" else derived, field)
+        old_map = getattr({"site": prev.site, "d": prev.derived, "history": prev.history}[prefix], field)
+        new_map = getattr({"site": site, "d": derived, "history": history}[prefix], field)
         for key in keys:
             by_attr = dependents.get((name, key))
             if not by_attr:

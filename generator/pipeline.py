@@ -3,8 +3,11 @@
 `build()` runs every stage in order and returns a `BuildResult` (the stages are sequenced by
 `incremental.Builder`, which also serves the edit loop of `bulletin serve`); `check()` stops after
 validation. Content problems surface as `ContentError` (with every problem of the run) before
-anything is written, so a failed build never touches the published site. `today` comes in as a
-parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the clock.
+anything is written, so a failed build never touches the published site. The full-text search
+index (`search.index_site`) is made over the new site folder before it replaces the published
+one; a missing Pagefind is a build note (`BuildResult.notes`), never a failure. `today` comes
+in as a parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the
+clock.
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ class BuildResult:
     files: int  # files in the site
     seconds: float
     warnings: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()  # warnings about the build itself, not the content (e.g. no search)
     rendered: int = 0  # pages rendered by this build
     written: int = 0  # files whose bytes changed (written) by this build
 
@@ -55,8 +59,8 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     from .theme import Theme
 
     started = time.perf_counter()
-    key = cache.inputs_key(cache.signature([content.resolve()]), cache.signature(Theme.for_content(content).dirs),
-                           out, today, drafts, base_url)
+    key = cache.inputs_key(content, cache.signature([content.resolve()]),
+                           cache.signature(Theme.for_content(content).dirs), out, today, drafts, base_url)
     saved = cache.unchanged(out, key)
     if saved is not None:
         return BuildResult(saved["records"], saved["pages"], saved["files"], time.perf_counter() - started, ())

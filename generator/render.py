@@ -2,8 +2,9 @@
 
 Templates are looked up first in a `templates/` folder beside the content directory (a site's
 overrides, file by file), then in the defaults shipped inside the package. Static assets
-(`templates/static/`) follow the same rule; CSS is fingerprinted (`style.<hash>.css`) so it can
-be cached for a long time. The helpers templates may call are registered here.
+(`templates/static/`) follow the same rule; CSS, JavaScript and SVG are fingerprinted
+(`style.<hash>.css`, `site.<hash>.js`) so they can be cached for a long time. The helpers
+templates may call are registered here.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from pathlib import Path
 
 import jinja2
 
-from . import routes
+from . import charts, feeds, poster, routes, urls
 from .derive import LIST_LABELS, Derived
+from .history import History
 from .theme import Theme, default_templates_dir  # noqa: F401 - re-exported
 from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 
@@ -32,11 +34,11 @@ def fingerprint(name: str, data: bytes) -> str:
 
 
 def static_outputs(theme: Theme) -> tuple[dict[str, bytes], dict[str, str]]:
-    """(output path → bytes, asset name → URL) for the theme's static files; CSS fingerprinted."""
+    """(output path → bytes, asset name → URL) for the theme's static files; CSS, JS and SVG fingerprinted."""
     outputs, urls = {}, {}
     for name, path in theme.static_files().items():
         data = path.read_bytes()
-        out = fingerprint(name, data) if name.endswith(".css") else name
+        out = fingerprint(name, data) if name.endswith((".css", ".js", ".svg")) else name
         outputs[f"static/{out}"] = data
         urls[name] = f"/static/{out}"
     return outputs, urls
@@ -97,7 +99,7 @@ class Renderer:
     read: what the incremental builder needs to know which pages an edit touches."""
 
     def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
-                 tracking: bool = False):
+                 history: History | None = None, fulltext_search: bool = False, tracking: bool = False):
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
             autoescape=True,
@@ -110,23 +112,36 @@ class Renderer:
         )
         self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
                                 num=fmt_number)
-        self.env.globals.update(routes.URLS)
-        self.recorder = Recorder(site, derived) if tracking else None
+        self.env.globals.update(urls.URLS)
+        last_changed = (history or History()).last_changed
+        self.recorder = Recorder(site, derived, last_changed) if tracking else None
+        # With tracking, templates and the helpers below read through the recorder's views.
+        s, d = (self.recorder.site, self.recorder.d) if tracking else (site, derived)
         self.env.globals.update(
-            site=self.recorder.site if tracking else site, info=site.info,
-            d=self.recorder.d if tracking else derived, today=build_date, asset=asset_urls.__getitem__,
+            site=s, info=site.info, d=d, today=build_date, asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
+            qr_svg=poster.qr_svg, content_fingerprint=poster.content_fingerprint, fulltext_search=fulltext_search,
             fragment=self.fragment,
+        )
+        self.env.globals.update(
+            # source path → date of its last commit, or None
+            last_changed_of=self.recorder.last_changed.get if tracking else last_changed.get,
+            chart_svg=charts.svg, chart_rows=charts.table_rows,
+            score_history_chart=lambda company: charts.score_history(s, d, company),
+            fee_rates_chart=lambda community: charts.fee_rates(s, d, community),
+            types_by_street_chart=lambda district: charts.types_by_street(s, d, district),
+            notices_feed_title=feeds.notices_feed_title(site), community_feed_title=feeds.community_feed_title,
+            lists_feed_title=feeds.lists_feed_title,
         )
         self._fragments: dict = {}
         for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
             self.env.get_template(name)  # compile once, before any worker forks
 
-    def retarget(self, site: Site, derived: Derived) -> None:
+    def retarget(self, site: Site, derived: Derived, history: History | None = None) -> None:
         """Point a tracking renderer at the next build's values (same templates and globals)."""
-        self.recorder.retarget(site, derived)
+        self.recorder.retarget(site, derived, (history or History()).last_changed)
         self._fragments.clear()
 
     def fragment(self, macro: str, kind: str, key, *args):
@@ -178,16 +193,18 @@ class Recorder:
     value that is not a mapping, such as `d.notices_newest`. `site.info` is not recorded: a
     change to it re-renders everything anyway."""
 
-    def __init__(self, site: Site, derived: Derived):
+    def __init__(self, site: Site, derived: Derived, last_changed: dict):
         self.deps: set = set()
         self.site = _View(self, "site", site)
         self.d = _View(self, "d", derived)
+        self.last_changed = _MappingView(self, "history.last_changed", last_changed)
 
-    def retarget(self, site: Site, derived: Derived) -> None:
+    def retarget(self, site: Site, derived: Derived, last_changed: dict) -> None:
         object.__setattr__(self.site, "_target", site)
         object.__setattr__(self.d, "_target", derived)
         object.__setattr__(self.site, "_views", {})
         object.__setattr__(self.d, "_views", {})
+        self.last_changed._data = last_changed
 
 
 class _View:
@@ -282,48 +299,71 @@ class _RecordView:
 
 _JOB: dict = {}  # what forked workers inherit: the renderer, the pages, where to stage, the previous digests
 
+PARALLEL_MIN_PAGES = 400
 
-def render_pages(renderer: Renderer, pages: list[routes.Page], writer, workers: int, track: bool) -> dict[str, frozenset]:
-    """Render `pages` into `writer` (only changed bytes are staged); returns each page's deps when
-    `track`. With `workers` > 1 and enough pages, forked processes render chunks in parallel and
-    stage their files themselves; the output is the same bytes either way."""
+
+def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, str], writer, workers: int,
+                 track: bool, feed=None) -> dict[str, frozenset]:
+    """Every planned page, in plan order, into `writer`: a page in `keep` (path → digest) is
+    unchanged and left as it is on disk; the others are rendered (only changed bytes are staged).
+    Returns the deps of each rendered page when `track`. `feed` (a `searchfeed.IndexFeed`) gets
+    every page's HTML in plan order as soon as it exists, kept pages read back from the site.
+
+    With `workers` > 1 and enough pages to render, forked processes render spans of pages in
+    parallel and stage their files themselves; spans come back in order, so the output (and the
+    order the index sees) is the same either way."""
     deps_by_path: dict[str, frozenset] = {}
-    if workers <= 1 or len(pages) < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+    todo = sum(1 for page in pages if page.path not in keep)
+    if workers <= 1 or todo < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
         for page in pages:
+            path = page.path
+            if path in keep:
+                writer.record(path, keep[path])
+                if feed is not None:
+                    feed.add(path, writer.read_published(path))
+                continue
             deps: set | None = set() if track else None
-            writer.put(page.path, renderer.render(page, deps))
+            data = renderer.render(page, deps)
+            writer.put(path, data)
+            if feed is not None:
+                feed.add(path, data)
             if track:
-                deps_by_path[page.path] = frozenset(deps)
+                deps_by_path[path] = frozenset(deps)
         return deps_by_path
-    _JOB.update(renderer=renderer, pages=pages, stage=writer.stage, previous=writer.previous, track=track)
+    _JOB.update(renderer=renderer, pages=pages, keep=keep, stage=writer.stage, previous=writer.previous,
+                track=track, want_html=feed is not None)
     chunk = max(16, min(256, len(pages) // (workers * 8) or 1))
     spans = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in pool.imap_unordered(_render_span, spans):
-                for path, sig, deps in results:
+            for results in pool.imap(_render_span, spans):
+                for path, sig, deps, html in results:
                     writer.record(path, sig)
-                    if track:
+                    if feed is not None:
+                        feed.add(path, html if html is not None else writer.read_published(path))
+                    if track and deps is not None:
                         deps_by_path[path] = deps
     finally:
         _JOB.clear()
     return deps_by_path
 
 
-PARALLEL_MIN_PAGES = 400
-
-
 def _render_span(span: tuple[int, int]) -> list:
     from .write import digest, stage_file
 
-    renderer, pages, stage, previous, track = (_JOB[k] for k in ("renderer", "pages", "stage", "previous", "track"))
+    job = _JOB
+    renderer, keep, stage, previous, track = job["renderer"], job["keep"], job["stage"], job["previous"], job["track"]
     made: set = set()
     out = []
-    for page in pages[span[0]:span[1]]:
+    for page in job["pages"][span[0]:span[1]]:
+        path = page.path
+        if path in keep:
+            out.append((path, keep[path], None, None))
+            continue
         deps: set | None = set() if track else None
         data = renderer.render(page, deps)
         sig = digest(data)
-        if previous.get(page.path) != sig:
-            stage_file(stage, page.path, data, made)
-        out.append((page.path, sig, frozenset(deps) if track else None))
+        if previous.get(path) != sig:
+            stage_file(stage, path, data, made)
+        out.append((path, sig, frozenset(deps) if track else None, data if job["want_html"] else None))
     return out
