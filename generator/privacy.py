@@ -219,3 +219,54 @@ def mask(kind: str, text: str) -> str:
     if kind == BANK_CARD:
         return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
     raise ValueError(f"unknown kind of personal data: {kind!r}")
+
+
+# --- one file at a time -----------------------------------------------------------------------------
+
+PUBLIC_NUMBER_FIELDS = {"office_phone", "phone", "credit_code"}
+
+
+def file_candidates(src) -> tuple:
+    """Every possible finding in one content file (a `sources.Source`) before the allow list,
+    with its location: what `file_findings` needs later, so the loader can drop the file's text
+    and scalar spans as soon as it is read (a province-sized site does not fit in memory otherwise).
+
+    Entries are ("scalar", raw findings, findings of the constructed value) and ("body", findings),
+    each finding paired with its Loc; scalars without a candidate are left out."""
+    out = []
+    for span in src.scalars:
+        names = [p for p in span.path if isinstance(p, str)]
+        if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
+            continue
+        raw = src.text[span.start:span.end]
+        raw_hits = tuple((src.index_loc(span.start + f.start), f) for f in scan(raw))
+        value_hits = ()
+        if isinstance(span.value, str) and span.value != raw:
+            value_hits = tuple((src.index_loc(span.start), Finding(f.kind, 0, 0, f.text, f.masked)) for f in scan(span.value))
+        if raw_hits or value_hits:
+            out.append(("scalar", raw_hits, value_hits))
+    if src.body:
+        offset = len(src.text) - len(src.body)
+        body_hits = tuple((src.index_loc(offset + f.start), f) for f in scan(src.body))
+        if body_hits:
+            out.append(("body", body_hits))
+    return tuple(out)
+
+
+def file_findings(candidates: tuple, allow: Iterable[str] = ()) -> list:
+    """(Loc, Finding) for every candidate that the allow list does not excuse; exactly what
+    scanning each scalar (its constructed value when the raw text has nothing) and the body with
+    `allow` would report."""
+    allowed = _allowed((allow,) if isinstance(allow, str) else allow)
+
+    def keep(hits):
+        return [(loc, f) for loc, f in hits if not (f.text in allowed or _compact(f.text) in allowed)]
+
+    out = []
+    for entry in candidates:
+        if entry[0] == "scalar":
+            found = keep(entry[1])
+            out.extend(found if found else keep(entry[2]))
+        else:
+            out.extend(keep(entry[1]))
+    return out

@@ -28,7 +28,7 @@ from .models import (
     Update, Venue,
 )
 
-PUBLIC_NUMBER_FIELDS = {"office_phone", "phone", "credit_code"}
+PUBLIC_NUMBER_FIELDS = privacy.PUBLIC_NUMBER_FIELDS
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 KIND_LABELS = {
     "district": "区（市）", "street": "街道", "community": "社区", "compound": "小区", "company": "物业服务企业",
@@ -431,23 +431,8 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems) -> None:
     allow = info.pii_allow if info else ()
     for record in loaded.all():
-        src = record.src
-        for span in src.scalars:
-            names = [p for p in span.path if isinstance(p, str)]
-            if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
-                continue
-            raw = src.text[span.start:span.end]
-            findings = privacy.scan(raw, allow)
-            if not findings and isinstance(span.value, str) and span.value != raw:
-                findings = [
-                    privacy.Finding(f.kind, 0, 0, f.text, f.masked) for f in privacy.scan(span.value, allow)
-                ]
-            for finding in findings:
-                _report_pii(problems, src.index_loc(span.start + finding.start), finding)
-        if src.body:
-            offset = len(src.text) - len(src.body)
-            for finding in privacy.scan(src.body, allow):
-                _report_pii(problems, src.index_loc(offset + finding.start), finding)
+        for loc, finding in privacy.file_findings(record.src.pii, allow):
+            _report_pii(problems, loc, finding)
 
 
 def _report_pii(problems: Problems, loc: Loc, finding) -> None:
