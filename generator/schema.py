@@ -20,7 +20,7 @@ from typing import Any
 
 from .errors import Loc, Problems, did_you_mean
 from .models import NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES, COMPOUND_TYPES
-from .sources import Source
+from .sources import Source, control_problem, shown
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_RULE = "只能用小写英文字母、数字和单个连字符，例如 fuhai-huayuan"
@@ -69,9 +69,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"布尔值 {str(value).lower()}"
     if isinstance(value, (int, Decimal, float)):
-        return f"数字 {value}"
+        return f"数字 {shown(str(value))}"
     if isinstance(value, str):
-        return f"文本“{value[:40]}”"
+        return f"文本“{shown(value)}”"
     if isinstance(value, list):
         return "列表"
     if isinstance(value, dict):
@@ -94,6 +94,10 @@ class Text(Spec):
             return self.bad(value, path, ctx)
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
         text = text.strip()
+        control = control_problem(text)
+        if control is not None:
+            ctx.error(path, control[1])
+            return MISSING
         if not text:
             ctx.error(path, "不能为空")
             return MISSING
@@ -108,7 +112,7 @@ class Id(Spec):
 
     def check(self, value, path, ctx):
         if not isinstance(value, str) or not ID_RE.match(value):
-            ctx.error(path, f"“{value}”不是有效的标识", hint=ID_RULE)
+            ctx.error(path, f"“{shown(str(value))}”不是有效的标识", hint=ID_RULE)
             return MISSING
         return value
 
@@ -140,9 +144,12 @@ class Int(Spec):
         if isinstance(value, Decimal):
             if not value.is_finite() or value != value.to_integral_value():
                 return self.bad(value, path, ctx)
+            if value.adjusted() > 15:  # int(Decimal("1e999999999")) would take minutes and gigabytes
+                ctx.error(path, f"数字 {shown(str(value))} 不合理")
+                return MISSING
             value = int(value)
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            ctx.error(path, f"{value} 超出范围（{_range(self.min, self.max)}）")
+            ctx.error(path, f"{shown(str(value))} 超出范围（{_range(self.min, self.max)}）")
             return MISSING
         return value
 
@@ -159,17 +166,17 @@ class Num(Spec):
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
             return self.bad(value, path, ctx)
         if isinstance(value, float) or (isinstance(value, Decimal) and not value.is_finite()):
-            ctx.error(path, f"“{value}”不是有效的数字")
+            ctx.error(path, f"“{shown(str(value))}”不是有效的数字")
             return MISSING
         number = Decimal(value)
         if abs(number.adjusted()) > 15:
-            ctx.error(path, f"数字 {value} 不合理")
+            ctx.error(path, f"数字 {shown(str(value))} 不合理")
             return MISSING
         if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
-            ctx.error(path, f"{value} 超出范围（{_range(self.min, self.max)}）")
+            ctx.error(path, f"{shown(str(value))} 超出范围（{_range(self.min, self.max)}）")
             return MISSING
         if self.places is not None and number.as_tuple().exponent < -self.places:
-            ctx.error(path, f"{value} 最多保留 {self.places} 位小数")
+            ctx.error(path, f"{shown(str(value))} 最多保留 {self.places} 位小数")
             return MISSING
         return number
 
@@ -201,7 +208,7 @@ class Rate(Spec):
         else:
             return self.bad(value, path, ctx)
         if not (0 <= number <= 1):
-            ctx.error(path, f"{value} 超出范围（比例应在 0 到 1 之间，或 0% 到 100%）")
+            ctx.error(path, f"{shown(str(value))} 超出范围（比例应在 0 到 1 之间，或 0% 到 100%）")
             return MISSING
         return number
 
@@ -247,7 +254,7 @@ class Choice(Spec):
     def check(self, value, path, ctx):
         if not isinstance(value, str) or value not in self.choices:
             hint = did_you_mean(str(value), self.choices) if isinstance(value, str) else None
-            ctx.error(path, f"“{value}”不是可选值；可选：{'、'.join(self.choices)}", hint=hint)
+            ctx.error(path, f"“{shown(str(value))}”不是可选值；可选：{'、'.join(self.choices)}", hint=hint)
             return MISSING
         return value
 
