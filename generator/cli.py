@@ -17,7 +17,7 @@ from pathlib import Path
 import click
 
 from . import pipeline
-from .errors import ContentError, Problem
+from .errors import ContentError, Problem, redact
 from .write import refusal
 
 
@@ -53,7 +53,7 @@ def _guard(fn):
         except Exception as exc:  # noqa: BLE001 - last resort; content problems never get here
             if os.environ.get("BULLETIN_DEBUG"):
                 raise
-            click.echo(f"bulletin: 内部错误：{type(exc).__name__}: {exc}（设置 BULLETIN_DEBUG=1 可查看详情，请报告此问题）", err=True)
+            click.echo(f"bulletin: 内部错误：{type(exc).__name__}: {redact(str(exc))[:400]}（设置 BULLETIN_DEBUG=1 可查看详情，请报告此问题）", err=True)
             sys.exit(3)
 
     wrapper.__name__ = fn.__name__

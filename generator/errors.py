@@ -7,6 +7,11 @@ the collected problems out of the pipeline so the CLI can print them and exit 1.
 
 The printed form is the compiler convention editors' tools understand:
 `path:line:col: error: field: message（hint）`.
+
+Whatever a problem says passes through `redact()` when it is printed (text and JSON alike): a
+personal number quoted from the content (a phone number typed where an id belongs, a file named
+after an ID card) is shown masked, like the privacy check's own findings, so a CI log never holds
+one in full. Messages are also capped in length, since they may quote a value.
 """
 
 from __future__ import annotations
@@ -15,7 +20,24 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
+from . import privacy
+
 Severity = Literal["error", "warning"]
+MAX_MESSAGE_CHARS = 400
+
+
+def redact(text: str) -> str:
+    """`text` with every personal number masked (allow-listed ones too: a log needs none of them)."""
+    findings = privacy.scan(text)
+    for f in reversed(findings):
+        text = text[: f.start] + f.masked + text[f.end :]
+    return text
+
+
+def _capped(text: str | None) -> str | None:
+    if text is None or len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    return text[:MAX_MESSAGE_CHARS] + "…"
 
 
 @dataclass(frozen=True, order=True)
@@ -40,17 +62,18 @@ class Problem:
         text = f"{self.field}: {self.message}" if self.field else self.message
         if self.hint:
             text = f"{text}（{self.hint}）"
-        return f"{where}: {self.severity}: {text}"
+        return redact(f"{where}: {self.severity}: {text}")
 
     def as_json(self) -> dict:
+        shown = lambda text: None if text is None else redact(text)  # noqa: E731
         return {
-            "path": self.loc.path,
+            "path": shown(self.loc.path),
             "line": self.loc.line,
             "col": self.loc.col,
             "severity": self.severity,
-            "field": self.field,
-            "message": self.message,
-            "hint": self.hint,
+            "field": shown(self.field),
+            "message": shown(self.message),
+            "hint": shown(self.hint),
         }
 
 
@@ -61,10 +84,10 @@ class Problems:
     items: list[Problem] = field(default_factory=list)
 
     def error(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self.items.append(Problem(loc, message, field, hint, "error"))
+        self.items.append(Problem(loc, _capped(message), _capped(field), _capped(hint), "error"))
 
     def warning(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self.items.append(Problem(loc, message, field, hint, "warning"))
+        self.items.append(Problem(loc, _capped(message), _capped(field), _capped(hint), "warning"))
 
     def extend(self, problems: Iterable[Problem]) -> None:
         self.items.extend(problems)
