@@ -68,3 +68,81 @@ def broken_links(site: Path) -> list[str]:
 
 def tree_digest(root: Path) -> dict[str, bytes]:
     return {str(p.relative_to(root)): p.read_bytes() for p in sorted(root.rglob("*")) if p.is_file()}
+
+
+# --- what must never be in a published page ---------------------------------------------------
+
+DANGEROUS_TAGS = {
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input", "button",
+    "textarea", "select", "option", "base", "style", "svg", "math", "noscript", "template", "audio",
+    "video", "source", "track", "isindex", "xmp", "plaintext", "noembed", "portal", "marquee", "bgsound",
+    "param", "keygen", "dialog", "details", "listing", "image", "animate", "set", "foreignobject",
+}
+URL_ATTRIBUTES = {
+    "href", "src", "action", "formaction", "data", "poster", "background", "cite", "longdesc", "lowsrc",
+    "dynsrc", "codebase", "xlink:href", "srcset", "ping", "manifest", "icon", "profile", "usemap",
+}
+SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+HEAD_META = {"charset", "viewport", "description", "robots", "og:title", "og:description", "og:url", "og:type",
+             "og:site_name", "og:locale", "generator", "color-scheme", "theme-color", "referrer",
+             "format-detection", "pagefind"}
+
+
+def _normalised_url(value: str) -> str:
+    """A URL as a browser reads it for scheme detection: control characters and spaces removed."""
+    return "".join(c for c in value if ord(c) > 0x20 and c != "\x7f").lower()
+
+
+class _Inspector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        self._check(tag, attrs)
+
+    def handle_startendtag(self, tag, attrs):
+        self._check(tag, attrs)
+
+    def handle_comment(self, data):
+        if "[if" in data.lower():
+            self.found.append(f"conditional comment: {data[:60]}")
+
+    def _check(self, tag, attrs):
+        if tag == "head":
+            self.in_head = True
+        if tag == "body":
+            self.in_head = False
+        if tag in DANGEROUS_TAGS:
+            self.found.append(f"<{tag}>")
+        if tag == "meta":
+            names = {(k, (v or "").lower()) for k, v in attrs}
+            keys = {k for k, _ in names}
+            kind = next((v for k, v in names if k in ("name", "property")), None)
+            if "http-equiv" in keys or not self.in_head or ("charset" not in keys and kind not in HEAD_META):
+                self.found.append(f"<meta {attrs}>")
+        if tag == "link":
+            rel = dict(attrs).get("rel", "")
+            if not self.in_head or rel not in ("stylesheet", "canonical", "icon", "alternate", "manifest", "preload"):
+                self.found.append(f"<link {attrs}>")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on") or name in ("style", "srcdoc", "http-equiv", "formaction", "is"):
+                self.found.append(f"<{tag} {name}={value[:60]!r}>")
+            if name in URL_ATTRIBUTES:
+                url = _normalised_url(value)
+                head = url.split("/", 1)[0].split("?", 1)[0].split("#", 1)[0]
+                if ":" in head and not url.startswith(SAFE_SCHEMES):
+                    self.found.append(f"<{tag} {name}={value[:60]!r}> (scheme)")
+                if tag in ("img", "script", "link", "source", "video", "audio") and name in ("src", "srcset") \
+                        and (":" in head or url.replace("\\", "/").startswith("//")):
+                    self.found.append(f"<{tag} {name}={value[:60]!r}> (third-party load)")
+
+
+def unsafe_markup(html: str) -> list[str]:
+    """Everything in `html` that could run script, load from elsewhere, or restyle the page."""
+    inspector = _Inspector()
+    inspector.feed(html)
+    inspector.close()
+    return inspector.found
