@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -21,7 +22,7 @@ from pathlib import Path, PurePosixPath
 from . import checksums, privacy
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
-from .markup import render_markdown
+from .markup import MAX_BODY_CHARS, render_markdown, visible_text
 from .models import (
     ATTACHMENT_TYPES, Attachment, Community, CommunityStat, Company, Compound, District, Evaluation,
     EvaluationRules, Grid, Notice, OwnersBody, Part, Period, Project, ScoreRow, Site, SiteInfo, Street,
@@ -59,14 +60,15 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
                     loc, f"引用了不存在的{KIND_LABELS[kind]}“{ref}”", field=field, hint=did_you_mean(ref, ids[kind])
                 )
 
+    bodies = _bodies(loaded, problems)
     communities = _build(loaded, "community", _community, problems)
     companies = _build(loaded, "company", _company, problems)
     compounds = _build(loaded, "compound", lambda r, p: _compound(r, p, communities, companies), problems)
-    projects = _build(loaded, "project", _project, problems)
-    notices = _notices(loaded, problems, districts, today, drafts)
+    projects = _build(loaded, "project", lambda r, p: _project(r, p, bodies), problems)
+    notices = _notices(loaded, problems, districts, today, drafts, bodies)
     evaluations = _evaluations(loaded, problems, districts, info, today)
     _latest_fee_warnings(loaded, compounds, problems)
-    _privacy(loaded, info, problems)
+    _privacy(loaded, info, problems, bodies)
 
     if problems or info is None:
         return None
@@ -278,7 +280,25 @@ def _latest_fee_warnings(loaded: Loaded, compounds: dict[str, Compound], problem
 
 # --- projects and notices ----------------------------------------------------------------------
 
-def _project(record: RawRecord, problems: Problems) -> Project | None:
+def _bodies(loaded: Loaded, problems: Problems) -> dict[str, str]:
+    """Every Markdown body rendered once, drafts and future notices included (the privacy scan
+    reads what would be published): source path → sanitised HTML. Over-long bodies are errors."""
+    out = {}
+    for record in loaded.all():
+        body = record.src.body
+        if body is None:
+            continue
+        if len(body) > MAX_BODY_CHARS:
+            problems.error(
+                Loc(record.src.display, record.src.body_line),
+                f"正文过长（{len(body)} 字），上限 {MAX_BODY_CHARS} 字；请拆分，或把长表格作为附件",
+            )
+            continue
+        out[record.src.rel] = render_markdown(body)
+    return out
+
+
+def _project(record: RawRecord, problems: Problems, bodies: dict[str, str]) -> Project | None:
     f, src = record.fields, record.src
     if not f.get("compounds") and not f.get("communities") and "compounds" not in (src.data or {}) \
             and "communities" not in (src.data or {}):
@@ -295,11 +315,12 @@ def _project(record: RawRecord, problems: Problems) -> Project | None:
         id=record.id, source=src.rel, title=f["title"], category=f["category"], status=f["status"],
         compounds=f.get("compounds", ()), communities=f.get("communities", ()), budget=f.get("budget"),
         funding=f.get("funding"), start=f.get("start"), finish=f.get("finish"), unit=f.get("unit"),
-        company=f.get("company"), updates=updates, body_html=render_markdown(src.body or ""),
+        company=f.get("company"), updates=updates, body_html=bodies.get(src.rel, ""),
     )
 
 
-def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, drafts: bool) -> dict[str, Notice]:
+def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, drafts: bool,
+             bodies: dict[str, str]) -> dict[str, Notice]:
     out: dict[str, Notice] = {}
     first_seen: dict[str, str] = {}
     for record in sorted(loaded.of("notice"), key=lambda r: (r.id or "", r.src.rel)):
@@ -331,7 +352,7 @@ def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, d
             id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
             district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
             compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
-            attachments=attachments, body_html=render_markdown(src.body or ""),
+            attachments=attachments, body_html=bodies.get(src.rel, ""),
         )
     return dict(sorted(out.items()))
 
@@ -428,10 +449,12 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 # --- privacy -----------------------------------------------------------------------------------
 
-def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems) -> None:
+def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: dict[str, str]) -> None:
     allow = info.pii_allow if info else ()
     for record in loaded.all():
         src = record.src
+        for finding in privacy.scan(src.rel, allow):  # a file name becomes a URL
+            _report_pii(problems, Loc(src.display), finding, "文件名")
         for span in src.scalars:
             names = [p for p in span.path if isinstance(p, str)]
             if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
@@ -446,12 +469,24 @@ def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems) -> None:
                 _report_pii(problems, src.index_loc(span.start + finding.start), finding)
         if src.body:
             offset = len(src.text) - len(src.body)
-            for finding in privacy.scan(src.body, allow):
+            typed = privacy.scan(src.body, allow)
+            for finding in typed:
                 _report_pii(problems, src.index_loc(offset + finding.start), finding)
+            # What a reader would see can hold a number that the typed text splits up: character
+            # references (&#49;), comments or empty tags between the digits.
+            seen = {_digits(f.text) for f in typed}
+            for finding in privacy.scan(visible_text(bodies.get(src.rel, "")), allow):
+                if _digits(finding.text) not in seen:
+                    seen.add(_digits(finding.text))
+                    _report_pii(problems, Loc(src.display, src.body_line), finding, "正文显示出来的文字")
 
 
-def _report_pii(problems: Problems, loc: Loc, finding) -> None:
+def _digits(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isdigit() or c in "Xx")
+
+
+def _report_pii(problems: Problems, loc: Loc, finding, where: str = "") -> None:
     problems.error(
-        loc, f"疑似个人信息：{finding.kind}“{finding.masked}”，不能公开发布",
+        loc, f"{where}疑似个人信息：{finding.kind}“{finding.masked}”，不能公开发布",
         hint="请删除；如果这是公开的服务电话，请把它加入 site.yaml 的 pii_allow",
     )
