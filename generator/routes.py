@@ -2,7 +2,10 @@
 
 `plan(site, derived)` returns a `Plan`: the pages (each a `Page` with its URL, template name and
 context), the data files (path → bytes) and the attachment copies. Two outputs that would land on
-the same path are an error (`RouteCollision`), found before a byte is written.
+the same path are an error (`RouteCollision`), found before a byte is written — and so are two
+paths that differ only in letter case or Unicode normalisation (`A.pdf`, `a.pdf`), which would
+overwrite each other on a case-insensitive disk or server. URLs are percent-encoded where they
+are built, so an attachment named `维修 方案#1?.pdf` links to exactly its file.
 
 Every page's context has `page` (title, description, breadcrumbs as (label, url) pairs, the
 `kind`); the rest depends on the kind:
@@ -35,8 +38,10 @@ registered in `render`.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import quote
 
 from .derive import Derived, lists_json
 from .models import Site
@@ -68,11 +73,17 @@ class Plan:
     data: dict[str, bytes] = field(default_factory=dict)
     copies: dict[str, str] = field(default_factory=dict)  # output path -> attachment path (relative)
     _owners: dict[str, str] = field(default_factory=dict)
+    _folded: dict[str, str] = field(default_factory=dict)  # case- and normalisation-folded path -> path
 
     def claim(self, path: str, origin: str) -> None:
         if path in self._owners:
             raise RouteCollision(path, self._owners[path], origin)
+        folded = unicodedata.normalize("NFC", path).casefold()
+        if folded in self._folded:
+            other = self._folded[folded]
+            raise RouteCollision(f"{other} / {path}", self._owners[other], origin)
         self._owners[path] = origin
+        self._folded[folded] = path
 
     def add_page(self, url: str, template: str, origin: str, **context: Any) -> None:
         page = Page(url, template, context, origin)
@@ -94,7 +105,7 @@ def url_list_year(d: str, year: int) -> str: return f"/lists/{d}/{year}/"
 def url_list_period(d: str, period: str) -> str: return f"/lists/{d}/{period}/"
 def url_project(p: str) -> str: return f"/projects/{p}/"
 def url_notice(n: str) -> str: return f"/notices/{n}/"
-def url_attachment(f: str) -> str: return f"/attachments/{f}"
+def url_attachment(f: str) -> str: return "/attachments/" + quote(f, safe="/")
 def url_notices_page(n: int) -> str: return "/notices/" if n == 1 else f"/notices/page/{n}/"
 def url_list_json(d: str, year: int) -> str: return f"/data/lists/{d}/{year}.json"
 
@@ -198,7 +209,7 @@ def plan(site: Site, d: Derived) -> Plan:
                    notice=notice, status=d.notice_status[notice.id])
 
     for f in site.attachments:
-        path = url_attachment(f).lstrip("/")
+        path = f"attachments/{f}"  # on disk as named; links percent-encode it (url_attachment)
         p.claim(path, f"attachments/{f}")
         p.copies[path] = f
     return p

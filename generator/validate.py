@@ -23,6 +23,7 @@ from . import checksums, privacy
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
 from .markup import MAX_BODY_CHARS, render_markdown, visible_text
+from .sources import control_problem
 from .models import (
     ATTACHMENT_TYPES, Attachment, Community, CommunityStat, Company, Compound, District, Evaluation,
     EvaluationRules, Grid, Notice, OwnersBody, Part, Period, Project, ScoreRow, Site, SiteInfo, Street,
@@ -375,6 +376,8 @@ def _attachments(record: RawRecord, root: Path, problems: Problems) -> tuple[Att
 
 def attachment_problem(base: Path, name: str) -> str | None:
     """Why `name` (relative to content/attachments/) is not a publishable attachment, or None."""
+    if control_problem(name) or any(ch in name for ch in "\n\t"):
+        return "附件路径含有控制字符或换行，不允许"
     if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         return f"附件路径“{name}”必须是 attachments/ 下的相对路径（用 / 分隔，不能以 / 开头）"
     pure = PurePosixPath(name)
@@ -396,6 +399,10 @@ def attachment_problem(base: Path, name: str) -> str | None:
         return f"附件 attachments/{name} 所在文件夹是链接，不允许"
     if not stat.S_ISREG(info.st_mode):
         return f"附件 attachments/{name} 不是普通文件"
+    if info.st_nlink > 1:
+        # A hard link is another name for a file that may live anywhere on the disk; git never
+        # makes one, so it can only come from someone linking a file in by hand.
+        return f"附件 attachments/{name} 是硬链接（同一文件还有别的名字），不允许；请复制一份再放进来"
     if info.st_size > MAX_ATTACHMENT_BYTES:
         return f"附件 attachments/{name} 过大（{info.st_size} 字节），上限 {MAX_ATTACHMENT_BYTES} 字节"
     with open(path, "rb") as fh:
