@@ -18,7 +18,7 @@ import click
 
 from . import pipeline
 from .errors import ContentError, Problem, redact
-from .write import refusal
+from .write import recover, refusal
 
 
 def _content_dir(content: str) -> Path:
@@ -80,6 +80,7 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None) -> 
     reason = refusal(Path(out), content_dir)
     if reason:
         raise click.UsageError(reason)
+    recover(Path(out).resolve())  # a killed earlier build may have left the site mid-swap
     try:
         result = pipeline.build(content_dir, content, Path(out), _today(today), drafts=drafts, base_url=base_url)
     except ContentError as exc:

@@ -1,6 +1,14 @@
 """Writing the site atomically: everything lands in a temporary sibling folder first, and only a
-complete build replaces the previous one (two renames). A failed or interrupted build leaves the
-published folder exactly as it was and removes its own temporary folder.
+complete build replaces the previous one. A failed build leaves the published folder exactly as
+it was and removes its own temporary folder.
+
+The swap is one atomic exchange of the two folders (Linux `renameat2(RENAME_EXCHANGE)`), so there
+is no instant at which `site/` is missing or partial, even if the process is killed. Where the
+exchange is unavailable it falls back to two renames (`site` → `.site.old-PID`, then the new one
+into place). A build killed outright (SIGKILL, power loss) cannot tidy up after itself, so every
+build first recovers: a missing `site/` is restored from the `.site.old-*` folder the fallback
+left, and `.site.tmp-*` / `.site.old-*` folders of processes that are no longer running are
+removed.
 
 `refusal(out, content)` says why an output folder is unsafe to replace (the root, the home
 folder, the content folder or one that holds it, or a non-empty folder that is not a previous
@@ -9,8 +17,12 @@ build, recognised by its marker file).
 
 from __future__ import annotations
 
+import ctypes
+import errno
 import os
+import re
 import shutil
+import sys
 from pathlib import Path
 
 MARKER = ".bulletin-build"
@@ -30,7 +42,7 @@ def refusal(out: Path, content: Path) -> str | None:
     if target.is_relative_to(content):
         return f"拒绝把网站输出到内容目录内部 {target}"
     if target.exists() and not target.is_dir():
-        return f"输出位置 {target} 已存在且不是文件夹"
+        return f"拒绝输出到 {target}：它已存在且不是文件夹"
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
         return f"输出文件夹 {target} 不是空的，也不是以前生成的网站；为免误删，拒绝覆盖"
     return None
@@ -40,11 +52,9 @@ def write_site(out: Path, files: dict[str, bytes], copies: dict[str, Path]) -> i
     """Write `files` (path → bytes) and `copies` (path → source file) as the new `out`."""
     out = out.resolve()
     out.parent.mkdir(parents=True, exist_ok=True)
+    recover(out)
     tmp = out.parent / f".{out.name}.tmp-{os.getpid()}"
     old = out.parent / f".{out.name}.old-{os.getpid()}"
-    for leftover in (tmp, old):
-        if leftover.exists():
-            shutil.rmtree(leftover)
     try:
         tmp.mkdir()
         made: set[Path] = {tmp}
@@ -57,16 +67,76 @@ def write_site(out: Path, files: dict[str, bytes], copies: dict[str, Path]) -> i
             _mkdirs(target.parent, made)
             shutil.copyfile(source, target)
         (tmp / MARKER).write_bytes(MARKER_TEXT)
-        if out.exists():
+        sys.audit("bulletin.write.swap", str(out))  # lets tests stop a build exactly here
+        if not out.exists():
+            os.rename(tmp, out)
+        elif _exchange(tmp, out):
+            old = tmp  # now holds the previous site
+        else:
             os.rename(out, old)
-        os.rename(tmp, out)
+            os.rename(tmp, out)
     except BaseException:
-        shutil.rmtree(tmp, ignore_errors=True)
+        if tmp.exists() and old != tmp:
+            shutil.rmtree(tmp, ignore_errors=True)
         if old.exists() and not out.exists():
             os.rename(old, out)
         raise
+    sys.audit("bulletin.write.swapped", str(out))
     shutil.rmtree(old, ignore_errors=True)
     return len(files) + len(copies)
+
+
+def debris(out: Path) -> list[Path]:
+    """The temporary `.NAME.tmp-PID` and `.NAME.old-PID` folders of builds of `out`."""
+    pattern = re.compile(rf"\.{re.escape(out.name)}\.(tmp|old)-(\d+)")
+    if not out.parent.is_dir():
+        return []
+    return sorted(p for p in out.parent.iterdir() if pattern.fullmatch(p.name) and p.is_dir() and not p.is_symlink())
+
+
+def recover(out: Path) -> None:
+    """Undo what an interrupted build left: restore a missing `out`, remove dead builds' folders."""
+    leftovers = [p for p in debris(out) if not _running(int(p.name.rsplit("-", 1)[1]))]
+    if not out.exists():
+        previous = [p for p in leftovers if ".old-" in p.name and (p / MARKER).is_file()]
+        if previous:
+            newest = max(previous, key=lambda p: p.stat().st_mtime)
+            os.rename(newest, out)
+            leftovers.remove(newest)
+    for path in leftovers:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def _running(pid: int) -> bool:
+    if pid == os.getpid():
+        return False  # our own leftovers: a previous run that had the same pid
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+try:
+    _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+except (AttributeError, OSError):  # not glibc ≥ 2.28 / not Linux
+    _renameat2 = None
+
+
+def _exchange(a: Path, b: Path) -> bool:
+    """Atomically swap two paths; False where the system cannot, so the caller falls back."""
+    if _renameat2 is None:
+        return False
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def _mkdirs(path: Path, made: set[Path]) -> None:
