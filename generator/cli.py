@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import click
@@ -29,7 +29,20 @@ def _content_dir(content: str) -> Path:
 
 
 def _today(value: date | None) -> date:
-    return value.date() if value is not None else pipeline.today_in_shanghai()
+    """The build date: `--today`, else SOURCE_DATE_EPOCH's date in Asia/Shanghai, else today there.
+
+    SOURCE_DATE_EPOCH (reproducible-builds.org) is the one clock a build may read; since pages
+    carry a date and never a time, it only stands in for `--today`."""
+    if value is not None:
+        return value.date()
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and epoch.strip():
+        try:
+            moment = datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise click.UsageError(f"环境变量 SOURCE_DATE_EPOCH 应为整数秒数（Unix 时间），实际为“{epoch[:40]}”") from None
+        return pipeline.today_in_shanghai(moment)
+    return pipeline.today_in_shanghai()
 
 
 def _emit(problems: list[Problem], err: bool) -> None:
@@ -70,7 +83,7 @@ def main() -> None:
 @main.command()
 @click.option("--content", default="content", show_default=True, help="内容目录")
 @click.option("--out", default="site", show_default=True, help="网站输出目录")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="构建日期 YYYY-MM-DD（默认：上海时间今天）")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="构建日期 YYYY-MM-DD（默认：SOURCE_DATE_EPOCH 所在日，否则上海时间今天）")
 @click.option("--drafts", is_flag=True, help="同时发布草稿（用于预览）")
 @click.option("--base-url", default=None, help="覆盖 site.yaml 中的 base_url")
 @_guard
