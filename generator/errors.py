@@ -77,34 +77,67 @@ class Problem:
         }
 
 
+MAX_PROBLEMS_PER_FILE = 100
+
+
 @dataclass
 class Problems:
-    """Collects problems across all stages of one run."""
+    """Collects problems across all stages of one run.
+
+    At most `MAX_PROBLEMS_PER_FILE` are kept per file; the rest are counted and reported as one
+    closing line for that file, so a pasted 2 MB blob cannot bury the real problems (or the CI
+    log) under 90 000 lines."""
 
     items: list[Problem] = field(default_factory=list)
+    _per_file: dict[str, int] = field(default_factory=dict, repr=False)
+    _hidden: dict[str, list[int]] = field(default_factory=dict, repr=False)  # path -> [errors, warnings]
 
     def error(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self.items.append(Problem(loc, _capped(message), _capped(field), _capped(hint), "error"))
+        self._add(Problem(loc, _capped(message), _capped(field), _capped(hint), "error"))
 
     def warning(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self.items.append(Problem(loc, _capped(message), _capped(field), _capped(hint), "warning"))
+        self._add(Problem(loc, _capped(message), _capped(field), _capped(hint), "warning"))
+
+    def full(self, path: str) -> bool:
+        """True once `path` has used up its problems (callers may skip costly hints)."""
+        return self._per_file.get(path, 0) >= MAX_PROBLEMS_PER_FILE
+
+    def _add(self, problem: Problem) -> None:
+        path = problem.loc.path
+        if self.full(path):
+            self._hidden.setdefault(path, [0, 0])[problem.severity != "error"] += 1
+            return
+        self._per_file[path] = self._per_file.get(path, 0) + 1
+        self.items.append(problem)
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self.items.extend(problems)
+        for problem in problems:
+            self._add(problem)
+
+    def _summaries(self) -> list[Problem]:
+        out = []
+        for path, (errors, warnings) in self._hidden.items():
+            last = max(p.loc.line for p in self.items if p.loc.path == path)
+            counts = "、".join(f"{n} 个{word}" for n, word in ((errors, "错误"), (warnings, "警告")) if n)
+            out.append(Problem(Loc(path, last, 1), f"此文件另有 {counts}未列出（每个文件最多列出 {MAX_PROBLEMS_PER_FILE} 个）",
+                               severity="error" if errors else "warning"))
+        return out
 
     @property
     def errors(self) -> list[Problem]:
-        return sorted((p for p in self.items if p.severity == "error"), key=_order)
+        return [p for p in self.sorted() if p.severity == "error"]
 
     @property
     def warnings(self) -> list[Problem]:
-        return sorted((p for p in self.items if p.severity == "warning"), key=_order)
+        return [p for p in self.sorted() if p.severity == "warning"]
 
     def sorted(self) -> list[Problem]:
-        return sorted(self.items, key=_order)
+        summaries = self._summaries()
+        last = {id(p) for p in summaries}
+        return sorted(self.items + summaries, key=lambda p: (p.loc.path, id(p) in last, *_order(p)[1:]))
 
     def __bool__(self) -> bool:
-        return any(p.severity == "error" for p in self.items)
+        return any(p.severity == "error" for p in self.items) or any(e for e, _ in self._hidden.values())
 
 
 def _order(p: Problem) -> tuple:

@@ -326,7 +326,8 @@ class Obj(Spec):
         out: dict[str, Any] = {}
         for key in value:
             if key not in self.table:
-                ctx.error(path + (key,), f"未知字段“{key}”", key=True, hint=did_you_mean(str(key), self.table))
+                hint = None if ctx.problems.full(ctx.src.display) else did_you_mean(str(key), self.table)
+                ctx.error(path + (key,), f"未知字段“{shown(str(key))}”", key=True, hint=hint)
         for name, spec in self.table.items():
             raw = value.get(name, MISSING)
             if raw is MISSING or raw is None:

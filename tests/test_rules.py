@@ -433,3 +433,11 @@ def test_a_number_that_only_appears_once_the_body_is_rendered(project, body):
 def test_an_over_long_body_is_an_error(project):
     replace(project, "notices/2025/tongzhi.md", "请各企业做好准备。", "很长的正文。" * 40_000)
     check_fails_with("content/notices/2025/tongzhi.md:7:1: error: 正文过长（240001 字），上限 200000 字")
+
+
+def test_a_flood_of_problems_is_cut_to_a_hundred_per_file(project):
+    path = project / "content/compounds/fuhai.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "".join(f"k{i}: 1\n" for i in range(5000)), encoding="utf-8")
+    out = check_fails_with("content/compounds/fuhai.yaml:", "此文件另有 4900 个错误未列出（每个文件最多列出 100 个）")
+    assert out.count("fuhai.yaml:") == 101
+    assert out.strip().splitlines()[-2].endswith("此文件另有 4900 个错误未列出（每个文件最多列出 100 个）")
