@@ -3,6 +3,7 @@
 import pytest
 
 from generator.markup import render_markdown, visible_text
+from hostile import MARKDOWN_VECTORS, VECTORS
 from sitecheck import unsafe_markup
 
 
@@ -68,3 +69,10 @@ def test_pathological_markdown_stays_linear():
 def test_visible_text_decodes_what_a_reader_sees():
     html = render_markdown("电话 138&#49;234<!-- -->5678 与 <b>1</b>3")
     assert "13812345678" in visible_text(html).replace("<b>", "")
+
+
+@pytest.mark.parametrize("vector", VECTORS + MARKDOWN_VECTORS)
+def test_every_vector_of_the_corpus_alone(vector):
+    # One at a time: in a shared body an unclosed <svg or <xmp would hide the vectors after it.
+    html = render_markdown(vector)
+    assert unsafe_markup(html) == [], (vector, html)
