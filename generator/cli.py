@@ -18,6 +18,7 @@ import click
 
 from . import pipeline
 from .errors import ContentError, Problem, redact
+from .schema import BASE_URL_RE
 from .write import recover, refusal
 
 
@@ -90,6 +91,8 @@ def main() -> None:
 def build(content: str, out: str, today, drafts: bool, base_url: str | None) -> None:
     """检查内容并生成网站。"""
     content_dir = _content_dir(content)
+    if base_url is not None and not BASE_URL_RE.match(base_url):
+        raise click.UsageError(f"--base-url 应为 http:// 或 https:// 开头的网址，且只含网址允许的字符：“{base_url[:80]}”")
     reason = refusal(Path(out), content_dir)
     if reason:
         raise click.UsageError(reason)

@@ -48,6 +48,7 @@ _HEADING = re.compile(r"<(/?)h([1-6])(\s|>)")
 _URL_NOISE = re.compile(r"[\x00-\x20]")  # browsers drop tabs and line breaks inside URLs
 _TAG = re.compile(r"<[^>]*>")
 _IMG = re.compile(r"<img(\s[^>]*)?>")
+_BARE_LINK = re.compile(r'<a((?:\s(?!href=)[a-z]+="[^"]*")*)\srel="noopener noreferrer"((?:\s(?!href=)[a-z]+="[^"]*")*)>')
 
 
 def _local_url(value: str) -> bool:
@@ -89,10 +90,15 @@ def _tidy_images(html: str) -> str:
     return _IMG.sub(fix, html)
 
 
+def _unlink_refused(html: str) -> str:
+    """A link whose URL was refused keeps its text but loses `rel` (rel without href is invalid)."""
+    return _BARE_LINK.sub(lambda m: f"<a{m.group(1)}{m.group(2)}>", html)
+
+
 def render_markdown(text: str) -> str:
     """Render an editor's Markdown body to sanitised HTML."""
     html = _shift_headings(_md.render(text))
-    return _tidy_images(nh3.clean(
+    return _unlink_refused(_tidy_images(nh3.clean(
         html,
         tags=_TAGS,
         attributes=_ATTRIBUTES,
@@ -100,7 +106,7 @@ def render_markdown(text: str) -> str:
         attribute_filter=_attribute_filter,
         link_rel="noopener noreferrer",
         strip_comments=True,
-    ))
+    )))
 
 
 def visible_text(html: str) -> str:

@@ -9,6 +9,7 @@ be cached for a long time. The helpers templates may call are registered here.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
@@ -114,6 +115,17 @@ def fmt_yuan(value: Decimal | None) -> str:
     return f"{fmt_number(value)} 元"
 
 
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ()\-]{2,28}[0-9]$")
+
+
+def tel_href(phone: str | None) -> str | None:
+    """A `tel:` URL for a phone field that is only a number ("0536-8000001"), else None: free text
+    such as "0536-8000001 转 123" is shown but not linked (it would make an invalid URL)."""
+    if not phone or not _PHONE.match(phone):
+        return None
+    return "tel:" + re.sub(r"[ ()]", "", phone)
+
+
 def ratio(part: int, whole: int) -> Decimal | None:
     return None if not whole else Decimal(part) / Decimal(whole)
 
@@ -129,7 +141,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
-                                num=fmt_number)
+                                num=fmt_number, tel_href=tel_href)
         self.env.globals.update(routes.URLS)
         self.env.globals.update(
             site=site, info=site.info, d=derived, today=build_date, asset=asset_urls.__getitem__,

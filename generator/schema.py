@@ -24,6 +24,9 @@ from .sources import Source, control_problem, shown
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_RULE = "只能用小写英文字母、数字和单个连字符，例如 fuhai-huayuan"
+# An absolute http(s) URL of characters a URL may hold as written (RFC 3986): no quotes, angle
+# brackets, spaces or braces, which would make every page's canonical link invalid.
+BASE_URL_RE = re.compile(r"^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$")
 MISSING = object()
 
 
@@ -359,7 +362,7 @@ PART = Obj({"label": req(Text(40), "名称"), "max": req(Num(0, 100, 2), "满分
 
 SITE = Obj({
     "title": req(Text(200), "站点名称"),
-    "base_url": req(Pattern(r"^https?://[^\s/$.?#][^\s]*$", "网址（http:// 或 https:// 开头）"), "站点网址"),
+    "base_url": req(Pattern(BASE_URL_RE.pattern, "网址（http:// 或 https:// 开头，只含网址允许的字符）"), "站点网址"),
     "language": opt(Choice(["zh-CN"]), "语言"),
     "publisher": req(Text(200), "发布单位"),
     "contact": req(Text(500), "联系方式"),
