@@ -198,8 +198,10 @@ def hostile_files() -> tuple[dict[str, str | bytes], list[tuple[str, str]]]:
     site = site.replace("publisher: 测试编辑组", "publisher: " + pack.once("site.publisher", 200))
     site = site.replace("contact: 电话 0536-8000000", "contact: " + pack.once("site.contact", 500))
     site = site.replace("{label: 主管部门, max: 30}", "{label: " + pack.once("evaluation.parts.label", 40) + ", max: 30}")
-    site = site.replace("base_url: https://example.org/", 'base_url: "https://example.org/\\"><script>alert(1)</script>/"')
-    pack.placed.append(("site.base_url", '"><script>alert(1)</script>'))
+    # The base URL admits only URL characters (quotes and brackets are refused), but those include
+    # ' ( ) & ; = which must still be escaped in attributes.
+    site = site.replace("base_url: https://example.org/", "base_url: \"https://example.org/x'onmouseover=alert(1)&a=1;(b)/\"")
+    pack.placed.append(("site.base_url", "'onmouseover=alert(1)&a=1;(b)"))
     files["site.yaml"] = site
 
     streets, scores = [], []

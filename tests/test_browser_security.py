@@ -22,12 +22,13 @@ from pathlib import Path
 from urllib.parse import urlsplit
 
 import pytest
+from playwright.async_api import async_playwright
 
-from conftest import REPO, SAMPLE, TODAY, minimal_files, write_tree
+from conftest import REPO, SAMPLE, TODAY, write_tree
 from hostile import hostile_files
+from kinds import KIND_URLS_MINIMAL, build_every_kind
 from sitecheck import headers_for, netlify_headers, page_urls, serve_in_subprocess
 
-playwright = pytest.importorskip("playwright.async_api", reason="Python Playwright is a test dependency (pyproject [test])")
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -94,52 +95,13 @@ def hostile_site(tmp_path_factory) -> Path:
     return _build(tmp_path_factory.mktemp("hostile-browser"), files)
 
 
-def every_kind_files() -> dict:
-    """The minimal bulletin plus enough notices for a second notices page and an image attachment."""
-    files: dict = dict(minimal_files())
-    for i in range(25):
-        files[f"notices/2025/extra-{i}.md"] = (
-            f"---\ntitle: 第{i}号通知\ndate: 2025-03-{1 + i:02d}\ncategory: 通知\n---\n正文，**加粗**，[链接](/notices/)。\n"
-        )
-    files["attachments/2025/photo.png"] = (REPO / "tests" / "data" / "pixel.png").read_bytes() \
-        if (REPO / "tests/data/pixel.png").is_file() else _png()
-    files["notices/2025/tupian.md"] = (
-        "---\ntitle: 图片公告\ndate: 2025-09-01\ncategory: 活动\nattachments:\n  - {title: 现场照片, file: 2025/photo.png}\n"
-        "---\n![现场照片](/attachments/2025/photo.png)\n\n| 项目 | 金额 |\n|---|---|\n| 管网 | 100 |\n"
-    )
-    return files
-
-
-def _png() -> bytes:
-    import struct
-    import zlib
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
-
-    raw = b"\x00\xff\x00\x00"
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + \
-        chunk(b"IDAT", zlib.compress(raw)) + chunk(b"IEND", b"")
-
-
 @pytest.fixture(scope="module")
 def normal_site(tmp_path_factory) -> Path:
-    root = tmp_path_factory.mktemp("normal-browser")
-    if SAMPLE.is_dir():
-        import shutil
-
-        shutil.copytree(SAMPLE, root / "content")
-        run = subprocess.run([sys.executable, "-m", "generator", "build", "--today", TODAY], cwd=root,
-                             env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=600)
-        assert run.returncode == 0, run.stderr[-3000:]
-        return root / "site"
-    return _build(root, every_kind_files())
+    return build_every_kind(tmp_path_factory.mktemp("normal-browser"))
 
 
 async def _visit_all(base: str, urls: list[str], visit) -> dict[str, list[str]]:
     """Open every URL (WORKERS tabs at a time); `visit(page, url)` returns the problems found."""
-    from playwright.async_api import async_playwright
-
     found: dict[str, list[str]] = {}
     async with async_playwright() as p:
         browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
@@ -195,16 +157,10 @@ def test_hostile_content_runs_no_script_and_loads_nothing_from_elsewhere(hostile
     assert found == {}
 
 
-KIND_URLS = ["/", "/areas/", "/areas/gx/", "/areas/gx/xc/", "/communities/", "/communities/yf/", "/compounds/",
-             "/compounds/fuhai/", "/companies/", "/companies/alpha/", "/lists/", "/lists/gx/2025/",
-             "/lists/gx/2025-H1/", "/projects/", "/projects/guanwang/", "/notices/", "/notices/page/2/",
-             "/notices/gongshi/", "/notices/tupian/", "/404.html"]
-
-
 def test_every_page_kind_satisfies_the_strict_csp(normal_site):
     urls = page_urls(normal_site) + ["/no/such/page/"]
     if not SAMPLE.is_dir():
-        assert set(KIND_URLS) <= set(urls)
+        assert set(KIND_URLS_MINIMAL) <= set(urls)
     policy = headers_for(netlify_headers(REPO), "/")["Content-Security-Policy"]
 
     async def visit(page, url):

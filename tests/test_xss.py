@@ -104,8 +104,22 @@ def test_text_fields_come_out_verbatim_as_text(hostile_site):
 def test_the_base_url_is_escaped_where_it_is_used(hostile_site):
     site, _ = hostile_site
     html = (site / "index.html").read_text(encoding="utf-8")
-    assert 'href="https://example.org/&#34;&gt;&lt;script&gt;' in html or \
-        'href="https://example.org/&quot;&gt;&lt;script&gt;' in html
+    assert '<link rel="canonical" href="https://example.org/x&#39;onmouseover=alert(1)&amp;a=1;(b)/">' in html
+
+
+@pytest.mark.parametrize("url", ['https://example.org/"><script>alert(1)</script>/', "javascript:alert(1)//",
+                                 "https://exa mple.org/", "https://example.org/<x>", "//example.org/"])
+def test_a_base_url_that_could_break_out_is_refused(project, url):
+    from conftest import cli
+
+    path = project / "content/site.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("base_url: https://example.org/", f"base_url: {json.dumps(url)}"),
+                    encoding="utf-8")
+    assert cli("check", "--today", TODAY).exit_code == 1
+    path.write_text(path.read_text(encoding="utf-8").replace(f"base_url: {json.dumps(url)}", "base_url: https://example.org/"),
+                    encoding="utf-8")
+    run = cli("build", "--today", TODAY, "--base-url", url)
+    assert run.exit_code == 2 and "--base-url" in run.output and not (project / "site").exists()
 
 
 def test_hostile_attachment_names_link_to_their_files(hostile_site):
