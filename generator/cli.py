@@ -11,14 +11,15 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date
+from datetime import date, datetime, timezone
 from pathlib import Path
 
 import click
 
 from . import pipeline
-from .errors import ContentError, Problem
-from .write import refusal
+from .errors import ContentError, Problem, redact
+from .schema import BASE_URL_RE
+from .write import recover, refusal
 
 
 def _content_dir(content: str) -> Path:
@@ -29,7 +30,20 @@ def _content_dir(content: str) -> Path:
 
 
 def _today(value: date | None) -> date:
-    return value.date() if value is not None else pipeline.today_in_shanghai()
+    """The build date: `--today`, else SOURCE_DATE_EPOCH's date in Asia/Shanghai, else today there.
+
+    SOURCE_DATE_EPOCH (reproducible-builds.org) is the one clock a build may read; since pages
+    carry a date and never a time, it only stands in for `--today`."""
+    if value is not None:
+        return value.date()
+    epoch = os.environ.get("SOURCE_DATE_EPOCH")
+    if epoch is not None and epoch.strip():
+        try:
+            moment = datetime.fromtimestamp(int(epoch), timezone.utc)
+        except (ValueError, OverflowError, OSError):
+            raise click.UsageError(f"环境变量 SOURCE_DATE_EPOCH 应为整数秒数（Unix 时间），实际为“{epoch[:40]}”") from None
+        return pipeline.today_in_shanghai(moment)
+    return pipeline.today_in_shanghai()
 
 
 def _emit(problems: list[Problem], err: bool) -> None:
@@ -53,7 +67,7 @@ def _guard(fn):
         except Exception as exc:  # noqa: BLE001 - last resort; content problems never get here
             if os.environ.get("BULLETIN_DEBUG"):
                 raise
-            click.echo(f"bulletin: 内部错误：{type(exc).__name__}: {exc}（设置 BULLETIN_DEBUG=1 可查看详情，请报告此问题）", err=True)
+            click.echo(f"bulletin: 内部错误：{type(exc).__name__}: {redact(str(exc))[:400]}（设置 BULLETIN_DEBUG=1 可查看详情，请报告此问题）", err=True)
             sys.exit(3)
 
     wrapper.__name__ = fn.__name__
@@ -70,16 +84,19 @@ def main() -> None:
 @main.command()
 @click.option("--content", default="content", show_default=True, help="内容目录")
 @click.option("--out", default="site", show_default=True, help="网站输出目录")
-@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="构建日期 YYYY-MM-DD（默认：上海时间今天）")
+@click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="构建日期 YYYY-MM-DD（默认：SOURCE_DATE_EPOCH 所在日，否则上海时间今天）")
 @click.option("--drafts", is_flag=True, help="同时发布草稿（用于预览）")
 @click.option("--base-url", default=None, help="覆盖 site.yaml 中的 base_url")
 @_guard
 def build(content: str, out: str, today, drafts: bool, base_url: str | None) -> None:
     """检查内容并生成网站。"""
     content_dir = _content_dir(content)
+    if base_url is not None and not BASE_URL_RE.match(base_url):
+        raise click.UsageError(f"--base-url 应为 http:// 或 https:// 开头的网址，且只含网址允许的字符：“{base_url[:80]}”")
     reason = refusal(Path(out), content_dir)
     if reason:
         raise click.UsageError(reason)
+    recover(Path(out).resolve())  # a killed earlier build may have left the site mid-swap
     try:
         result = pipeline.build(content_dir, content, Path(out), _today(today), drafts=drafts, base_url=base_url)
     except ContentError as exc:

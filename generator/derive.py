@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from .models import Compound, Evaluation, Notice, Period, ScoreRow, Site
+from .models import Compound, Evaluation, Notice, Period, Site
 
 LISTS = ("red", "black", "dismissal")
 LIST_LABELS = {"red": "红榜", "black": "黑榜", "dismissal": "提请解聘"}

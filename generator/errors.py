@@ -7,6 +7,11 @@ the collected problems out of the pipeline so the CLI can print them and exit 1.
 
 The printed form is the compiler convention editors' tools understand:
 `path:line:col: error: field: message（hint）`.
+
+Whatever a problem says passes through `redact()` when it is printed (text and JSON alike): a
+personal number quoted from the content (a phone number typed where an id belongs, a file named
+after an ID card) is shown masked, like the privacy check's own findings, so a CI log never holds
+one in full. Messages are also capped in length, since they may quote a value.
 """
 
 from __future__ import annotations
@@ -15,7 +20,24 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Iterable, Literal
 
+from . import privacy
+
 Severity = Literal["error", "warning"]
+MAX_MESSAGE_CHARS = 400
+
+
+def redact(text: str) -> str:
+    """`text` with every personal number masked (allow-listed ones too: a log needs none of them)."""
+    findings = privacy.scan(text)
+    for f in reversed(findings):
+        text = text[: f.start] + f.masked + text[f.end :]
+    return text
+
+
+def _capped(text: str | None) -> str | None:
+    if text is None or len(text) <= MAX_MESSAGE_CHARS:
+        return text
+    return text[:MAX_MESSAGE_CHARS] + "…"
 
 
 @dataclass(frozen=True, order=True)
@@ -40,48 +62,82 @@ class Problem:
         text = f"{self.field}: {self.message}" if self.field else self.message
         if self.hint:
             text = f"{text}（{self.hint}）"
-        return f"{where}: {self.severity}: {text}"
+        return redact(f"{where}: {self.severity}: {text}")
 
     def as_json(self) -> dict:
+        shown = lambda text: None if text is None else redact(text)  # noqa: E731
         return {
-            "path": self.loc.path,
+            "path": shown(self.loc.path),
             "line": self.loc.line,
             "col": self.loc.col,
             "severity": self.severity,
-            "field": self.field,
-            "message": self.message,
-            "hint": self.hint,
+            "field": shown(self.field),
+            "message": shown(self.message),
+            "hint": shown(self.hint),
         }
+
+
+MAX_PROBLEMS_PER_FILE = 100
 
 
 @dataclass
 class Problems:
-    """Collects problems across all stages of one run."""
+    """Collects problems across all stages of one run.
+
+    At most `MAX_PROBLEMS_PER_FILE` are kept per file; the rest are counted and reported as one
+    closing line for that file, so a pasted 2 MB blob cannot bury the real problems (or the CI
+    log) under 90 000 lines."""
 
     items: list[Problem] = field(default_factory=list)
+    _per_file: dict[str, int] = field(default_factory=dict, repr=False)
+    _hidden: dict[str, list[int]] = field(default_factory=dict, repr=False)  # path -> [errors, warnings]
 
     def error(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self.items.append(Problem(loc, message, field, hint, "error"))
+        self._add(Problem(loc, _capped(message), _capped(field), _capped(hint), "error"))
 
     def warning(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self.items.append(Problem(loc, message, field, hint, "warning"))
+        self._add(Problem(loc, _capped(message), _capped(field), _capped(hint), "warning"))
+
+    def full(self, path: str) -> bool:
+        """True once `path` has used up its problems (callers may skip costly hints)."""
+        return self._per_file.get(path, 0) >= MAX_PROBLEMS_PER_FILE
+
+    def _add(self, problem: Problem) -> None:
+        path = problem.loc.path
+        if self.full(path):
+            self._hidden.setdefault(path, [0, 0])[problem.severity != "error"] += 1
+            return
+        self._per_file[path] = self._per_file.get(path, 0) + 1
+        self.items.append(problem)
 
     def extend(self, problems: Iterable[Problem]) -> None:
-        self.items.extend(problems)
+        for problem in problems:
+            self._add(problem)
+
+    def _summaries(self) -> list[Problem]:
+        out = []
+        for path, (errors, warnings) in self._hidden.items():
+            last = max(p.loc.line for p in self.items if p.loc.path == path)
+            counts = "、".join(f"{n} 个{word}" for n, word in ((errors, "错误"), (warnings, "警告")) if n)
+            out.append(Problem(Loc(path, last, 1), f"此文件另有 {counts}未列出（每个文件最多列出 {MAX_PROBLEMS_PER_FILE} 个）",
+                               severity="error" if errors else "warning"))
+        return out
 
     @property
     def errors(self) -> list[Problem]:
-        return sorted((p for p in self.items if p.severity == "error"), key=_order)
+        return [p for p in self.sorted() if p.severity == "error"]
 
     @property
     def warnings(self) -> list[Problem]:
-        return sorted((p for p in self.items if p.severity == "warning"), key=_order)
+        return [p for p in self.sorted() if p.severity == "warning"]
 
     def sorted(self) -> list[Problem]:
-        return sorted(self.items, key=_order)
+        summaries = self._summaries()
+        last = {id(p) for p in summaries}
+        return sorted(self.items + summaries, key=lambda p: (p.loc.path, id(p) in last, *_order(p)[1:]))
 
     def __bool__(self) -> bool:
-        return any(p.severity == "error" for p in self.items)
+        return any(p.severity == "error" for p in self.items) or any(e for e, _ in self._hidden.values())
 
 
 def _order(p: Problem) -> tuple:

@@ -78,8 +78,9 @@ class _State:
 class Builder:
     def __init__(self, content: Path, out: Path, today: date, drafts: bool = False, base_url: str | None = None,
                  *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True,
-                 search: bool = True):
+                 search: bool = True, patch: bool = False):
         self.content = Path(content)
+        self.patch = patch  # publish small changes in place (serve's preview); never for `build`
         self.content_arg = content_arg if content_arg is not None else str(content)
         self.out = Path(out)
         self.today = today
@@ -167,7 +168,8 @@ class Builder:
 
         gc.freeze()
         gc.enable()
-        writer = SiteWriter(self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None)
+        writer = SiteWriter(self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None,
+                            patch=self.patch)
         try:
             kept = {}
             dirty = _dirty_pages(prev, site, derived, history, changed) if prev is not None else None

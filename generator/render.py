@@ -12,11 +12,10 @@ from __future__ import annotations
 import dataclasses
 import hashlib
 import multiprocessing
+import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import jinja2
 
@@ -89,6 +88,17 @@ def fmt_yuan(value: Decimal | None) -> str:
     return f"{fmt_number(value)} 元"
 
 
+_PHONE = re.compile(r"^\+?[0-9(][0-9 ()\-]{2,28}[0-9]$")
+
+
+def tel_href(phone: str | None) -> str | None:
+    """A `tel:` URL for a phone field that is only a number ("0536-8000001"), else None: free text
+    such as "0536-8000001 转 123" is shown but not linked (it would make an invalid URL)."""
+    if not phone or not _PHONE.match(phone):
+        return None
+    return "tel:" + re.sub(r"[ ()]", "", phone)
+
+
 def ratio(part: int, whole: int) -> Decimal | None:
     return None if not whole else Decimal(part) / Decimal(whole)
 
@@ -111,7 +121,7 @@ class Renderer:
             cache_size=-1,
         )
         self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
-                                num=fmt_number)
+                                num=fmt_number, tel_href=tel_href)
         self.env.globals.update(urls.URLS)
         last_changed = (history or History()).last_changed
         self.recorder = Recorder(site, derived, last_changed) if tracking else None

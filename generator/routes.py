@@ -2,7 +2,10 @@
 
 `plan(site, derived)` returns a `Plan`: the pages (each a `Page` with its URL, template name and
 context), the data files (path → bytes) and the attachment copies. Two outputs that would land on
-the same path are an error (`RouteCollision`), found before a byte is written.
+the same path are an error (`RouteCollision`), found before a byte is written — and so are two
+paths that differ only in letter case or Unicode normalisation (`A.pdf`, `a.pdf`), which would
+overwrite each other on a case-insensitive disk or server. URLs are percent-encoded where they
+are built, so an attachment named `维修 方案#1?.pdf` links to exactly its file.
 
 Every page's context has `page` (title, description, breadcrumbs as (label, url) pairs, the
 `kind`); the rest depends on the kind:
@@ -41,6 +44,7 @@ registered in `render`.
 from __future__ import annotations
 
 import json
+import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -52,7 +56,7 @@ from .models import Site
 from .opendata import LICENSE, TYPE_WORDS, data_files, datasets
 from .sitemap import sitemap_files
 from .urls import (  # the URL builders, shared with feeds, data files and templates
-    url_attachment, url_changes, url_community, url_company, url_compound, url_data, url_district,
+    url_changes, url_community, url_company, url_compound, url_data, url_district,
     url_list_json, url_list_period, url_list_year, url_notice, url_notices_page, url_project, url_street,
 )
 
@@ -84,11 +88,17 @@ class Plan:
     data: dict[str, bytes] = field(default_factory=dict)
     copies: dict[str, str] = field(default_factory=dict)  # output path -> attachment path (relative)
     _owners: dict[str, str] = field(default_factory=dict)
+    _folded: dict[str, str] = field(default_factory=dict)  # case- and normalisation-folded path -> path
 
     def claim(self, path: str, origin: str) -> None:
         if path in self._owners:
             raise RouteCollision(path, self._owners[path], origin)
+        folded = unicodedata.normalize("NFC", path).casefold()
+        if folded in self._folded:
+            other = self._folded[folded]
+            raise RouteCollision(f"{other} / {path}", self._owners[other], origin)
         self._owners[path] = origin
+        self._folded[folded] = path
 
     def add_data(self, path: str, data: bytes, origin: str) -> None:
         self.claim(path, origin)
@@ -135,7 +145,6 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
                        page=_ctx(f"{street.name}（{district.name}）", "street", [HOME, areas_crumb, dc]),
                        district=district, street=street)
 
-    comm_crumb = ("社区", "/communities/")
     p.add_page("/communities/", "communities.html", "社区目录", page=_ctx("社区", "communities", [HOME]))
     for c in site.communities.values():
         street = site.streets[c.street]
@@ -204,7 +213,7 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
                    notice=notice, status=d.notice_status[notice.id])
 
     for f in site.attachments:
-        path = url_attachment(f).lstrip("/")
+        path = f"attachments/{f}"  # on disk as named; links percent-encode it (url_attachment)
         p.claim(path, f"attachments/{f}")
         p.copies[path] = f
 

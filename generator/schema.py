@@ -20,10 +20,13 @@ from typing import Any
 
 from .errors import Loc, Problems, did_you_mean
 from .models import NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES, COMPOUND_TYPES
-from .sources import Source
+from .sources import Source, control_problem, shown
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_RULE = "只能用小写英文字母、数字和单个连字符，例如 fuhai-huayuan"
+# An absolute http(s) URL of characters a URL may hold as written (RFC 3986): no quotes, angle
+# brackets, spaces or braces, which would make every page's canonical link invalid.
+BASE_URL_RE = re.compile(r"^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$")
 MISSING = object()
 
 
@@ -69,9 +72,9 @@ def _describe(value: Any) -> str:
     if isinstance(value, bool):
         return f"布尔值 {str(value).lower()}"
     if isinstance(value, (int, Decimal, float)):
-        return f"数字 {value}"
+        return f"数字 {shown(str(value))}"
     if isinstance(value, str):
-        return f"文本“{value[:40]}”"
+        return f"文本“{shown(value)}”"
     if isinstance(value, list):
         return "列表"
     if isinstance(value, dict):
@@ -94,6 +97,10 @@ class Text(Spec):
             return self.bad(value, path, ctx)
         text = value.isoformat() if isinstance(value, dt.date) else str(value)
         text = text.strip()
+        control = control_problem(text)
+        if control is not None:
+            ctx.error(path, control[1])
+            return MISSING
         if not text:
             ctx.error(path, "不能为空")
             return MISSING
@@ -108,7 +115,7 @@ class Id(Spec):
 
     def check(self, value, path, ctx):
         if not isinstance(value, str) or not ID_RE.match(value):
-            ctx.error(path, f"“{value}”不是有效的标识", hint=ID_RULE)
+            ctx.error(path, f"“{shown(str(value))}”不是有效的标识", hint=ID_RULE)
             return MISSING
         return value
 
@@ -140,9 +147,12 @@ class Int(Spec):
         if isinstance(value, Decimal):
             if not value.is_finite() or value != value.to_integral_value():
                 return self.bad(value, path, ctx)
+            if value.adjusted() > 15:  # int(Decimal("1e999999999")) would take minutes and gigabytes
+                ctx.error(path, f"数字 {shown(str(value))} 不合理")
+                return MISSING
             value = int(value)
         if (self.min is not None and value < self.min) or (self.max is not None and value > self.max):
-            ctx.error(path, f"{value} 超出范围（{_range(self.min, self.max)}）")
+            ctx.error(path, f"{shown(str(value))} 超出范围（{_range(self.min, self.max)}）")
             return MISSING
         return value
 
@@ -159,17 +169,17 @@ class Num(Spec):
         if isinstance(value, bool) or not isinstance(value, (int, Decimal, float)):
             return self.bad(value, path, ctx)
         if isinstance(value, float) or (isinstance(value, Decimal) and not value.is_finite()):
-            ctx.error(path, f"“{value}”不是有效的数字")
+            ctx.error(path, f"“{shown(str(value))}”不是有效的数字")
             return MISSING
         number = Decimal(value)
         if abs(number.adjusted()) > 15:
-            ctx.error(path, f"数字 {value} 不合理")
+            ctx.error(path, f"数字 {shown(str(value))} 不合理")
             return MISSING
         if (self.min is not None and number < self.min) or (self.max is not None and number > self.max):
-            ctx.error(path, f"{value} 超出范围（{_range(self.min, self.max)}）")
+            ctx.error(path, f"{shown(str(value))} 超出范围（{_range(self.min, self.max)}）")
             return MISSING
         if self.places is not None and number.as_tuple().exponent < -self.places:
-            ctx.error(path, f"{value} 最多保留 {self.places} 位小数")
+            ctx.error(path, f"{shown(str(value))} 最多保留 {self.places} 位小数")
             return MISSING
         return number
 
@@ -201,7 +211,7 @@ class Rate(Spec):
         else:
             return self.bad(value, path, ctx)
         if not (0 <= number <= 1):
-            ctx.error(path, f"{value} 超出范围（比例应在 0 到 1 之间，或 0% 到 100%）")
+            ctx.error(path, f"{shown(str(value))} 超出范围（比例应在 0 到 1 之间，或 0% 到 100%）")
             return MISSING
         return number
 
@@ -247,7 +257,7 @@ class Choice(Spec):
     def check(self, value, path, ctx):
         if not isinstance(value, str) or value not in self.choices:
             hint = did_you_mean(str(value), self.choices) if isinstance(value, str) else None
-            ctx.error(path, f"“{value}”不是可选值；可选：{'、'.join(self.choices)}", hint=hint)
+            ctx.error(path, f"“{shown(str(value))}”不是可选值；可选：{'、'.join(self.choices)}", hint=hint)
             return MISSING
         return value
 
@@ -319,7 +329,8 @@ class Obj(Spec):
         out: dict[str, Any] = {}
         for key in value:
             if key not in self.table:
-                ctx.error(path + (key,), f"未知字段“{key}”", key=True, hint=did_you_mean(str(key), self.table))
+                hint = None if ctx.problems.full(ctx.src.display) else did_you_mean(str(key), self.table)
+                ctx.error(path + (key,), f"未知字段“{shown(str(key))}”", key=True, hint=hint)
         for name, spec in self.table.items():
             raw = value.get(name, MISSING)
             if raw is MISSING or raw is None:
@@ -351,7 +362,7 @@ PART = Obj({"label": req(Text(40), "名称"), "max": req(Num(0, 100, 2), "满分
 
 SITE = Obj({
     "title": req(Text(200), "站点名称"),
-    "base_url": req(Pattern(r"^https?://[^\s/$.?#][^\s]*$", "网址（http:// 或 https:// 开头）"), "站点网址"),
+    "base_url": req(Pattern(BASE_URL_RE.pattern, "网址（http:// 或 https:// 开头，只含网址允许的字符）"), "站点网址"),
     "language": opt(Choice(["zh-CN"]), "语言"),
     "publisher": req(Text(200), "发布单位"),
     "contact": req(Text(500), "联系方式"),

@@ -3,8 +3,14 @@
 `read_source()` turns one file into a `Source`: plain Python data plus where every key and value
 came from (line and column from PyYAML's node marks), the raw scalar spans for the privacy scan,
 and, for Markdown, the body with its first line number. It never raises for bad content: syntax
-errors, invalid UTF-8, duplicate keys, YAML aliases, over-deep nesting and impossible dates become
-problems, and the data returned is whatever could be read (possibly None).
+errors, invalid UTF-8, control characters, duplicate keys, YAML aliases, over-deep nesting and
+impossible dates become problems, and the data returned is whatever could be read (possibly None).
+
+Input is bounded before the YAML composer sees it: at most `MAX_FILE_BYTES` are read (a special
+file, or a link leading out of the content folder, is refused unread), and a first pass over the
+parser's events — iterative, constant memory — refuses nesting deeper than `MAX_DEPTH` and more
+than `MAX_NODES` nodes, because libyaml's composer recurses and would crash the process on a
+100 000-deep `[[[[…`. docs/limits.md lists every limit.
 
 Numbers with a fraction become `Decimal` built from the text as written (exact arithmetic later);
 `.inf`/`.nan` stay floats so that validation can reject them.
@@ -14,6 +20,8 @@ from __future__ import annotations
 
 import bisect
 import os
+import re
+import stat
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
@@ -31,6 +39,24 @@ except AttributeError:  # pragma: no cover - depends on how PyYAML was built
 MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 200_000
+SHOWN_CHARS = 40  # how much of an offending value a message repeats
+
+# Characters that have no business in an editor's text and make the published HTML invalid: C0
+# controls other than tab and line breaks, DEL, C1 controls, and the Unicode noncharacters.
+CONTROL_RE = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufdd0-\ufdef\ufffe\uffff]")
+
+
+def shown(text: str) -> str:
+    """`text` cut short for an error message (a value can be megabytes long)."""
+    return text if len(text) <= SHOWN_CHARS else text[:SHOWN_CHARS] + "…"
+
+
+def control_problem(text: str) -> tuple[int, str] | None:
+    """(index, message) of the first control character in `text`, or None."""
+    m = CONTROL_RE.search(text)
+    if m is None:
+        return None
+    return m.start(), f"含有不可见的控制字符 U+{ord(m.group()):04X}，请删除（常见于从其他软件复制的文字）"
 
 Path_ = tuple  # a path into the data: ("scores", 3, "authority")
 
@@ -109,14 +135,8 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
     """Read `root/rel` as YAML (or Markdown with front matter) into a Source."""
     display = display_path(content_arg, rel)
     src = Source(rel=rel, display=display, text="")
-    try:
-        raw = (root / rel).read_bytes()
-    except OSError as exc:
-        problems.error(Loc(display), f"无法读取文件：{exc.strerror or exc}")
-        src.ok = False
-        return src
-    if len(raw) > MAX_FILE_BYTES:
-        problems.error(Loc(display), f"文件过大（{len(raw)} 字节），上限为 {MAX_FILE_BYTES} 字节")
+    raw = _read_bounded(root, rel, display, problems)
+    if raw is None:
         src.ok = False
         return src
     text = _decode(raw, display, problems)
@@ -127,6 +147,11 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
     if "\x00" in text:
         src.ok = False
         problems.error(src.index_loc(text.index("\x00")), "文件含有空字符（NUL），不是文本文件")
+        return src
+    control = control_problem(text)
+    if control is not None:
+        src.ok = False
+        problems.error(src.index_loc(control[0]), f"文件{control[1]}")
         return src
 
     yaml_text = text
@@ -142,6 +167,9 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
         src.body_line = text.count("\n", 0, body_start) + 1
 
     try:
+        if not _within_bounds(yaml_text, display, problems):
+            src.ok = False
+            return src
         node = yaml.compose(yaml_text, Loader=_Loader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
@@ -159,6 +187,55 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
     builder = _Builder(src, problems)
     src.data = builder.build(node, (), 0)
     return src
+
+
+def _read_bounded(root: Path, rel: str, display: str, problems: Problems) -> bytes | None:
+    """The file's bytes, or None (with a problem) when it is too big, not a regular file, or a link
+    leading out of the content folder. Never reads more than MAX_FILE_BYTES + 1 bytes."""
+    path = root / rel
+    try:
+        info = os.stat(path)  # follows a link: what matters is what would be read
+        if not stat.S_ISREG(info.st_mode):
+            problems.error(Loc(display), "不是普通文件（可能是设备、管道或文件夹），不能读取")
+            return None
+        real_root = os.path.realpath(root)
+        if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+            problems.error(Loc(display), "是指向内容目录以外的链接，不允许")
+            return None
+        if info.st_size > MAX_FILE_BYTES:
+            problems.error(Loc(display), f"文件过大（{info.st_size} 字节），上限为 {MAX_FILE_BYTES} 字节")
+            return None
+        with open(path, "rb") as fh:
+            raw = fh.read(MAX_FILE_BYTES + 1)
+    except OSError as exc:
+        problems.error(Loc(display), f"无法读取文件：{exc.strerror or exc}")
+        return None
+    if len(raw) > MAX_FILE_BYTES:  # grew after stat
+        problems.error(Loc(display), f"文件过大，上限为 {MAX_FILE_BYTES} 字节")
+        return None
+    return raw
+
+
+def _within_bounds(yaml_text: str, display: str, problems: Problems) -> bool:
+    """One pass over the parser's events: refuse over-deep nesting and too many nodes before the
+    (recursive) composer runs. Syntax errors propagate to the caller as usual."""
+    depth = nodes = 0
+    for event in yaml.parse(yaml_text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > MAX_DEPTH:
+                mark = event.start_mark
+                problems.error(Loc(display, mark.line + 1, mark.column + 1), f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
+                return False
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+        if isinstance(event, yaml.NodeEvent):
+            nodes += 1
+            if nodes > MAX_NODES:
+                mark = event.start_mark
+                problems.error(Loc(display, mark.line + 1, mark.column + 1), f"文件结构过大（超过 {MAX_NODES} 个节点）")
+                return False
+    return True
 
 
 def _decode(raw: bytes, display: str, problems: Problems) -> str | None:
@@ -221,14 +298,14 @@ class _Builder:
                 self.failed = True
                 self._fail(node.start_mark, f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
             return None
-        if isinstance(node, yaml.ScalarNode):
-            value = self.scalar(node)
-            self.src.scalars.append(ScalarSpan(path, node.start_mark.index, node.end_mark.index, value))
-            return value
         if id(node) in self.seen:
             self._fail(node.start_mark, "这里的内容被 YAML 别名（*）再次引用；不支持锚点和别名（& 与 *），请把内容直接写出来")
             return None
         self.seen.add(id(node))
+        if isinstance(node, yaml.ScalarNode):
+            value = self.scalar(node)
+            self.src.scalars.append(ScalarSpan(path, node.start_mark.index, node.end_mark.index, value))
+            return value
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
         result: dict = {}
@@ -264,7 +341,7 @@ class _Builder:
             try:
                 return self.constructor.construct_object(node)
             except (ValueError, OverflowError):
-                self.problems.error(self._loc(node.start_mark), f"“{node.value}”不是有效的日期")
+                self.problems.error(self._loc(node.start_mark), f"“{shown(node.value)}”不是有效的日期")
                 return None
         try:
             return self.constructor.construct_object(node)
@@ -272,5 +349,5 @@ class _Builder:
             self.problems.error(self._loc(node.start_mark), f"无法识别的 YAML 值：{exc.problem}")
             return None
         except (ValueError, OverflowError):
-            self.problems.error(self._loc(node.start_mark), f"无法识别的值“{node.value}”")
+            self.problems.error(self._loc(node.start_mark), f"无法识别的值“{shown(node.value)}”")
             return None

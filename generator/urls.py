@@ -7,6 +7,8 @@ the absolute form that feeds, the sitemap and canonical links need.
 
 from __future__ import annotations
 
+from urllib.parse import quote
+
 
 def url_district(d: str) -> str: return f"/areas/{d}/"
 def url_street(d: str, s: str) -> str: return f"/areas/{d}/{s}/"
@@ -17,7 +19,7 @@ def url_list_year(d: str, year: int) -> str: return f"/lists/{d}/{year}/"
 def url_list_period(d: str, period: str) -> str: return f"/lists/{d}/{period}/"
 def url_project(p: str) -> str: return f"/projects/{p}/"
 def url_notice(n: str) -> str: return f"/notices/{n}/"
-def url_attachment(f: str) -> str: return f"/attachments/{f}"
+def url_attachment(f: str) -> str: return "/attachments/" + quote(f, safe="/")
 def url_notices_page(n: int) -> str: return "/notices/" if n == 1 else f"/notices/page/{n}/"
 def url_list_json(d: str, year: int) -> str: return f"/data/lists/{d}/{year}.json"
 def url_feed_notices() -> str: return "/feeds/notices.xml"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import os
 import stat
+import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
@@ -21,7 +22,8 @@ from pathlib import Path, PurePosixPath
 from . import checksums, privacy
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
-from .markup import render_markdown
+from .markup import MAX_BODY_CHARS, render_markdown, visible_text
+from .sources import control_problem
 from .models import (
     ATTACHMENT_TYPES, Attachment, Community, CommunityStat, Company, Compound, District, Evaluation,
     EvaluationRules, Grid, Notice, OwnersBody, Part, Period, Project, ScoreRow, Site, SiteInfo, Street,
@@ -59,14 +61,15 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
                     loc, f"引用了不存在的{KIND_LABELS[kind]}“{ref}”", field=field, hint=did_you_mean(ref, ids[kind])
                 )
 
+    bodies = _bodies(loaded, problems)
     communities = _build(loaded, "community", _community, problems)
     companies = _build(loaded, "company", _company, problems)
     compounds = _build(loaded, "compound", lambda r, p: _compound(r, p, communities, companies), problems)
-    projects = _build(loaded, "project", _project, problems)
-    notices = _notices(loaded, problems, districts, today, drafts)
+    projects = _build(loaded, "project", lambda r, p: _project(r, p, bodies), problems)
+    notices = _notices(loaded, problems, districts, today, drafts, bodies)
     evaluations = _evaluations(loaded, problems, districts, info, today)
     _latest_fee_warnings(loaded, compounds, problems)
-    _privacy(loaded, info, problems)
+    _privacy(loaded, info, problems, bodies)
 
     if problems or info is None:
         return None
@@ -278,7 +281,25 @@ def _latest_fee_warnings(loaded: Loaded, compounds: dict[str, Compound], problem
 
 # --- projects and notices ----------------------------------------------------------------------
 
-def _project(record: RawRecord, problems: Problems) -> Project | None:
+def _bodies(loaded: Loaded, problems: Problems) -> dict[str, str]:
+    """Every Markdown body rendered once, drafts and future notices included (the privacy scan
+    reads what would be published): source path → sanitised HTML. Over-long bodies are errors."""
+    out = {}
+    for record in loaded.all():
+        body = record.src.body
+        if body is None:
+            continue
+        if len(body) > MAX_BODY_CHARS:
+            problems.error(
+                Loc(record.src.display, record.src.body_line),
+                f"正文过长（{len(body)} 字），上限 {MAX_BODY_CHARS} 字；请拆分，或把长表格作为附件",
+            )
+            continue
+        out[record.src.rel] = render_markdown(body)
+    return out
+
+
+def _project(record: RawRecord, problems: Problems, bodies: dict[str, str]) -> Project | None:
     f, src = record.fields, record.src
     if not f.get("compounds") and not f.get("communities") and "compounds" not in (src.data or {}) \
             and "communities" not in (src.data or {}):
@@ -295,11 +316,12 @@ def _project(record: RawRecord, problems: Problems) -> Project | None:
         id=record.id, source=src.rel, title=f["title"], category=f["category"], status=f["status"],
         compounds=f.get("compounds", ()), communities=f.get("communities", ()), budget=f.get("budget"),
         funding=f.get("funding"), start=f.get("start"), finish=f.get("finish"), unit=f.get("unit"),
-        company=f.get("company"), updates=updates, body_html=render_markdown(src.body or ""),
+        company=f.get("company"), updates=updates, body_html=bodies.get(src.rel, ""),
     )
 
 
-def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, drafts: bool) -> dict[str, Notice]:
+def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, drafts: bool,
+             bodies: dict[str, str]) -> dict[str, Notice]:
     out: dict[str, Notice] = {}
     first_seen: dict[str, str] = {}
     for record in sorted(loaded.of("notice"), key=lambda r: (r.id or "", r.src.rel)):
@@ -331,7 +353,7 @@ def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, d
             id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
             district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
             compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
-            attachments=attachments, body_html=render_markdown(src.body or ""),
+            attachments=attachments, body_html=bodies.get(src.rel, ""),
         )
     return dict(sorted(out.items()))
 
@@ -354,6 +376,8 @@ def _attachments(record: RawRecord, root: Path, problems: Problems) -> tuple[Att
 
 def attachment_problem(base: Path, name: str) -> str | None:
     """Why `name` (relative to content/attachments/) is not a publishable attachment, or None."""
+    if control_problem(name) or any(ch in name for ch in "\n\t"):
+        return "附件路径含有控制字符或换行，不允许"
     if "\\" in name or name.startswith("/") or (len(name) > 1 and name[1] == ":"):
         return f"附件路径“{name}”必须是 attachments/ 下的相对路径（用 / 分隔，不能以 / 开头）"
     pure = PurePosixPath(name)
@@ -375,6 +399,10 @@ def attachment_problem(base: Path, name: str) -> str | None:
         return f"附件 attachments/{name} 所在文件夹是链接，不允许"
     if not stat.S_ISREG(info.st_mode):
         return f"附件 attachments/{name} 不是普通文件"
+    if info.st_nlink > 1:
+        # A hard link is another name for a file that may live anywhere on the disk; git never
+        # makes one, so it can only come from someone linking a file in by hand.
+        return f"附件 attachments/{name} 是硬链接（同一文件还有别的名字），不允许；请复制一份再放进来"
     if info.st_size > MAX_ATTACHMENT_BYTES:
         return f"附件 attachments/{name} 过大（{info.st_size} 字节），上限 {MAX_ATTACHMENT_BYTES} 字节"
     with open(path, "rb") as fh:
@@ -428,15 +456,31 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 # --- privacy -----------------------------------------------------------------------------------
 
-def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems) -> None:
+def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: dict[str, str]) -> None:
     allow = info.pii_allow if info else ()
     for record in loaded.all():
-        for loc, finding in privacy.file_findings(record.src.pii, allow):
+        src = record.src
+        for finding in privacy.scan(src.rel, allow):  # a file name becomes a URL
+            _report_pii(problems, Loc(src.display), finding, "文件名")
+        found = privacy.file_findings(src.pii, allow)
+        for loc, finding in found:
             _report_pii(problems, loc, finding)
+        if src.body:
+            # What a reader would see can hold a number that the typed text splits up: character
+            # references (&#49;), comments or empty tags between the digits.
+            seen = {_digits(f.text) for _, f in found}
+            for finding in privacy.scan(visible_text(bodies.get(src.rel, "")), allow):
+                if _digits(finding.text) not in seen:
+                    seen.add(_digits(finding.text))
+                    _report_pii(problems, Loc(src.display, src.body_line), finding, "正文显示出来的文字")
 
 
-def _report_pii(problems: Problems, loc: Loc, finding) -> None:
+def _digits(text: str) -> str:
+    return "".join(c for c in unicodedata.normalize("NFKC", text) if c.isdigit() or c in "Xx")
+
+
+def _report_pii(problems: Problems, loc: Loc, finding, where: str = "") -> None:
     problems.error(
-        loc, f"疑似个人信息：{finding.kind}“{finding.masked}”，不能公开发布",
+        loc, f"{where}疑似个人信息：{finding.kind}“{finding.masked}”，不能公开发布",
         hint="请删除；如果这是公开的服务电话，请把它加入 site.yaml 的 pii_allow",
     )

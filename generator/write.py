@@ -15,7 +15,8 @@ which publishes in one of two ways:
   becomes the complete new site; what is made from the whole site (the Pagefind search index) is
   added to it (`commit(before_publish=…)`); then it is exchanged with `out` in one `renameat2(RENAME_EXCHANGE)`
   (two renames where the kernel lacks it) and the old tree is removed.
-- **patch** (a few changed files, as in the edit loop): the staging folder holds just the changed
+- **patch** (a few changed files, only when the writer is made with `patch=True`: the edit loop
+  of `bulletin serve`, whose output is a local preview): the staging folder holds just the changed
   files plus a journal listing them and the files to delete; the journal is written last, with
   a rename, so its presence means "staging complete". Then each staged file is renamed over its
   target (each rename is atomic: a reader sees the old file or the new one, never a mix), stale
@@ -23,7 +24,10 @@ which publishes in one of two ways:
   the next build finds the complete journal and finishes it (roll forward) before doing
   anything else; a staging folder without a journal is simply deleted (roll back).
 
-Anything interrupted before `commit()` leaves `out` untouched; the staging folder is removed by
+`bulletin build` always swaps (or, when no byte changed, does nothing at all): the published
+site is never a mix of two builds, not even for an instant. The swap is announced with the audit
+events `bulletin.write.swap` and `bulletin.write.swapped`, which the tests use to kill a build at
+exactly that moment. Anything interrupted before `commit()` leaves `out` untouched; the staging folder is removed by
 `abort()`, and leftovers of a killed process (`.<out>.tmp-*`, `.<out>.old-*`) are cleaned up
 by the next build's `recover()`.
 
@@ -46,6 +50,7 @@ import itertools
 import json
 import os
 import shutil
+import sys
 from pathlib import Path
 from typing import Callable
 
@@ -188,8 +193,10 @@ class SiteWriter:
     """One build's output. `put()` each file (or `record()` one a worker staged), then `commit()`;
     on any failure call `abort()`. `previous` is the manifest of what `out` holds now."""
 
-    def __init__(self, out: Path, known: tuple[str, dict] | None = None, remember: bool = True):
+    def __init__(self, out: Path, known: tuple[str, dict] | None = None, remember: bool = True,
+                 patch: bool = False):
         self.out = out.resolve()
+        self.patch = patch  # may publish a few changed files in place (preview edit loop only)
         self.remember = remember  # keep the manifest beside `out` for the next build
         self.out.parent.mkdir(parents=True, exist_ok=True)
         recover(self.out)
@@ -250,17 +257,16 @@ class SiteWriter:
                 can_patch = can_patch and unchanged and (extra is None or (self.out / extra).is_dir())
             elif extra is not None and (self.out / extra).exists():
                 can_patch = False
-            if can_patch and len(self.changed) + len(stale) <= PATCH_LIMIT:
-                if not self.changed and not stale:
-                    shutil.rmtree(self.stage)
-                else:
-                    stage_file(self.stage, MARKER, marker, self._made)
-                    plan = {"write": sorted(self.changed) + [MARKER], "delete": stale}
-                    tmp = self.stage / (JOURNAL + ".part")
-                    tmp.write_text(json.dumps(plan), encoding="utf-8")
-                    os.rename(tmp, self.stage / JOURNAL)  # staging complete from here on
-                    _apply_patch(self.out, self.stage, plan)
-                    shutil.rmtree(self.stage)
+            if can_patch and unchanged:
+                shutil.rmtree(self.stage)  # nothing to publish: the site already is this build
+            elif can_patch and self.patch and len(self.changed) + len(stale) <= PATCH_LIMIT:
+                stage_file(self.stage, MARKER, marker, self._made)
+                plan = {"write": sorted(self.changed) + [MARKER], "delete": stale}
+                tmp = self.stage / (JOURNAL + ".part")
+                tmp.write_text(json.dumps(plan), encoding="utf-8")
+                os.rename(tmp, self.stage / JOURNAL)  # staging complete from here on
+                _apply_patch(self.out, self.stage, plan)
+                shutil.rmtree(self.stage)
             else:
                 self._link_unchanged()
                 if before_publish is not None:
@@ -356,17 +362,18 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def _swap(stage: Path, out: Path) -> None:
+    sys.audit("bulletin.write.swap", str(out))  # lets tests stop a build exactly here
     if not out.exists():
         os.rename(stage, out)
-        return
-    if _exchange(stage, out):
+    elif _exchange(stage, out):
         shutil.rmtree(stage, ignore_errors=True)  # now holds the previous build
-        return
-    old = out.parent / f".{out.name}.old-{os.getpid()}"
-    os.rename(out, old)
-    try:
-        os.rename(stage, out)
-    except BaseException:
-        os.rename(old, out)
-        raise
-    shutil.rmtree(old, ignore_errors=True)
+    else:
+        old = out.parent / f".{out.name}.old-{os.getpid()}"
+        os.rename(out, old)
+        try:
+            os.rename(stage, out)
+        except BaseException:
+            os.rename(old, out)
+            raise
+        shutil.rmtree(old, ignore_errors=True)
+    sys.audit("bulletin.write.swapped", str(out))

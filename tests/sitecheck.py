@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 
@@ -161,3 +164,184 @@ def indexed_pages(site: Path) -> dict[str, str]:
             rel = path.relative_to(site).as_posix()
             pages["/" + rel.removesuffix("index.html")] = text
     return pages
+
+
+# --- what must never be in a published page ---------------------------------------------------
+
+DANGEROUS_TAGS = {
+    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input", "button",
+    "textarea", "select", "option", "base", "style", "svg", "math", "noscript", "template", "audio",
+    "video", "source", "track", "isindex", "xmp", "plaintext", "noembed", "portal", "marquee", "bgsound",
+    "param", "keygen", "dialog", "details", "listing", "image", "animate", "set", "foreignobject",
+}
+URL_ATTRIBUTES = {
+    "href", "src", "action", "formaction", "data", "poster", "background", "cite", "longdesc", "lowsrc",
+    "dynsrc", "codebase", "xlink:href", "srcset", "ping", "manifest", "icon", "profile", "usemap",
+}
+SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
+_SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:")
+HEAD_META = {"charset", "viewport", "description", "robots", "og:title", "og:description", "og:url", "og:type",
+             "og:site_name", "og:locale", "generator", "color-scheme", "theme-color", "referrer",
+             "format-detection", "pagefind"}
+
+
+def _normalised_url(value: str) -> str:
+    """A URL as a browser reads it for scheme detection: control characters and spaces removed."""
+    return "".join(c for c in value if ord(c) > 0x20 and c != "\x7f").lower()
+
+
+class _Inspector(HTMLParser):
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.found: list[str] = []
+        self.in_head = False
+
+    def handle_starttag(self, tag, attrs):
+        self._check(tag, attrs)
+
+    def handle_startendtag(self, tag, attrs):
+        self._check(tag, attrs)
+
+    def handle_comment(self, data):
+        if "[if" in data.lower():
+            self.found.append(f"conditional comment: {data[:60]}")
+
+    def _check(self, tag, attrs):
+        if tag == "head":
+            self.in_head = True
+        if tag == "body":
+            self.in_head = False
+        if tag in DANGEROUS_TAGS:
+            self.found.append(f"<{tag}>")
+        if tag == "meta":
+            names = {(k, (v or "").lower()) for k, v in attrs}
+            keys = {k for k, _ in names}
+            kind = next((v for k, v in names if k in ("name", "property")), None)
+            if "http-equiv" in keys or not self.in_head or ("charset" not in keys and kind not in HEAD_META):
+                self.found.append(f"<meta {attrs}>")
+        if tag == "link":
+            rel = dict(attrs).get("rel", "")
+            if not self.in_head or rel not in ("stylesheet", "canonical", "icon", "alternate", "manifest", "preload",
+                                               "prev", "next", "search"):
+                self.found.append(f"<link {attrs}>")
+        for name, value in attrs:
+            value = value or ""
+            if name.startswith("on") or name in ("style", "srcdoc", "http-equiv", "formaction", "is"):
+                self.found.append(f"<{tag} {name}={value[:60]!r}>")
+            if name in URL_ATTRIBUTES:
+                url = _normalised_url(value)
+                scheme = _SCHEME.match(url)  # as the URL standard reads it: no %-decoding in a scheme
+                if scheme and scheme.group() not in SAFE_SCHEMES:
+                    self.found.append(f"<{tag} {name}={value[:60]!r}> (scheme)")
+                if tag in ("img", "script", "link", "source", "video", "audio") and name in ("src", "srcset") \
+                        and (scheme or url.replace("\\", "/").startswith("//")):
+                    self.found.append(f"<{tag} {name}={value[:60]!r}> (third-party load)")
+
+
+def unsafe_markup(html: str) -> list[str]:
+    """Everything in `html` that could run script, load from elsewhere, or restyle the page."""
+    inspector = _Inspector()
+    inspector.feed(html)
+    inspector.close()
+    return inspector.found
+
+
+# --- serving a built site on 127.0.0.1 the way Netlify would ---------------------------------------
+
+def netlify_headers(repo: Path) -> list[tuple[str, dict[str, str]]]:
+    """(path pattern, headers) from netlify.toml, in file order."""
+    import tomllib
+
+    with open(repo / "netlify.toml", "rb") as fh:
+        config = tomllib.load(fh)
+    return [(rule["for"], dict(rule.get("values", {}))) for rule in config.get("headers", [])]
+
+
+def headers_for(rules: list[tuple[str, dict[str, str]]], path: str) -> dict[str, str]:
+    """The headers Netlify sends for `path`: every matching rule, later ones winning per name."""
+    out: dict[str, str] = {}
+    for pattern, values in rules:
+        if pattern == path or (pattern.endswith("*") and path.startswith(pattern[:-1])):
+            out.update(values)
+    return out
+
+
+@contextmanager
+def serve(site: Path, rules: list[tuple[str, dict[str, str]]] | None = None) -> Iterator[str]:
+    """Serve `site` on 127.0.0.1 (an ephemeral port) with `rules`' headers; yield the base URL.
+    A missing path gets /404.html with status 404, as on Netlify."""
+    import threading
+    from functools import partial
+    from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(SimpleHTTPRequestHandler):
+        def end_headers(self):
+            for name, value in headers_for(rules or [], urlsplit(self.path).path).items():
+                self.send_header(name, value)
+            super().end_headers()
+
+        def send_error(self, code, message=None, explain=None):
+            page = site / "404.html"
+            if code == 404 and page.is_file():
+                body = page.read_bytes()
+                self.send_response(404)
+                self.send_header("Content-Type", "text/html; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                if self.command != "HEAD":
+                    self.wfile.write(body)
+                return
+            super().send_error(code, message, explain)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), partial(Handler, directory=str(site)))
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def page_urls(site: Path) -> list[str]:
+    """The URL path of every HTML page in `site` (directories as `/x/`)."""
+    urls = []
+    for page in sorted(site.rglob("*.html")):
+        rel = page.relative_to(site).as_posix()
+        urls.append("/" + (rel[: -len("index.html")] if rel.endswith("index.html") else rel))
+    return urls
+
+
+@contextmanager
+def serve_in_subprocess(site: Path, with_headers: bool) -> Iterator[str]:
+    """`serve()` in a child process, so that a browser driven from this process is not slowed by
+    the server competing for the GIL. Yields the base URL; stops the child (by its pid) after."""
+    import subprocess
+    import sys
+
+    args = [sys.executable, __file__, str(site), "headers" if with_headers else "plain"]
+    child = subprocess.Popen(args, stdout=subprocess.PIPE, text=True)
+    try:
+        line = child.stdout.readline().strip()
+        assert line.startswith("http://127.0.0.1:"), line
+        yield line
+    finally:
+        child.terminate()
+        child.wait(timeout=30)
+        child.stdout.close()
+
+
+if __name__ == "__main__":  # python tests/sitecheck.py SITE headers|plain: serve until terminated
+    import sys
+    import time
+
+    site_dir = Path(sys.argv[1])
+    rules = netlify_headers(Path(__file__).resolve().parent.parent) if sys.argv[2] == "headers" else []
+    with serve(site_dir, rules) as base:
+        print(base, flush=True)
+        while True:
+            time.sleep(3600)

@@ -414,3 +414,50 @@ def test_usage_errors_exit_2(project):
     assert cli("check", "--content", "nope").exit_code == 2
     assert cli("build", "--today", "2026-13-01").exit_code == 2
     assert cli("check", "--format", "xml").exit_code == 2
+
+
+# --- personal numbers never appear in full in what bulletin prints ----------------------------------------
+
+def test_a_number_quoted_by_another_rule_is_masked_too(project):
+    # A mobile typed where a reference belongs: the dangling-reference message quotes it.
+    replace(project, "compounds/lanting.yaml", "community: yf", "community: 13812345678")
+    for fmt in ("text", "json"):
+        run = cli("check", "--today", TODAY, "--format", fmt)
+        assert run.exit_code == 1
+        assert "13812345678" not in run.output and "1381234****" in run.output
+
+
+def test_a_file_named_after_a_number_is_reported_masked(project):
+    edit(project, "notices/2025/13812345678.md", """
+        ---
+        title: 通知
+        date: 2025-06-01
+        category: 通知
+        ---
+        正文。
+        """)
+    out = check_fails_with("content/notices/2025/1381234****.md:1:1: error: 文件名疑似个人信息：手机号码“1381234****”")
+    assert "13812345678" not in out
+
+
+@pytest.mark.parametrize(
+    "body",
+    ["电话 138&#49;234&#53;678。", "电话 138<!-- x -->12345678。", "电话 138<b></b>12345678。", "电话 &#x31;3812345678。"],
+)
+def test_a_number_that_only_appears_once_the_body_is_rendered(project, body):
+    replace(project, "notices/2025/tongzhi.md", "请各企业做好准备。", body)
+    out = check_fails_with("content/notices/2025/tongzhi.md:7:1: error: 正文显示出来的文字疑似个人信息：手机号码“1381234****”")
+    assert "13812345678" not in out
+
+
+def test_an_over_long_body_is_an_error(project):
+    replace(project, "notices/2025/tongzhi.md", "请各企业做好准备。", "很长的正文。" * 40_000)
+    check_fails_with("content/notices/2025/tongzhi.md:7:1: error: 正文过长（240001 字），上限 200000 字")
+
+
+def test_a_flood_of_problems_is_cut_to_a_hundred_per_file(project):
+    path = project / "content/compounds/fuhai.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "".join(f"k{i}: 1\n" for i in range(5000)), encoding="utf-8")
+    out = check_fails_with("content/compounds/fuhai.yaml:", "此文件另有 4900 个错误未列出（每个文件最多列出 100 个）")
+    assert out.count("fuhai.yaml:") == 101
+    assert out.strip().splitlines()[-2].endswith("此文件另有 4900 个错误未列出（每个文件最多列出 100 个）")

@@ -2,6 +2,7 @@
 
 from datetime import date
 from decimal import Decimal
+import os
 from pathlib import Path
 
 import pytest
@@ -92,3 +93,65 @@ def test_huge_file_is_refused(tmp_path):
 def test_nan_and_inf_stay_floats_for_validation(tmp_path):
     src, _ = read(tmp_path, "a: .nan\nb: -.inf\n")
     assert src.data["a"] != src.data["a"] and src.data["b"] == float("-inf")
+
+
+def test_flow_nesting_a_million_deep_is_refused_without_composing(tmp_path):
+    # libyaml's composer recurses: this input used to kill the process with a segfault.
+    src, problems = read(tmp_path, "a: " + "[" * 1_000_000 + "]" * 1_000_000 + "\n")
+    assert [p.message for p in problems.errors] == ["嵌套层级过深（超过 32 层）"]
+    assert not src.ok and src.data is None
+
+
+def test_too_many_nodes_is_refused(tmp_path):
+    src, problems = read(tmp_path, "a: [" + "1," * 250_000 + "1]\n")
+    assert "文件结构过大" in problems.errors[0].message
+
+
+def test_a_scalar_alias_is_refused_too(tmp_path):
+    src, problems = read(tmp_path, "a: &x 福海\nb: *x\n")
+    assert "别名" in problems.errors[0].message
+
+
+@pytest.mark.parametrize("char", ["\x01", "\x1b", "\x7f", "\x85", "\ufffe", "\u200b\x0b"])
+def test_control_characters_are_refused_where_they_are(tmp_path, char):
+    src, problems = read(tmp_path, f"a: 1\nb: 福海{char}花园\n")
+    [error] = problems.errors
+    assert "控制字符" in error.message and (error.loc.line, error.loc.col) == (2, 6 if char[0] != "\u200b" else 7)
+
+
+def test_control_characters_from_yaml_escapes_are_refused_by_the_schema(project):
+    from conftest import cli
+    path = project / "content/companies/beta.yaml"
+    path.write_text(path.read_text(encoding="utf-8").replace("name: 贝塔物业服务有限公司", 'name: "贝塔\\x01物业"'), encoding="utf-8")
+    run = cli("check")
+    assert run.exit_code == 1 and "companies/beta.yaml:1:7: error: name: 含有不可见的控制字符 U+0001" in run.stdout
+
+
+def test_special_files_are_not_read(tmp_path):
+    os.mkfifo(tmp_path / "pipe.yaml")  # reading it would block for ever
+    problems = Problems()
+    read_source(tmp_path, "pipe.yaml", "content", problems)
+    assert "不是普通文件" in problems.errors[0].message
+
+
+def test_a_link_leading_out_of_the_content_folder_is_not_read(tmp_path):
+    content = tmp_path / "content"
+    content.mkdir()
+    (tmp_path / "secret.yaml").write_text("token: abc\n")
+    os.symlink(tmp_path / "secret.yaml", content / "x.yaml")
+    problems = Problems()
+    src = read_source(content, "x.yaml", "content", problems)
+    assert "内容目录以外的链接" in problems.errors[0].message and src.text == ""
+
+
+def test_a_huge_sparse_file_is_refused_unread(tmp_path):
+    with open(tmp_path / "big.yaml", "wb") as fh:
+        fh.truncate(8 * 1024**3)  # 8 GiB of holes: reading it whole would exhaust memory
+    problems = Problems()
+    read_source(tmp_path, "big.yaml", "content", problems)
+    assert "文件过大" in problems.errors[0].message
+
+
+def test_messages_quote_only_the_start_of_a_long_value(tmp_path):
+    src, problems = read(tmp_path, "a: 1" + "0" * 100_000 + "\n")
+    assert len(problems.errors[0].message) < 100
