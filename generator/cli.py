@@ -20,6 +20,8 @@ from . import pipeline
 from .errors import ContentError, Problem
 from .write import refusal
 
+DATE = click.DateTime(formats=["%Y-%m-%d"])
+
 
 def _content_dir(content: str) -> Path:
     path = Path(content)
@@ -96,7 +98,8 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None) -> 
 
 @main.command()
 @click.option("--content", default="content", show_default=True, help="内容目录")
-@click.option("--format", "fmt", type=click.Choice(["text", "json"]), default="text", show_default=True, help="输出格式")
+@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
+              help="输出格式：text 文本，json，github（GitHub Actions 注释，标在拉取请求的对应行上）")
 @click.option("--today", type=click.DateTime(formats=["%Y-%m-%d"]), default=None, help="检查所用的日期 YYYY-MM-DD")
 @_guard
 def check(content: str, fmt: str, today) -> None:
@@ -113,6 +116,11 @@ def check(content: str, fmt: str, today) -> None:
             "records": records, "errors": errors, "warnings": warnings,
             "problems": [p.as_json() for p in problems],
         }, ensure_ascii=False, indent=2))
+    elif fmt == "github":
+        for p in problems:
+            click.echo(p.github())
+        verdict = "检查未通过" if errors else "检查通过"
+        click.echo(f"{verdict}：读取 {records} 个文件，{errors} 个错误，{warnings} 个警告")
     else:
         _emit(problems, err=False)
         verdict = "检查未通过" if errors else "检查通过"

@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from . import admin as admin_site
 from .derive import derive
 from .errors import ContentError, Loc, Problem, Problems
 from .load import load
@@ -46,7 +47,10 @@ def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> 
 
 
 def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool = False,
-          base_url: str | None = None) -> BuildResult:
+          base_url: str | None = None, preview: bool = False,
+          admin: admin_site.AdminOptions | None = None) -> BuildResult:
+    """Build the site into `out`. `preview` puts a 预览 banner on every page (deploy previews);
+    `admin` adds the web editor under /admin/."""
     started = time.perf_counter()
     problems = Problems()
     loaded = load(content, content_arg, problems)
@@ -63,11 +67,15 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
 
     theme = Theme.for_content(content)
     files, asset_urls = static_outputs(theme)
-    renderer = Renderer(site, derived, theme, asset_urls, today)
+    renderer = Renderer(site, derived, theme, asset_urls, today, preview=preview)
     for page in the_plan.pages:
         files[page.path] = renderer.render(page)
     files.update(the_plan.data)
     copies = {path: content / "attachments" / rel for path, rel in the_plan.copies.items()}
+    if admin is not None:
+        admin_files, admin_copies = admin_site.outputs(site, content_arg, admin)
+        files.update(admin_files)
+        copies.update(admin_copies)
     written = write_site(out, files, copies)
     return BuildResult(
         records=site.record_count,

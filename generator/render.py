@@ -119,7 +119,8 @@ def ratio(part: int, whole: int) -> Decimal | None:
 
 
 class Renderer:
-    def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date):
+    def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
+                 preview: bool = False):
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
             autoescape=True,
@@ -132,7 +133,7 @@ class Renderer:
                                 num=fmt_number)
         self.env.globals.update(routes.URLS)
         self.env.globals.update(
-            site=site, info=site.info, d=derived, today=build_date, asset=asset_urls.__getitem__,
+            site=site, info=site.info, d=derived, today=build_date, preview=preview, asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,

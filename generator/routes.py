@@ -28,8 +28,8 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 | notice          | notice.html       | notice, status (NoticeStatus)                              |
 | not_found       | 404.html          | —                                                          |
 
-All templates also see the globals `site`, `info`, `d` (Derived), `today` and the helpers
-registered in `render`.
+All templates also see the globals `site`, `info`, `d` (Derived), `today`, `preview` (a deploy
+preview: show the 预览 banner) and the helpers registered in `render`.
 """
 
 from __future__ import annotations

@@ -325,11 +325,11 @@ class Obj(Spec):
             if raw is MISSING or raw is None:
                 if spec.required:
                     where = path + (name,) if name in value else path
-                    ctx.problems.error(
-                        ctx.src.loc(where, key=name in value),
-                        f"缺少必填字段“{name}”" + (f"（{spec.label}）" if spec.label else ""),
-                        field=_field_name(path + (name,)),
-                    )
+                    label = f"（{spec.label}）" if spec.label else ""
+                    # `authority:` with nothing after it is a blank left to fill (bulletin new
+                    # writes those), not a forgotten field: say so.
+                    message = f"“{name}”{label}还没有填写" if name in value else f"缺少必填字段“{name}”{label}"
+                    ctx.problems.error(ctx.src.loc(where, key=name in value), message, field=_field_name(path + (name,)))
                 continue
             checked = spec.spec.check(raw, path + (name,), ctx)
             if checked is not MISSING:
