@@ -182,7 +182,7 @@ def error_page(problems: list[Problem], generation: int) -> bytes:
     """The page shown in place of every page while the content has errors."""
     errors = [p for p in problems if p.severity == "error"]
     items = []
-    for p in problems:
+    for p in errors + [p for p in problems if p.severity != "error"]:
         where = f"{p.loc.path}:{p.loc.line}:{p.loc.col}"
         kind = "错误" if p.severity == "error" else "警告"
         field = f"<code>{html.escape(p.field)}</code>：" if p.field else ""
