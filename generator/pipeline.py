@@ -73,7 +73,7 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     files.update(the_plan.data)
     copies = {path: content / "attachments" / rel for path, rel in the_plan.copies.items()}
     if admin is not None:
-        admin_files, admin_copies = admin_site.outputs(site, content_arg, admin)
+        admin_files, admin_copies = admin_site.outputs(site, content, content_arg, admin, today)
         files.update(admin_files)
         copies.update(admin_copies)
     written = write_site(out, files, copies)

@@ -131,10 +131,12 @@ class Ref(Id):
 class Int(Spec):
     what = "整数"
 
-    def __init__(self, min: int | None = 0, max: int | None = None):
-        self.min, self.max = min, max
+    def __init__(self, min: int | None = 0, max: int | None = None, quoted_ok: bool = False):
+        self.min, self.max, self.quoted_ok = min, max, quoted_ok
 
     def check(self, value, path, ctx):
+        if self.quoted_ok and isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             return self.bad(value, path, ctx)
         if isinstance(value, Decimal):
@@ -398,6 +400,7 @@ COMMUNITY = Obj({
 })
 
 YEAR = Int(1949, 2100)
+YEAR_KEY = Int(1949, 2100, quoted_ok=True)  # `"2024": 0.9` is a year too (the web editor quotes keys)
 OWNERS_BODY = Obj({
     "kind": req(Choice(OWNERS_BODY_KINDS), "组织形式"),
     "established": req(Date(), "成立日期"),
@@ -414,8 +417,8 @@ COMPOUND = Obj({
     "built_year": opt(YEAR, "建成年份"),
     "resettlement": opt(Bool(), "安置小区"),
     "owners_body": opt(OWNERS_BODY, "业主组织"),
-    "fee_collection": opt(MapOf(YEAR, Rate()), "物业费收缴率"),
-    "complaints": opt(MapOf(YEAR, Int(0, 10_000_000)), "投诉量"),
+    "fee_collection": opt(MapOf(YEAR_KEY, Rate()), "物业费收缴率"),
+    "complaints": opt(MapOf(YEAR_KEY, Int(0, 10_000_000)), "投诉量"),
     "demonstration": opt(ListOf(YEAR, unique=True), "示范小区年份"),
 })
 
