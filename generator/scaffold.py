@@ -433,7 +433,7 @@ def evaluation(known: Known, *, district: str, period: str, published: date) -> 
         rows.append("    # note: 备注（可不填）")
     if not rows:
         rows = ["  # 这个区（市）还没有管理小区的企业；按下面的样子每家企业写一行：",
-                f"  # - company: qiye-biaoshi"] + [f"  #   {key}: 0" for key, _, _ in known.parts]
+                "  # - company: qiye-biaoshi"] + [f"  #   {key}: 0" for key, _, _ in known.parts]
         scores = "scores: []\n" + "\n".join(rows)
     else:
         scores = "scores:\n" + "\n".join(rows)

@@ -6,11 +6,8 @@ from __future__ import annotations
 
 import os
 import pty
-import subprocess
 import sys
-from pathlib import Path
 
-import pytest
 import yaml
 
 from conftest import REPO, TODAY, cli
