@@ -80,7 +80,7 @@ def templates() -> dict[str, str]:
 
 def test_the_walk_finds_the_known_diagnostics():
     found = templates()
-    for known in ["缺少 YAML 前置信息", "不是有效的标识", "引用了不存在的", "校验位应为", "疑似个人信息", "还没有填写",
+    for known in ["缺少 YAML 前置信息", "不是有效的标识", "引用了不存在的", "请核对代码是否抄错", "疑似个人信息", "还没有填写",
                   "不是允许的字符", "必须是 attachments/ 下的相对路径"]:
         assert any(known in t for t in found), known
     assert len(found) > 60
