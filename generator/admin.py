@@ -23,10 +23,14 @@ labelled in Chinese. Decisions (also in docs/publishing.md):
 - fields the editor cannot represent (maps keyed by year: `fee_collection`, `complaints`) are
   left out of the form; Decap keeps them in the file untouched. `site.yaml` is not editable here.
 
-Production uses Decap's `github` backend; the repository and branch come from the build's
+Production uses Decap's `github` backend with the editorial workflow: every save is a branch and
+a pull request (so `bulletin check` annotates it and Netlify previews it), and 发布 merges it.
+The repository and branch come from the build's
 environment (`BULLETIN_ADMIN_REPO`, `BULLETIN_ADMIN_BRANCH`), never from the content, and a
 clearly marked placeholder is used when they are not set. `local_backend` lets anyone try the
-editor against `npx decap-server` (`BULLETIN_ADMIN_LOCAL_BACKEND` may name its URL).
+editor against `npx decap-server` (`BULLETIN_ADMIN_LOCAL_BACKEND` may name its URL); in its
+default file-system mode Decap falls back to publishing directly, in its git mode it keeps the
+editorial workflow.
 """
 
 from __future__ import annotations
@@ -163,6 +167,8 @@ def config(site: Site, content: Path, content_arg: str, options: AdminOptions, t
     return {
         "locale": "zh_Hans",
         "backend": {"name": "github", "repo": options.repo, "branch": options.branch},
+        # every save becomes a branch and a pull request: checked, previewed, published on merge
+        "publish_mode": "editorial_workflow",
         "local_backend": local,
         "site_url": site.info.base_url,
         "media_folder": f"{root}/attachments",

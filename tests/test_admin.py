@@ -1,7 +1,8 @@
 """The web editor at /admin/: its Decap CMS configuration follows the content model, it is
 self-hosted and built only on request, its relaxed CSP stays under /admin/, and — in headless
-Chromium against Decap's local backend (`decap-server`) — an editor can create a notice and a
-half-year's scores through the UI, and the files that land pass `bulletin check`."""
+Chromium against Decap's local backend (`decap-server` in git mode, which behaves like the github
+backend's editorial workflow: a save is a branch, publishing merges it) — an editor can create a
+notice and a half-year's scores through the UI, and the files that land pass `bulletin check`."""
 
 from __future__ import annotations
 
@@ -86,6 +87,7 @@ def test_config_follows_the_content_model(project, monkeypatch):
     cfg = build_admin(project, monkeypatch)
     assert cfg["backend"] == {"name": "github", "repo": PLACEHOLDER_REPO, "branch": "main"}
     assert cfg["local_backend"] is True
+    assert cfg["publish_mode"] == "editorial_workflow"  # each save a pull request; publishing merges
     assert cfg["locale"] == "zh_Hans"
     text = (project / "site/admin/config.yml").read_text(encoding="utf-8")
     assert "占位" in text and "BULLETIN_ADMIN_REPO" in text  # the placeholder is marked as one
@@ -205,11 +207,25 @@ def _post(url: str, payload: dict) -> dict:
         return json.loads(response.read())
 
 
+GIT_ENV = {"GIT_AUTHOR_NAME": "测试编辑", "GIT_AUTHOR_EMAIL": "editor@example.org",
+           "GIT_COMMITTER_NAME": "测试编辑", "GIT_COMMITTER_EMAIL": "editor@example.org"}
+
+
+def git(project: Path, *args: str) -> str:
+    env = dict(os.environ, **GIT_ENV)
+    return subprocess.run(["git", *args], cwd=project, env=env, check=True, capture_output=True, text=True).stdout
+
+
 @pytest.fixture
 def decap_server(project):
+    """decap-server in git mode over the project made a repository: like the github backend, each
+    save is a branch (a pull request on GitHub) and publishing merges it into main."""
+    git(project, "init", "-q", "-b", "main")
+    git(project, "add", "content")
+    git(project, "commit", "-q", "-m", "content")
     port = _free_port()
-    env = dict(os.environ, PORT=str(port), BIND_HOST="127.0.0.1", MODE="fs", GIT_REPO_DIRECTORY=str(project),
-               LOG_LEVEL="error")
+    env = dict(os.environ, PORT=str(port), BIND_HOST="127.0.0.1", MODE="git", GIT_REPO_DIRECTORY=str(project),
+               LOG_LEVEL="error", **GIT_ENV)
     proc = subprocess.Popen(["node", str(DECAP_SERVER)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/api/v1"
     deadline = time.monotonic() + WAIT
@@ -233,17 +249,36 @@ def _wait_for(path: Path) -> str:
         if time.monotonic() > deadline:
             raise AssertionError(f"{path} was never written")
         time.sleep(0.1)
-    time.sleep(0.2)  # decap-server writes the file in one call; let it finish
+    time.sleep(0.2)  # let the merge finish writing
     return path.read_text(encoding="utf-8")
 
 
+def _save_and_publish(page) -> None:
+    """The editorial workflow: save (a branch / pull request), mark it ready, publish (merge)."""
+    page.get_by_role("button", name="保存").click()
+    page.get_by_text("状态: 草稿").wait_for()
+    page.get_by_text("状态: 草稿").click()
+    page.get_by_role("menuitem", name="就绪").click()
+    page.get_by_text("状态: 就绪").wait_for()
+    page.get_by_text("发布", exact=True).click()
+    page.get_by_role("menuitem", name="立即发布").click()  # confirmed by the dialog handler
+
+
 @pytest.mark.skipif(_missing_for_browser() is not None, reason=str(_missing_for_browser()))
-def test_an_editor_creates_a_notice_and_scores_in_the_browser(project, monkeypatch, decap_server):
+def test_an_editor_creates_a_notice_and_scores_in_the_browser(project, monkeypatch, decap_server, tmp_path_factory):
     from playwright.sync_api import sync_playwright
 
-    build_admin(project, monkeypatch, BULLETIN_ADMIN_LOCAL_BACKEND=decap_server)
-    httpd, base = netlify_headers.serve(project / "site")
+    # the site is served from outside the repository: decap-server's git mode checks branches
+    # out in the working tree and would sweep away untracked files
+    served = tmp_path_factory.mktemp("served")
+    monkeypatch.setenv("BULLETIN_DECAP_DIST", str(DECAP_DIST))
+    monkeypatch.setenv("BULLETIN_ADMIN_LOCAL_BACKEND", decap_server)
+    run = cli("build", "--today", TODAY, "--admin", "--out", str(served))
+    assert run.exit_code == 0, run.output
+    httpd, base = netlify_headers.serve(served)
     csp_violations: list[str] = []
+    notice_path = project / "content/notices/2026/2026-11-20.md"
+    scores_path = project / "content/evaluations/gx/2026-H2.yaml"
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=str(CHROMIUM), args=[
@@ -252,6 +287,7 @@ def test_an_editor_creates_a_notice_and_scores_in_the_browser(project, monkeypat
             context = browser.new_context(timezone_id="Asia/Shanghai", locale="zh-CN",
                                           viewport={"width": 1280, "height": 1400})
             page = context.new_page()
+            page.on("dialog", lambda dialog: dialog.accept())
             page.on("console", lambda m: csp_violations.append(m.text)
                     if "Content Security Policy" in m.text or "Refused to" in m.text else None)
             page.goto(base + "/admin/")
@@ -269,9 +305,17 @@ def test_an_editor_creates_a_notice_and_scores_in_the_browser(project, monkeypat
             page.get_by_label("公示截止日期 (可选)").fill("2026-11-22")
             page.locator("[contenteditable=true]").last.click()
             page.keyboard.type("11月21日全天停水。")
-            page.get_by_role("button", name="发布").click()
-            page.get_by_text("立即发布").click()
-            notice = _wait_for(project / "content/notices/2026/2026-11-20.md")
+            page.get_by_role("button", name="保存").click()
+            page.get_by_text("状态: 草稿").wait_for()
+            # saved, not published: the change waits on its own branch (a pull request on GitHub)
+            assert not notice_path.exists()
+            assert any(b.strip().startswith("cms/notices/2026/2026-11-20") for b in git(project, "branch").splitlines())
+            page.get_by_text("状态: 草稿").click()
+            page.get_by_role("menuitem", name="就绪").click()
+            page.get_by_text("状态: 就绪").wait_for()
+            page.get_by_text("发布", exact=True).click()
+            page.get_by_role("menuitem", name="立即发布").click()
+            notice = _wait_for(notice_path)
 
             # this half-year's scores, in the file the editor offers as new (a fresh page load:
             # a hash-only navigation would keep the previous entry's editor state)
@@ -286,9 +330,8 @@ def test_an_editor_creates_a_notice_and_scores_in_the_browser(project, monkeypat
             page.get_by_label("主管部门（满分 30）").fill("25.5")
             page.get_by_label("街道社区（满分 30）").fill("26")
             page.get_by_label("业主（满分 40）").fill("33.25")
-            page.get_by_role("button", name="发布").click()
-            page.get_by_text("立即发布").click()
-            scores = _wait_for(project / "content/evaluations/gx/2026-H2.yaml")
+            _save_and_publish(page)
+            scores = _wait_for(scores_path)
             browser.close()
     finally:
         httpd.shutdown()
@@ -301,6 +344,8 @@ def test_an_editor_creates_a_notice_and_scores_in_the_browser(project, monkeypat
     assert "11月21日全天停水。" in notice
     data = yaml.safe_load(scores)
     assert data["period"] == "2026-H2" and data["scores"][0]["company"] == "beta"
+    log = git(project, "log", "--format=%s", "main")
+    assert "2026/2026-11-20" in log and "2026-H2" in log  # both merged into main
 
     check = cli("check", "--today", TODAY)
     assert check.exit_code == 0, check.output
