@@ -237,3 +237,34 @@ def test_snapshot_sees_changes_and_ignores_editor_droppings(tmp_path):
     (tmp_path / "a.yaml").write_text("a: 22\n", encoding="utf-8")
     assert snapshot([tmp_path]) != before
     assert snapshot([tmp_path / "missing"]) == {}
+
+
+def test_rebuild_is_told_which_files_changed(tmp_path, monkeypatch):
+    """In-process: the watcher hands `rebuild()` exactly the files that changed (what an
+    incremental builder needs), and setting `stop` ends the server."""
+    from generator import serve
+
+    content = tmp_path / "content"
+    content.mkdir()
+    notice = content / "a.md"
+    notice.write_text("one\n", encoding="utf-8")
+    calls: list[frozenset[str]] = []
+    monkeypatch.setattr(serve, "rebuild", lambda options, changed=frozenset(): calls.append(changed))
+    stop = threading.Event()
+    ready = threading.Event()
+    options = serve.Options(content, "content", tmp_path / "out", port=0)
+    thread = threading.Thread(target=serve.run, args=(options, stop),
+                              kwargs={"log": lambda line: None, "ready": lambda url: ready.set()})
+    thread.start()
+    try:
+        assert ready.wait(WAIT)
+        notice.write_text("two, longer\n", encoding="utf-8")
+        deadline = time.monotonic() + WAIT
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert calls[0] == frozenset()
+        assert calls[1] == frozenset({str(notice)})
+    finally:
+        stop.set()
+        thread.join(WAIT)
+    assert not thread.is_alive()
