@@ -16,6 +16,7 @@ from pathlib import Path
 from . import admin as admin_site
 from .derive import derive
 from .errors import ContentError, Loc, Problem, Problems
+from .history import read_history
 from .load import load
 from .render import Renderer, Theme, static_outputs
 from .routes import RouteCollision, plan
@@ -60,14 +61,15 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     if base_url:
         site = replace(site, info=replace(site.info, base_url=base_url if base_url.endswith("/") else base_url + "/"))
     derived = derive(site, today)
+    history = read_history(content, today)
     try:
-        the_plan = plan(site, derived)
+        the_plan = plan(site, derived, history)
     except RouteCollision as exc:
         raise ContentError([Problem(Loc(content_arg), str(exc))]) from None
 
     theme = Theme.for_content(content)
     files, asset_urls = static_outputs(theme)
-    renderer = Renderer(site, derived, theme, asset_urls, today, preview=preview)
+    renderer = Renderer(site, derived, theme, asset_urls, today, history, preview=preview)
     for page in the_plan.pages:
         files[page.path] = renderer.render(page)
     files.update(the_plan.data)

@@ -16,8 +16,9 @@ from pathlib import Path
 
 import jinja2
 
-from . import routes
+from . import charts, feeds, routes, urls
 from .derive import LIST_LABELS, Derived
+from .history import History
 from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 
 
@@ -120,7 +121,7 @@ def ratio(part: int, whole: int) -> Decimal | None:
 
 class Renderer:
     def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
-                 preview: bool = False):
+                 history: History | None = None, preview: bool = False):
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
             autoescape=True,
@@ -131,12 +132,22 @@ class Renderer:
         )
         self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
                                 num=fmt_number)
-        self.env.globals.update(routes.URLS)
+        self.env.globals.update(urls.URLS)
         self.env.globals.update(
             site=site, info=site.info, d=derived, today=build_date, preview=preview, asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
+        )
+        last_changed = (history or History()).last_changed
+        self.env.globals.update(
+            last_changed_of=last_changed.get,  # source path → date of its last commit, or None
+            chart_svg=charts.svg, chart_rows=charts.table_rows,
+            score_history_chart=lambda company: charts.score_history(site, derived, company),
+            fee_rates_chart=lambda community: charts.fee_rates(site, derived, community),
+            types_by_street_chart=lambda district: charts.types_by_street(site, derived, district),
+            notices_feed_title=feeds.notices_feed_title(site), community_feed_title=feeds.community_feed_title,
+            lists_feed_title=feeds.lists_feed_title,
         )
 
     def render(self, page: routes.Page) -> bytes:

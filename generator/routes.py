@@ -27,6 +27,11 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 | notices         | notices.html      | notices (this page's), pager                               |
 | notice          | notice.html       | notice, status (NoticeStatus)                              |
 | not_found       | 404.html          | —                                                          |
+| data            | data.html         | datasets (opendata.Dataset), license, type_words           |
+| changes         | changes.html      | changes (history.ChangeRow, newest first)                  |
+
+Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
+open data and its `datapackage.json` (`opendata`), `sitemap.xml` and `robots.txt` (`sitemap`).
 
 All templates also see the globals `site`, `info`, `d` (Derived), `today`, `preview` (a deploy
 preview: show the 预览 banner) and the helpers registered in `render`.
@@ -39,7 +44,15 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from .derive import Derived, lists_json
+from .feeds import feed_files
+from .history import History, record_sources, recent_changes
 from .models import Site
+from .opendata import LICENSE, TYPE_WORDS, data_files, datasets
+from .sitemap import sitemap_files
+from .urls import (  # the URL builders, shared with feeds, data files and templates
+    url_attachment, url_changes, url_community, url_company, url_compound, url_data, url_district,
+    url_list_json, url_list_period, url_list_year, url_notice, url_notices_page, url_project, url_street,
+)
 
 NOTICES_PER_PAGE = 20
 
@@ -74,6 +87,10 @@ class Plan:
             raise RouteCollision(path, self._owners[path], origin)
         self._owners[path] = origin
 
+    def add_data(self, path: str, data: bytes, origin: str) -> None:
+        self.claim(path, origin)
+        self.data[path] = data
+
     def add_page(self, url: str, template: str, origin: str, **context: Any) -> None:
         page = Page(url, template, context, origin)
         self.claim(page.path, origin)
@@ -84,23 +101,6 @@ class Plan:
         return list(self._owners)
 
 
-# URL builders, shared with the templates (registered as globals in render).
-def url_district(d: str) -> str: return f"/areas/{d}/"
-def url_street(d: str, s: str) -> str: return f"/areas/{d}/{s}/"
-def url_community(c: str) -> str: return f"/communities/{c}/"
-def url_compound(c: str) -> str: return f"/compounds/{c}/"
-def url_company(c: str) -> str: return f"/companies/{c}/"
-def url_list_year(d: str, year: int) -> str: return f"/lists/{d}/{year}/"
-def url_list_period(d: str, period: str) -> str: return f"/lists/{d}/{period}/"
-def url_project(p: str) -> str: return f"/projects/{p}/"
-def url_notice(n: str) -> str: return f"/notices/{n}/"
-def url_attachment(f: str) -> str: return f"/attachments/{f}"
-def url_notices_page(n: int) -> str: return "/notices/" if n == 1 else f"/notices/page/{n}/"
-def url_list_json(d: str, year: int) -> str: return f"/data/lists/{d}/{year}.json"
-
-
-URLS = {name: fn for name, fn in globals().items() if name.startswith("url_")}
-
 HOME = ("首页", "/")
 
 
@@ -108,7 +108,7 @@ def _ctx(title: str, kind: str, crumbs: list[tuple[str, str]], description: str 
     return {"title": title, "kind": kind, "crumbs": crumbs, "description": description}
 
 
-def plan(site: Site, d: Derived) -> Plan:
+def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
     p = Plan()
     info = site.info
 
@@ -201,4 +201,20 @@ def plan(site: Site, d: Derived) -> Plan:
         path = url_attachment(f).lstrip("/")
         p.claim(path, f"attachments/{f}")
         p.copies[path] = f
+
+    for path, data in feed_files(site, d).items():
+        p.add_data(path, data, "订阅源")
+    sets = datasets(site, d)
+    for path, data in data_files(site, d, sets).items():
+        p.add_data(path, data, "开放数据")
+    p.add_page(url_data(), "data.html", "开放数据页",
+               page=_ctx("开放数据", "data", [HOME], f"{info.title}的数据下载：CSV 和 JSON 文件及字段说明"),
+               datasets=sets, license=LICENSE, type_words=TYPE_WORDS)
+    p.add_page(url_changes(), "changes.html", "最近更新页",
+               page=_ctx("最近更新", "changes", [HOME], f"{info.title}最近更新的页面"),
+               changes=recent_changes(history or History(), record_sources(site)))
+    # Keep this last: the sitemap lists every page planned above.
+    indexed = [page.url for page in p.pages if page.context["page"]["kind"] != "not_found"]
+    for path, data in sitemap_files(info.base_url, indexed).items():
+        p.add_data(path, data, "站点地图")
     return p
