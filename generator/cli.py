@@ -103,9 +103,11 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
         click.echo(f"构建失败：{errors} 个错误，{warnings} 个警告；网站未更新（{out}/ 保持原样）", err=True)
         sys.exit(1)
     _emit(list(result.warnings), err=True)
+    for note in result.notes:
+        click.echo(f"警告：{note}", err=True)
     click.echo(
         f"构建完成：读取 {result.records} 条记录，写入 {result.pages} 个页面（共 {result.files} 个文件）到 {out}/，"
-        f"{len(result.warnings)} 个警告，用时 {result.seconds:.2f} 秒"
+        f"{len(result.warnings) + len(result.notes)} 个警告，用时 {result.seconds:.2f} 秒"
     )
 
 

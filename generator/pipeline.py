@@ -2,8 +2,11 @@
 
 `build()` runs every stage in order and returns a `BuildResult`; `check()` stops after
 validation. Content problems surface as `ContentError` (with every problem of the run) before
-anything is written, so a failed build never touches the published site. `today` comes in as a
-parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the clock.
+anything is written, so a failed build never touches the published site. The full-text search
+index (`search.index_site`) is made over the new site folder before it replaces the published
+one; a missing Pagefind is a build note (`BuildResult.notes`), never a failure. `today` comes
+in as a parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the
+clock.
 """
 
 from __future__ import annotations
@@ -20,6 +23,7 @@ from .history import read_history
 from .load import load
 from .render import Renderer, Theme, static_outputs
 from .routes import RouteCollision, plan
+from .search import index_site, locate_pagefind
 from .validate import validate
 from .write import write_site
 
@@ -37,6 +41,7 @@ class BuildResult:
     files: int
     seconds: float
     warnings: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()  # warnings about the build itself, not the content (e.g. no search)
 
 
 def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
@@ -67,9 +72,12 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     except RouteCollision as exc:
         raise ContentError([Problem(Loc(content_arg), str(exc))]) from None
 
+    pagefind = locate_pagefind(content)
+    notes = [pagefind.problem] if pagefind.problem else []
     theme = Theme.for_content(content)
     files, asset_urls = static_outputs(theme)
-    renderer = Renderer(site, derived, theme, asset_urls, today, history, preview=preview)
+    renderer = Renderer(site, derived, theme, asset_urls, today, history, fulltext_search=pagefind.ready,
+                        preview=preview)
     for page in the_plan.pages:
         files[page.path] = renderer.render(page)
     files.update(the_plan.data)
@@ -78,11 +86,12 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
         admin_files, admin_copies = admin_site.outputs(site, content, content_arg, admin, today)
         files.update(admin_files)
         copies.update(admin_copies)
-    written = write_site(out, files, copies)
+    written = write_site(out, files, copies, before_swap=lambda tmp: notes.extend(index_site(tmp, pagefind)))
     return BuildResult(
         records=site.record_count,
         pages=len(the_plan.pages),
         files=written,
         seconds=time.perf_counter() - started,
         warnings=tuple(problems.warnings),
+        notes=tuple(notes),
     )

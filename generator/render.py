@@ -2,8 +2,9 @@
 
 Templates are looked up first in a `templates/` folder beside the content directory (a site's
 overrides, file by file), then in the defaults shipped inside the package. Static assets
-(`templates/static/`) follow the same rule; CSS is fingerprinted (`style.<hash>.css`) so it can
-be cached for a long time. The helpers templates may call are registered here.
+(`templates/static/`) follow the same rule; CSS, JavaScript and SVG are fingerprinted
+(`style.<hash>.css`, `site.<hash>.js`) so they can be cached for a long time. The helpers
+templates may call are registered here.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from pathlib import Path
 
 import jinja2
 
-from . import charts, feeds, routes, urls
+from . import charts, feeds, poster, routes, urls
 from .derive import LIST_LABELS, Derived
 from .history import History
 from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
@@ -60,11 +61,11 @@ def fingerprint(name: str, data: bytes) -> str:
 
 
 def static_outputs(theme: Theme) -> tuple[dict[str, bytes], dict[str, str]]:
-    """(output path → bytes, asset name → URL) for the theme's static files; CSS fingerprinted."""
+    """(output path → bytes, asset name → URL) for the theme's static files; CSS, JS and SVG fingerprinted."""
     outputs, urls = {}, {}
     for name, path in theme.static_files().items():
         data = path.read_bytes()
-        out = fingerprint(name, data) if name.endswith(".css") else name
+        out = fingerprint(name, data) if name.endswith((".css", ".js", ".svg")) else name
         outputs[f"static/{out}"] = data
         urls[name] = f"/static/{out}"
     return outputs, urls
@@ -121,7 +122,7 @@ def ratio(part: int, whole: int) -> Decimal | None:
 
 class Renderer:
     def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
-                 history: History | None = None, preview: bool = False):
+                 history: History | None = None, fulltext_search: bool = False, preview: bool = False):
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
             autoescape=True,
@@ -138,6 +139,7 @@ class Renderer:
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
+            qr_svg=poster.qr_svg, content_fingerprint=poster.content_fingerprint, fulltext_search=fulltext_search,
         )
         last_changed = (history or History()).last_changed
         self.env.globals.update(

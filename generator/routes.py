@@ -27,6 +27,7 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 | notices         | notices.html      | notices (this page's), pager                               |
 | notice          | notice.html       | notice, status (NoticeStatus)                              |
 | not_found       | 404.html          | —                                                          |
+| search          | search.html       | — (its data file `search/names.json` feeds the instant box) |
 | data            | data.html         | datasets (opendata.Dataset), license, type_words           |
 | changes         | changes.html      | changes (history.ChangeRow, newest first)                  |
 
@@ -43,6 +44,7 @@ import json
 from dataclasses import dataclass, field
 from typing import Any
 
+from . import search
 from .derive import Derived, lists_json
 from .feeds import feed_files
 from .history import History, record_sources, recent_changes
@@ -55,6 +57,7 @@ from .urls import (  # the URL builders, shared with feeds, data files and templ
 )
 
 NOTICES_PER_PAGE = 20
+NAME_INDEX = "search/names.json"
 
 
 class RouteCollision(Exception):
@@ -117,6 +120,9 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
                page=_ctx(info.title, "home", [], f"{info.title}：小区、物业企业、红黑榜、项目与公示公告"),
                notices=latest, district_tables=[(dist, d.current_year[k]) for k, dist in site.districts.items() if k in d.current_year])
     p.add_page("/404.html", "404.html", "404", page=_ctx("页面未找到", "not_found", [HOME]))
+    p.add_page("/search/", "search.html", "搜索", page=_ctx("搜索", "search", [HOME], f"在{info.title}查找小区、物业服务企业、社区和公告"))
+    p.claim(NAME_INDEX, "搜索")
+    p.data[NAME_INDEX] = search.name_index(site)
 
     areas_crumb = ("辖区", "/areas/")
     p.add_page("/areas/", "areas.html", "辖区", page=_ctx("辖区", "areas", [HOME]))

@@ -64,6 +64,14 @@ def test_admin_is_built_only_on_request(project):
         assert "/admin" not in page.read_text(encoding="utf-8"), page  # public pages never load Decap
 
 
+def test_admin_can_be_asked_for_by_the_environment(project, monkeypatch):
+    """Netlify sets BULLETIN_ADMIN=1 so that its build command stays the README's."""
+    monkeypatch.setenv("BULLETIN_DECAP_DIST", str(DECAP_DIST if DECAP_DIST.is_dir() else _fake_decap(project)))
+    monkeypatch.setenv("BULLETIN_ADMIN", "1")
+    assert cli("build", "--today", TODAY).exit_code == 0
+    assert (project / "site/admin/config.yml").is_file()
+
+
 def test_admin_without_decap_files_is_a_usage_error(project, monkeypatch):
     monkeypatch.setenv("BULLETIN_DECAP_DIST", str(project / "nowhere"))
     run = cli("build", "--today", TODAY, "--admin")

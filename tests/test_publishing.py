@@ -17,11 +17,13 @@ WORKFLOWS = REPO / ".github" / "workflows"
 def test_netlify_builds_and_publishes_the_site():
     build = NETLIFY["build"]
     assert build["publish"] == "site"
-    assert "python -m pip install ." in build["command"] and "bulletin build --admin" in build["command"]
+    assert "python -m pip install ." in build["command"] and "bulletin build" in build["command"]
     assert "--preview" not in build["command"]
-    assert NETLIFY["build"]["environment"]["PYTHON_VERSION"] == "3.11"
-    preview = NETLIFY["context"]["deploy-preview"]["command"]
-    assert "--preview" in preview and "bulletin build" in preview
+    environment = NETLIFY["build"]["environment"]
+    assert environment["PYTHON_VERSION"] == "3.11"
+    assert environment["BULLETIN_ADMIN"] == "1"  # the web editor, as `--admin`
+    for context in ("deploy-preview", "branch-deploy"):
+        assert NETLIFY["context"][context]["environment"]["BULLETIN_PREVIEW"] == "1"  # as `--preview`
 
 
 def test_pull_requests_are_checked_with_annotations_and_tests():
