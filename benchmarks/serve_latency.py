@@ -8,15 +8,18 @@ moving on), which is the same minus the page load.
 
     python benchmarks/serve_latency.py [--runs 7]
 
-The target (issue 4) is under 0.5 s. Measured on the 2-core development machine, sample of
-208 content files / 231 pages, each rebuild a full `pipeline.build` (before the incremental
-builder is wired into `serve.rebuild`):
+The target (issue 4) is under 0.5 s. Measured on the 2-core development machine (shared with
+other work), sample of 208 content files / 234 pages, each rebuild a full `pipeline.build`
+without the full-text index (`bulletin serve` sets BULLETIN_PAGEFIND=off; with Pagefind the
+median was 3.48 s):
 
-    save → reload: median 1.41 s, max 1.62 s (7 runs: 1.33 1.41 1.57 1.62 1.39 1.56 1.22)
-    (`bulletin build` of the same sample reports 1.3–1.9 s on the same, shared machine)
+    save → reload: median 1.39 s, max 1.88 s (7 runs: 1.39 1.53 1.37 1.06 0.88 1.70 1.88)
 
-so the latency is the build time plus ~0.1 s (polling at 50 ms, the event, the reload); swapping
-`serve.rebuild()` for the incremental entry point is what brings it under the target.
+The latency is the full build plus ~0.1 s (polling at 50 ms, the event, the reload). A profile of
+that build: Jinja compiles every template again on each build (~1/4 of it, a fresh Environment
+per build), rendering, the notices' QR posters, writing. Swapping `serve.rebuild()` for the
+incremental builder, which keeps its renderer and re-renders only what a change affects, is what
+brings it under the target.
 """
 
 from __future__ import annotations

@@ -162,6 +162,9 @@ def serve(content: str, out: str | None, host: str, port: int, today) -> None:
     reason = None if temporary else refusal(out_dir, content_dir)
     if reason:
         raise click.UsageError(reason)
+    # The full-text index (Pagefind) takes a second or more per build and is not what an editor
+    # previews; a path in BULLETIN_PAGEFIND still brings it back.
+    os.environ.setdefault("BULLETIN_PAGEFIND", "off")
     options = preview_server.Options(content_dir, content, out_dir, host, port, today.date() if today else None)
     stop = threading.Event()
     preview_server.main_thread_signals(stop)
