@@ -117,6 +117,8 @@ def test_serves_the_site_with_drafts_and_the_reload_script(server, project):
     assert status == 200 and "EventSource" in script
     # nothing of the preview machinery is written into the built files
     assert "__bulletin" not in (project / "preview" / "index.html").read_text(encoding="utf-8")
+    # and the preview skips the slow full-text index
+    assert not (project / "preview" / "pagefind").exists()
 
 
 def test_edit_error_fix_cycle(server, project):
