@@ -43,6 +43,7 @@ import time
 from datetime import date
 from pathlib import Path
 
+from . import admin as admin_site
 from . import cache, markup
 from .derive import Derived, derive
 from .errors import ContentError, Loc, Problem, Problems
@@ -78,8 +79,10 @@ class _State:
 class Builder:
     def __init__(self, content: Path, out: Path, today: date, drafts: bool = False, base_url: str | None = None,
                  *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True,
-                 search: bool = True, patch: bool = False):
+                 search: bool = True, patch: bool = False, preview: bool = False, admin=None):
         self.content = Path(content)
+        self.preview = preview  # a 预览 banner on every page (deploy previews)
+        self.admin = admin  # admin.AdminOptions: also build the web editor under /admin/
         self.patch = patch  # publish small changes in place (serve's preview); never for `build`
         self.content_arg = content_arg if content_arg is not None else str(content)
         self.out = Path(out)
@@ -107,8 +110,9 @@ class Builder:
         theme = Theme.for_content(self.content)
         content_files = cache.signature([self.content.resolve()])
         theme_files = cache.signature(theme.dirs)
-        inputs_key = cache.inputs_key(self.content, content_files, theme_files, self.out, self.today, self.drafts,
-                                      self.base_url, changed_paths)
+        inputs_key = cache.inputs_key(self.content, content_files, theme_files, self.out, self.today,
+                                      (self.drafts, self.preview, self.admin is not None), self.base_url,
+                                      changed_paths)
         unchanged = self._unchanged(inputs_key)
         if unchanged is not None:
             return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
@@ -156,15 +160,15 @@ class Builder:
         pagefind = locate_pagefind(self.content) if self.search else Pagefind(None)
         notes = [pagefind.problem] if pagefind.problem else []
         static, asset_urls = static_outputs(theme)
-        global_key = cache.digest((site.info, self.today, self.drafts, sorted(asset_urls.items()), theme_files,
-                                   pagefind.ready))
+        global_key = cache.digest((site.info, self.today, self.drafts, self.preview, sorted(asset_urls.items()),
+                                   theme_files, pagefind.ready))
         if prev is not None and prev.global_key == global_key:
             renderer = prev.renderer
             renderer.retarget(site, derived, history)
         else:
             prev = None
             renderer = Renderer(site, derived, theme, asset_urls, self.today, history,
-                                fulltext_search=pagefind.ready, tracking=self.tracking)
+                                fulltext_search=pagefind.ready, tracking=self.tracking, preview=self.preview)
 
         gc.freeze()
         gc.enable()
@@ -190,6 +194,13 @@ class Builder:
                         feed.add(path, data)
                 for path, rel in the_plan.copies.items():
                     writer.copy(path, self.content / "attachments" / rel)
+                if self.admin is not None:
+                    admin_files, admin_copies = admin_site.outputs(site, self.content, self.content_arg, self.admin,
+                                                                   self.today)
+                    for path, data in admin_files.items():
+                        writer.put(path, data)
+                    for path, source in admin_copies.items():
+                        writer.copy(path, source)
                 index = (lambda folder: notes.extend(feed.write(folder))) if feed is not None else None
                 written = writer.commit(before_publish=index, extra=SEARCH_FOLDER)
             finally:

@@ -49,8 +49,10 @@ def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> 
 
 
 def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool = False,
-          base_url: str | None = None) -> BuildResult:
+          base_url: str | None = None, preview: bool = False, admin=None) -> BuildResult:
     """One full build (no dependency recording); see `incremental.Builder` for the edit loop.
+    `preview` puts a 预览 banner on every page (deploy previews); `admin` (admin.AdminOptions)
+    adds the web editor under /admin/.
 
     The quick "nothing changed" check runs before the stages are even imported (see `cache`)."""
     import time
@@ -60,12 +62,13 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
 
     started = time.perf_counter()
     key = cache.inputs_key(content, cache.signature([content.resolve()]),
-                           cache.signature(Theme.for_content(content).dirs), out, today, drafts, base_url)
+                           cache.signature(Theme.for_content(content).dirs), out, today, (drafts, preview, admin is not None), base_url)
     saved = cache.unchanged(out, key)
     if saved is not None:
         return BuildResult(saved["records"], saved["pages"], saved["files"], time.perf_counter() - started, ())
 
     from .incremental import Builder
 
-    builder = Builder(content, out, today, drafts=drafts, base_url=base_url, content_arg=content_arg, tracking=False)
+    builder = Builder(content, out, today, drafts=drafts, base_url=base_url, content_arg=content_arg, tracking=False,
+                      preview=preview, admin=admin)
     return builder.rebuild()

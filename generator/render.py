@@ -109,7 +109,8 @@ class Renderer:
     read: what the incremental builder needs to know which pages an edit touches."""
 
     def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
-                 history: History | None = None, fulltext_search: bool = False, tracking: bool = False):
+                 history: History | None = None, fulltext_search: bool = False, tracking: bool = False,
+                 preview: bool = False):
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
             autoescape=True,
@@ -128,7 +129,7 @@ class Renderer:
         # With tracking, templates and the helpers below read through the recorder's views.
         s, d = (self.recorder.site, self.recorder.d) if tracking else (site, derived)
         self.env.globals.update(
-            site=s, info=site.info, d=d, today=build_date, asset=asset_urls.__getitem__,
+            site=s, info=site.info, d=d, today=build_date, preview=preview, asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,

@@ -37,8 +37,8 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
 open data and its `datapackage.json` (`opendata`), `sitemap.xml` and `robots.txt` (`sitemap`).
 
-All templates also see the globals `site`, `info`, `d` (Derived), `today` and the helpers
-registered in `render`.
+All templates also see the globals `site`, `info`, `d` (Derived), `today`, `preview` (a deploy
+preview: show the 预览 banner) and the helpers registered in `render`.
 """
 
 from __future__ import annotations
