@@ -65,7 +65,7 @@ class Options:
     today: date | None = None  # None: today in Asia/Shanghai at each rebuild
 
 
-_builders: dict[tuple, "Builder"] = {}
+_builders: dict[tuple, object] = {}  # (options, day) -> incremental.Builder
 
 
 def rebuild(options: Options, changed: frozenset[str] = frozenset()) -> None:
