@@ -226,6 +226,23 @@ def mask(kind: str, text: str) -> str:
 PUBLIC_NUMBER_FIELDS = {"office_phone", "phone", "credit_code"}
 
 
+# The Unicode format characters (category Cf); a test re-derives them from the Unicode database.
+_CF_RANGES = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_INVISIBLE = {c: None for lo, hi in _CF_RANGES for c in range(lo, hi + 1)}
+
+
+def without_invisibles(text: str) -> str:
+    """`text` without format characters (zero-width space, soft hyphen, joiners, bidi marks), which
+    a reader does not see: 139\u200b1234\u200b5678 reads as a mobile number."""
+    return text.translate(_INVISIBLE)
+
+
 def file_candidates(src) -> tuple:
     """Every possible finding in one content file (a `sources.Source`) before the allow list,
     with its location: what `file_findings` needs later, so the loader can drop the file's text
@@ -241,8 +258,13 @@ def file_candidates(src) -> tuple:
         raw = src.text[span.start:span.end]
         raw_hits = tuple((src.index_loc(span.start + f.start), f) for f in scan(raw))
         value_hits = ()
-        if isinstance(span.value, str) and span.value != raw:
-            value_hits = tuple((src.index_loc(span.start), Finding(f.kind, 0, 0, f.text, f.masked)) for f in scan(span.value))
+        if isinstance(span.value, str):
+            # As written it may hide the number (a YAML escape, an invisible character between
+            # digits); as a reader sees it, it may not.
+            for shown in (span.value if span.value != raw else None, without_invisibles(span.value)):
+                if shown is not None and not value_hits:
+                    value_hits = tuple((src.index_loc(span.start), Finding(f.kind, 0, 0, f.text, f.masked))
+                                       for f in scan(shown))
         if raw_hits or value_hits:
             out.append(("scalar", raw_hits, value_hits))
     if src.body:

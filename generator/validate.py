@@ -469,7 +469,7 @@ def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: 
             # What a reader would see can hold a number that the typed text splits up: character
             # references (&#49;), comments or empty tags between the digits.
             seen = {_digits(f.text) for _, f in found}
-            for finding in privacy.scan(visible_text(bodies.get(src.rel, "")), allow):
+            for finding in privacy.scan(privacy.without_invisibles(visible_text(bodies.get(src.rel, ""))), allow):
                 if _digits(finding.text) not in seen:
                     seen.add(_digits(finding.text))
                     _report_pii(problems, Loc(src.display, src.body_line), finding, "正文显示出来的文字")

@@ -461,3 +461,22 @@ def test_a_flood_of_problems_is_cut_to_a_hundred_per_file(project):
     out = check_fails_with("content/compounds/fuhai.yaml:", "此文件另有 4900 个错误未列出（每个文件最多列出 100 个）")
     assert out.count("fuhai.yaml:") == 101
     assert out.strip().splitlines()[-2].endswith("此文件另有 4900 个错误未列出（每个文件最多列出 100 个）")
+
+
+@pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d"])
+def test_a_number_split_by_invisible_characters_is_found(project, invisible):
+    number = invisible.join(["139", "1234", "5678"])
+    replace(project, "compounds/fuhai.yaml", "name: 福海花园", f"name: 福海花园{number}")
+    replace(project, "notices/2025/tongzhi.md", "请各企业做好准备。", f"联系 {number}")
+    out = check_fails_with("content/compounds/fuhai.yaml:1:7: error: 疑似个人信息：手机号码“1391234****”",
+                           "content/notices/2025/tongzhi.md:7:1: error: 正文显示出来的文字疑似个人信息：手机号码“1391234****”")
+    assert "5678" not in out
+
+
+def test_the_invisible_characters_are_every_format_character():
+    import unicodedata
+
+    from generator.privacy import _INVISIBLE
+
+    format_chars = {c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}
+    assert format_chars <= set(_INVISIBLE)  # newer Unicode versions may add, never remove
