@@ -190,14 +190,44 @@ def _normalised_url(value: str) -> str:
     return "".join(c for c in value if ord(c) > 0x20 and c != "\x7f").lower()
 
 
+# The site's own components, made by templates and never by content (nh3 lets no class, role,
+# form element or script through): (tag, attribute, words one of which the attribute must hold).
+OUR_COMPONENTS = (
+    ("form", "class", {"finder-form"}),
+    ("button", "class", {"elder-toggle", "more-results"}),
+    ("svg", "role", {"img"}),
+    ("details", "class", {"chart-data", "fields"}),
+    ("noscript", "class", {"search-fallback"}),
+)
+
+
+def _ours(tag: str, attrs) -> bool:
+    values = dict(attrs)
+    if tag == "script":  # our scripts are files under /static/, loaded from <head>
+        return (values.get("src") or "").startswith("/static/")
+    return any(tag == t and set((values.get(a) or "").split()) & words for t, a, words in OUR_COMPONENTS)
+
+
 class _Inspector(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self.in_head = False
+        self.inside_ours: list[str] = []  # the open tag of the component we are inside, per level
 
     def handle_starttag(self, tag, attrs):
+        if self.inside_ours:
+            if tag == self.inside_ours[0]:
+                self.inside_ours.append(tag)
+            return
+        if _ours(tag, attrs):
+            self.inside_ours.append(tag)
+            return
         self._check(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if self.inside_ours and tag == self.inside_ours[0]:
+            self.inside_ours.pop()
 
     def handle_startendtag(self, tag, attrs):
         self._check(tag, attrs)
