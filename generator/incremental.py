@@ -95,24 +95,30 @@ class Builder:
         self._state: _State | None = None
         self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
 
-    def rebuild(self, changed_paths=None) -> BuildResult:
+    def rebuild(self, changed_paths=None, inputs=None) -> BuildResult:
+        """Bring `out` up to date. `inputs` is (content signature, theme signature, inputs key)
+        when the caller has just computed them (pipeline.build's quick check), so the trees are
+        not scanned and git not asked twice."""
         # The cyclic garbage collector would scan every long-lived object (records, sources, the
         # dependency index) again and again while the stages allocate: keep it off until they are
         # done, then freeze what survives so later collections only look at new objects.
         gc.disable()
         try:
-            return self._rebuild(changed_paths)
+            return self._rebuild(changed_paths, inputs)
         finally:
             gc.enable()
 
-    def _rebuild(self, changed_paths) -> BuildResult:
+    def _rebuild(self, changed_paths, inputs) -> BuildResult:
         started = time.perf_counter()
         theme = Theme.for_content(self.content)
-        content_files = cache.signature([self.content.resolve()])
-        theme_files = cache.signature(theme.dirs)
-        inputs_key = cache.inputs_key(self.content, content_files, theme_files, self.out, self.today,
-                                      (self.drafts, self.preview, self.admin is not None), self.base_url,
-                                      changed_paths)
+        if inputs is not None:
+            content_files, theme_files, inputs_key = inputs
+        else:
+            content_files = cache.signature([self.content.resolve()])
+            theme_files = cache.signature(theme.dirs)
+            inputs_key = cache.inputs_key(self.content, content_files, theme_files, self.out, self.today,
+                                          (self.drafts, self.preview, self.admin is not None), self.base_url,
+                                          changed_paths)
         unchanged = self._unchanged(inputs_key)
         if unchanged is not None:
             return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)

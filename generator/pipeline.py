@@ -61,8 +61,10 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     from .theme import Theme
 
     started = time.perf_counter()
-    key = cache.inputs_key(content, cache.signature([content.resolve()]),
-                           cache.signature(Theme.for_content(content).dirs), out, today, (drafts, preview, admin is not None), base_url)
+    content_files = cache.signature([content.resolve()])
+    theme_files = cache.signature(Theme.for_content(content).dirs)
+    key = cache.inputs_key(content, content_files, theme_files, out, today, (drafts, preview, admin is not None),
+                           base_url)
     saved = cache.unchanged(out, key)
     if saved is not None:
         return BuildResult(saved["records"], saved["pages"], saved["files"], time.perf_counter() - started, ())
@@ -71,4 +73,4 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
 
     builder = Builder(content, out, today, drafts=drafts, base_url=base_url, content_arg=content_arg, tracking=False,
                       preview=preview, admin=admin)
-    return builder.rebuild()
+    return builder.rebuild(inputs=(content_files, theme_files, key))
