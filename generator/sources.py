@@ -174,7 +174,13 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Loc(display, mark.line + 1, mark.column + 1) if mark else Loc(display)
-        problems.error(loc, f"YAML 语法错误：{exc.problem or exc.context}")
+        said = exc.problem or exc.context or ""
+        if "nesting depth" in said:
+            # Newer libyaml (PyYAML 6.0.4 wheels) caps flow nesting in its scanner, which reads
+            # ahead of the events our depth check counts: the same refusal, in our words.
+            problems.error(loc, f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
+        else:
+            problems.error(loc, f"YAML 语法错误：{said}")
         src.ok = False
         return src
     except yaml.YAMLError as exc:
