@@ -7,4 +7,14 @@ points below; everything else is internal.
 from .pipeline import BuildResult, build, check, today_in_shanghai
 from .errors import ContentError, Problem
 
-__all__ = ["BuildResult", "ContentError", "Problem", "build", "check", "today_in_shanghai"]
+__all__ = ["BuildResult", "Builder", "ContentError", "Problem", "build", "check", "today_in_shanghai"]
+
+
+def __getattr__(name: str):
+    # The builder pulls in YAML, Jinja and Markdown; import it only when asked for, so that a
+    # `bulletin build` with nothing to do stays quick.
+    if name == "Builder":
+        from .incremental import Builder
+
+        return Builder
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -16,11 +16,12 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import cached_property
 from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from .models import Compound, Evaluation, Notice, Period, ScoreRow, Site
+from .models import Compound, Evaluation, Notice, Period, Site
 
 LISTS = ("red", "black", "dismissal")
 LIST_LABELS = {"red": "红榜", "black": "黑榜", "dismissal": "提请解聘"}
@@ -44,11 +45,12 @@ class PeriodTable:
     source: str
     rows: tuple[PeriodResult, ...]  # by rank, ties in id order
 
+    @cached_property
+    def _by_company(self) -> dict[str, PeriodResult]:
+        return {row.company: row for row in self.rows}
+
     def get(self, company: str) -> PeriodResult | None:
-        for row in self.rows:
-            if row.company == company:
-                return row
-        return None
+        return self._by_company.get(company)  # indexed once: pages call this per company
 
 
 @dataclass(frozen=True)
@@ -103,11 +105,12 @@ class YearTable:
     def members(self, name: str) -> tuple[str, ...]:
         return tuple(r.company for r in self.rows if getattr(r, name))
 
+    @cached_property
+    def _by_company(self) -> dict[str, AnnualRow]:
+        return {row.company: row for row in self.rows}
+
     def get(self, company: str) -> AnnualRow | None:
-        for row in self.rows:
-            if row.company == company:
-                return row
-        return None
+        return self._by_company.get(company)  # indexed once: pages call this per company
 
 
 def competition_ranks(totals: dict[str, Decimal]) -> dict[str, int]:

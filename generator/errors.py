@@ -6,12 +6,13 @@ raising; the orchestrator fails once, with all of them, after validation. `Conte
 the collected problems out of the pipeline so the CLI can print them and exit 1.
 
 The printed form is the compiler convention editors' tools understand:
-`path:line:col: error: field: message（hint）`.
+`path:line:col: error: field: message（hint）`; `Problem.github()` gives the same problem as a
+GitHub Actions annotation (`::error file=…,line=…,col=…,title=…::message`).
 
-Whatever a problem says passes through `redact()` when it is printed (text and JSON alike): a
-personal number quoted from the content (a phone number typed where an id belongs, a file named
-after an ID card) is shown masked, like the privacy check's own findings, so a CI log never holds
-one in full. Messages are also capped in length, since they may quote a value.
+Whatever a problem says passes through `redact()` when it is printed (text, JSON and annotations
+alike): a personal number quoted from the content (a phone number typed where an id belongs, a
+file named after an ID card) is shown masked, like the privacy check's own findings, so a CI log
+never holds one in full. Messages are also capped in length, since they may quote a value.
 """
 
 from __future__ import annotations
@@ -63,6 +64,13 @@ class Problem:
         if self.hint:
             text = f"{text}（{self.hint}）"
         return redact(f"{where}: {self.severity}: {text}")
+
+    def github(self) -> str:
+        """The problem as a GitHub Actions workflow command, so it annotates the line in a pull request."""
+        text = f"{self.message}（{self.hint}）" if self.hint else self.message
+        title = f"bulletin: {self.field}" if self.field else "bulletin"
+        props = f"file={_gh_property(self.loc.path)},line={self.loc.line},col={self.loc.col},title={_gh_property(title)}"
+        return f"::{self.severity} {props}::{_gh_data(text)}"
 
     def as_json(self) -> dict:
         shown = lambda text: None if text is None else redact(text)  # noqa: E731
@@ -151,6 +159,14 @@ class ContentError(Exception):
         self.problems = problems
         count = sum(1 for p in problems if p.severity == "error")
         super().__init__(f"{count} content error(s)")
+
+
+def _gh_data(text: str) -> str:
+    return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+
+
+def _gh_property(text: str) -> str:
+    return _gh_data(text).replace(":", "%3A").replace(",", "%2C")
 
 
 def did_you_mean(word: str, candidates: Iterable[str]) -> str | None:

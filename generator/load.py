@@ -9,6 +9,7 @@ Nothing here looks across records: that is `validate`.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -53,7 +54,54 @@ class Loaded:
         return out
 
 
-def load(root: Path, content_arg: str, problems: Problems) -> Loaded:
+class FileMemo:
+    """What reading and checking each file gave (source, fields, refs, problems), reused while
+    the file's size, mtime and inode stay the same: the incremental builder's cheap reload.
+    `forget(rel)` drops one file (when the caller knows it changed whatever its stat says)."""
+
+    def __init__(self) -> None:
+        self._items: dict[tuple, tuple] = {}
+        self.stats: dict[str, tuple] = {}  # rel -> (size, mtime, inode), when the caller just scanned them
+
+    def forget(self, rel: str) -> None:
+        for key in [k for k in self._items if k[0] == rel]:
+            del self._items[key]
+
+    def read(self, root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool, table,
+             table_key) -> tuple[Source, dict | None, list]:
+        key = (rel, markdown, table_key, content_arg, str(root))
+        sig = self.stats.get(rel)
+        if sig is None:
+            try:
+                st = os.stat(os.path.join(root, rel))
+                sig = (st.st_size, st.st_mtime_ns, st.st_ino)
+            except OSError:
+                sig = None
+        hit = self._items.get(key)
+        if hit is not None and sig is not None and hit[0] == sig:
+            problems.extend(hit[4])
+            return hit[1], hit[2], hit[3]
+        local = Problems()
+        src = read_source(root, rel, content_arg, local, markdown=markdown)
+        fields, refs = schema.check(src, table, local)
+        src.slim()
+        problems.extend(local.items)
+        if sig is not None:
+            self._items[key] = (sig, src, fields, refs, tuple(local.items))
+        return src, fields, refs
+
+
+def _read_checked(root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool, table, table_key,
+                  memo: FileMemo | None) -> tuple[Source, dict | None, list]:
+    if memo is not None:
+        return memo.read(root, rel, content_arg, problems, markdown, table, table_key)
+    src = read_source(root, rel, content_arg, problems, markdown=markdown)
+    fields, refs = schema.check(src, table, problems)
+    src.slim()
+    return src, fields, refs
+
+
+def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None = None) -> Loaded:
     loaded = Loaded(root, content_arg)
     shown = lambda rel: display_path(content_arg, rel)  # noqa: E731
 
@@ -71,8 +119,7 @@ def load(root: Path, content_arg: str, problems: Problems) -> Loaded:
         if not (root / name).is_file():
             problems.error(Loc(shown(name)), f"缺少 {name}")
             continue
-        src = read_source(root, name, content_arg, problems)
-        fields, refs = schema.check(src, schema.KIND_TABLES[kind], problems)
+        src, fields, refs = _read_checked(root, name, content_arg, problems, False, schema.KIND_TABLES[kind], kind, memo)
         setattr(loaded, kind, RawRecord(kind, None, src, fields, refs))
 
     parts = _evaluation_parts(loaded)
@@ -84,23 +131,23 @@ def load(root: Path, content_arg: str, problems: Problems) -> Loaded:
         ("projects", "project", ".md"),
     ):
         for rel in _files(root, folder, ext, problems, content_arg, depth=1):
-            loaded.records.setdefault(kind, []).append(_read(root, rel, kind, content_arg, problems, ext == ".md"))
+            loaded.records.setdefault(kind, []).append(_read(root, rel, kind, content_arg, problems, ext == ".md", memo))
 
     for rel in _files(root, "notices", ".md", problems, content_arg, depth=2):
         year = rel.split("/")[1]
-        record = _read(root, rel, "notice", content_arg, problems, True)
+        record = _read(root, rel, "notice", content_arg, problems, True, memo)
         record.folder = year
         loaded.records.setdefault("notice", []).append(record)
 
     if parts is not None:
         table = schema.evaluation_table(list(parts), parts)
+        table_key = ("evaluation", tuple(parts.items()))
         for rel in _files(root, "evaluations", ".yaml", problems, content_arg, depth=2):
             district = rel.split("/")[1]
             stem = rel.rsplit("/", 1)[1][: -len(".yaml")]
-            src = read_source(root, rel, content_arg, problems)
+            src, fields, refs = _read_checked(root, rel, content_arg, problems, False, table, table_key, memo)
             if not PERIOD_RE.match(stem):
                 problems.error(Loc(src.display), f"考评文件名“{stem}.yaml”应为考评期，如 2025-H1.yaml 或 2025-H2.yaml")
-            fields, refs = schema.check(src, table, problems)
             record = RawRecord("evaluation", stem, src, fields, refs, folder=district)
             loaded.records.setdefault("evaluation", []).append(record)
     return loaded
@@ -116,12 +163,12 @@ def _evaluation_parts(loaded: Loaded) -> dict[str, Decimal] | None:
     return {key: part["max"] for key, part in evaluation["parts"] if "max" in part}
 
 
-def _read(root: Path, rel: str, kind: str, content_arg: str, problems: Problems, markdown: bool) -> RawRecord:
-    src = read_source(root, rel, content_arg, problems, markdown=markdown)
+def _read(root: Path, rel: str, kind: str, content_arg: str, problems: Problems, markdown: bool,
+          memo: FileMemo | None = None) -> RawRecord:
+    src, fields, refs = _read_checked(root, rel, content_arg, problems, markdown, schema.KIND_TABLES[kind], kind, memo)
     stem = rel.rsplit("/", 1)[1].rsplit(".", 1)[0]
     if not schema.ID_RE.match(stem):
         problems.error(Loc(src.display), f"文件名“{stem}”不能作为标识", hint=schema.ID_RULE)
-    fields, refs = schema.check(src, schema.KIND_TABLES[kind], problems)
     return RawRecord(kind, stem, src, fields, refs)
 
 
@@ -135,13 +182,10 @@ def _files(root: Path, folder: str, ext: str, problems: Problems, content_arg: s
     if not base.is_dir():
         return []
     found = []
-    for path in sorted(base.rglob("*")):
-        rel_parts = path.relative_to(root).parts
-        if any(p.startswith(".") for p in rel_parts):
-            continue
-        rel = "/".join(rel_parts)
+    for rel, is_dir in sorted(_walk(str(base), folder), key=lambda item: item[0].split("/")):
+        rel_parts = rel.split("/")
         level = len(rel_parts) - 1
-        if path.is_dir():
+        if is_dir:
             if level >= depth:
                 problems.error(Loc(display_path(content_arg, rel)), f"{folder}/ 下不应有多层子文件夹")
             continue
@@ -149,8 +193,21 @@ def _files(root: Path, folder: str, ext: str, problems: Problems, content_arg: s
             where = f"{folder}/<区标识>/" if folder == "evaluations" else f"{folder}/<年份>/" if depth == 2 else f"{folder}/"
             problems.error(Loc(display_path(content_arg, rel)), f"文件位置不对：应放在 {where} 下")
             continue
-        if path.suffix != ext:
+        if not rel.endswith(ext):
             problems.error(Loc(display_path(content_arg, rel)), f"文件扩展名应为 {ext}，此文件不会被读取")
             continue
         found.append(rel)
     return found
+
+
+def _walk(folder: str, rel: str):
+    """(relative path, is a folder) for everything below `folder`, hidden entries skipped."""
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            if entry.name.startswith("."):
+                continue
+            child = f"{rel}/{entry.name}"
+            is_dir = entry.is_dir()
+            yield child, is_dir
+            if is_dir and not entry.is_symlink():
+                yield from _walk(entry.path, child)

@@ -11,18 +11,23 @@ only to http(s), mailto, tel or relative URLs, however the scheme is encoded, ca
 tabs and line breaks. Images may only point inside the site (the site loads nothing from third
 parties): any URL a browser could read as another host (`//host`, `/\\host`, with tabs or line
 breaks inside) is dropped. External links get `rel="noopener noreferrer"`. Headings in a body
-are shifted down one level so the page keeps a single h1.
+are shifted so its highest level becomes h2: the page keeps a single h1 and no level is
+skipped.
 
 `visible_text(html)` is the text a reader sees in sanitised HTML (tags dropped, entities decoded),
 for checks that must look at what is published rather than at what was typed.
 
 Text fields (titles, names, addresses…) are never Markdown: the templates print them with Jinja's
 autoescape, the other half of the one path to a page.
+
+Rendering is memoised by body text (the function is pure), and `prerender` fills the memo in
+forked worker processes for large sites.
 """
 
 from __future__ import annotations
 
 import html as html_lib
+import multiprocessing
 import re
 
 import nh3
@@ -70,7 +75,12 @@ def _attribute_filter(tag: str, attr: str, value: str) -> str | None:
 
 
 def _shift_headings(html: str) -> str:
-    return _HEADING.sub(lambda m: f"<{m.group(1)}h{min(int(m.group(2)) + 1, 6)}{m.group(3)}", html)
+    """Move every heading by the same amount so the body's highest heading is an h2."""
+    levels = [int(m.group(2)) for m in _HEADING.finditer(html) if not m.group(1)]
+    if not levels:
+        return html
+    shift = 2 - min(levels)
+    return _HEADING.sub(lambda m: f"<{m.group(1)}h{max(2, min(int(m.group(2)) + shift, 6))}{m.group(3)}", html)
 
 
 _md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
@@ -95,8 +105,45 @@ def _unlink_refused(html: str) -> str:
     return _BARE_LINK.sub(lambda m: f"<a{m.group(1)}{m.group(2)}>", html)
 
 
+_memo: dict[str, str] = {}  # body text -> HTML: the function is pure, so a rebuild reuses it
+MEMO_LIMIT = 200_000
+
+
 def render_markdown(text: str) -> str:
     """Render an editor's Markdown body to sanitised HTML."""
+    html = _memo.get(text)
+    if html is None:
+        if len(_memo) >= MEMO_LIMIT:
+            _memo.clear()
+        html = _memo[text] = _render(text)
+    return html
+
+
+def keep_only(texts) -> None:
+    """Forget every memoised body not in `texts` (the bodies of the current build)."""
+    keep = {t: _memo[t] for t in texts if t in _memo}
+    _memo.clear()
+    _memo.update(keep)
+
+
+def prerender(texts: list[str], workers: int) -> None:
+    """Fill the memo for `texts`, in forked worker processes when there are many (same output)."""
+    todo = list(dict.fromkeys(t for t in texts if t not in _memo))
+    if workers <= 1 or len(todo) < 200 or "fork" not in multiprocessing.get_all_start_methods():
+        for text in todo:
+            render_markdown(text)
+        return
+    chunk = max(16, len(todo) // (workers * 8))
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for texts_, htmls in pool.imap_unordered(_render_chunk, [todo[i:i + chunk] for i in range(0, len(todo), chunk)]):
+            _memo.update(zip(texts_, htmls))
+
+
+def _render_chunk(texts: list[str]) -> tuple[list[str], list[str]]:
+    return texts, [_render(t) for t in texts]
+
+
+def _render(text: str) -> str:
     html = _shift_headings(_md.render(text))
     return _unlink_refused(_tidy_images(nh3.clean(
         html,

@@ -1,25 +1,22 @@
 """The pipeline: load → validate → derive → plan → render → write.
 
-`build()` runs every stage in order and returns a `BuildResult`; `check()` stops after
+`build()` runs every stage in order and returns a `BuildResult` (the stages are sequenced by
+`incremental.Builder`, which also serves the edit loop of `bulletin serve`); `check()` stops after
 validation. Content problems surface as `ContentError` (with every problem of the run) before
-anything is written, so a failed build never touches the published site. `today` comes in as a
-parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the clock.
+anything is written, so a failed build never touches the published site. The full-text search
+index (`search.index_site`) is made over the new site folder before it replaces the published
+one; a missing Pagefind is a build note (`BuildResult.notes`), never a failure. `today` comes
+in as a parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the
+clock.
 """
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from .derive import derive
-from .errors import ContentError, Loc, Problem, Problems
-from .load import load
-from .render import Renderer, Theme, static_outputs
-from .routes import RouteCollision, plan
-from .validate import validate
-from .write import write_site
+from .errors import Problem, Problems
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 
@@ -32,13 +29,19 @@ def today_in_shanghai(now: datetime | None = None) -> date:
 class BuildResult:
     records: int
     pages: int
-    files: int
+    files: int  # files in the site
     seconds: float
     warnings: tuple[Problem, ...]
+    notes: tuple[str, ...] = ()  # warnings about the build itself, not the content (e.g. no search)
+    rendered: int = 0  # pages rendered by this build
+    written: int = 0  # files whose bytes changed (written) by this build
 
 
 def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
     """Load and validate only: (records read, all problems)."""
+    from .load import load
+    from .validate import validate
+
     problems = Problems()
     loaded = load(content, content_arg, problems)
     validate(loaded, problems, today, drafts=drafts)
@@ -46,33 +49,26 @@ def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> 
 
 
 def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool = False,
-          base_url: str | None = None) -> BuildResult:
-    started = time.perf_counter()
-    problems = Problems()
-    loaded = load(content, content_arg, problems)
-    site = validate(loaded, problems, today, drafts=drafts)
-    if site is None:
-        raise ContentError(problems.sorted())
-    if base_url:
-        site = replace(site, info=replace(site.info, base_url=base_url if base_url.endswith("/") else base_url + "/"))
-    derived = derive(site, today)
-    try:
-        the_plan = plan(site, derived)
-    except RouteCollision as exc:
-        raise ContentError([Problem(Loc(content_arg), str(exc))]) from None
+          base_url: str | None = None, preview: bool = False, admin=None) -> BuildResult:
+    """One full build (no dependency recording); see `incremental.Builder` for the edit loop.
+    `preview` puts a 预览 banner on every page (deploy previews); `admin` (admin.AdminOptions)
+    adds the web editor under /admin/.
 
-    theme = Theme.for_content(content)
-    files, asset_urls = static_outputs(theme)
-    renderer = Renderer(site, derived, theme, asset_urls, today)
-    for page in the_plan.pages:
-        files[page.path] = renderer.render(page)
-    files.update(the_plan.data)
-    copies = {path: content / "attachments" / rel for path, rel in the_plan.copies.items()}
-    written = write_site(out, files, copies)
-    return BuildResult(
-        records=site.record_count,
-        pages=len(the_plan.pages),
-        files=written,
-        seconds=time.perf_counter() - started,
-        warnings=tuple(problems.warnings),
-    )
+    The quick "nothing changed" check runs before the stages are even imported (see `cache`)."""
+    import time
+
+    from . import cache
+    from .theme import Theme
+
+    started = time.perf_counter()
+    key = cache.inputs_key(content, cache.signature([content.resolve()]),
+                           cache.signature(Theme.for_content(content).dirs), out, today, (drafts, preview, admin is not None), base_url)
+    saved = cache.unchanged(out, key)
+    if saved is not None:
+        return BuildResult(saved["records"], saved["pages"], saved["files"], time.perf_counter() - started, ())
+
+    from .incremental import Builder
+
+    builder = Builder(content, out, today, drafts=drafts, base_url=base_url, content_arg=content_arg, tracking=False,
+                      preview=preview, admin=admin)
+    return builder.rebuild()

@@ -219,3 +219,77 @@ def mask(kind: str, text: str) -> str:
     if kind == BANK_CARD:
         return digits[:4] + "*" * (len(digits) - 8) + digits[-4:]
     raise ValueError(f"unknown kind of personal data: {kind!r}")
+
+
+# --- one file at a time -----------------------------------------------------------------------------
+
+PUBLIC_NUMBER_FIELDS = {"office_phone", "phone", "credit_code"}
+
+
+# The Unicode format characters (category Cf); a test re-derives them from the Unicode database.
+_CF_RANGES = (
+    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
+    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
+    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
+    (0xE0020, 0xE007F),
+)
+_INVISIBLE = {c: None for lo, hi in _CF_RANGES for c in range(lo, hi + 1)}
+
+
+def without_invisibles(text: str) -> str:
+    """`text` without format characters (zero-width space, soft hyphen, joiners, bidi marks), which
+    a reader does not see: 139\u200b1234\u200b5678 reads as a mobile number."""
+    return text.translate(_INVISIBLE)
+
+
+def file_candidates(src) -> tuple:
+    """Every possible finding in one content file (a `sources.Source`) before the allow list,
+    with its location: what `file_findings` needs later, so the loader can drop the file's text
+    and scalar spans as soon as it is read (a province-sized site does not fit in memory otherwise).
+
+    Entries are ("scalar", raw findings, findings of the constructed value) and ("body", findings),
+    each finding paired with its Loc; scalars without a candidate are left out."""
+    out = []
+    for span in src.scalars:
+        names = [p for p in span.path if isinstance(p, str)]
+        if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
+            continue
+        raw = src.text[span.start:span.end]
+        raw_hits = tuple((src.index_loc(span.start + f.start), f) for f in scan(raw))
+        value_hits = ()
+        if isinstance(span.value, str):
+            # As written the number may be hidden (a YAML escape, an invisible character between
+            # digits); as a reader sees it, it may not.
+            visible = without_invisibles(span.value)
+            for shown in (span.value if span.value != raw else None, visible if visible != span.value else None):
+                if shown is not None and not value_hits:
+                    value_hits = tuple((src.index_loc(span.start), Finding(f.kind, 0, 0, f.text, f.masked))
+                                       for f in scan(shown))
+        if raw_hits or value_hits:
+            out.append(("scalar", raw_hits, value_hits))
+    if src.body:
+        offset = len(src.text) - len(src.body)
+        body_hits = tuple((src.index_loc(offset + f.start), f) for f in scan(src.body))
+        if body_hits:
+            out.append(("body", body_hits))
+    return tuple(out)
+
+
+def file_findings(candidates: tuple, allow: Iterable[str] = ()) -> list:
+    """(Loc, Finding) for every candidate that the allow list does not excuse; exactly what
+    scanning each scalar (its constructed value when the raw text has nothing) and the body with
+    `allow` would report."""
+    allowed = _allowed((allow,) if isinstance(allow, str) else allow)
+
+    def keep(hits):
+        return [(loc, f) for loc, f in hits if not (f.text in allowed or _compact(f.text) in allowed)]
+
+    out = []
+    for entry in candidates:
+        if entry[0] == "scalar":
+            found = keep(entry[1])
+            out.extend(found if found else keep(entry[2]))
+        else:
+            out.extend(keep(entry[1]))
+    return out

@@ -2,55 +2,28 @@
 
 Templates are looked up first in a `templates/` folder beside the content directory (a site's
 overrides, file by file), then in the defaults shipped inside the package. Static assets
-(`templates/static/`) follow the same rule; CSS is fingerprinted (`style.<hash>.css`) so it can
-be cached for a long time. The helpers templates may call are registered here.
+(`templates/static/`) follow the same rule; CSS, JavaScript and SVG are fingerprinted
+(`style.<hash>.css`, `site.<hash>.js`) so they can be cached for a long time. The helpers
+templates may call are registered here.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
+import multiprocessing
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
-from pathlib import Path
 
 import jinja2
 
-from . import routes
+from . import charts, feeds, poster, routes, urls
 from .derive import LIST_LABELS, Derived
+from .history import History
+from .theme import Theme, default_templates_dir  # noqa: F401 - re-exported
 from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
-
-
-def default_templates_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    installed = here / "templates"
-    return installed if installed.is_dir() else here.parent / "templates"
-
-
-@dataclass(frozen=True)
-class Theme:
-    """Where templates and static assets come from, overrides first."""
-
-    dirs: tuple[Path, ...]
-
-    @classmethod
-    def for_content(cls, content_dir: Path) -> "Theme":
-        override = content_dir.resolve().parent / "templates"
-        default = default_templates_dir()
-        dirs = (override, default) if override.is_dir() and override.resolve() != default.resolve() else (default,)
-        return cls(dirs)
-
-    def static_files(self) -> dict[str, Path]:
-        """Static asset name (relative to static/) → the file that wins."""
-        found: dict[str, Path] = {}
-        for base in reversed(self.dirs):
-            static = base / "static"
-            if static.is_dir():
-                for path in sorted(static.rglob("*")):
-                    if path.is_file() and not path.name.startswith("."):
-                        found[path.relative_to(static).as_posix()] = path
-        return dict(sorted(found.items()))
 
 
 def fingerprint(name: str, data: bytes) -> str:
@@ -60,11 +33,11 @@ def fingerprint(name: str, data: bytes) -> str:
 
 
 def static_outputs(theme: Theme) -> tuple[dict[str, bytes], dict[str, str]]:
-    """(output path → bytes, asset name → URL) for the theme's static files; CSS fingerprinted."""
+    """(output path → bytes, asset name → URL) for the theme's static files; CSS, JS and SVG fingerprinted."""
     outputs, urls = {}, {}
     for name, path in theme.static_files().items():
         data = path.read_bytes()
-        out = fingerprint(name, data) if name.endswith(".css") else name
+        out = fingerprint(name, data) if name.endswith((".css", ".js", ".svg")) else name
         outputs[f"static/{out}"] = data
         urls[name] = f"/static/{out}"
     return outputs, urls
@@ -131,7 +104,13 @@ def ratio(part: int, whole: int) -> Decimal | None:
 
 
 class Renderer:
-    def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date):
+    """Renders planned pages. With `tracking=True`, `site` and `d` reach the templates through
+    `Recorder` views, and `render(page, deps)` fills `deps` with every (mapping, key) the page
+    read: what the incremental builder needs to know which pages an edit touches."""
+
+    def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
+                 history: History | None = None, fulltext_search: bool = False, tracking: bool = False,
+                 preview: bool = False):
         self.env = jinja2.Environment(
             loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
             autoescape=True,
@@ -139,18 +118,263 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            auto_reload=False,  # one Renderer per set of template files: the builder makes a new one on change
+            cache_size=-1,
         )
         self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
                                 num=fmt_number, tel_href=tel_href)
-        self.env.globals.update(routes.URLS)
+        self.env.globals.update(urls.URLS)
+        last_changed = (history or History()).last_changed
+        self.recorder = Recorder(site, derived, last_changed) if tracking else None
+        # With tracking, templates and the helpers below read through the recorder's views.
+        s, d = (self.recorder.site, self.recorder.d) if tracking else (site, derived)
         self.env.globals.update(
-            site=site, info=site.info, d=derived, today=build_date, asset=asset_urls.__getitem__,
+            site=s, info=site.info, d=d, today=build_date, preview=preview, asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
+            qr_svg=poster.qr_svg, content_fingerprint=poster.content_fingerprint, fulltext_search=fulltext_search,
+            fragment=self.fragment,
         )
+        self.env.globals.update(
+            # source path → date of its last commit, or None
+            last_changed_of=self.recorder.last_changed.get if tracking else last_changed.get,
+            chart_svg=charts.svg, chart_rows=charts.table_rows,
+            score_history_chart=lambda company: charts.score_history(s, d, company),
+            fee_rates_chart=lambda community: charts.fee_rates(s, d, community),
+            types_by_street_chart=lambda district: charts.types_by_street(s, d, district),
+            notices_feed_title=feeds.notices_feed_title(site), community_feed_title=feeds.community_feed_title,
+            lists_feed_title=feeds.lists_feed_title,
+        )
+        self._fragments: dict = {}
+        for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
+            self.env.get_template(name)  # compile once, before any worker forks
 
-    def render(self, page: routes.Page) -> bytes:
+    def retarget(self, site: Site, derived: Derived, history: History | None = None) -> None:
+        """Point a tracking renderer at the next build's values (same templates and globals)."""
+        self.recorder.retarget(site, derived, (history or History()).last_changed)
+        self._fragments.clear()
+
+    def fragment(self, macro: str, kind: str, key, *args):
+        """`_macros.html`'s `macro(site.<kind>[key], *args)`, rendered once per build for each
+        (key, args) and reused on every page that shows it: within one build it depends on
+        nothing else. With tracking, what the first rendering read is added to every page that
+        reuses it (the record is fetched through the recording view, so those reads are known)."""
+        cache_key = (macro, kind, key, args)
+        hit = self._fragments.get(cache_key)
+        if hit is None:
+            function = getattr(self.env.get_template("_macros.html").module, macro)
+            site = self.env.globals["site"]
+            if self.recorder is None:
+                hit = (function(getattr(site, kind)[key], *args), ())
+            else:
+                outer = self.recorder.deps
+                self.recorder.deps = set()
+                try:
+                    html = function(getattr(site, kind)[key], *args)
+                finally:
+                    inner, self.recorder.deps = self.recorder.deps, outer
+                hit = (html, frozenset(inner))
+            self._fragments[cache_key] = hit
+        if hit[1]:
+            self.recorder.deps.update(hit[1])
+        return hit[0]
+
+    def render(self, page: routes.Page, deps: set | None = None) -> bytes:
         template = self.env.get_template(page.template)
-        return template.render(url=page.url, **page.context).encode("utf-8")
+        if self.recorder is None:
+            return template.render(url=page.url, **page.context).encode("utf-8")
+        self.recorder.deps = deps if deps is not None else set()
+        try:
+            return template.render(url=page.url, **page.context).encode("utf-8")
+        finally:
+            self.recorder.deps = set()
 
+
+# --- dependency recording -------------------------------------------------------------------------
+
+ALL = "*"  # the key recorded when a template iterates a mapping or asks its size
+
+
+class Recorder:
+    """Stable views of `site` and `d` for the templates. What a render reads lands in `deps` as
+    (mapping, key, attribute): ("site.notices", id, "title") when a template reads a notice's
+    title, (mapping, key, None) for a value that is not a record (or a key looked up and absent),
+    (mapping, ALL, None) when it iterates a mapping or asks its size, and (name, None, None) for a
+    value that is not a mapping, such as `d.notices_newest`. `site.info` is not recorded: a
+    change to it re-renders everything anyway."""
+
+    def __init__(self, site: Site, derived: Derived, last_changed: dict):
+        self.deps: set = set()
+        self.site = _View(self, "site", site)
+        self.d = _View(self, "d", derived)
+        self.last_changed = _MappingView(self, "history.last_changed", last_changed)
+
+    def retarget(self, site: Site, derived: Derived, last_changed: dict) -> None:
+        object.__setattr__(self.site, "_target", site)
+        object.__setattr__(self.d, "_target", derived)
+        object.__setattr__(self.site, "_views", {})
+        object.__setattr__(self.d, "_views", {})
+        self.last_changed._data = last_changed
+
+
+class _View:
+    __slots__ = ("_recorder", "_prefix", "_target", "_views")
+
+    def __init__(self, recorder: Recorder, prefix: str, target):
+        object.__setattr__(self, "_recorder", recorder)
+        object.__setattr__(self, "_prefix", prefix)
+        object.__setattr__(self, "_target", target)
+        object.__setattr__(self, "_views", {})
+
+    def __getattr__(self, name: str):
+        views = self._views
+        if name in views:
+            return views[name]
+        target = self._target
+        method = getattr(type(target), name, None)
+        if callable(method):  # a method of Derived: run it against this view so its reads are recorded
+            return lambda *args, **kwargs: method(self, *args, **kwargs)
+        value = getattr(target, name)
+        if name == "info":
+            return value
+        key = f"{self._prefix}.{name}"
+        if isinstance(value, dict):
+            view = _MappingView(self._recorder, key, value)
+            views[name] = view
+            return view
+        self._recorder.deps.add((key, None, None))
+        return value
+
+
+_RECORD_TYPES: dict[type, bool] = {}
+
+
+class _MappingView(Mapping):
+    __slots__ = ("_recorder", "_name", "_data")
+
+    def __init__(self, recorder: Recorder, name: str, data: dict):
+        self._recorder, self._name, self._data = recorder, name, data
+
+    def __getitem__(self, key):
+        try:
+            value = self._data[key]
+        except KeyError:
+            self._recorder.deps.add((self._name, key, None))
+            raise
+        kind = type(value)
+        is_record = _RECORD_TYPES.get(kind)
+        if is_record is None:
+            is_record = _RECORD_TYPES[kind] = dataclasses.is_dataclass(kind)
+        if is_record:
+            return _RecordView(self._recorder, self._name, key, value)
+        self._recorder.deps.add((self._name, key, None))
+        return value
+
+    def __iter__(self):
+        self._recorder.deps.add((self._name, ALL, None))
+        return iter(self._data)
+
+    def __len__(self):
+        self._recorder.deps.add((self._name, ALL, None))
+        return len(self._data)
+
+
+class _RecordView:
+    """A record read from a recorded mapping: each attribute read is recorded on its own, so a
+    page that shows only a notice's title is not re-rendered when only its body changes."""
+
+    __slots__ = ("_recorder", "_name", "_key", "_record")
+
+    def __init__(self, recorder: Recorder, name: str, key, record):
+        self._recorder, self._name, self._key, self._record = recorder, name, key, record
+
+    def __getattr__(self, attr: str):
+        self._recorder.deps.add((self._name, self._key, attr))
+        return getattr(self._record, attr)
+
+    def __eq__(self, other):
+        self._recorder.deps.add((self._name, self._key, None))
+        return self._record == (other._record if isinstance(other, _RecordView) else other)
+
+    def __hash__(self):
+        self._recorder.deps.add((self._name, self._key, None))
+        return hash(self._record)
+
+    def __str__(self):
+        self._recorder.deps.add((self._name, self._key, None))
+        return str(self._record)
+
+
+# --- rendering many pages -------------------------------------------------------------------------
+
+_JOB: dict = {}  # what forked workers inherit: the renderer, the pages, where to stage, the previous digests
+
+PARALLEL_MIN_PAGES = 400
+
+
+def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, str], writer, workers: int,
+                 track: bool, feed=None) -> dict[str, frozenset]:
+    """Every planned page, in plan order, into `writer`: a page in `keep` (path → digest) is
+    unchanged and left as it is on disk; the others are rendered (only changed bytes are staged).
+    Returns the deps of each rendered page when `track`. `feed` (a `searchfeed.IndexFeed`) gets
+    every page's HTML in plan order as soon as it exists, kept pages read back from the site.
+
+    With `workers` > 1 and enough pages to render, forked processes render spans of pages in
+    parallel and stage their files themselves; spans come back in order, so the output (and the
+    order the index sees) is the same either way."""
+    deps_by_path: dict[str, frozenset] = {}
+    todo = sum(1 for page in pages if page.path not in keep)
+    if workers <= 1 or todo < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+        for page in pages:
+            path = page.path
+            if path in keep:
+                writer.record(path, keep[path])
+                if feed is not None:
+                    feed.add(path, writer.read_published(path))
+                continue
+            deps: set | None = set() if track else None
+            data = renderer.render(page, deps)
+            writer.put(path, data)
+            if feed is not None:
+                feed.add(path, data)
+            if track:
+                deps_by_path[path] = frozenset(deps)
+        return deps_by_path
+    _JOB.update(renderer=renderer, pages=pages, keep=keep, stage=writer.stage, previous=writer.previous,
+                track=track, want_html=feed is not None)
+    chunk = max(16, min(256, len(pages) // (workers * 8) or 1))
+    spans = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
+    try:
+        with multiprocessing.get_context("fork").Pool(workers) as pool:
+            for results in pool.imap(_render_span, spans):
+                for path, sig, deps, html in results:
+                    writer.record(path, sig)
+                    if feed is not None:
+                        feed.add(path, html if html is not None else writer.read_published(path))
+                    if track and deps is not None:
+                        deps_by_path[path] = deps
+    finally:
+        _JOB.clear()
+    return deps_by_path
+
+
+def _render_span(span: tuple[int, int]) -> list:
+    from .write import digest, stage_file
+
+    job = _JOB
+    renderer, keep, stage, previous, track = job["renderer"], job["keep"], job["stage"], job["previous"], job["track"]
+    made: set = set()
+    out = []
+    for page in job["pages"][span[0]:span[1]]:
+        path = page.path
+        if path in keep:
+            out.append((path, keep[path], None, None))
+            continue
+        deps: set | None = set() if track else None
+        data = renderer.render(page, deps)
+        sig = digest(data)
+        if previous.get(path) != sig:
+            stage_file(stage, path, data, made)
+        out.append((path, sig, frozenset(deps) if track else None, data if job["want_html"] else None))
+    return out

@@ -30,9 +30,15 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 | notices         | notices.html      | notices (this page's), pager                               |
 | notice          | notice.html       | notice, status (NoticeStatus)                              |
 | not_found       | 404.html          | —                                                          |
+| search          | search.html       | — (its data file `search/names.json` feeds the instant box) |
+| data            | data.html         | datasets (opendata.Dataset), license, type_words           |
+| changes         | changes.html      | changes (history.ChangeRow, newest first)                  |
 
-All templates also see the globals `site`, `info`, `d` (Derived), `today` and the helpers
-registered in `render`.
+Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
+open data and its `datapackage.json` (`opendata`), `sitemap.xml` and `robots.txt` (`sitemap`).
+
+All templates also see the globals `site`, `info`, `d` (Derived), `today`, `preview` (a deploy
+preview: show the 预览 banner) and the helpers registered in `render`.
 """
 
 from __future__ import annotations
@@ -41,12 +47,21 @@ import json
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
-from urllib.parse import quote
 
+from . import search
 from .derive import Derived, lists_json
+from .feeds import feed_files
+from .history import History, record_sources, recent_changes
 from .models import Site
+from .opendata import LICENSE, TYPE_WORDS, data_files, datasets
+from .sitemap import sitemap_files
+from .urls import (  # the URL builders, shared with feeds, data files and templates
+    url_changes, url_community, url_company, url_compound, url_data, url_district,
+    url_list_json, url_list_period, url_list_year, url_notice, url_notices_page, url_project, url_street,
+)
 
 NOTICES_PER_PAGE = 20
+NAME_INDEX = "search/names.json"
 
 
 class RouteCollision(Exception):
@@ -85,6 +100,10 @@ class Plan:
         self._owners[path] = origin
         self._folded[folded] = path
 
+    def add_data(self, path: str, data: bytes, origin: str) -> None:
+        self.claim(path, origin)
+        self.data[path] = data
+
     def add_page(self, url: str, template: str, origin: str, **context: Any) -> None:
         page = Page(url, template, context, origin)
         self.claim(page.path, origin)
@@ -95,23 +114,6 @@ class Plan:
         return list(self._owners)
 
 
-# URL builders, shared with the templates (registered as globals in render).
-def url_district(d: str) -> str: return f"/areas/{d}/"
-def url_street(d: str, s: str) -> str: return f"/areas/{d}/{s}/"
-def url_community(c: str) -> str: return f"/communities/{c}/"
-def url_compound(c: str) -> str: return f"/compounds/{c}/"
-def url_company(c: str) -> str: return f"/companies/{c}/"
-def url_list_year(d: str, year: int) -> str: return f"/lists/{d}/{year}/"
-def url_list_period(d: str, period: str) -> str: return f"/lists/{d}/{period}/"
-def url_project(p: str) -> str: return f"/projects/{p}/"
-def url_notice(n: str) -> str: return f"/notices/{n}/"
-def url_attachment(f: str) -> str: return "/attachments/" + quote(f, safe="/")
-def url_notices_page(n: int) -> str: return "/notices/" if n == 1 else f"/notices/page/{n}/"
-def url_list_json(d: str, year: int) -> str: return f"/data/lists/{d}/{year}.json"
-
-
-URLS = {name: fn for name, fn in globals().items() if name.startswith("url_")}
-
 HOME = ("首页", "/")
 
 
@@ -119,7 +121,7 @@ def _ctx(title: str, kind: str, crumbs: list[tuple[str, str]], description: str 
     return {"title": title, "kind": kind, "crumbs": crumbs, "description": description}
 
 
-def plan(site: Site, d: Derived) -> Plan:
+def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
     p = Plan()
     info = site.info
 
@@ -128,6 +130,9 @@ def plan(site: Site, d: Derived) -> Plan:
                page=_ctx(info.title, "home", [], f"{info.title}：小区、物业企业、红黑榜、项目与公示公告"),
                notices=latest, district_tables=[(dist, d.current_year[k]) for k, dist in site.districts.items() if k in d.current_year])
     p.add_page("/404.html", "404.html", "404", page=_ctx("页面未找到", "not_found", [HOME]))
+    p.add_page("/search/", "search.html", "搜索", page=_ctx("搜索", "search", [HOME], f"在{info.title}查找小区、物业服务企业、社区和公告"))
+    p.claim(NAME_INDEX, "搜索")
+    p.data[NAME_INDEX] = search.name_index(site)
 
     areas_crumb = ("辖区", "/areas/")
     p.add_page("/areas/", "areas.html", "辖区", page=_ctx("辖区", "areas", [HOME]))
@@ -140,7 +145,6 @@ def plan(site: Site, d: Derived) -> Plan:
                        page=_ctx(f"{street.name}（{district.name}）", "street", [HOME, areas_crumb, dc]),
                        district=district, street=street)
 
-    comm_crumb = ("社区", "/communities/")
     p.add_page("/communities/", "communities.html", "社区目录", page=_ctx("社区", "communities", [HOME]))
     for c in site.communities.values():
         street = site.streets[c.street]
@@ -212,4 +216,20 @@ def plan(site: Site, d: Derived) -> Plan:
         path = f"attachments/{f}"  # on disk as named; links percent-encode it (url_attachment)
         p.claim(path, f"attachments/{f}")
         p.copies[path] = f
+
+    for path, data in feed_files(site, d).items():
+        p.add_data(path, data, "订阅源")
+    sets = datasets(site, d)
+    for path, data in data_files(site, d, sets).items():
+        p.add_data(path, data, "开放数据")
+    p.add_page(url_data(), "data.html", "开放数据页",
+               page=_ctx("开放数据", "data", [HOME], f"{info.title}的数据下载：CSV 和 JSON 文件及字段说明"),
+               datasets=sets, license=LICENSE, type_words=TYPE_WORDS)
+    p.add_page(url_changes(), "changes.html", "最近更新页",
+               page=_ctx("最近更新", "changes", [HOME], f"{info.title}最近更新的页面"),
+               changes=recent_changes(history or History(), record_sources(site)))
+    # Keep this last: the sitemap lists every page planned above.
+    indexed = [page.url for page in p.pages if page.context["page"]["kind"] != "not_found"]
+    for path, data in sitemap_files(info.base_url, indexed).items():
+        p.add_data(path, data, "站点地图")
     return p

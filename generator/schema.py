@@ -138,10 +138,12 @@ class Ref(Id):
 class Int(Spec):
     what = "整数"
 
-    def __init__(self, min: int | None = 0, max: int | None = None):
-        self.min, self.max = min, max
+    def __init__(self, min: int | None = 0, max: int | None = None, quoted_ok: bool = False):
+        self.min, self.max, self.quoted_ok = min, max, quoted_ok
 
     def check(self, value, path, ctx):
+        if self.quoted_ok and isinstance(value, str) and value.isascii() and value.isdigit():
+            value = int(value)
         if isinstance(value, bool) or not isinstance(value, (int, Decimal)):
             return self.bad(value, path, ctx)
         if isinstance(value, Decimal):
@@ -336,11 +338,11 @@ class Obj(Spec):
             if raw is MISSING or raw is None:
                 if spec.required:
                     where = path + (name,) if name in value else path
-                    ctx.problems.error(
-                        ctx.src.loc(where, key=name in value),
-                        f"缺少必填字段“{name}”" + (f"（{spec.label}）" if spec.label else ""),
-                        field=_field_name(path + (name,)),
-                    )
+                    label = f"（{spec.label}）" if spec.label else ""
+                    # `authority:` with nothing after it is a blank left to fill (bulletin new
+                    # writes those), not a forgotten field: say so.
+                    message = f"“{name}”{label}还没有填写" if name in value else f"缺少必填字段“{name}”{label}"
+                    ctx.problems.error(ctx.src.loc(where, key=name in value), message, field=_field_name(path + (name,)))
                 continue
             checked = spec.spec.check(raw, path + (name,), ctx)
             if checked is not MISSING:
@@ -409,6 +411,7 @@ COMMUNITY = Obj({
 })
 
 YEAR = Int(1949, 2100)
+YEAR_KEY = Int(1949, 2100, quoted_ok=True)  # `"2024": 0.9` is a year too (the web editor quotes keys)
 OWNERS_BODY = Obj({
     "kind": req(Choice(OWNERS_BODY_KINDS), "组织形式"),
     "established": req(Date(), "成立日期"),
@@ -425,8 +428,8 @@ COMPOUND = Obj({
     "built_year": opt(YEAR, "建成年份"),
     "resettlement": opt(Bool(), "安置小区"),
     "owners_body": opt(OWNERS_BODY, "业主组织"),
-    "fee_collection": opt(MapOf(YEAR, Rate()), "物业费收缴率"),
-    "complaints": opt(MapOf(YEAR, Int(0, 10_000_000)), "投诉量"),
+    "fee_collection": opt(MapOf(YEAR_KEY, Rate()), "物业费收缴率"),
+    "complaints": opt(MapOf(YEAR_KEY, Int(0, 10_000_000)), "投诉量"),
     "demonstration": opt(ListOf(YEAR, unique=True), "示范小区年份"),
 })
 

@@ -84,6 +84,7 @@ class Source:
     body: str | None = None
     body_line: int = 1
     ok: bool = True  # False when the file could not be parsed at all
+    pii: tuple = ()  # privacy.file_candidates(), set by `slim()`
     _line_starts: list[int] = field(default_factory=list, repr=False)
 
     def loc(self, path: Path_ = (), key: bool = False) -> Loc:
@@ -99,6 +100,16 @@ class Source:
                 return Loc(self.display, 1, 1)
             path = path[:-1]
             key = False
+
+    def slim(self) -> None:
+        """Keep what later stages need (data, locations, body, privacy candidates) and drop the
+        text and scalar spans, which are only read by the privacy scan done here."""
+        from .privacy import file_candidates
+
+        self.pii = file_candidates(self)
+        self.scalars = []
+        self.text = ""
+        self._line_starts = []
 
     def key_loc(self, path: Path_) -> Loc:
         return self.loc(path, key=True)

@@ -30,7 +30,7 @@ from .models import (
     Update, Venue,
 )
 
-PUBLIC_NUMBER_FIELDS = {"office_phone", "phone", "credit_code"}
+PUBLIC_NUMBER_FIELDS = privacy.PUBLIC_NUMBER_FIELDS
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 KIND_LABELS = {
     "district": "区（市）", "street": "街道", "community": "社区", "compound": "小区", "company": "物业服务企业",
@@ -462,50 +462,17 @@ def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: 
         src = record.src
         for finding in privacy.scan(src.rel, allow):  # a file name becomes a URL
             _report_pii(problems, Loc(src.display), finding, "文件名")
-        for span in src.scalars:
-            names = [p for p in span.path if isinstance(p, str)]
-            if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
-                continue
-            raw = src.text[span.start:span.end]
-            findings = privacy.scan(raw, allow)
-            if not findings and isinstance(span.value, str):
-                # As written it may hide the number (a YAML escape, an invisible character between
-                # digits); as a reader sees it, it may not.
-                seen = span.value if span.value != raw else None
-                for shown in (seen, _without_invisibles(span.value)):
-                    if shown is not None and not findings:
-                        findings = [privacy.Finding(f.kind, 0, 0, f.text, f.masked) for f in privacy.scan(shown, allow)]
-            for finding in findings:
-                _report_pii(problems, src.index_loc(span.start + finding.start), finding)
+        found = privacy.file_findings(src.pii, allow)
+        for loc, finding in found:
+            _report_pii(problems, loc, finding)
         if src.body:
-            offset = len(src.text) - len(src.body)
-            typed = privacy.scan(src.body, allow)
-            for finding in typed:
-                _report_pii(problems, src.index_loc(offset + finding.start), finding)
             # What a reader would see can hold a number that the typed text splits up: character
             # references (&#49;), comments or empty tags between the digits.
-            seen = {_digits(f.text) for f in typed}
-            for finding in privacy.scan(_without_invisibles(visible_text(bodies.get(src.rel, ""))), allow):
+            seen = {_digits(f.text) for _, f in found}
+            for finding in privacy.scan(privacy.without_invisibles(visible_text(bodies.get(src.rel, ""))), allow):
                 if _digits(finding.text) not in seen:
                     seen.add(_digits(finding.text))
                     _report_pii(problems, Loc(src.display, src.body_line), finding, "正文显示出来的文字")
-
-
-# The Unicode format characters (category Cf); a test re-derives them from the Unicode database.
-_CF_RANGES = (
-    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
-    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
-    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
-    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
-    (0xE0020, 0xE007F),
-)
-_INVISIBLE = {c: None for lo, hi in _CF_RANGES for c in range(lo, hi + 1)}
-
-
-def _without_invisibles(text: str) -> str:
-    """`text` without format characters (zero-width space, soft hyphen, joiners, bidi marks), which
-    a reader does not see: 139\u200b1234\u200b5678 reads as a mobile number."""
-    return text.translate(_INVISIBLE)
 
 
 def _digits(text: str) -> str:

@@ -9,7 +9,7 @@ from sitecheck import unsafe_markup
 
 def test_markdown_features():
     html = render_markdown("## 标题\n\n- 一\n- 二\n\n| a | b |\n|---|---|\n| 1 | 2 |\n\n[链接](https://example.org)\n")
-    assert "<h3>标题</h3>" in html  # body headings sit below the page's h1/h2
+    assert "<h2>标题</h2>" in html  # the body's highest heading becomes h2 under the page's h1
     assert "<li>一</li>" in html and "<table>" in html and "<td>1</td>" in html
     assert 'href="https://example.org"' in html and 'rel="noopener noreferrer"' in html
 

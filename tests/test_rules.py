@@ -13,6 +13,20 @@ from pathlib import Path
 import pytest
 
 from conftest import TODAY, cli, dedent, minimal_files, write_tree
+from sitecheck import tree_digest
+
+_built: dict[str, dict] = {}
+
+
+@pytest.fixture(autouse=True)
+def built_site(project):
+    """Every rule test starts from a built site, so a failing build can be shown to leave it intact."""
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0, run.output
+    _built["root"] = project
+    _built["digest"] = tree_digest(project / "site")
+    yield
+    _built.clear()
 
 
 def edit(root: Path, rel: str, text: str | bytes) -> None:
@@ -27,10 +41,16 @@ def replace(root: Path, rel: str, old: str, new: str) -> None:
 
 
 def check_fails_with(*expected: str) -> str:
+    """`check` prints each expected diagnostic and exits 1; `build` does too and leaves site/ intact."""
     run = cli("check", "--today", TODAY)
     assert run.exit_code == 1, run.output
     for line in expected:
         assert line in run.stdout, f"{line!r} not in:\n{run.stdout}"
+    build = cli("build", "--today", TODAY)
+    assert build.exit_code == 1, build.output
+    for line in expected:
+        assert line in build.stderr, f"{line!r} not in:\n{build.stderr}"
+    assert tree_digest(_built["root"] / "site") == _built["digest"]
     return run.stdout
 
 
@@ -456,7 +476,7 @@ def test_a_number_split_by_invisible_characters_is_found(project, invisible):
 def test_the_invisible_characters_are_every_format_character():
     import unicodedata
 
-    from generator.validate import _INVISIBLE
+    from generator.privacy import _INVISIBLE
 
     format_chars = {c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}
     assert format_chars <= set(_INVISIBLE)  # newer Unicode versions may add, never remove

@@ -1,0 +1,129 @@
+"""What a build remembers beside its output, and the quick "nothing changed" check.
+
+`.bulletin-cache/<out name>/` (beside the output folder, never inside it, so it is never
+published) holds `manifest.json` (see `write`) and `inputs.json`: a digest of every input of the
+last successful build — each content and template file's path, size, mtime and inode, the
+generator's own source files, the build date and options — with the result it reported. When a
+new build finds the same digest and the output folder's marker still names the same manifest,
+the site on disk is exactly what the build would produce, so it stops there.
+
+This module imports nothing heavy (no YAML, Jinja or Markdown), so a `bulletin build` with
+nothing to do costs little more than starting Python.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+from datetime import date
+from pathlib import Path
+
+from .write import cache_dir, marker_digest
+
+GENERATOR_DIR = Path(__file__).resolve().parent
+
+
+def signature(dirs, suffix: str | None = None) -> list[tuple]:
+    """(base, relative path, size, mtime, inode) of every non-hidden file under `dirs`, sorted."""
+    out = []
+    for base in dirs:
+        base = Path(base)
+        if not base.is_dir():
+            continue
+        stack = [(str(base), "")]
+        while stack:
+            folder, rel = stack.pop()
+            try:
+                entries = list(os.scandir(folder))
+            except OSError:
+                continue
+            for e in entries:
+                if e.name.startswith("."):
+                    continue
+                r = f"{rel}{e.name}"
+                if e.is_dir(follow_symlinks=False):
+                    if e.name != "__pycache__":
+                        stack.append((e.path, r + "/"))
+                elif suffix is None or e.name.endswith(suffix):
+                    st = e.stat()
+                    out.append((str(base), r, st.st_size, st.st_mtime_ns, st.st_ino))
+    out.sort()
+    return out
+
+
+def digest(value) -> str:
+    return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
+
+
+def inputs_key(content: Path, content_files: list, theme_files: list, out: Path, today: date, drafts: bool,
+               base_url: str | None, changed_paths=None) -> str:
+    forced = sorted(str(p) for p in changed_paths) if changed_paths else []
+    return digest((content_files, theme_files, signature([GENERATOR_DIR], suffix=".py"), str(today), drafts,
+                   base_url, str(Path(out).resolve()), forced, _pagefind_places(content), _git_head(content)))
+
+
+def _pagefind_places(content: Path) -> list:
+    """Every place `search.locate_pagefind` may take Pagefind from, with what is there now: a
+    Pagefind installed, updated or removed means a different site (with or without search)."""
+    import shutil
+
+    places = [Path(content).resolve().parent, Path.cwd().resolve(), GENERATOR_DIR.parent]
+    found = [os.environ.get("BULLETIN_PAGEFIND"), shutil.which("pagefind")]
+    for base in places:
+        try:
+            st = (base / "node_modules" / ".bin" / "pagefind").stat()
+            found.append((str(base), st.st_size, st.st_mtime_ns, st.st_ino))
+        except OSError:
+            found.append(None)
+    return found
+
+
+def _git_head(content: Path) -> list:
+    """What the pages' "last changed" dates come from (`history`): the commit checked out and
+    the index. Reading two small files is enough to notice a commit, a checkout or staging."""
+    folder = Path(content).resolve()
+    for base in (folder, *folder.parents):
+        git = base / ".git"
+        if git.exists():
+            out = []
+            for name in ("HEAD", "index", "shallow"):
+                try:
+                    st = (git / name).stat() if git.is_dir() else git.stat()
+                    out.append((name, st.st_size, st.st_mtime_ns))
+                except OSError:
+                    out.append((name, None))
+            try:
+                head = (git / "HEAD").read_text(encoding="utf-8").strip() if git.is_dir() else ""
+                if head.startswith("ref: "):
+                    st = (git / head[5:]).stat()
+                    out.append((head, st.st_mtime_ns))
+            except OSError:
+                pass
+            return out
+    return []
+
+
+def unchanged(out: Path, key: str) -> dict | None:
+    """The result remembered for `key` when `out` still holds that build, else None."""
+    on_disk = marker_digest(Path(out).resolve())
+    if on_disk is None:
+        return None
+    try:
+        saved = json.loads((cache_dir(out) / "inputs.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(saved, dict) or saved.get("key") != key or saved.get("manifest") != on_disk:
+        return None
+    return saved.get("result")
+
+
+def remember(out: Path, key: str, manifest_digest: str, result: dict) -> None:
+    folder = cache_dir(out)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        tmp = folder / f"inputs.json.{os.getpid()}"
+        tmp.write_text(json.dumps({"key": key, "manifest": manifest_digest, "result": result}), encoding="utf-8")
+        os.replace(tmp, folder / "inputs.json")
+    except OSError:
+        pass  # only a cache

@@ -1,0 +1,229 @@
+"""Atom feeds (RFC 4287) that residents can follow in a feed reader.
+
+`feed_files(site, d)` returns output path → bytes for:
+- `/feeds/notices.xml`: every published notice, newest first;
+- `/feeds/communities/<id>.xml`: the notices that reach one community (`d.notices_by_community`);
+- `/feeds/lists/<district>.xml`: an entry per published half-year evaluation and per year with
+  annual results (the red and black lists), each linking to its list page.
+Drafts are never in a feed, not even in a `--drafts` preview build (a preview is not for
+subscribing).
+
+Stable identity: an entry's id is a tag URI (RFC 4151), `tag:<host>,<year>:<base path><kind>/<id>`,
+where the year is the record's own (a notice's date, an evaluation's period), so rebuilding never
+changes it; a feed's id is its own absolute URL. Times come from content dates only (a notice's
+date, an evaluation's publication date, written as midnight in Asia/Shanghai), never the clock: a
+feed's `updated` is its newest entry's, and an empty feed's is the newest content date of the
+whole site (the build date only when the site has no dated content at all).
+
+The XML is built with `xml.etree.ElementTree`, which escapes every title and every `content`
+(the sanitised body HTML, as `type="html"` text); characters XML cannot carry are dropped.
+"""
+
+from __future__ import annotations
+
+import io
+import re
+import xml.etree.ElementTree as ET
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import urlsplit
+
+from markupsafe import Markup
+
+from .derive import LIST_LABELS, Derived, PeriodTable, YearTable
+from .models import Community, District, Notice, Site
+from .urls import (
+    absolute, url_attachment, url_community, url_feed_community, url_feed_lists, url_feed_notices, url_list_period,
+    url_list_year, url_notice, url_notices_page,
+)
+
+ATOM = "http://www.w3.org/2005/Atom"
+XML_NS = "http://www.w3.org/XML/1998/namespace"
+_NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
+
+
+@dataclass(frozen=True)
+class Entry:
+    id: str
+    title: str
+    url: str  # root-relative
+    published: date
+    updated: date
+    html: str  # safe HTML, carried escaped as type="html"
+    category: str | None = None
+
+
+@dataclass(frozen=True)
+class Feed:
+    url: str  # root-relative URL of the feed itself
+    title: str
+    subtitle: str
+    page: str  # root-relative URL of the HTML page it follows
+    entries: tuple[Entry, ...]  # newest first
+
+
+def stamp(day: date) -> str:
+    """An RFC 3339 time for a content date: midnight in Asia/Shanghai."""
+    return f"{day.isoformat()}T00:00:00+08:00"
+
+
+def tag_uri(base_url: str, year: int, specific: str) -> str:
+    parts = urlsplit(base_url)
+    prefix = parts.path.strip("/")
+    return f"tag:{parts.hostname or 'localhost'},{year}:{prefix + '/' if prefix else ''}{specific}"
+
+
+def _clean(text: str) -> str:
+    return _NOT_XML.sub("", text)
+
+
+def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) -> ET.Element:
+    el = ET.SubElement(parent, tag, {k: _clean(v) for k, v in attrs.items()})
+    if text is not None:
+        el.text = _clean(text)
+    return el
+
+
+def render_feed(feed: Feed, site: Site, fallback_updated: date) -> bytes:
+    info = site.info
+    # Unprefixed names with the namespace declared once on the root: the serializer escapes
+    # text and attributes either way, and the output is plain Atom.
+    root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": info.language or "zh-CN"})
+    _sub(root, "id", absolute(info.base_url, feed.url))
+    _sub(root, "title", feed.title)
+    _sub(root, "subtitle", feed.subtitle)
+    updated = max((e.updated for e in feed.entries), default=fallback_updated)
+    _sub(root, "updated", stamp(updated))
+    _sub(root, "link", rel="self", type="application/atom+xml", href=absolute(info.base_url, feed.url))
+    _sub(root, "link", rel="alternate", type="text/html", href=absolute(info.base_url, feed.page))
+    author = _sub(root, "author")
+    _sub(author, "name", info.publisher)
+    _sub(author, "uri", info.base_url)
+    _sub(root, "generator", "bulletin")
+    for e in feed.entries:
+        entry = _sub(root, "entry")
+        _sub(entry, "id", e.id)
+        _sub(entry, "title", e.title)
+        _sub(entry, "link", rel="alternate", type="text/html", href=absolute(info.base_url, e.url))
+        _sub(entry, "published", stamp(e.published))
+        _sub(entry, "updated", stamp(e.updated))
+        if e.category:
+            _sub(entry, "category", term=e.category)
+        _sub(entry, "content", e.html, type="html")
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    out = io.BytesIO()
+    tree.write(out, encoding="utf-8", xml_declaration=True)
+    return out.getvalue() + b"\n"
+
+
+def _absolute_links(html: str, base_url: str) -> str:
+    """Root-relative links and images in body HTML made absolute, since feed readers show the
+    content away from the site (xml:base is not honoured by all of them)."""
+    root = base_url.rstrip("/")
+    return re.sub(r'(\s(?:href|src)=")/(?!/)', lambda m: f"{m.group(1)}{root}/", html)
+
+
+def notice_entry(n: Notice, site: Site) -> Entry:
+    info = site.info
+    facts = [f"类别：{n.category}", f"发布日期：{n.date.isoformat()}"]
+    if n.until is not None:
+        facts.append(f"公示期：{n.date.isoformat()} 至 {n.until.isoformat()}")
+    facts.append(f"发布单位：{info.publisher}")
+    html = Markup("<p>{}</p>\n").format(Markup("<br>").join(facts))
+    html += Markup(_absolute_links(n.body_html, info.base_url))
+    if n.attachments:
+        items = Markup("").join(
+            Markup('<li><a href="{}">{}</a></li>').format(absolute(info.base_url, url_attachment(a.file)), a.title)
+            for a in n.attachments
+        )
+        html += Markup("\n<p>附件：</p><ul>{}</ul>").format(items)
+    return Entry(
+        id=tag_uri(info.base_url, n.date.year, f"notices/{n.id}"),
+        title=n.title, url=url_notice(n.id), published=n.date, updated=n.date, html=str(html), category=n.category,
+    )
+
+
+def period_entry(table: PeriodTable, site: Site) -> Entry:
+    district = site.districts[table.district]
+    rows = Markup("").join(
+        Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(r.rank, site.companies[r.company].name, _score(r.total))
+        for r in table.rows
+    )
+    html = Markup("<p>{}{}物业服务企业考评结果已公布，共 {} 家企业参加考评。</p>"
+                  "<table><tr><th>名次</th><th>企业</th><th>总分</th></tr>{}</table>").format(
+        district.name, table.period.label, len(table.rows), rows)
+    return Entry(
+        id=tag_uri(site.info.base_url, table.period.year, f"lists/{table.district}/{table.period.key}"),
+        title=f"{district.name}{table.period.label}物业服务企业考评结果",
+        url=url_list_period(table.district, table.period.key),
+        published=table.published, updated=table.published, html=str(html), category="红黑榜",
+    )
+
+
+def year_entry(table: YearTable, site: Site) -> Entry:
+    district = site.districts[table.district]
+    day = max(t.published for t in (table.h1, table.h2) if t is not None)
+    parts = []
+    for name in ("red", "black", "dismissal"):
+        members = table.members(name)
+        names = "、".join(site.companies[c].name for c in members) or "无"
+        parts.append(Markup("<p>{}（{} 家）：{}</p>").format(LIST_LABELS[name], len(members), names))
+    html = Markup("<p>{} {} 年度物业服务企业红黑榜已根据上、下半年考评得分计算公布。</p>").format(district.name, table.year)
+    html += Markup("").join(parts)
+    return Entry(
+        id=tag_uri(site.info.base_url, table.year, f"lists/{table.district}/{table.year}"),
+        title=f"{district.name} {table.year} 年度物业服务企业红黑榜",
+        url=url_list_year(table.district, table.year),
+        published=day, updated=day, html=str(html), category="红黑榜",
+    )
+
+
+def _score(value) -> str:
+    return f"{value:.2f}"  # totals have at most two decimals: this never rounds
+
+
+def _newest(entries: list[Entry]) -> tuple[Entry, ...]:
+    return tuple(sorted(entries, key=lambda e: (e.updated, e.id), reverse=True))
+
+
+def site_content_date(site: Site, d: Derived) -> date:
+    dates = [n.date for n in site.notices.values() if not n.draft] + [e.published for e in site.evaluations]
+    return max(dates, default=d.today)
+
+
+def notices_feed_title(site: Site) -> str:
+    return f"{site.info.title}：公示公告"
+
+
+def community_feed_title(community: Community) -> str:
+    return f"{community.name}：公示公告"
+
+
+def lists_feed_title(district: District) -> str:
+    return f"{district.name}物业服务企业红黑榜"
+
+
+def feeds(site: Site, d: Derived) -> list[Feed]:
+    title = site.info.title
+    published = [site.notices[n] for n in d.notices_newest if not site.notices[n].draft]
+    entries = {n.id: notice_entry(n, site) for n in published}
+    out = [Feed(url_feed_notices(), notices_feed_title(site), f"{title}发布的全部公示公告", url_notices_page(1),
+                _newest(list(entries.values())))]
+    for c in site.communities.values():
+        reach = [entries[n] for n in d.notices_by_community.get(c.id, ()) if n in entries]
+        out.append(Feed(url_feed_community(c.id), community_feed_title(c), f"与{c.name}有关的公示公告（{title}）",
+                        url_community(c.id), _newest(reach)))
+    for district in site.districts.values():
+        items = [period_entry(t, site) for (k, _), t in d.period_tables.items() if k == district.id]
+        items += [year_entry(t, site) for (k, _), t in d.year_tables.items() if k == district.id and t.has_annual]
+        latest = d.current_year.get(district.id)
+        page = url_list_year(district.id, latest.year) if latest else "/lists/"
+        out.append(Feed(url_feed_lists(district.id), lists_feed_title(district),
+                        f"{district.name}物业服务企业半年考评结果和年度红黑榜（{title}）", page, _newest(items)))
+    return out
+
+
+def feed_files(site: Site, d: Derived) -> dict[str, bytes]:
+    fallback = site_content_date(site, d)
+    return {feed.url.lstrip("/"): render_feed(feed, site, fallback) for feed in feeds(site, d)}

@@ -1,0 +1,344 @@
+"""The builder: one build, or many in one process with only what changed re-rendered.
+
+    builder = Builder(content, out, today, drafts=False)   # state lives in this object
+    result = builder.rebuild()                             # first call: a full build
+    result = builder.rebuild(changed_paths={"notices/2026/x.md"})   # later calls: incremental
+
+`rebuild()` runs the whole pipeline (load → validate → derive → plan → render → write) and
+returns a `BuildResult`, or raises `ContentError` with every problem (the site is untouched
+then, and the builder keeps its previous state). `changed_paths` (content-relative or absolute)
+is only a hint: every input file is compared by size, mtime and inode anyway, and a listed path
+is treated as changed even if those look the same.
+
+**Correct before fast.** Every rebuild loads, validates, derives and plans the whole site (these
+are quick, and the Markdown of unchanged bodies comes from a memo). What is skipped is rendering:
+
+- Unchanged records keep their identity across rebuilds (`_intern`: a new record equal to the old
+  one is replaced by the old object), and for every mapping of `Site` and `Derived` the set of
+  keys whose value changed is known.
+- While a page renders, the templates see `site` and `d` through recording views
+  (`render.Recorder`), so each page's exact reads are known: ("site.notices", id),
+  ("d.notices_by_compound", id), (name, ALL) when it iterates a mapping, (name, None) for a
+  plain value.
+- A page is rendered again when it is new, its planned context differs, it read a key whose
+  value changed, it iterated a mapping whose keys or values changed, or it read a plain value
+  that changed. A change to the templates, static assets, `site.yaml`'s site info, the build date
+  or the options re-renders everything.
+- Writing goes through `write.SiteWriter` (only changed bytes, atomic, stale files pruned).
+
+A builder created with `tracking=False` (what `bulletin build` uses) renders everything every
+time and skips the recording overhead. The full-text index is rebuilt from every page whenever
+any page changed (Pagefind cannot update an index in place): several seconds at city size, so
+an edit loop that must answer at once (`bulletin serve`) can pass `search=False` and preview the
+site without full-text search, exactly as a build without Pagefind looks. With nothing changed at all, `rebuild()` returns at once;
+so does a new process (`bulletin build` again) when the inputs recorded beside the output match.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import gc
+import os
+import time
+from datetime import date
+from pathlib import Path
+
+from . import admin as admin_site
+from . import cache, markup
+from .derive import Derived, derive
+from .errors import ContentError, Loc, Problem, Problems
+from .load import FileMemo, load
+from .models import Site
+from .pipeline import BuildResult
+from .history import History, read_history
+from .render import ALL, Renderer, render_pages, static_outputs
+from .routes import RouteCollision, plan
+from .search import OUTPUT_SUBDIR as SEARCH_FOLDER, Pagefind, locate_pagefind
+from .searchfeed import IndexFeed
+from .theme import Theme
+from .validate import validate
+from .write import SiteWriter, marker_digest
+
+
+@dataclasses.dataclass
+class _State:
+    inputs_key: str
+    global_key: str
+    site: Site
+    derived: Derived
+    history: History
+    contexts: dict  # page path -> (template, context)
+    sigs: dict  # output path -> digest
+    manifest_digest: str
+    deps: dict  # page path -> frozenset of (name, key)
+    dependents: dict  # (name, key) -> {attribute or None: set of page paths}
+    renderer: Renderer
+    result: BuildResult
+
+
+class Builder:
+    def __init__(self, content: Path, out: Path, today: date, drafts: bool = False, base_url: str | None = None,
+                 *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True,
+                 search: bool = True, patch: bool = False, preview: bool = False, admin=None):
+        self.content = Path(content)
+        self.preview = preview  # a 预览 banner on every page (deploy previews)
+        self.admin = admin  # admin.AdminOptions: also build the web editor under /admin/
+        self.patch = patch  # publish small changes in place (serve's preview); never for `build`
+        self.content_arg = content_arg if content_arg is not None else str(content)
+        self.out = Path(out)
+        self.today = today
+        self.drafts = drafts
+        self.base_url = base_url
+        self.workers = workers if workers is not None else _default_workers()
+        self.tracking = tracking
+        self.search = search
+        self._state: _State | None = None
+        self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
+
+    def rebuild(self, changed_paths=None) -> BuildResult:
+        # The cyclic garbage collector would scan every long-lived object (records, sources, the
+        # dependency index) again and again while the stages allocate: keep it off until they are
+        # done, then freeze what survives so later collections only look at new objects.
+        gc.disable()
+        try:
+            return self._rebuild(changed_paths)
+        finally:
+            gc.enable()
+
+    def _rebuild(self, changed_paths) -> BuildResult:
+        started = time.perf_counter()
+        theme = Theme.for_content(self.content)
+        content_files = cache.signature([self.content.resolve()])
+        theme_files = cache.signature(theme.dirs)
+        inputs_key = cache.inputs_key(self.content, content_files, theme_files, self.out, self.today,
+                                      (self.drafts, self.preview, self.admin is not None), self.base_url,
+                                      changed_paths)
+        unchanged = self._unchanged(inputs_key)
+        if unchanged is not None:
+            return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
+
+        if self._files is not None:
+            for path in changed_paths or ():
+                path = Path(path)
+                if path.is_absolute() and path.resolve().is_relative_to(self.content.resolve()):
+                    path = path.resolve().relative_to(self.content.resolve())
+                self._files.forget(path.as_posix())
+            self._files.stats = {rel: (size, mtime, ino) for _, rel, size, mtime, ino in content_files}
+        problems = Problems()
+        loaded = load(self.content, self.content_arg, problems, self._files)
+        bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
+        markup.prerender(bodies, self.workers)
+        site = validate(loaded, problems, self.today, drafts=self.drafts)
+        del loaded
+        if self.tracking:
+            markup.keep_only(bodies)
+        else:
+            markup.keep_only(())  # a one-shot build: the records hold the HTML now
+        if site is None:
+            raise ContentError(problems.sorted())
+        if self.base_url:
+            url = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
+            site = dataclasses.replace(site, info=dataclasses.replace(site.info, base_url=url))
+
+        prev = self._state if self.tracking else None
+        changed: dict[str, set] = {}
+        if prev is not None:
+            site = _intern_fields(prev.site, site, "site", changed)
+        derived = derive(site, self.today)
+        if prev is not None:
+            derived = _intern_fields(prev.derived, derived, "d", changed)
+        history = read_history(self.content, self.today)
+        if prev is not None:
+            keys = _changed_keys(prev.history.last_changed, history.last_changed)
+            if keys:
+                changed["history.last_changed"] = keys
+        try:
+            the_plan = plan(site, derived, history)
+        except RouteCollision as exc:
+            raise ContentError([Problem(Loc(self.content_arg), str(exc))]) from None
+
+        pagefind = locate_pagefind(self.content) if self.search else Pagefind(None)
+        notes = [pagefind.problem] if pagefind.problem else []
+        static, asset_urls = static_outputs(theme)
+        global_key = cache.digest((site.info, self.today, self.drafts, self.preview, sorted(asset_urls.items()),
+                                   theme_files, pagefind.ready))
+        if prev is not None and prev.global_key == global_key:
+            renderer = prev.renderer
+            renderer.retarget(site, derived, history)
+        else:
+            prev = None
+            renderer = Renderer(site, derived, theme, asset_urls, self.today, history,
+                                fulltext_search=pagefind.ready, tracking=self.tracking, preview=self.preview)
+
+        gc.freeze()
+        gc.enable()
+        writer = SiteWriter(self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None,
+                            patch=self.patch)
+        try:
+            kept = {}
+            dirty = _dirty_pages(prev, site, derived, history, changed) if prev is not None else None
+            if dirty is not None:
+                for page in the_plan.pages:
+                    path = page.path
+                    if not (path in dirty or prev.contexts.get(path) != (page.template, page.context)
+                            or writer.previous.get(path) != prev.sigs.get(path)):
+                        kept[path] = prev.sigs[path]
+            feed = IndexFeed(pagefind) if pagefind.ready else None
+            try:
+                deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, feed)
+                for path, data in static.items():
+                    writer.put(path, data)
+                for path, data in the_plan.data.items():
+                    writer.put(path, data)
+                    if feed is not None:
+                        feed.add(path, data)
+                for path, rel in the_plan.copies.items():
+                    writer.copy(path, self.content / "attachments" / rel)
+                if self.admin is not None:
+                    admin_files, admin_copies = admin_site.outputs(site, self.content, self.content_arg, self.admin,
+                                                                   self.today)
+                    for path, data in admin_files.items():
+                        writer.put(path, data)
+                    for path, source in admin_copies.items():
+                        writer.copy(path, source)
+                index = (lambda folder: notes.extend(feed.write(folder))) if feed is not None else None
+                written = writer.commit(before_publish=index, extra=SEARCH_FOLDER)
+            finally:
+                if feed is not None:
+                    feed.close()
+        except BaseException:
+            writer.abort()
+            raise
+
+        result = BuildResult(
+            records=site.record_count, pages=len(the_plan.pages), files=len(writer.files),
+            seconds=time.perf_counter() - started, warnings=tuple(problems.warnings), notes=tuple(notes),
+            rendered=len(the_plan.pages) - len(kept), written=written,
+        )
+        gc.disable()
+        if self.tracking:
+            self._state = self._next_state(prev, inputs_key, global_key, site, derived, history, the_plan, writer,
+                                           deps, renderer, result)
+        self._remember(inputs_key, result, writer.manifest_digest)
+        return result
+
+    # --- nothing changed? -------------------------------------------------------------------------
+
+    def _unchanged(self, inputs_key: str) -> BuildResult | None:
+        """The previous result when the inputs are exactly those of the site `out` holds now."""
+        if self._state is not None:
+            state = self._state
+            if state.inputs_key == inputs_key and state.manifest_digest == marker_digest(self.out.resolve()):
+                return state.result
+            return None
+        saved = cache.unchanged(self.out, inputs_key)
+        return None if saved is None else BuildResult(saved["records"], saved["pages"], saved["files"], 0.0, ())
+
+    def _remember(self, inputs_key: str, result: BuildResult, manifest_digest: str) -> None:
+        if not result.warnings and not result.notes:  # shown again next time: never skip such a build
+            cache.remember(self.out, inputs_key, manifest_digest,
+                           {"records": result.records, "pages": result.pages, "files": result.files})
+
+    def _next_state(self, prev, inputs_key, global_key, site, derived, history, the_plan, writer, deps, renderer,
+                    result):
+        contexts = {p.path: (p.template, p.context) for p in the_plan.pages}
+        if prev is None:
+            all_deps, dependents = {}, {}
+        else:
+            all_deps, dependents = prev.deps, prev.dependents
+            for path in set(all_deps) - set(contexts):
+                _unindex(dependents, path, all_deps.pop(path))
+        for path, page_deps in deps.items():
+            old = all_deps.get(path)
+            if old is not None:
+                _unindex(dependents, path, old)
+            all_deps[path] = page_deps
+            for name, key, attr in page_deps:
+                dependents.setdefault((name, key), {}).setdefault(attr, set()).add(path)
+        return _State(inputs_key, global_key, site, derived, history, contexts, dict(writer.files),
+                      writer.manifest_digest, all_deps, dependents, renderer, result)
+
+
+def _unindex(dependents: dict, path: str, deps) -> None:
+    for name, key, attr in deps:
+        by_attr = dependents.get((name, key))
+        if by_attr is None:
+            continue
+        users = by_attr.get(attr)
+        if users is not None:
+            users.discard(path)
+            if not users:
+                del by_attr[attr]
+                if not by_attr:
+                    del dependents[(name, key)]
+
+
+_MISSING = object()
+
+
+def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
+    """`new` with every value equal to `old`'s replaced by `old`'s object; records, per field,
+    which keys changed (ALL when the keys or their order changed; None for a plain value)."""
+    updates = {}
+    for f in dataclasses.fields(new):
+        name = f"{prefix}.{f.name}"
+        a, b = getattr(old, f.name), getattr(new, f.name)
+        if isinstance(b, dict) and isinstance(a, dict):
+            merged, keys = {}, set()
+            for k, v in b.items():
+                o = a.get(k, _MISSING)
+                if o is v or (o is not _MISSING and o == v):
+                    merged[k] = o
+                else:
+                    merged[k] = v
+                    keys.add(k)
+            keys.update(k for k in a if k not in b)
+            if keys or list(a) != list(b):
+                keys.add(ALL)
+                changed[name] = keys
+            updates[f.name] = merged
+        elif a is b or a == b:
+            updates[f.name] = a
+        else:
+            changed[name] = {None}
+    return dataclasses.replace(new, **updates)
+
+
+def _changed_keys(old: dict, new: dict) -> set:
+    keys = {k for k, v in new.items() if old.get(k, _MISSING) != v} | {k for k in old if k not in new}
+    if keys or list(old) != list(new):
+        keys.add(ALL)
+    return keys
+
+
+def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, changed: dict[str, set]) -> set[str]:
+    """Pages that read something that changed: a whole value, an iterated mapping, or one
+    attribute of a record whose value differs between the two builds."""
+    dirty: set[str] = set()
+    dependents = prev.dependents
+    for name, keys in changed.items():
+        prefix, field = name.split(".", 1)
+        old_map = getattr({"site": prev.site, "d": prev.derived, "history": prev.history}[prefix], field)
+        new_map = getattr({"site": site, "d": derived, "history": history}[prefix], field)
+        for key in keys:
+            by_attr = dependents.get((name, key))
+            if not by_attr:
+                continue
+            if key is None or key == ALL or not isinstance(old_map, dict):
+                for paths in by_attr.values():
+                    dirty.update(paths)
+                continue
+            old, new = old_map.get(key, _MISSING), new_map.get(key, _MISSING)
+            for attr, paths in by_attr.items():
+                if attr is None or old is _MISSING or new is _MISSING or \
+                        getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING):
+                    dirty.update(paths)
+    return dirty
+
+
+def _default_workers() -> int:
+    """Processes that render in parallel: every core, or BULLETIN_WORKERS (1 = no forking)."""
+    try:
+        return max(1, int(os.environ["BULLETIN_WORKERS"]))
+    except (KeyError, ValueError):
+        return os.cpu_count() or 1

@@ -1,0 +1,371 @@
+"""The preview server behind `bulletin serve`: build, serve, watch, rebuild, reload.
+
+`run(options, stop)` builds the site (drafts included, marked 草稿) into `options.out`, serves
+that folder over HTTP on `options.host:options.port` (127.0.0.1 by default), and polls the
+content folder, the `templates/` override folder beside it and the package's default templates
+and static assets. On any change it rebuilds through `rebuild()` — the one call into the
+pipeline: an `incremental.Builder` kept for the life of the server, told which files changed, so
+only the pages a change affects are rendered and only changed files are written — and every
+open page reloads itself.
+
+Open pages learn about rebuilds through Server-Sent Events (`/__bulletin/events`, a generation
+number); the small script that listens is injected into every HTML response, nothing is added to
+the built files. When the last build failed, every page request gets an error page instead
+(file:line:col and message for each problem, in Chinese, with the same script), never a stale
+page; the next good save rebuilds and the pages reload into the site. Content errors, template
+errors and even internal errors all end up on that page: the server itself never stops on them.
+`/__bulletin/status` reports the state as JSON (for tests and tools).
+
+The server stops when `stop` is set (the CLI sets it on Ctrl+C or SIGTERM).
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import mimetypes
+import os
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from datetime import date
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Callable
+from urllib.parse import unquote, urlsplit
+
+import jinja2
+
+from . import pipeline
+from .errors import ContentError, Loc, Problem
+from .render import default_templates_dir
+
+POLL_SECONDS = 0.05  # how often the watched folders are scanned; a scan of the sample takes ~1 ms
+KEEPALIVE_SECONDS = 15
+PREFIX = "/__bulletin/"
+
+RELOAD_JS = b"""(function () {
+  var me = document.currentScript, seen = me.getAttribute("data-generation");
+  var source = new EventSource("/__bulletin/events");
+  source.onmessage = function (event) {
+    if (event.data !== seen) { source.close(); location.reload(); }
+  };
+})();
+"""
+
+
+@dataclass(frozen=True)
+class Options:
+    content: Path
+    content_arg: str  # the content folder as the user named it (used in diagnostics)
+    out: Path
+    host: str = "127.0.0.1"
+    port: int = 8000
+    today: date | None = None  # None: today in Asia/Shanghai at each rebuild
+
+
+_builders: dict[tuple, object] = {}  # (options, day) -> incremental.Builder
+
+
+def rebuild(options: Options, changed: frozenset[str] = frozenset()) -> None:
+    """Build the preview (drafts shown). Raises ContentError or whatever the pipeline raises.
+
+    This is the only call into the pipeline. `changed` holds the absolute paths of the files
+    that changed since the last build (empty for the first). The builder is kept per options and
+    day (a new day re-renders everything, since 公示期 states depend on it) and may patch the
+    preview folder in place: the preview is local, never the published site.
+    """
+    from .incremental import Builder
+
+    today = options.today or pipeline.today_in_shanghai()
+    key = (options, today)
+    builder = _builders.get(key)
+    if builder is None:
+        _builders.clear()
+        builder = _builders[key] = Builder(options.content, options.out, today, drafts=True,
+                                           content_arg=options.content_arg, patch=True)
+    builder.rebuild(changed_paths=sorted(changed) or None)
+
+
+def problems_from(exc: BaseException) -> list[Problem]:
+    """What went wrong in a build, as problems an editor can act on."""
+    if isinstance(exc, ContentError):
+        return list(exc.problems)
+    if isinstance(exc, jinja2.TemplateSyntaxError):
+        where = Loc(_shown(exc.filename or exc.name or "模板"), exc.lineno or 1)
+        return [Problem(where, f"模板语法错误：{exc.message}")]
+    if isinstance(exc, jinja2.TemplateError):
+        frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
+        where = Loc(_shown(frames[-1].filename), frames[-1].lineno or 1) if frames else Loc("模板")
+        return [Problem(where, f"模板错误：{exc}")]
+    return [Problem(Loc("bulletin"), f"内部错误：{type(exc).__name__}: {exc}",
+                    hint="这不是内容的问题，请把这条信息报告给维护人员")]
+
+
+def _shown(filename: str) -> str:
+    try:
+        return os.path.relpath(filename)
+    except ValueError:
+        return filename
+
+
+def watched_roots(content: Path) -> list[Path]:
+    roots = [content, content.resolve().parent / "templates", default_templates_dir()]
+    unique: list[Path] = []
+    for root in roots:
+        if root.resolve() not in [r.resolve() for r in unique]:
+            unique.append(root)
+    return unique
+
+
+def snapshot(roots: list[Path]) -> dict[str, tuple[int, int]]:
+    """path → (mtime_ns, size) for every file under `roots`, skipping hidden and backup files."""
+    seen: dict[str, tuple[int, int]] = {}
+    for root in roots:
+        for folder, dirs, files in os.walk(root):
+            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            for name in files:
+                if name.startswith(".") or name.endswith("~"):
+                    continue
+                path = os.path.join(folder, name)
+                try:
+                    st = os.stat(path)
+                except OSError:
+                    continue  # deleted between listing and stat: the next scan sees it gone
+                seen[path] = (st.st_mtime_ns, st.st_size)
+    return seen
+
+
+class Preview:
+    """The server's state: the latest build's outcome and a generation number pages wait on."""
+
+    def __init__(self, options: Options, log: Callable[[str], None]):
+        self.options = options
+        self.log = log
+        self.generation = 0
+        self.problems: list[Problem] = []
+        self.changed = threading.Condition()
+        self.site_lock = threading.Lock()  # a request never sees a half-swapped output folder
+        self.stopping = False
+
+    def build(self, changed: frozenset[str] = frozenset()) -> None:
+        started = time.perf_counter()
+        with self.site_lock:
+            try:
+                rebuild(self.options, changed)
+                problems: list[Problem] = []
+            except Exception as exc:  # noqa: BLE001 - whatever happens, the server stays up
+                problems = problems_from(exc)
+        seconds = time.perf_counter() - started
+        with self.changed:
+            self.generation += 1
+            self.problems = problems
+            self.changed.notify_all()
+        errors = sum(1 for p in problems if p.severity == "error")
+        if problems:
+            for p in problems:
+                self.log(p.format())
+            self.log(f"内容有 {errors} 个错误：浏览器中显示错误页，改正并保存后自动刷新（{seconds:.2f} 秒）")
+        else:
+            self.log(f"已重新生成（{seconds:.2f} 秒）")
+
+    def wait_for_change(self, seen: int, timeout: float) -> int:
+        with self.changed:
+            self.changed.wait_for(lambda: self.generation != seen or self.stopping, timeout)
+            return self.generation
+
+    def stop(self) -> None:
+        with self.changed:
+            self.stopping = True
+            self.changed.notify_all()
+
+    @property
+    def failed(self) -> bool:
+        return any(p.severity == "error" for p in self.problems)
+
+    def status(self) -> dict:
+        return {
+            "generation": self.generation,
+            "ok": not self.failed,
+            "problems": [p.as_json() for p in self.problems],
+        }
+
+
+def error_page(problems: list[Problem], generation: int) -> bytes:
+    """The page shown in place of every page while the content has errors."""
+    errors = [p for p in problems if p.severity == "error"]
+    items = []
+    for p in errors + [p for p in problems if p.severity != "error"]:
+        where = f"{p.loc.path}:{p.loc.line}:{p.loc.col}"
+        kind = "错误" if p.severity == "error" else "警告"
+        field = f"<code>{html.escape(p.field)}</code>：" if p.field else ""
+        hint = f"<br><span class=\"hint\">提示：{html.escape(p.hint)}</span>" if p.hint else ""
+        items.append(
+            f"<li class=\"{p.severity}\"><code class=\"where\">{html.escape(where)}</code> "
+            f"<strong>{kind}</strong> {field}{html.escape(p.message)}{hint}</li>"
+        )
+    body = "\n".join(items)
+    return f"""<!doctype html>
+<html lang="zh-CN">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<title>内容有 {len(errors)} 个错误 - 预览</title>
+<style>
+body {{ font: 18px/1.6 system-ui, sans-serif; margin: 0; background: #fff8f6; color: #222; }}
+main {{ max-width: 60rem; margin: 0 auto; padding: 1.5rem; }}
+h1 {{ color: #a01010; font-size: 1.6rem; }}
+li {{ margin: .8rem 0; padding: .6rem .8rem; background: #fff; border-left: 5px solid #c62828; list-style: none; }}
+li.warning {{ border-left-color: #b26a00; }}
+ol {{ padding: 0; }}
+code {{ font-size: 1rem; background: #f3f3f3; padding: 0 .2rem; word-break: break-all; }}
+.hint {{ color: #555; }}
+</style>
+</head>
+<body>
+<main>
+<h1>内容有 {len(errors)} 个错误，网站暂时无法生成</h1>
+<p>请按下面的文件名和行号改正内容并保存，页面会自动刷新。正式网站不受影响。</p>
+<ol>
+{body}
+</ol>
+</main>
+{_script_tag(generation)}
+</body>
+</html>
+""".encode("utf-8")
+
+
+def _script_tag(generation: int) -> str:
+    return f'<script src="{PREFIX}reload.js" data-generation="{generation}"></script>'
+
+
+def inject(page: bytes, generation: int) -> bytes:
+    tag = _script_tag(generation).encode("utf-8")
+    at = page.rfind(b"</body>")
+    return page[:at] + tag + b"\n" + page[at:] if at != -1 else page + tag
+
+
+def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "bulletin-preview"
+        protocol_version = "HTTP/1.1"
+
+        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+            pass  # one line per rebuild is enough on the console
+
+        def do_HEAD(self):
+            self.respond(head=True)
+
+        def do_GET(self):
+            self.respond(head=False)
+
+        def respond(self, head: bool) -> None:
+            path = unquote(urlsplit(self.path).path)
+            if path == PREFIX + "events":
+                return self.events()
+            if path == PREFIX + "reload.js":
+                return self.send(200, "text/javascript; charset=utf-8", RELOAD_JS, head)
+            if path == PREFIX + "status":
+                data = json.dumps(preview.status(), ensure_ascii=False).encode("utf-8")
+                return self.send(200, "application/json; charset=utf-8", data, head)
+            with preview.site_lock:
+                generation, failed, problems = preview.generation, preview.failed, list(preview.problems)
+                target = self.target(path)
+                data = target.read_bytes() if target is not None else None
+            is_page = target is None or target.suffix == ".html"
+            if failed and is_page:
+                return self.send(500, "text/html; charset=utf-8", error_page(problems, generation), head)
+            if target is None:
+                missing = preview.options.out / "404.html"
+                page = missing.read_bytes() if missing.is_file() else "<!doctype html><title>404</title><p>页面未找到</p>".encode()
+                return self.send(404, "text/html; charset=utf-8", inject(page, generation), head)
+            kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
+            if kind == "text/html":
+                data = inject(data, generation)
+            if kind.startswith("text/") or kind in ("application/json", "application/javascript"):
+                kind += "; charset=utf-8"
+            return self.send(200, kind, data, head)
+
+        def target(self, path: str) -> Path | None:
+            root = preview.options.out.resolve()
+            candidate = (root / path.lstrip("/")).resolve()
+            if not candidate.is_relative_to(root):
+                return None
+            if candidate.is_dir():
+                if not path.endswith("/"):
+                    return None
+                candidate = candidate / "index.html"
+            return candidate if candidate.is_file() else None
+
+        def send(self, code: int, kind: str, data: bytes, head: bool) -> None:
+            self.send_response(code)
+            self.send_header("Content-Type", kind)
+            self.send_header("Content-Length", str(len(data)))
+            self.send_header("Cache-Control", "no-store")
+            self.end_headers()
+            if not head:
+                self.wfile.write(data)
+
+        def events(self) -> None:
+            self.send_response(200)
+            self.send_header("Content-Type", "text/event-stream")
+            self.send_header("Cache-Control", "no-store")
+            self.send_header("Connection", "close")
+            self.end_headers()
+            self.close_connection = True
+            seen = None
+            try:
+                while not preview.stopping:
+                    current = preview.generation if seen is None else preview.wait_for_change(seen, KEEPALIVE_SECONDS)
+                    if preview.stopping:
+                        break
+                    message = f"data: {current}\n\n" if current != seen else ": keepalive\n\n"
+                    self.wfile.write(message.encode("ascii"))
+                    self.wfile.flush()
+                    seen = current
+            except OSError:
+                pass  # the page went away
+
+    return Handler
+
+
+def run(options: Options, stop: threading.Event, log: Callable[[str], None] | None = None,
+        ready: Callable[[str], None] | None = None) -> None:
+    """Build, serve and watch until `stop` is set. `ready(url)` is called once the server listens."""
+    log = log or (lambda line: print(line, flush=True))
+    preview = Preview(options, log)
+    roots = watched_roots(options.content)
+    before = snapshot(roots)
+    preview.build()
+    httpd = ThreadingHTTPServer((options.host, options.port), make_handler(preview))
+    httpd.daemon_threads = True
+    server = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
+    server.start()
+    host, port = httpd.server_address[:2]
+    url = f"http://{host}:{port}/" if ":" not in host else f"http://[{host}]:{port}/"
+    (ready or (lambda u: None))(url)
+    try:
+        while not stop.wait(POLL_SECONDS):
+            now = snapshot(roots)
+            if now != before:
+                changed = frozenset(p for p in now.keys() | before.keys() if now.get(p) != before.get(p))
+                before = now
+                preview.build(changed)
+    finally:
+        preview.stop()
+        httpd.shutdown()
+        httpd.server_close()
+        server.join(timeout=5)
+
+
+def main_thread_signals(stop: threading.Event) -> None:
+    """Ctrl+C and SIGTERM both end the server cleanly (only callable from the main thread)."""
+    import signal
+
+    def handler(signum, frame):
+        stop.set()
+
+    signal.signal(signal.SIGINT, handler)
+    signal.signal(signal.SIGTERM, handler)

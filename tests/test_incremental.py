@@ -1,0 +1,395 @@
+"""Incremental rebuilds are byte-identical to clean full builds.
+
+Each case: a long-lived `Builder` builds the minimal bulletin, one edit is applied (add, change,
+rename or delete, for every record kind, for templates and static assets), the builder rebuilds,
+and the result is compared with a fresh full build of the edited content into another folder:
+every byte of every file, and the same set of files (so nothing stale is left behind). One more
+test runs all the edits in a row on the same builder, comparing after each.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import minimal_files, write_tree
+from generator import Builder, ContentError
+from generator import pipeline, write
+from sitecheck import tree_digest
+
+TODAY = date(2026, 11, 27)
+PDF = b"%PDF-1.4\n% test\n"
+
+
+def _set(rel: str, text: str):
+    def edit(root: Path):
+        path = root / "content" / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text, encoding="utf-8")
+    return edit
+
+
+def _replace(rel: str, old: str, new: str):
+    def edit(root: Path):
+        path = root / "content" / rel
+        text = path.read_text(encoding="utf-8")
+        assert old in text, (rel, old)
+        path.write_text(text.replace(old, new), encoding="utf-8")
+    return edit
+
+
+def _delete(rel: str):
+    def edit(root: Path):
+        (root / "content" / rel).unlink()
+    return edit
+
+
+def _rename(old: str, new: str):
+    def edit(root: Path):
+        target = root / "content" / new
+        target.parent.mkdir(parents=True, exist_ok=True)
+        os.rename(root / "content" / old, target)
+    return edit
+
+
+def _template(name: str, old: str | None = None, new: str | None = None, delete: bool = False):
+    """Override a default template (beside content/) or change/delete the override."""
+    def edit(root: Path):
+        override = root / "templates" / name
+        if delete:
+            override.unlink()
+            return
+        override.parent.mkdir(parents=True, exist_ok=True)
+        source = override if override.exists() else Path(__file__).resolve().parent.parent / "templates" / name
+        text = source.read_text(encoding="utf-8")
+        assert old in text, (name, old)
+        override.write_text(text.replace(old, new), encoding="utf-8")
+    return edit
+
+
+def _steps(*edits):
+    def edit(root: Path):
+        for e in edits:
+            e(root)
+    return edit
+
+
+NEW_NOTICE = """---
+title: 兰亭苑停车位改造公示
+date: 2026-11-25
+category: 公示
+compounds: [lanting]
+until: 2026-12-05
+---
+## 改造方案
+
+1. 新增车位 20 个。
+"""
+
+NEW_PROJECT = """---
+title: 张营社区安防升级
+category: security
+status: planned
+communities: [zy]
+---
+更换监控。
+"""
+
+EDITS = {
+    # site settings and areas
+    "site-title": _replace("site.yaml", "title: 测试公示栏", "title: 测试公示栏（新）"),
+    "site-rules": _replace("site.yaml", "red_list_size: 2", "red_list_size: 1"),
+    "area-street-name": _replace("areas.yaml", "新城街道", "新城街道办事处"),
+    "area-add-street": _replace("areas.yaml", "- {id: qc, name: 清池街道}", "- {id: qc, name: 清池街道}\n      - {id: dm, name: 东明街道}"),
+    # communities
+    "community-add": _set("communities/dm.yaml", "name: 东明社区\nstreet: qc\n"),
+    "community-change": _replace("communities/yf.yaml", "name: 鸢飞社区", "name: 鸢飞新社区"),
+    "community-grid-members": _replace("communities/yf.yaml", "members: 5", "members: 6"),
+    "community-rename": _steps(
+        _rename("communities/zy.yaml", "communities/zhangying-sq.yaml"),
+        _replace("compounds/zhangying.yaml", "community: zy", "community: zhangying-sq"),
+        _replace("compounds/laoyuan.yaml", "community: zy", "community: zhangying-sq"),
+    ),
+    "community-delete": _steps(
+        _delete("communities/zy.yaml"), _delete("compounds/zhangying.yaml"), _delete("compounds/laoyuan.yaml"),
+    ),
+    # compounds
+    "compound-add": _set("compounds/xinyuan.yaml", "name: 新苑小区\ncommunity: zy\ntype: self\nhouseholds: 120\n"),
+    "compound-change": _replace("compounds/lanting.yaml", "households: 500", "households: 510"),
+    "compound-change-company": _replace("compounds/lanting.yaml", "company: alpha", "company: beta"),
+    "compound-change-fee": _replace("compounds/fuhai.yaml", '2025: "100%"', "2025: 0.99"),
+    "compound-rename": _rename("compounds/lanting.yaml", "compounds/lanting-yuan.yaml"),
+    "compound-delete": _delete("compounds/lanting.yaml"),
+    # companies
+    "company-add": _set("companies/delta.yaml", "name: 德尔塔物业服务有限公司\ncredit_code: 91370700MA3C00001G\nstate_owned: false\nparty_organization: false\n"),
+    "company-change": _replace("companies/alpha.yaml", "阿尔法物业服务有限公司", "阿尔法物业管理有限公司"),
+    "company-change-phone": _replace("companies/alpha.yaml", "phone: 0536-8000002", "phone: 0536-8000009"),
+    "company-rename": _steps(
+        _rename("companies/beta.yaml", "companies/beta-wuye.yaml"),
+        _replace("compounds/zhangying.yaml", "company: beta", "company: beta-wuye"),
+        _replace("evaluations/gx/2025-H1.yaml", "company: beta,", "company: beta-wuye,"),
+        _replace("evaluations/gx/2025-H2.yaml", "company: beta,", "company: beta-wuye,"),
+    ),
+    "company-delete": _steps(
+        _delete("companies/beta.yaml"),
+        _replace("compounds/zhangying.yaml", "type: enterprise\ncompany: beta\n", "type: self\n"),
+        _replace("evaluations/gx/2025-H1.yaml", "  - {company: beta, authority: 20, street: 20, owners: 25}\n", ""),
+        _replace("evaluations/gx/2025-H2.yaml", "  - {company: beta, authority: 18, street: 19, owners: 20, note: 整改中}\n", ""),
+    ),
+    # evaluations
+    "evaluation-change-score": _replace("evaluations/gx/2025-H2.yaml", "owners: 36}", "owners: 39.5}"),
+    "evaluation-add": _set("evaluations/gx/2026-H1.yaml", (
+        "period: 2026-H1\npublished: 2026-07-15\nscores:\n"
+        "  - {company: alpha, authority: 25, street: 25, owners: 30}\n"
+        "  - {company: guoqi, authority: 29, street: 28, owners: 38}\n"
+    )),
+    "evaluation-rename": _steps(
+        _rename("evaluations/gx/2025-H1.yaml", "evaluations/gx/2024-H1.yaml"),
+        _replace("evaluations/gx/2024-H1.yaml", "period: 2025-H1\npublished: 2025-07-15", "period: 2024-H1\npublished: 2024-07-15"),
+    ),
+    "evaluation-delete": _delete("evaluations/gx/2025-H2.yaml"),
+    # projects
+    "project-add": _set("projects/anfang.md", NEW_PROJECT),
+    "project-change-body": _replace("projects/guanwang.md", "更换雨污管网。", "更换雨污管网和燃气管道。"),
+    "project-change-status": _replace("projects/guanwang.md", "status: in_progress", "status: completed"),
+    "project-rename": _rename("projects/guanwang.md", "projects/fuhai-guanwang.md"),
+    "project-delete": _delete("projects/guanwang.md"),
+    # notices
+    "notice-add": _set("notices/2026/lanting-tingche.md", NEW_NOTICE),
+    "notice-change-body": _replace("notices/2026/gongshi.md", "公示内容如下。", "公示内容如下，请监督。"),
+    "notice-change-title": _replace("notices/2026/gongshi.md", "title: 福海花园维修资金使用公示", "title: 福海花园维修资金使用情况公示"),
+    "notice-change-scope": _replace("notices/2026/gongshi.md", "compounds: [fuhai]", "communities: [zy]"),
+    "notice-change-date": _replace("notices/2026/gongshi.md", "date: 2026-11-20", "date: 2026-01-20"),
+    "notice-until-ends": _replace("notices/2026/gongshi.md", "until: 2026-12-01", "until: 2026-11-21"),
+    "notice-rename": _rename("notices/2026/gongshi.md", "notices/2026/fuhai-gongshi.md"),
+    "notice-move-year": _steps(
+        _rename("notices/2025/tongzhi.md", "notices/2024/tongzhi.md"),
+        _replace("notices/2024/tongzhi.md", "date: 2025-06-01", "date: 2024-06-01"),
+    ),
+    "notice-delete": _delete("notices/2026/gongshi.md"),
+    "notice-becomes-draft": _replace("notices/2026/gongshi.md", "until: 2026-12-01\n", "until: 2026-12-01\ndraft: true\n"),
+    "notice-draft-published": _replace("notices/2026/caogao.md", "draft: true\n", ""),
+    "notice-attachment-add": _steps(
+        lambda root: (root / "content/attachments").mkdir(exist_ok=True),
+        lambda root: (root / "content/attachments/mingxi.pdf").write_bytes(PDF),
+        _replace("notices/2025/tongzhi.md", "district: gx\n", "district: gx\nattachments:\n  - {title: 明细, file: mingxi.pdf}\n"),
+    ),
+    "notice-many": _steps(*[
+        _set(f"notices/2026/pl-{i}.md", NEW_NOTICE.replace("兰亭苑停车位改造公示", f"批量公告{i}")) for i in range(25)
+    ]),
+    # templates and static assets
+    "template-page": _template("notice.html", "返回公示公告列表", "返回列表"),
+    "template-base": _template("base.html", "<body", "<body data-x=\"1\""),
+    "template-macro": _template("_macros.html", "暂无公示公告。", "暂时没有公示公告。"),
+    "static-css": lambda root: _override_css(root),
+}
+
+
+def _override_css(root: Path) -> None:
+    (root / "templates/static").mkdir(parents=True, exist_ok=True)
+    text = (Path(__file__).resolve().parent.parent / "templates/static/style.css").read_text(encoding="utf-8")
+    (root / "templates/static/style.css").write_text(text + "\n.x { color: red; }\n", encoding="utf-8")
+
+
+def _fresh_build(root: Path, out: Path) -> dict[str, bytes]:
+    if out.exists():
+        shutil.rmtree(out)
+    pipeline.build(root / "content", "content", out, TODAY)
+    return tree_digest(out)
+
+
+def _debris(out: Path) -> list[str]:
+    return [p.name for p in out.parent.iterdir() if p.name.startswith(f".{out.name}.")]
+
+
+def _assert_same(root: Path, out: Path) -> None:
+    expected = _fresh_build(root, root / "fresh")
+    actual = tree_digest(out)
+    assert sorted(actual) == sorted(expected), set(actual) ^ set(expected)
+    different = [path for path in expected if actual[path] != expected[path]]
+    assert different == []
+    assert _debris(out) == []
+
+
+@pytest.fixture
+def tree(tmp_path):
+    write_tree(tmp_path / "content", minimal_files())
+    return tmp_path
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_incremental_equals_full_build(tree, name):
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=1)
+    builder.rebuild()
+    _assert_same(tree, out)
+    EDITS[name](tree)
+    builder.rebuild()
+    _assert_same(tree, out)
+
+
+IN_A_ROW = [
+    "site-title", "site-rules", "area-street-name", "area-add-street", "community-add", "community-change",
+    "community-grid-members", "compound-add", "compound-change", "compound-change-fee", "company-add",
+    "company-change", "company-change-phone", "evaluation-change-score", "evaluation-add", "project-add",
+    "project-change-body", "project-change-status", "notice-add", "notice-change-body", "notice-change-title",
+    "notice-change-date", "notice-draft-published", "notice-many", "template-base", "template-macro", "static-css",
+    "notice-rename", "project-rename", "company-rename", "evaluation-delete", "notice-attachment-add",
+]
+
+
+def test_every_edit_in_a_row_on_one_builder(tree):
+    """Edits that compose (each assumes only what the earlier ones leave), on one builder."""
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=1)
+    builder.rebuild()
+    for name in IN_A_ROW:
+        EDITS[name](tree)
+        builder.rebuild()
+        _assert_same(tree, out)
+
+
+def test_a_notice_body_edit_renders_only_what_shows_the_body(tree):
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=1)
+    first = builder.rebuild()
+    compound_page = out / "compounds/fuhai/index.html"
+    before = compound_page.stat()
+    EDITS["notice-change-body"](tree)
+    result = builder.rebuild()
+    # its own page, plus the two pages whose planned context holds the notice (home, notice list);
+    # not the compound and community pages, which show only its title
+    assert result.rendered <= 3 < first.rendered
+    assert result.written <= 3  # the page, and the Atom feeds that carry the notice's text
+    after = compound_page.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)  # not rewritten
+    assert "请监督" in (out / "notices/gongshi/index.html").read_text(encoding="utf-8")
+    _assert_same(tree, out)
+
+
+def test_a_notice_title_edit_rerenders_the_pages_that_list_it(tree):
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=1)
+    builder.rebuild()
+    EDITS["notice-change-title"](tree)
+    result = builder.rebuild()
+    for page in ("notices/gongshi/index.html", "notices/index.html", "compounds/fuhai/index.html",
+                 "communities/yf/index.html", "index.html"):
+        assert "福海花园维修资金使用情况公示" in (out / page).read_text(encoding="utf-8"), page
+    assert "福海花园维修资金使用情况公示" not in (out / "compounds/lanting/index.html").read_text(encoding="utf-8")
+    assert 5 <= result.rendered < 15
+    _assert_same(tree, out)
+
+
+def test_nothing_changed_means_nothing_rendered_or_written(tree):
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=1)
+    builder.rebuild()
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    result = builder.rebuild()
+    assert (result.rendered, result.written) == (0, 0)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
+    # a new process (the CLI again) also sees that nothing changed
+    again = pipeline.build(tree / "content", "content", out, TODAY)
+    assert (again.rendered, again.written) == (0, 0)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
+
+
+def test_a_full_build_rewrites_only_changed_files(tree):
+    out = tree / "site"
+    pipeline.build(tree / "content", "content", out, TODAY)
+    untouched = out / "companies/beta/index.html"
+    before = untouched.stat()
+    EDITS["company-change"](tree)
+    result = pipeline.build(tree / "content", "content", out, TODAY)
+    assert 0 < result.written < result.files
+    after = untouched.stat()
+    assert (after.st_ino, after.st_mtime_ns) == (before.st_ino, before.st_mtime_ns)
+    _assert_same(tree, out)
+
+
+def test_bad_content_keeps_the_site_and_the_builder_recovers(tree):
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=1)
+    builder.rebuild()
+    before = tree_digest(out)
+    (tree / "content/compounds/lanting.yaml").write_text("name: [broken\n", encoding="utf-8")
+    with pytest.raises(ContentError):
+        builder.rebuild()
+    assert tree_digest(out) == before and _debris(out) == []
+    EDITS["compound-delete"](tree)
+    builder.rebuild()
+    _assert_same(tree, out)
+
+
+def test_out_deleted_between_rebuilds(tree):
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=1)
+    builder.rebuild()
+    shutil.rmtree(out)
+    builder.rebuild()
+    _assert_same(tree, out)
+    (out / write.MARKER).write_bytes(write.MARKER_TEXT)  # as if another tool had rebuilt it
+    EDITS["notice-change-body"](tree)
+    builder.rebuild()
+    _assert_same(tree, out)
+
+
+def test_parallel_rendering_gives_the_same_bytes(tree, monkeypatch):
+    from generator import render
+
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=2)
+    builder.rebuild()
+    _assert_same(tree, out)
+    EDITS["notice-many"](tree)
+    builder.rebuild()
+    _assert_same(tree, out)
+
+
+def test_an_interrupted_build_leaves_the_site_and_no_debris(tree, monkeypatch):
+    from generator import render
+
+    out = tree / "site"
+    pipeline.build(tree / "content", "content", out, TODAY)
+    before = tree_digest(out)
+    EDITS["site-title"](tree)
+    calls = {"n": 0}
+    original = render.Renderer.render
+
+    def dying(self, page, deps=None):
+        calls["n"] += 1
+        if calls["n"] > 5:
+            raise KeyboardInterrupt
+        return original(self, page, deps)
+
+    monkeypatch.setattr(render.Renderer, "render", dying)
+    with pytest.raises(KeyboardInterrupt):
+        pipeline.build(tree / "content", "content", out, TODAY)
+    assert tree_digest(out) == before
+    assert _debris(out) == []
+
+
+def test_a_patch_killed_half_way_is_finished_by_the_next_build(tree):
+    out = tree / "site"
+    pipeline.build(tree / "content", "content", out, TODAY)
+    # Stage a patch as commit() does, journal included, but apply none of it (the process "died").
+    writer = write.SiteWriter(out)
+    writer.previous = write.read_manifest(out)
+    target = "notices/gongshi/index.html"
+    write.stage_file(writer.stage, target, b"new bytes", set())
+    (writer.stage / write.JOURNAL).write_text('{"write": ["%s"], "delete": ["404.html"]}' % target, encoding="utf-8")
+    write.recover(out)
+    assert (out / target).read_bytes() == b"new bytes"
+    assert not (out / "404.html").exists()
+    assert _debris(out) == []
+    # a staging folder without a journal is thrown away
+    writer = write.SiteWriter(out)
+    write.stage_file(writer.stage, "index.html", b"half", set())
+    write.recover(out)
+    assert (out / "index.html").read_bytes() != b"half" and _debris(out) == []

@@ -1,0 +1,133 @@
+"""Search without a browser: where Pagefind is looked for, what happens when it is missing or too
+old, what it indexes, and the instant finder's name index (pinyin)."""
+
+from __future__ import annotations
+
+import json
+import stat
+
+from conftest import REPO, TODAY, cli
+from generator.search import locate_pagefind, name_index, pinyin
+from sitecheck import indexed_pages
+
+
+def fake_pagefind(folder, version="1.6.0"):
+    """A stand-in `pagefind` that only answers --version (enough for locating it)."""
+    path = folder / "node_modules" / ".bin" / "pagefind"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"#!/bin/sh\necho 'pagefind {version}'\n", encoding="utf-8")
+    path.chmod(path.stat().st_mode | stat.S_IXUSR)
+    return path
+
+
+def test_pagefind_is_looked_for_in_order(tmp_path):
+    content = tmp_path / "project" / "content"
+    content.mkdir(parents=True)
+    cwd = tmp_path / "elsewhere"
+    cwd.mkdir()
+    beside_cwd = fake_pagefind(cwd)
+    assert locate_pagefind(content, env={"PATH": ""}, cwd=cwd).path == beside_cwd
+    beside_content = fake_pagefind(tmp_path / "project")
+    assert locate_pagefind(content, env={"PATH": ""}, cwd=cwd).path == beside_content
+    explicit = fake_pagefind(tmp_path / "chosen")
+    assert locate_pagefind(content, env={"BULLETIN_PAGEFIND": str(explicit)}, cwd=cwd).path == explicit
+
+
+def test_pagefind_on_path_is_the_last_resort(tmp_path, monkeypatch):
+    import generator.search as search
+
+    monkeypatch.setattr(search, "REPO", tmp_path / "no-repo")
+    bin_dir = fake_pagefind(tmp_path / "tool").parent
+    content = tmp_path / "content"
+    content.mkdir()
+    found = locate_pagefind(content, env={"PATH": str(bin_dir)}, cwd=tmp_path)
+    assert found.ready and found.path.parent == bin_dir
+    missing = locate_pagefind(content, env={"PATH": ""}, cwd=tmp_path)
+    assert not missing.ready and "未找到 Pagefind" in missing.problem and "npm ci" in missing.problem
+
+
+def test_an_old_pagefind_is_refused_because_it_splits_chinese_queries(tmp_path):
+    old = fake_pagefind(tmp_path, version="1.5.2")
+    found = locate_pagefind(tmp_path, env={"BULLETIN_PAGEFIND": str(old)})
+    assert not found.ready and "1.5.2" in found.problem and "单字" in found.problem
+
+
+def test_a_wrong_bulletin_pagefind_is_reported_not_ignored(tmp_path):
+    found = locate_pagefind(tmp_path, env={"BULLETIN_PAGEFIND": str(tmp_path / "nope")})
+    assert not found.ready and "BULLETIN_PAGEFIND" in found.problem
+    off = locate_pagefind(tmp_path, env={"BULLETIN_PAGEFIND": "off"})
+    assert not off.ready and "BULLETIN_PAGEFIND=off" in off.problem
+
+
+def test_build_without_pagefind_succeeds_warns_in_chinese_and_says_so_on_the_search_page(project, monkeypatch):
+    monkeypatch.setenv("BULLETIN_PAGEFIND", str(project / "missing"))
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0, run.output
+    assert "警告：环境变量 BULLETIN_PAGEFIND" in run.stderr and "1 个警告" in run.stdout
+    site = project / "site"
+    assert not (site / "pagefind").exists()
+    page = (site / "search/index.html").read_text(encoding="utf-8")
+    assert "全文搜索暂不可用" in page and 'href="/compounds/"' in page and "data-pagefind=" not in page
+
+
+def test_the_default_build_indexes_every_published_page_and_nothing_else(project):
+    assert (REPO / "node_modules/.bin/pagefind").is_file(), "run `npm ci` first"
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0 and "Pagefind" not in run.output, run.output
+    site = project / "site"
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    indexed = indexed_pages(site)
+    assert entry["languages"]["zh-cn"]["page_count"] == len(indexed)
+    assert "/search/" not in indexed and "/404.html" not in indexed and "/notices/gongshi/" in indexed
+    assert not any("草稿公告" in text or "未来公告" in text for text in indexed.values())
+    search_page = (site / "search/index.html").read_text(encoding="utf-8")
+    assert 'data-pagefind="/pagefind/pagefind.js"' in search_page and "全文搜索暂不可用" not in search_page
+    # navigation, footer and the banner are outside what is indexed
+    assert not any("本站生成于" in text or "跳到正文" in text for text in indexed.values())
+
+
+def test_a_drafts_preview_does_not_index_the_drafts(project):
+    run = cli("build", "--today", TODAY, "--drafts")
+    assert run.exit_code == 0, run.output
+    site = project / "site"
+    assert (site / "notices/caogao/index.html").is_file()
+    indexed = indexed_pages(site)
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert "/notices/caogao/" not in indexed and entry["languages"]["zh-cn"]["page_count"] == len(indexed)
+
+
+def test_a_failed_index_leaves_no_partial_index_and_the_build_still_succeeds(project, monkeypatch):
+    broken = project / "bin" / "pagefind"
+    broken.parent.mkdir()
+    broken.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pagefind 1.6.0'; exit 0; fi\n"
+                      "mkdir -p \"$2/pagefind\"; echo half > \"$2/pagefind/x\"; echo 'disk full' >&2; exit 1\n",
+                      encoding="utf-8")
+    broken.chmod(0o755)
+    monkeypatch.setenv("BULLETIN_PAGEFIND", str(broken))
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0 and "disk full" in run.stderr and "建立全文搜索索引失败" in run.stderr
+    assert not (project / "site/pagefind").exists()
+
+
+def test_pinyin_initials_and_full():
+    assert pinyin("福海花园") == ("fhhy", "fuhaihuayuan")
+    assert pinyin("A区3号院") == ("aq3hy", "aqu3haoyuan")
+
+
+def test_name_index_lists_every_compound_community_company_and_area(project):
+    from datetime import date
+
+    from generator.errors import Problems
+    from generator.load import load
+    from generator.validate import validate
+
+    problems = Problems()
+    site = validate(load(project / "content", "content", problems), problems, date(2026, 11, 27))
+    entries = json.loads(name_index(site))
+    by_name = {e["name"]: e for e in entries}
+    assert by_name["福海花园"] == {"name": "福海花园", "kind": "小区", "url": "/compounds/fuhai/",
+                                 "where": "新城街道鸢飞社区", "initials": "fhhy", "pinyin": "fuhaihuayuan"}
+    assert by_name["阿尔法物业服务有限公司"]["url"] == "/companies/alpha/"
+    assert by_name["鸢飞社区"]["kind"] == "社区" and by_name["新城街道"]["kind"] == "街道"
+    expected = len(site.compounds) + len(site.communities) + len(site.companies) + len(site.districts) + len(site.streets)
+    assert len(entries) == expected

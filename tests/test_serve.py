@@ -1,0 +1,272 @@
+"""`bulletin serve` for real: a subprocess on a free port of 127.0.0.1, pages fetched over HTTP,
+edits picked up, errors shown in place of every page (file:line) until the next good save, and
+a clean stop. Waits are bounded polls, never timing assertions."""
+
+from __future__ import annotations
+
+import os
+import queue
+import signal
+import subprocess
+import sys
+import threading
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO, TODAY
+from generator.errors import Loc, Problem
+from generator.serve import error_page, inject, problems_from, snapshot
+
+WAIT = 60  # seconds: a generous bound for a loaded CI machine; the usual wait is well under one
+
+
+class Server:
+    def __init__(self, cwd: Path, *args: str):
+        env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "generator", "serve", "--port", "0", "--today", TODAY, *args],
+            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+        )
+        self.lines: queue.Queue[str] = queue.Queue()
+        self.log: list[str] = []
+        self.pump = threading.Thread(target=self._pump, daemon=True)
+        self.pump.start()
+        self.url = self._wait_for_url()
+
+    def _pump(self):
+        for line in self.proc.stdout:
+            self.lines.put(line)
+        self.lines.put("")
+
+    def _wait_for_url(self) -> str:
+        deadline = time.monotonic() + WAIT
+        while time.monotonic() < deadline:
+            try:
+                line = self.lines.get(timeout=1)
+            except queue.Empty:
+                continue
+            self.log.append(line)
+            if "预览地址：" in line:
+                return line.split("预览地址：", 1)[1].split("（", 1)[0].strip()
+            if line == "":
+                break
+        raise AssertionError("server did not start: " + "".join(self.log))
+
+    def get(self, path: str) -> tuple[int, str]:
+        try:
+            with urllib.request.urlopen(self.url.rstrip("/") + path, timeout=WAIT) as response:
+                return response.status, response.read().decode("utf-8")
+        except urllib.error.HTTPError as err:
+            return err.code, err.read().decode("utf-8")
+
+    def poll(self, path: str, accept) -> tuple[int, str]:
+        deadline = time.monotonic() + WAIT
+        while True:
+            status, body = self.get(path)
+            if accept(status, body):
+                return status, body
+            if time.monotonic() > deadline:
+                raise AssertionError(f"{path} never reached the expected state; last: {status} {body[:500]}")
+            time.sleep(0.05)
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait(timeout=WAIT)
+        self.pump.join(timeout=WAIT)
+        self.proc.stdout.close()
+
+    def stop(self) -> str:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+        self.proc.wait(timeout=WAIT)
+        rest = []
+        while True:
+            try:
+                line = self.lines.get(timeout=5)
+            except queue.Empty:
+                break
+            if line == "":
+                break
+            rest.append(line)
+        return "".join(self.log + rest)
+
+
+@pytest.fixture
+def server(project):
+    srv = Server(project, "--out", str(project / "preview"))
+    yield srv
+    srv.close()
+
+
+def test_serves_the_site_with_drafts_and_the_reload_script(server, project):
+    status, home = server.get("/")
+    assert status == 200 and "测试公示栏" in home
+    assert '<script src="/__bulletin/reload.js"' in home
+    status, draft = server.get("/notices/caogao/")
+    assert status == 200 and "草稿公告" in draft and "草稿" in draft
+    status, css_list = server.get("/notices/")
+    assert "草稿公告" in css_list
+    status, missing = server.get("/no/such/page/")
+    assert status == 404 and "/__bulletin/reload.js" in missing
+    status, script = server.get("/__bulletin/reload.js")
+    assert status == 200 and "EventSource" in script
+    # nothing of the preview machinery is written into the built files
+    assert "__bulletin" not in (project / "preview" / "index.html").read_text(encoding="utf-8")
+    # and the preview skips the slow full-text index
+    assert not (project / "preview" / "pagefind").exists()
+
+
+def test_edit_error_fix_cycle(server, project):
+    notice = project / "content/notices/2026/gongshi.md"
+    original = notice.read_text(encoding="utf-8")
+
+    notice.write_text(original.replace("福海花园维修资金使用公示", "福海花园维修资金使用公示（更正）"), encoding="utf-8")
+    server.poll("/notices/gongshi/", lambda s, body: s == 200 and "（更正）" in body)
+
+    broken = original.replace("category: 公示", "category: 公告")  # not one of the categories
+    line = next(i for i, text in enumerate(broken.splitlines(), 1) if text.startswith("category:"))
+    notice.write_text(broken, encoding="utf-8")
+    status, page = server.poll("/notices/gongshi/", lambda s, body: s == 500)
+    assert f"content/notices/2026/gongshi.md:{line}:11" in page
+    assert "“公告”不是可选值" in page
+    assert '<script src="/__bulletin/reload.js"' in page  # the next good save reloads it
+    for other in ("/", "/compounds/fuhai/", "/notices/"):  # every page, not a stale one
+        status, body = server.get(other)
+        assert status == 500 and f"gongshi.md:{line}" in body, other
+    assert server.get("/__bulletin/status")[1].count('"ok": false') == 1
+
+    notice.write_text(original.replace("福海花园维修资金使用公示", "福海花园维修资金使用公示（再次更正）"), encoding="utf-8")
+    status, page = server.poll("/notices/gongshi/", lambda s, body: s == 200)
+    assert "（再次更正）" in page
+    assert server.proc.poll() is None
+
+    output = server.stop()
+    assert server.proc.returncode == 0
+    assert "预览已停止" in output
+    assert "Traceback" not in output
+    assert "gongshi.md" in output  # the errors were also printed on the console
+
+
+def test_template_errors_show_in_the_browser_and_the_server_survives(server, project):
+    override = project / "templates" / "notice.html"
+    override.parent.mkdir()
+    override.write_text('{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n', encoding="utf-8")
+    status, page = server.poll("/notices/gongshi/", lambda s, body: s == 500)
+    assert "templates/notice.html:3" in page and "模板语法错误" in page
+
+    override.write_text('{% extends "base.html" %}\n{% block content %}\n<p>{{ no_such_value }}</p>\n{% endblock %}\n',
+                        encoding="utf-8")
+    status, page = server.poll("/notices/gongshi/", lambda s, body: s == 500 and "模板错误" in body)
+    assert "templates/notice.html:3" in page and "no_such_value" in page
+
+    override.unlink()
+    server.poll("/notices/gongshi/", lambda s, body: s == 200 and "福海花园维修资金使用公示" in body)
+
+
+def test_open_pages_are_told_to_reload(server, project):
+    request = urllib.request.urlopen(server.url + "__bulletin/events", timeout=WAIT)
+    first = request.readline().decode()
+    assert first.startswith("data: ")
+    generation = int(first.split()[1])
+    request.readline()  # the blank line that ends the event
+    notice = project / "content/notices/2025/tongzhi.md"
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n补充说明。\n", encoding="utf-8")
+    while True:
+        line = request.readline().decode()
+        if line.startswith("data: "):
+            break
+    assert int(line.split()[1]) > generation
+    request.close()
+
+
+def test_a_busy_port_is_a_usage_error(project):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        env = dict(os.environ, PYTHONPATH=str(REPO))
+        run = subprocess.run([sys.executable, "-m", "generator", "serve", "--port", str(port), "--today", TODAY],
+                             cwd=project, env=env, capture_output=True, text=True, timeout=WAIT)
+    assert run.returncode == 2
+    assert "无法在 127.0.0.1" in run.stderr and "Traceback" not in run.stderr
+
+
+def test_serve_refuses_an_unsafe_output_folder(project):
+    (project / "keep").mkdir()
+    (project / "keep" / "precious.txt").write_text("x", encoding="utf-8")
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    run = subprocess.run([sys.executable, "-m", "generator", "serve", "--out", "keep", "--port", "0"],
+                         cwd=project, env=env, capture_output=True, text=True, timeout=WAIT)
+    assert run.returncode == 2 and (project / "keep" / "precious.txt").exists()
+
+
+# --- units --------------------------------------------------------------------------------------
+
+def test_error_page_escapes_and_lists_errors_first():
+    problems = [
+        Problem(Loc("content/a.yaml", 2, 1), "注意", severity="warning"),
+        Problem(Loc("content/b.md", 7, 3), "<script>alert(1)</script>", field="title", hint="改一下"),
+    ]
+    page = error_page(problems, 4).decode("utf-8")
+    assert "<script>alert(1)</script>" not in page and "&lt;script&gt;" in page
+    assert page.index("content/b.md:7:3") < page.index("content/a.yaml:2:1")
+    assert "内容有 1 个错误" in page and 'data-generation="4"' in page
+
+
+def test_inject_puts_the_script_before_the_end_of_body():
+    assert inject(b"<html><body><p>x</p></body></html>", 3).endswith(b"</script>\n</body></html>")
+    assert inject(b"no body", 3).startswith(b"no body<script")
+
+
+def test_internal_errors_become_a_problem_not_a_crash():
+    (problem,) = problems_from(RuntimeError("boom"))
+    assert "内部错误" in problem.message and "boom" in problem.message
+
+
+def test_snapshot_sees_changes_and_ignores_editor_droppings(tmp_path):
+    (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
+    before = snapshot([tmp_path])
+    (tmp_path / ".a.yaml.swp").write_text("junk", encoding="utf-8")
+    (tmp_path / "a.yaml~").write_text("junk", encoding="utf-8")
+    assert snapshot([tmp_path]) == before
+    (tmp_path / "a.yaml").write_text("a: 22\n", encoding="utf-8")
+    assert snapshot([tmp_path]) != before
+    assert snapshot([tmp_path / "missing"]) == {}
+
+
+def test_rebuild_is_told_which_files_changed(tmp_path, monkeypatch):
+    """In-process: the watcher hands `rebuild()` exactly the files that changed (what an
+    incremental builder needs), and setting `stop` ends the server."""
+    from generator import serve
+
+    content = tmp_path / "content"
+    content.mkdir()
+    notice = content / "a.md"
+    notice.write_text("one\n", encoding="utf-8")
+    calls: list[frozenset[str]] = []
+    monkeypatch.setattr(serve, "rebuild", lambda options, changed=frozenset(): calls.append(changed))
+    stop = threading.Event()
+    ready = threading.Event()
+    options = serve.Options(content, "content", tmp_path / "out", port=0)
+    thread = threading.Thread(target=serve.run, args=(options, stop),
+                              kwargs={"log": lambda line: None, "ready": lambda url: ready.set()})
+    thread.start()
+    try:
+        assert ready.wait(WAIT)
+        notice.write_text("two, longer\n", encoding="utf-8")
+        deadline = time.monotonic() + WAIT
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        assert calls[0] == frozenset()
+        assert calls[1] == frozenset({str(notice)})
+    finally:
+        stop.set()
+        thread.join(WAIT)
+    assert not thread.is_alive()
