@@ -80,7 +80,7 @@ def refusal(out: Path, content: Path) -> str | None:
     if target.is_relative_to(content):
         return f"拒绝把网站输出到内容目录内部 {target}"
     if target.exists() and not target.is_dir():
-        return f"输出位置 {target} 已存在且不是文件夹"
+        return f"拒绝输出到 {target}：它已存在且不是文件夹"
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
         return f"输出文件夹 {target} 不是空的，也不是以前生成的网站；为免误删，拒绝覆盖"
     return None
