@@ -190,29 +190,93 @@ def _normalised_url(value: str) -> str:
     return "".join(c for c in value if ord(c) > 0x20 and c != "\x7f").lower()
 
 
+SVG_TAGS = {"svg", "g", "rect", "line", "polyline", "polygon", "path", "circle", "text", "tspan", "title", "desc"}
+
+
+def _template_made(tag: str, a: dict[str, str | None], in_form: bool, after_noscript: bool) -> bool:
+    """The interactive elements the templates themselves put on pages (the search form, the elder
+    mode switch, chart tables, inline charts, the search page's no-JavaScript note), recognised by
+    their exact shape. Content can never produce them: the sanitiser drops these tags and text
+    fields are escaped; the checks on attributes and URLs still apply to them."""
+    if tag == "form":
+        return a.get("class") == "finder-form" and a.get("action") == "/search/" and a.get("role") == "search"
+    if tag == "input":
+        return in_form and a.get("type") == "search" and a.get("name") == "q"
+    if tag == "button":
+        return (in_form and a.get("type") == "submit") or (a.get("type") == "button" and (
+            a.get("id") == "elder-toggle" or a.get("class") == "more-results"))
+    if tag == "details":
+        return a.get("class") in ("chart-data", "fields")
+    if tag == "svg":
+        return a.get("role") == "img"
+    if tag == "script":
+        return (a.get("src") or "").startswith("/static/") and set(a) <= {"src", "defer", "type"}
+    return False
+
+
 class _Inspector(HTMLParser):
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self.in_head = False
+        self.in_prose = False
+        self.in_form = False
+        self.in_svg = 0
+        self.in_script = False
+        self.noscript_expects_note = False
 
     def handle_starttag(self, tag, attrs):
         self._check(tag, attrs)
+        if tag == "svg":
+            self.in_svg += 1
 
     def handle_startendtag(self, tag, attrs):
         self._check(tag, attrs)
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.in_prose = False  # sanitised bodies hold no div: the first </div> ends .prose
+        if tag == "form":
+            self.in_form = False
+        if tag == "svg":
+            self.in_svg = max(0, self.in_svg - 1)
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script and data.strip():
+            self.found.append(f"inline script: {data[:60]!r}")
 
     def handle_comment(self, data):
         if "[if" in data.lower():
             self.found.append(f"conditional comment: {data[:60]}")
 
     def _check(self, tag, attrs):
+        a = dict(attrs)
         if tag == "head":
             self.in_head = True
         if tag == "body":
             self.in_head = False
-        if tag in DANGEROUS_TAGS:
-            self.found.append(f"<{tag}>")
+        if tag == "div" and a.get("class") == "prose":
+            self.in_prose = True
+        expected_note = self.noscript_expects_note
+        self.noscript_expects_note = False
+        if tag == "noscript":
+            self.noscript_expects_note = not self.in_prose
+        elif tag == "p" and expected_note and a.get("class") == "notice-box":
+            pass
+        elif expected_note:
+            self.found.append("<noscript> of unknown content")
+        if self.in_svg and not self.in_prose:
+            if tag not in SVG_TAGS:
+                self.found.append(f"<{tag}> inside a chart")
+        elif tag in DANGEROUS_TAGS and tag != "noscript":
+            if self.in_prose or not _template_made(tag, a, self.in_form, False):
+                self.found.append(f"<{tag}>")
+        if tag == "form" and not self.in_prose and _template_made(tag, a, False, False):
+            self.in_form = True
+        if tag == "script":
+            self.in_script = True
         if tag == "meta":
             names = {(k, (v or "").lower()) for k, v in attrs}
             keys = {k for k, _ in names}
@@ -220,7 +284,7 @@ class _Inspector(HTMLParser):
             if "http-equiv" in keys or not self.in_head or ("charset" not in keys and kind not in HEAD_META):
                 self.found.append(f"<meta {attrs}>")
         if tag == "link":
-            rel = dict(attrs).get("rel", "")
+            rel = a.get("rel", "")
             if not self.in_head or rel not in ("stylesheet", "canonical", "icon", "alternate", "manifest", "preload",
                                                "prev", "next", "search"):
                 self.found.append(f"<link {attrs}>")
@@ -236,6 +300,8 @@ class _Inspector(HTMLParser):
                 if tag in ("img", "script", "link", "source", "video", "audio") and name in ("src", "srcset") \
                         and (scheme or url.replace("\\", "/").startswith("//")):
                     self.found.append(f"<{tag} {name}={value[:60]!r}> (third-party load)")
+                if self.in_svg and name in ("href", "xlink:href"):
+                    self.found.append(f"<{tag} {name}> inside a chart")
 
 
 def unsafe_markup(html: str) -> list[str]:
