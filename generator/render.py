@@ -9,8 +9,10 @@ templates may call are registered here.
 
 from __future__ import annotations
 
+import collections
 import dataclasses
 import hashlib
+import itertools
 import multiprocessing
 import re
 from collections.abc import Mapping
@@ -347,7 +349,7 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
     spans = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in pool.imap(_render_span, spans):
+            for results in _in_order(pool, spans, ahead=2 * workers):
                 for path, sig, deps, html in results:
                     writer.record(path, sig)
                     if feed is not None:
@@ -357,6 +359,21 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
     finally:
         _JOB.clear()
     return deps_by_path
+
+
+def _in_order(pool, spans: list, ahead: int):
+    """Results of `_render_span` over `spans`, in order, with at most `ahead` spans in flight:
+    when the index (or the disk) is slower than the renderers, finished pages wait in the
+    workers instead of piling up here (at province size that pile was gigabytes of HTML)."""
+    pending: collections.deque = collections.deque()
+    upcoming = iter(spans)
+    for span in itertools.islice(upcoming, ahead):
+        pending.append(pool.apply_async(_render_span, (span,)))
+    while pending:
+        results = pending.popleft().get()
+        for span in itertools.islice(upcoming, 1):
+            pending.append(pool.apply_async(_render_span, (span,)))
+        yield results
 
 
 def _render_span(span: tuple[int, int]) -> list:

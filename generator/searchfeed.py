@@ -77,16 +77,15 @@ class IndexFeed:
 
     def close(self) -> None:
         process = self._process
-        if process.poll() is None:
-            try:
-                process.stdin.close()
-            except OSError:
-                pass
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
-                process.wait()
+        try:
+            process.stdin.close()
+        except OSError:
+            pass  # it died already: nothing more to send
+        try:
+            process.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
         self._reader.join(timeout=10)
         if not self._reader.is_alive():
             process.stdout.close()

@@ -44,7 +44,7 @@ build, recognised by its marker file).
 from __future__ import annotations
 
 import ctypes
-import ctypes.util
+import errno
 import hashlib
 import itertools
 import json
@@ -61,6 +61,13 @@ JOURNAL = ".journal.json"
 PATCH_LIMIT = 2000  # at most this many changed files: patch in place; more: swap whole trees
 
 _counter = itertools.count()
+
+_AT_FDCWD = -100
+_RENAME_EXCHANGE = 2
+try:
+    _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
+except (AttributeError, OSError):  # not glibc >= 2.28 / not Linux
+    _renameat2 = None
 
 
 def digest(data: bytes) -> str:
@@ -345,20 +352,19 @@ def _apply_patch(out: Path, stage: Path, plan: dict) -> None:
             parent = parent.parent
 
 
-_libc = None
 
 
 def _exchange(a: Path, b: Path) -> bool:
-    """Atomically exchange two paths (Linux renameat2 RENAME_EXCHANGE); False where unsupported."""
-    global _libc
-    if _libc is None:
-        name = ctypes.util.find_library("c")
-        _libc = ctypes.CDLL(name, use_errno=True) if name else False
-    if not _libc or not hasattr(_libc, "renameat2"):
+    """Atomically swap two paths (Linux renameat2 RENAME_EXCHANGE); False where the system
+    cannot, so the caller falls back to two renames."""
+    if _renameat2 is None:
         return False
-    at_fdcwd, rename_exchange = -100, 2
-    result = _libc.renameat2(at_fdcwd, os.fsencode(a), at_fdcwd, os.fsencode(b), rename_exchange)
-    return result == 0
+    if _renameat2(_AT_FDCWD, os.fsencode(a), _AT_FDCWD, os.fsencode(b), _RENAME_EXCHANGE) == 0:
+        return True
+    err = ctypes.get_errno()
+    if err in (errno.EINVAL, errno.ENOSYS, errno.EOPNOTSUPP, errno.ENOTSUP):
+        return False
+    raise OSError(err, os.strerror(err), str(b))
 
 
 def _swap(stage: Path, out: Path) -> None:

@@ -190,56 +190,51 @@ def _normalised_url(value: str) -> str:
     return "".join(c for c in value if ord(c) > 0x20 and c != "\x7f").lower()
 
 
-SVG_TAGS = {"svg", "g", "rect", "line", "polyline", "polygon", "path", "circle", "text", "tspan", "title", "desc"}
+# The site's own components, made by templates and never by content (nh3 lets no class, role,
+# form element or script through): (tag, attribute, words one of which the attribute must hold).
+OUR_COMPONENTS = (
+    ("form", "class", {"finder-form"}),
+    ("button", "class", {"elder-toggle", "more-results"}),
+    ("svg", "role", {"img"}),
+    ("details", "class", {"chart-data", "fields"}),
+    ("noscript", "class", {"search-fallback"}),
+)
+# What a chart or QR code may hold: shapes and text, nothing that links, embeds or scripts.
+SVG_TAGS = {"svg", "g", "rect", "line", "polyline", "polygon", "path", "circle", "ellipse", "text", "tspan", "title",
+            "desc"}
 
 
-def _template_made(tag: str, a: dict[str, str | None], in_form: bool, after_noscript: bool) -> bool:
-    """The interactive elements the templates themselves put on pages (the search form, the elder
-    mode switch, chart tables, inline charts, the search page's no-JavaScript note), recognised by
-    their exact shape. Content can never produce them: the sanitiser drops these tags and text
-    fields are escaped; the checks on attributes and URLs still apply to them."""
-    if tag == "form":
-        return a.get("class") == "finder-form" and a.get("action") == "/search/" and a.get("role") == "search"
-    if tag == "input":
-        return in_form and a.get("type") == "search" and a.get("name") == "q"
-    if tag == "button":
-        return (in_form and a.get("type") == "submit") or (a.get("type") == "button" and (
-            a.get("id") == "elder-toggle" or a.get("class") == "more-results"))
-    if tag == "details":
-        return a.get("class") in ("chart-data", "fields")
-    if tag == "svg":
-        return a.get("role") == "img"
-    if tag == "script":
-        return (a.get("src") or "").startswith("/static/") and set(a) <= {"src", "defer", "type"}
-    return False
+def _ours(tag: str, attrs) -> bool:
+    values = dict(attrs)
+    if tag == "script":  # our scripts are files under /static/, loaded from <head>
+        return (values.get("src") or "").startswith("/static/")
+    return any(tag == t and set((values.get(a) or "").split()) & words for t, a, words in OUR_COMPONENTS)
 
 
 class _Inspector(HTMLParser):
+    """Components are recognised by shape (never inside a body's `.prose`), but what is inside them
+    is still checked: charts are built from content labels by string formatting, so an escaping
+    slip there must show up as a stray tag or attribute."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self.in_head = False
         self.in_prose = False
-        self.in_form = False
-        self.in_svg = 0
+        self.components: list[str] = []  # open components, innermost last
         self.in_script = False
-        self.noscript_expects_note = False
 
     def handle_starttag(self, tag, attrs):
         self._check(tag, attrs)
-        if tag == "svg":
-            self.in_svg += 1
 
     def handle_startendtag(self, tag, attrs):
-        self._check(tag, attrs)
+        self._check(tag, attrs, closed=True)
 
     def handle_endtag(self, tag):
         if tag == "div":
             self.in_prose = False  # sanitised bodies hold no div: the first </div> ends .prose
-        if tag == "form":
-            self.in_form = False
-        if tag == "svg":
-            self.in_svg = max(0, self.in_svg - 1)
+        if self.components and tag == self.components[-1]:
+            self.components.pop()
         if tag == "script":
             self.in_script = False
 
@@ -251,32 +246,34 @@ class _Inspector(HTMLParser):
         if "[if" in data.lower():
             self.found.append(f"conditional comment: {data[:60]}")
 
-    def _check(self, tag, attrs):
+    def _allowed_here(self, tag, attrs) -> bool:
+        a = dict(attrs)
+        if "svg" in self.components:
+            return tag in SVG_TAGS
+        if self.components and self.components[-1] == "form":
+            return (tag == "input" and a.get("type") == "search" and a.get("name") == "q") or \
+                (tag == "button" and a.get("type") == "submit")
+        return False
+
+    def _check(self, tag, attrs, closed=False):
         a = dict(attrs)
         if tag == "head":
             self.in_head = True
         if tag == "body":
             self.in_head = False
-        if tag == "div" and a.get("class") == "prose":
+        if tag == "div" and "prose" in (a.get("class") or "").split():
             self.in_prose = True
-        expected_note = self.noscript_expects_note
-        self.noscript_expects_note = False
-        if tag == "noscript":
-            self.noscript_expects_note = not self.in_prose
-        elif tag == "p" and expected_note and a.get("class") == "notice-box":
-            pass
-        elif expected_note:
-            self.found.append("<noscript> of unknown content")
-        if self.in_svg and not self.in_prose:
-            if tag not in SVG_TAGS:
-                self.found.append(f"<{tag}> inside a chart")
-        elif tag in DANGEROUS_TAGS and tag != "noscript":
-            if self.in_prose or not _template_made(tag, a, self.in_form, False):
-                self.found.append(f"<{tag}>")
-        if tag == "form" and not self.in_prose and _template_made(tag, a, False, False):
-            self.in_form = True
-        if tag == "script":
-            self.in_script = True
+        if "svg" in self.components and tag not in SVG_TAGS:
+            self.found.append(f"<{tag}> inside a chart")
+        elif not self.in_prose and _ours(tag, attrs):
+            if tag == "script":
+                self.in_script = not closed
+            elif not closed:
+                self.components.append(tag)
+        elif tag in DANGEROUS_TAGS and not self._allowed_here(tag, attrs):
+            self.found.append(f"<{tag}>")
+        elif tag == "script":
+            self.in_script = not closed
         if tag == "meta":
             names = {(k, (v or "").lower()) for k, v in attrs}
             keys = {k for k, _ in names}
@@ -292,6 +289,8 @@ class _Inspector(HTMLParser):
             value = value or ""
             if name.startswith("on") or name in ("style", "srcdoc", "http-equiv", "formaction", "is"):
                 self.found.append(f"<{tag} {name}={value[:60]!r}>")
+            if "svg" in self.components and name in ("href", "xlink:href"):
+                self.found.append(f"<{tag} {name}> inside a chart")
             if name in URL_ATTRIBUTES:
                 url = _normalised_url(value)
                 scheme = _SCHEME.match(url)  # as the URL standard reads it: no %-decoding in a scheme
@@ -300,8 +299,6 @@ class _Inspector(HTMLParser):
                 if tag in ("img", "script", "link", "source", "video", "audio") and name in ("src", "srcset") \
                         and (scheme or url.replace("\\", "/").startswith("//")):
                     self.found.append(f"<{tag} {name}={value[:60]!r}> (third-party load)")
-                if self.in_svg and name in ("href", "xlink:href"):
-                    self.found.append(f"<{tag} {name}> inside a chart")
 
 
 def unsafe_markup(html: str) -> list[str]:
