@@ -233,3 +233,22 @@ def test_the_instrument_sees_a_dialog(tmp_path):
     with serve_in_subprocess(site, with_headers=False) as base:
         found = asyncio.run(_visit_all(base, ["/"], visit))
     assert found.get("/") == ["dialog alert: 1"]
+
+
+def test_search_runs_under_the_strict_csp(normal_site):
+    """The one page that runs real code (the name finder, and Pagefind's WebAssembly when the
+    index was built) works under the production policy without a single violation."""
+    if not (normal_site / "search/index.html").is_file():
+        pytest.fail("the site has no search page")
+
+    async def visit(page, url):
+        await page.goto(url, wait_until="load")
+        await page.fill('form.finder-form input[name="q"]', "物业")
+        await page.wait_for_selector("[data-names-results] ul li", timeout=30_000)
+        if await page.evaluate("!!document.querySelector('form.finder-form[data-pagefind]')"):
+            await page.wait_for_selector("[data-fulltext-results] li", timeout=30_000)
+        return await page.evaluate("window.__violations")
+
+    with serve_in_subprocess(normal_site, with_headers=True) as base:
+        found = asyncio.run(_visit_all(base, ["/search/"], visit))
+    assert found == {}
