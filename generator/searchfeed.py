@@ -23,6 +23,7 @@ import base64
 import json
 import shutil
 import subprocess
+import tempfile
 import threading
 from pathlib import Path
 
@@ -33,13 +34,15 @@ BODY_MARK = b"data-pagefind-body"
 
 class IndexFeed:
     def __init__(self, pagefind: Pagefind):
+        self._stderr = tempfile.TemporaryFile()  # what Pagefind says when it fails (a file: no pipe to drain)
         self._process = subprocess.Popen(
             [str(pagefind.path), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            stderr=self._stderr,
         )
         self._next_id = 0
         self._responses: dict[int, dict] = {}
         self._errors: list[str] = []
+        self._said: list[str] = []  # the last line Pagefind wrote to stderr, read when it is closed
         self._done = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -72,7 +75,7 @@ class IndexFeed:
         finally:
             self.close()
         shutil.rmtree(site_dir / OUTPUT_SUBDIR, ignore_errors=True)
-        detail = "；".join(self._errors[-1:] or ["没有生成索引"])
+        detail = "；".join(self._errors[-1:] or self._said or ["没有生成索引"])
         return [f"Pagefind 建立全文搜索索引失败（{detail}），本次构建没有全文搜索"]
 
     def close(self) -> None:
@@ -89,6 +92,10 @@ class IndexFeed:
         self._reader.join(timeout=10)
         if not self._reader.is_alive():
             process.stdout.close()
+        if not self._stderr.closed:
+            self._stderr.seek(0)
+            self._said = self._stderr.read()[-2000:].decode("utf-8", "replace").strip().splitlines()[-1:]
+            self._stderr.close()
 
     # --- the protocol ---------------------------------------------------------------------------
 

@@ -239,8 +239,9 @@ class SiteWriter:
         return staged.read_bytes() if rel in self.changed else inside(self.out, rel).read_bytes()
 
     def copy(self, rel: str, source: Path) -> None:
-        st = source.stat()
-        sig = f"copy:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+        # By content, not by size/mtime/inode: the manifest digest (named in the marker file)
+        # must be the same for the same content wherever and whenever it is built.
+        sig = "copy:" + digest(source.read_bytes())
 
         def write():
             target = inside(self.stage, rel)
