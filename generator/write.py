@@ -122,12 +122,7 @@ def _marker_bytes(manifest_digest: str) -> bytes:
 
 
 def _manifest_digest(files: dict[str, str]) -> str:
-    """The digest the marker names. A copied attachment counts by its size only: its signature
-    also holds the source's mtime and inode, which differ on every checkout, and the marker is
-    published with the site, which must be byte-identical wherever it is built. (Change detection
-    still compares full signatures, so a different mtime just means the file is copied again.)"""
-    stable = {rel: ":".join(sig.split(":")[:2]) if sig.startswith("copy:") else sig for rel, sig in files.items()}
-    return digest(json.dumps(sorted(stable.items()), separators=(",", ":")).encode())
+    return digest(json.dumps(sorted(files.items()), separators=(",", ":")).encode())
 
 
 def marker_digest(out: Path) -> str | None:
