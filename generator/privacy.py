@@ -259,9 +259,10 @@ def file_candidates(src) -> tuple:
         raw_hits = tuple((src.index_loc(span.start + f.start), f) for f in scan(raw))
         value_hits = ()
         if isinstance(span.value, str):
-            # As written it may hide the number (a YAML escape, an invisible character between
+            # As written the number may be hidden (a YAML escape, an invisible character between
             # digits); as a reader sees it, it may not.
-            for shown in (span.value if span.value != raw else None, without_invisibles(span.value)):
+            visible = without_invisibles(span.value)
+            for shown in (span.value if span.value != raw else None, visible if visible != span.value else None):
                 if shown is not None and not value_hits:
                     value_hits = tuple((src.index_loc(span.start), Finding(f.kind, 0, 0, f.text, f.masked))
                                        for f in scan(shown))

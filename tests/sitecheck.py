@@ -199,6 +199,9 @@ OUR_COMPONENTS = (
     ("details", "class", {"chart-data", "fields"}),
     ("noscript", "class", {"search-fallback"}),
 )
+# What a chart or QR code may hold: shapes and text, nothing that links, embeds or scripts.
+SVG_TAGS = {"svg", "g", "rect", "line", "polyline", "polygon", "path", "circle", "ellipse", "text", "tspan", "title",
+            "desc"}
 
 
 def _ours(tag: str, attrs) -> bool:
@@ -209,40 +212,68 @@ def _ours(tag: str, attrs) -> bool:
 
 
 class _Inspector(HTMLParser):
+    """Components are recognised by shape (never inside a body's `.prose`), but what is inside them
+    is still checked: charts are built from content labels by string formatting, so an escaping
+    slip there must show up as a stray tag or attribute."""
+
     def __init__(self):
         super().__init__(convert_charrefs=True)
         self.found: list[str] = []
         self.in_head = False
-        self.inside_ours: list[str] = []  # the open tag of the component we are inside, per level
+        self.in_prose = False
+        self.components: list[str] = []  # open components, innermost last
+        self.in_script = False
 
     def handle_starttag(self, tag, attrs):
-        if self.inside_ours:
-            if tag == self.inside_ours[0]:
-                self.inside_ours.append(tag)
-            return
-        if _ours(tag, attrs):
-            self.inside_ours.append(tag)
-            return
         self._check(tag, attrs)
-
-    def handle_endtag(self, tag):
-        if self.inside_ours and tag == self.inside_ours[0]:
-            self.inside_ours.pop()
 
     def handle_startendtag(self, tag, attrs):
-        self._check(tag, attrs)
+        self._check(tag, attrs, closed=True)
+
+    def handle_endtag(self, tag):
+        if tag == "div":
+            self.in_prose = False  # sanitised bodies hold no div: the first </div> ends .prose
+        if self.components and tag == self.components[-1]:
+            self.components.pop()
+        if tag == "script":
+            self.in_script = False
+
+    def handle_data(self, data):
+        if self.in_script and data.strip():
+            self.found.append(f"inline script: {data[:60]!r}")
 
     def handle_comment(self, data):
         if "[if" in data.lower():
             self.found.append(f"conditional comment: {data[:60]}")
 
-    def _check(self, tag, attrs):
+    def _allowed_here(self, tag, attrs) -> bool:
+        a = dict(attrs)
+        if "svg" in self.components:
+            return tag in SVG_TAGS
+        if self.components and self.components[-1] == "form":
+            return (tag == "input" and a.get("type") == "search" and a.get("name") == "q") or \
+                (tag == "button" and a.get("type") == "submit")
+        return False
+
+    def _check(self, tag, attrs, closed=False):
+        a = dict(attrs)
         if tag == "head":
             self.in_head = True
         if tag == "body":
             self.in_head = False
-        if tag in DANGEROUS_TAGS:
+        if tag == "div" and "prose" in (a.get("class") or "").split():
+            self.in_prose = True
+        if "svg" in self.components and tag not in SVG_TAGS:
+            self.found.append(f"<{tag}> inside a chart")
+        elif not self.in_prose and _ours(tag, attrs):
+            if tag == "script":
+                self.in_script = not closed
+            elif not closed:
+                self.components.append(tag)
+        elif tag in DANGEROUS_TAGS and not self._allowed_here(tag, attrs):
             self.found.append(f"<{tag}>")
+        elif tag == "script":
+            self.in_script = not closed
         if tag == "meta":
             names = {(k, (v or "").lower()) for k, v in attrs}
             keys = {k for k, _ in names}
@@ -250,7 +281,7 @@ class _Inspector(HTMLParser):
             if "http-equiv" in keys or not self.in_head or ("charset" not in keys and kind not in HEAD_META):
                 self.found.append(f"<meta {attrs}>")
         if tag == "link":
-            rel = dict(attrs).get("rel", "")
+            rel = a.get("rel", "")
             if not self.in_head or rel not in ("stylesheet", "canonical", "icon", "alternate", "manifest", "preload",
                                                "prev", "next", "search"):
                 self.found.append(f"<link {attrs}>")
@@ -258,6 +289,8 @@ class _Inspector(HTMLParser):
             value = value or ""
             if name.startswith("on") or name in ("style", "srcdoc", "http-equiv", "formaction", "is"):
                 self.found.append(f"<{tag} {name}={value[:60]!r}>")
+            if "svg" in self.components and name in ("href", "xlink:href"):
+                self.found.append(f"<{tag} {name}> inside a chart")
             if name in URL_ATTRIBUTES:
                 url = _normalised_url(value)
                 scheme = _SCHEME.match(url)  # as the URL standard reads it: no %-decoding in a scheme

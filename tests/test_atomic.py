@@ -34,7 +34,7 @@ UNDER = os.path.abspath(os.environ["PAUSE_UNDER"]) + os.sep
 REPORT = os.environ["PAUSE_REPORT"]
 if os.environ.get("PAUSE_NO_EXCHANGE"):
     import generator.write
-    generator.write._renameat2 = None  # as on a system without renameat2
+    generator.write._exchange = lambda a, b: False  # as on a system without renameat2
 steps = []
 busy = False
 
@@ -48,17 +48,18 @@ def hook(event, args):
     global busy
     if busy:
         return
+    path = args[0] if args else None
     if event == "open":
         path, mode, flags = args
         writing = (flags or 0) & (os.O_WRONLY | os.O_RDWR) or (mode and any(c in mode for c in "wax+"))
         step = isinstance(path, (str, bytes)) and writing and under(path)
     elif event in ("os.rename", "os.replace", "shutil.rmtree"):
-        step = under(args[0])
+        step = under(path)
     else:
         step = event.startswith("bulletin.write.")
     if not step:
         return
-    steps.append(event)
+    steps.append([event, os.fsdecode(path) if isinstance(path, (str, bytes, os.PathLike)) else ""])
     if len(steps) == STEP:
         busy = True
         with open(REPORT, "w") as fh:
@@ -156,25 +157,30 @@ def versions(tmp_path_factory):
     return template, old, new, steps
 
 
+def events(steps: list) -> list[str]:
+    return [event for event, _ in steps]
+
+
 def test_the_steps_include_writes_and_one_atomic_swap(versions):
     _, _, _, steps = versions
-    assert steps.count("open") >= 5  # only changed files are written (see write.py)
-    assert steps.count("bulletin.write.swap") == 1 and steps.count("bulletin.write.swapped") == 1
-    # Every file of the site is written before the swap; what follows it is the build cache
-    # beside the site (the manifest of what was published), never the site itself.
-    swapped = steps.index("bulletin.write.swapped")
-    site_writes = [i for i, e in enumerate(steps[:swapped]) if e == "open"]
-    assert steps.index("bulletin.write.swap") > max(site_writes)
+    names = events(steps)
+    staged = [i for i, (event, path) in enumerate(steps) if event == "open" and "/.site.tmp-" in path]
+    assert len(staged) >= 5  # only changed files are written (unchanged ones are hard-linked)
+    assert names.count("bulletin.write.swap") == 1 and names.count("bulletin.write.swapped") == 1
+    assert names.index("bulletin.write.swap") > max(staged)  # every page is staged before the swap
+    published = [path for event, path in steps if event == "open" and "/out/site/" in path]
+    assert published == []  # nothing is ever written into the published folder itself
 
 
 @pytest.mark.parametrize("where", ["first write", "second write", "middle", "last write", "swap", "after swap", "end"])
 def test_a_build_killed_at_any_step_leaves_the_old_site_or_the_new_one(versions, tmp_path, where):
     template, old, new, steps = versions
-    writes = [i + 1 for i, e in enumerate(steps) if e == "open"]
+    names = events(steps)
+    writes = [i + 1 for i, e in enumerate(names) if e == "open"]
     step = {
         "first write": writes[0], "second write": writes[1], "middle": writes[len(writes) // 2], "last write": writes[-1],
-        "swap": steps.index("bulletin.write.swap") + 1, "after swap": steps.index("bulletin.write.swapped") + 1,
-        "end": len(steps),
+        "swap": names.index("bulletin.write.swap") + 1, "after swap": names.index("bulletin.write.swapped") + 1,
+        "end": len(names),
     }[where]
     root = tmp_path / "p"
     shutil.copytree(template, root)
@@ -185,7 +191,7 @@ def test_a_build_killed_at_any_step_leaves_the_old_site_or_the_new_one(versions,
 
     now = tree_digest(root / "out/site")
     assert now in (old, new), f"killed at step {step} ({where}): site is neither the old build nor the new one"
-    if step <= steps.index("bulletin.write.swap") + 1:
+    if step <= names.index("bulletin.write.swap") + 1:
         assert now == old
         assert debris(root / "out"), "the kill should have interrupted the write phase"
 
@@ -205,8 +211,8 @@ def test_without_an_atomic_exchange_a_kill_between_the_renames_is_recovered(vers
     probe = paused_build(tmp_path / "c", 0, counting, {"PAUSE_NO_EXCHANGE": "1"})
     probe.communicate()
     fallback_steps = json.loads(counting.read_text())
-    swap, swapped = fallback_steps.index("bulletin.write.swap"), fallback_steps.index("bulletin.write.swapped")
-    renames = [i + 1 for i, e in enumerate(fallback_steps) if e == "os.rename" and swap < i < swapped]
+    # the two renames of the swap (the build cache beside the site is renamed into place too)
+    renames = [i + 1 for i, (e, path) in enumerate(fallback_steps) if e == "os.rename" and ".bulletin-cache" not in path]
     assert len(renames) == 2, fallback_steps
 
     report = tmp_path / "reached.json"

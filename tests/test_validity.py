@@ -159,3 +159,20 @@ def test_every_internal_link_and_asset_resolves_over_http(every_kind):
     assert unreachable == [], "pages no link leads to"
     if not SAMPLE.is_dir():
         assert set(KIND_URLS_MINIMAL) - {"/404.html"} <= pages
+
+
+def test_every_feed_parses_as_atom(every_kind):
+    import xml.etree.ElementTree as ET
+
+    atom = "{http://www.w3.org/2005/Atom}"
+    feeds = sorted((every_kind / "feeds").rglob("*.xml"))
+    assert feeds, "the site publishes no feed"
+    for path in feeds:
+        root = ET.parse(path).getroot()
+        assert root.tag == f"{atom}feed", path
+        for name in ("id", "title", "updated"):
+            assert (root.findtext(f"{atom}{name}") or "").strip(), (path, name)
+        assert any(link.get("rel") == "self" for link in root.findall(f"{atom}link")), path
+        for entry in root.findall(f"{atom}entry"):
+            for name in ("id", "title", "updated"):
+                assert (entry.findtext(f"{atom}{name}") or "").strip(), (path, name)
