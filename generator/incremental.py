@@ -177,7 +177,7 @@ class Builder:
                     if not (path in dirty or prev.contexts.get(path) != (page.template, page.context)
                             or writer.previous.get(path) != prev.sigs.get(path)):
                         kept[path] = prev.sigs[path]
-            feed = IndexFeed(pagefind) if pagefind.ready else None
+            feed = IndexFeed(pagefind, writer.stage) if pagefind.ready else None
             try:
                 deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, feed)
                 for path, data in static.items():

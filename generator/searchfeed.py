@@ -32,11 +32,15 @@ BODY_MARK = b"data-pagefind-body"
 
 
 class IndexFeed:
-    def __init__(self, pagefind: Pagefind):
+    def __init__(self, pagefind: Pagefind, site_dir: Path):
+        # `--site` is where the index will be written; service mode takes its pages from us.
         self._process = subprocess.Popen(
-            [str(pagefind.path), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-            stderr=subprocess.DEVNULL,
+            [str(pagefind.path), "--site", str(site_dir), "--service"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
         )
+        self._stderr: list[str] = []
+        self._stderr_reader = threading.Thread(target=self._read_stderr, daemon=True)
+        self._stderr_reader.start()
         self._next_id = 0
         self._responses: dict[int, dict] = {}
         self._errors: list[str] = []
@@ -72,7 +76,7 @@ class IndexFeed:
         finally:
             self.close()
         shutil.rmtree(site_dir / OUTPUT_SUBDIR, ignore_errors=True)
-        detail = "；".join(self._errors[-1:] or ["没有生成索引"])
+        detail = "；".join(self._errors[-1:] or self._stderr[-1:] or ["没有生成索引"])
         return [f"Pagefind 建立全文搜索索引失败（{detail}），本次构建没有全文搜索"]
 
     def close(self) -> None:
@@ -89,6 +93,9 @@ class IndexFeed:
         self._reader.join(timeout=10)
         if not self._reader.is_alive():
             process.stdout.close()
+        self._stderr_reader.join(timeout=10)
+        if not self._stderr_reader.is_alive():
+            process.stderr.close()
 
     # --- the protocol ---------------------------------------------------------------------------
 
@@ -135,6 +142,12 @@ class IndexFeed:
                     self._done.notify_all()
         with self._done:
             self._done.notify_all()
+
+    def _read_stderr(self) -> None:
+        for line in self._process.stderr:
+            text = line.decode("utf-8", "replace").strip()
+            if text:
+                self._stderr = (self._stderr + [text[:200]])[-20:]
 
     def _fail(self, why: str) -> None:
         self._failed = True
