@@ -29,6 +29,8 @@ from pathlib import Path
 from .search import OUTPUT_SUBDIR, Pagefind
 
 BODY_MARK = b"data-pagefind-body"
+IN_FLIGHT = 32  # pages sent but not yet indexed; Pagefind queues whatever it is sent (14 GB at
+                # province size without this bound), so the feed waits for it to catch up
 
 
 class IndexFeed:
@@ -43,6 +45,7 @@ class IndexFeed:
         self._stderr_reader.start()
         self._next_id = 0
         self._responses: dict[int, dict] = {}
+        self._indexed = 0  # AddFile messages Pagefind has answered
         self._errors: list[str] = []
         self._done = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
@@ -60,6 +63,15 @@ class IndexFeed:
         """Index one output file (`path` relative to the site, like the CLI's walk would find)."""
         if self._failed or not path.endswith(".html") or BODY_MARK not in html:
             return
+        if self.sent - self._indexed >= IN_FLIGHT:
+            try:
+                self._process.stdin.flush()
+            except OSError as exc:
+                self._fail(f"无法向 Pagefind 发送页面：{exc}")
+                return
+            with self._done:
+                while self.sent - self._indexed >= IN_FLIGHT and self._reader.is_alive():
+                    self._done.wait(0.5)
         self._send({"type": "AddFile", "index_id": self._index, "file_path": path,
                     "file_contents": html.decode("utf-8")})
         self.sent += 1
@@ -137,7 +149,10 @@ class IndexFeed:
                 if payload.get("type") == "Error":
                     self._errors.append(str(payload.get("message", "")).strip()[:200])
                 with self._done:
-                    if isinstance(message.get("message_id"), int) and payload.get("type") != "IndexedFile":
+                    kind = payload.get("type")
+                    if kind == "IndexedFile" or (kind == "Error" and self._index is not None):
+                        self._indexed += 1  # an error answers a page too (and may answer WriteFiles)
+                    if kind != "IndexedFile" and isinstance(message.get("message_id"), int):
                         self._responses[message["message_id"]] = payload
                     self._done.notify_all()
         with self._done:
