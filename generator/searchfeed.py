@@ -46,7 +46,8 @@ class IndexFeed:
         self._next_id = 0
         self._responses: dict[int, dict] = {}
         self._indexed = 0  # AddFile messages Pagefind has answered
-        self._errors: list[str] = []
+        self._errors: list[str] = []  # what Pagefind answered with "Error"
+        self._pipe: list[str] = []  # failures to talk to it
         self._done = threading.Condition()
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
@@ -82,13 +83,14 @@ class IndexFeed:
             if not self._failed:
                 reply = self._wait(self._send({"type": "WriteFiles", "index_id": self._index,
                                                "output_path": str(site_dir / OUTPUT_SUBDIR)}))
-                if reply is not None and reply.get("type") == "WriteFiles" and not self._errors \
+                if reply is not None and reply.get("type") == "WriteFiles" and not self._errors and not self._pipe \
                         and (site_dir / OUTPUT_SUBDIR / "pagefind.js").is_file():
                     return []
         finally:
             self.close()
         shutil.rmtree(site_dir / OUTPUT_SUBDIR, ignore_errors=True)
-        detail = "；".join(self._errors[-1:] or self._stderr[-1:] or ["没有生成索引"])
+        # Pagefind's own words first; a broken pipe only says that it stopped.
+        detail = "；".join(self._errors[-1:] or self._stderr[-1:] or self._pipe[-1:] or ["没有生成索引"])
         return [f"Pagefind 建立全文搜索索引失败（{detail}），本次构建没有全文搜索"]
 
     def close(self) -> None:
@@ -166,4 +168,4 @@ class IndexFeed:
 
     def _fail(self, why: str) -> None:
         self._failed = True
-        self._errors.append(why)
+        self._pipe.append(why)
