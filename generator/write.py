@@ -214,11 +214,6 @@ class SiteWriter:
         self.changed.add(rel)
         return True
 
-    def read_published(self, rel: str) -> bytes:
-        """The bytes `rel` will have: staged if it changed, else as the published site has it."""
-        staged = inside(self.stage, rel)
-        return staged.read_bytes() if rel in self.changed else inside(self.out, rel).read_bytes()
-
     def copy(self, rel: str, source: Path) -> None:
         st = source.stat()
         sig = f"copy:{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
