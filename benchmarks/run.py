@@ -52,6 +52,15 @@ def _median(samples: list[measure.Sample], key: str) -> float:
     return statistics.median(getattr(s, key) for s in samples)
 
 
+def _save_partial(section: str, value: dict) -> None:
+    """Keep what is measured so far (a long run that is stopped still leaves its figures)."""
+    path = HERE / "results" / "partial.json"
+    path.parent.mkdir(exist_ok=True)
+    saved = json.loads(path.read_text()) if path.is_file() else {}
+    saved[section] = value
+    path.write_text(json.dumps(saved, indent=2, ensure_ascii=False) + "\n")
+
+
 def bench_peers(sizes: list[int], runs: int, workdir: Path) -> dict:
     results: dict = {}
     for n in sizes:
@@ -96,6 +105,7 @@ def bench_peers(sizes: list[int], runs: int, workdir: Path) -> dict:
             row["runs"] = [round(x.wall, 3) for x in b]
             rows[name] = row
         results[str(n)] = {"peers": rows, "bulletin_has_search": bulletin_search}
+        _save_partial("peers", results)
     return results
 
 
@@ -137,6 +147,7 @@ def bench_sizes(sizes: list[str], runs: int, workdir: Path) -> dict:
             "cold_runs": [round(x.wall, 3) for x in cold],
         }
         shutil.rmtree(root)
+        _save_partial("sizes", results)
     return results
 
 

@@ -85,7 +85,21 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 
 def render_feed(feed: Feed, site: Site, fallback_updated: date) -> bytes:
-    info = site.info
+    key = (feed, site.info, fallback_updated)
+    cached = _rendered.get(key)
+    if cached is None:
+        if len(_rendered) > 20_000:
+            _rendered.clear()
+        cached = _rendered[key] = _render_feed(feed, site.info, fallback_updated)
+    return cached
+
+
+# Feed XML by its inputs: a feed is a pure function of them, and a rebuild in the same process
+# (the edit loop) would otherwise serialise every community's feed again after any edit.
+_rendered: dict[tuple, bytes] = {}
+
+
+def _render_feed(feed: Feed, info, fallback_updated: date) -> bytes:
     # Unprefixed names with the namespace declared once on the root: the serializer escapes
     # text and attributes either way, and the output is plain Atom.
     root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": info.language or "zh-CN"})

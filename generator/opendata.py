@@ -415,12 +415,21 @@ def datapackage(site: Site, sets: tuple[Dataset, ...]) -> dict:
     }
 
 
+# (CSV, JSON) bytes by dataset: pure functions of it, and a rebuild in the same process (the edit
+# loop) mostly finds every dataset unchanged.
+_encoded: dict = {}
+
+
 def data_files(site: Site, d: Derived, sets: tuple[Dataset, ...] | None = None) -> dict[str, bytes]:
     sets = datasets(site, d) if sets is None else sets
     files: dict[str, bytes] = {}
     for ds in sets:
-        files[ds.csv_path] = to_csv(ds)
-        files[ds.json_path] = to_json(ds)
+        encoded = _encoded.get(ds)
+        if encoded is None:
+            if len(_encoded) > 256:
+                _encoded.clear()
+            encoded = _encoded[ds] = (to_csv(ds), to_json(ds))
+        files[ds.csv_path], files[ds.json_path] = encoded
     package = json.dumps(datapackage(site, sets), ensure_ascii=False, indent=2) + "\n"
     files["data/datapackage.json"] = package.encode("utf-8")
     return files

@@ -316,15 +316,13 @@ PARALLEL_MIN_PAGES = 400
 
 
 def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, str], writer, workers: int,
-                 track: bool, feed=None) -> dict[str, frozenset]:
+                 track: bool) -> dict[str, frozenset]:
     """Every planned page, in plan order, into `writer`: a page in `keep` (path → digest) is
     unchanged and left as it is on disk; the others are rendered (only changed bytes are staged).
-    Returns the deps of each rendered page when `track`. `feed` (a `searchfeed.IndexFeed`) gets
-    every page's HTML in plan order as soon as it exists, kept pages read back from the site.
+    Returns the deps of each rendered page when `track`.
 
     With `workers` > 1 and enough pages to render, forked processes render spans of pages in
-    parallel and stage their files themselves; spans come back in order, so the output (and the
-    order the index sees) is the same either way."""
+    parallel and stage their files themselves; the output is the same either way."""
     deps_by_path: dict[str, frozenset] = {}
     todo = sum(1 for page in pages if page.path not in keep)
     if workers <= 1 or todo < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
@@ -332,28 +330,22 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
             path = page.path
             if path in keep:
                 writer.record(path, keep[path])
-                if feed is not None:
-                    feed.add(path, writer.read_published(path))
                 continue
             deps: set | None = set() if track else None
             data = renderer.render(page, deps)
             writer.put(path, data)
-            if feed is not None:
-                feed.add(path, data)
             if track:
                 deps_by_path[path] = frozenset(deps)
         return deps_by_path
     _JOB.update(renderer=renderer, pages=pages, keep=keep, stage=writer.stage, previous=writer.previous,
-                track=track, want_html=feed is not None)
+                track=track)
     chunk = max(16, min(256, len(pages) // (workers * 8) or 1))
     spans = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for results in _in_order(pool, spans, ahead=2 * workers):
-                for path, sig, deps, html in results:
+                for path, sig, deps in results:
                     writer.record(path, sig)
-                    if feed is not None:
-                        feed.add(path, html if html is not None else writer.read_published(path))
                     if track and deps is not None:
                         deps_by_path[path] = deps
     finally:
@@ -363,8 +355,8 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
 
 def _in_order(pool, spans: list, ahead: int):
     """Results of `_render_span` over `spans`, in order, with at most `ahead` spans in flight:
-    when the index (or the disk) is slower than the renderers, finished pages wait in the
-    workers instead of piling up here (at province size that pile was gigabytes of HTML)."""
+    when the parent (or the disk) is slower than the renderers, finished results wait in the
+    workers instead of piling up here."""
     pending: collections.deque = collections.deque()
     upcoming = iter(spans)
     for span in itertools.islice(upcoming, ahead):
@@ -386,12 +378,12 @@ def _render_span(span: tuple[int, int]) -> list:
     for page in job["pages"][span[0]:span[1]]:
         path = page.path
         if path in keep:
-            out.append((path, keep[path], None, None))
+            out.append((path, keep[path], None))
             continue
         deps: set | None = set() if track else None
         data = renderer.render(page, deps)
         sig = digest(data)
         if previous.get(path) != sig:
             stage_file(stage, path, data, made)
-        out.append((path, sig, frozenset(deps) if track else None, data if job["want_html"] else None))
+        out.append((path, sig, frozenset(deps) if track else None))
     return out

@@ -119,6 +119,7 @@ def index_site(site_dir: Path, pagefind: Pagefind) -> list[str]:
 
 # --- the instant name finder ------------------------------------------------------------------
 
+@functools.lru_cache(maxsize=65536)  # names repeat across rebuilds in one process (the edit loop)
 def pinyin(name: str) -> tuple[str, str]:
     """(initials, full pinyin) of a name, lowercase, without separators: 福海花园 → (fhhy, fuhaihuayuan)."""
     full = lazy_pinyin(name, style=Style.NORMAL, errors="default")

@@ -228,11 +228,6 @@ class SiteWriter:
         self.changed.add(rel)
         return True
 
-    def read_published(self, rel: str) -> bytes:
-        """The bytes `rel` will have: staged if it changed, else as the published site has it."""
-        staged = inside(self.stage, rel)
-        return staged.read_bytes() if rel in self.changed else inside(self.out, rel).read_bytes()
-
     def copy(self, rel: str, source: Path) -> None:
         # By content, not by size/mtime/inode: the manifest digest (named in the marker file)
         # must be the same for the same content wherever and whenever it is built.
