@@ -1,9 +1,15 @@
 """Markdown → safe HTML: the one path every Markdown body takes to a page.
 
-markdown-it-py renders CommonMark with GitHub's tables and strikethrough. It was chosen over
-Python-Markdown for bounded cost on hostile input: it caps nesting (`maxNesting`) and stays
-near-linear where Python-Markdown took a minute for 20 000 `[` and overflowed the stack on a
-deeply nested list. Raw HTML in a body is kept at this step and then sanitised.
+cmark-gfm (GitHub's C implementation of CommonMark, through `cmarkgfm`) renders CommonMark with
+exactly two of GitHub's extensions: tables and `~~strikethrough~~` (no autolinks, task lists or
+tag filter: what editors type stays what CommonMark says). It replaced markdown-it-py, which
+took 0.5 ms a notice in pure Python where cmark-gfm takes 0.04 ms (Markdown was the largest
+share of a 4,000-notice build), with the same output on the sample bulletin. Both were chosen
+over Python-Markdown for bounded cost on hostile input: cmark is designed to run in linear time
+and renders without recursion, where Python-Markdown took a minute for 20 000 `[` and
+overflowed the stack on a deeply nested list. Table alignment comes out as `style` and is
+dropped by the sanitiser, as before. Raw HTML in a body is kept at this step and then
+sanitised.
 
 nh3 (an allow-list sanitiser, html5ever underneath) then keeps only harmless elements and
 attributes: no script, no event handlers, no iframes, forms, styles, `base` or `meta`, and links
@@ -31,7 +37,7 @@ import multiprocessing
 import re
 
 import nh3
-from markdown_it import MarkdownIt
+from cmarkgfm import cmark
 
 MAX_BODY_CHARS = 200_000  # a body longer than this is an error (validate reports it)
 
@@ -83,9 +89,14 @@ def _shift_headings(html: str) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{max(2, min(int(m.group(2)) + shift, 6))}{m.group(3)}", html)
 
 
-_md = MarkdownIt("commonmark", {"html": True, "linkify": False, "typographer": False}).enable(
-    ["table", "strikethrough"]
-)
+_CMARK_OPTIONS = (cmark.Options.CMARK_OPT_UNSAFE  # keep raw HTML here: nh3 sanitises it next
+                  | cmark.Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE  # ~one~ stays text
+                  | cmark.Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES)
+_CMARK_EXTENSIONS = ["table", "strikethrough"]
+
+
+def _commonmark(text: str) -> str:
+    return cmark.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
 
 
 def _tidy_images(html: str) -> str:
@@ -144,7 +155,7 @@ def _render_chunk(texts: list[str]) -> tuple[list[str], list[str]]:
 
 
 def _render(text: str) -> str:
-    html = _shift_headings(_md.render(text))
+    html = _shift_headings(_commonmark(text))
     return _unlink_refused(_tidy_images(nh3.clean(
         html,
         tags=_TAGS,
