@@ -7,7 +7,8 @@ took 0.5 ms a notice in pure Python where cmark-gfm takes 0.04 ms (Markdown was 
 share of a 4,000-notice build), with the same output on the sample bulletin. Both were chosen
 over Python-Markdown for bounded cost on hostile input: cmark is designed to run in linear time
 and renders without recursion, where Python-Markdown took a minute for 20 000 `[` and
-overflowed the stack on a deeply nested list. Table alignment comes out as `style` and is
+overflowed the stack on a deeply nested list. A body whose quotes and lists nest deeper than
+`MAX_NESTING` is shown as plain text instead (the sanitiser would take seconds over it). Table alignment comes out as `style` and is
 dropped by the sanitiser, as before. Raw HTML in a body is kept at this step and then
 sanitised.
 
@@ -154,8 +155,28 @@ def _render_chunk(texts: list[str]) -> tuple[list[str], list[str]]:
     return texts, [_render(t) for t in texts]
 
 
+MAX_NESTING = 16  # quotes and lists inside each other; real notices use two or three
+_CONTAINER = re.compile(r"<(/?)(?:blockquote|ul|ol)[\s>]")
+
+
+def _too_deep(html: str) -> bool:
+    """True when cmark's HTML nests quotes/lists deeper than MAX_NESTING. The sanitiser's HTML
+    parser slows down quadratically with depth (50 000 nested quotes: 5 s), and no browser
+    lays out such a page usefully."""
+    depth = 0
+    for m in _CONTAINER.finditer(html):
+        depth += -1 if m.group(1) else 1
+        if depth > MAX_NESTING:
+            return True
+    return False
+
+
 def _render(text: str) -> str:
-    html = _shift_headings(_commonmark(text))
+    html = _commonmark(text)
+    if _too_deep(html):
+        # Shown as typed (escaped), the way markdown-it-py's nesting cap left the excess as text.
+        return f"<p>{html_lib.escape(text, quote=False)}</p>\n"
+    html = _shift_headings(html)
     return _unlink_refused(_tidy_images(nh3.clean(
         html,
         tags=_TAGS,

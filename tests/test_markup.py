@@ -67,6 +67,17 @@ def test_pathological_markdown_stays_linear():
         assert render_markdown(text)
 
 
+def test_quotes_and_lists_nested_past_the_limit_are_shown_as_typed():
+    from generator.markup import MAX_NESTING
+    ok = render_markdown("> " * MAX_NESTING + "深")
+    assert ok.count("<blockquote>") == MAX_NESTING
+    deep = render_markdown("> " * (MAX_NESTING + 1) + "深 <b>x</b>")
+    assert "<blockquote>" not in deep and deep.startswith("<p>&gt; &gt;") and "&lt;b&gt;x&lt;/b&gt;" in deep
+    assert "<ul>" not in render_markdown("".join("  " * i + "- x\n" for i in range(MAX_NESTING + 1)))
+    mixed = "- a\n  > b\n  > - c\n"
+    assert "<blockquote>" in render_markdown(mixed) and "<li>" in render_markdown(mixed)
+
+
 def test_visible_text_decodes_what_a_reader_sees():
     html = render_markdown("电话 138&#49;234<!-- -->5678 与 <b>1</b>3")
     assert "13812345678" in visible_text(html).replace("<b>", "")
