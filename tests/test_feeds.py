@@ -232,3 +232,27 @@ def test_canonical_and_open_graph(site):
         assert re.search(r'<meta property="og:description" content="[^"]+">', html)
         assert '<meta property="og:site_name" content="测试公示栏">' in html
         assert '<meta property="og:locale" content="zh_CN">' in html
+
+
+def test_feeds_hold_the_fifty_newest_entries(project):
+    from generator.feeds import FEED_ENTRIES
+    notices = {}
+    for i in range(FEED_ENTRIES + 7):
+        day = 1 + i % 28
+        notices[f"notices/2026/bulk{i:03d}.md"] = dedent(f"""
+            ---
+            title: 第{i}号通知
+            date: 2026-{1 + i // 28:02d}-{day:02d}
+            category: 通知
+            communities: [yf]
+            ---
+            正文第 {i} 号。
+            """)
+    write_tree(project / "content", notices)
+    build()
+    site = project / "site"
+    for feed in ("feeds/notices.xml", "feeds/communities/yf.xml"):
+        ids = [e.findtext(f"{A}id").rsplit("/", 1)[1] for e in entries(parse(site / feed))]
+        assert len(ids) == FEED_ENTRIES, feed
+        assert f"bulk{FEED_ENTRIES + 6:03d}" in ids and "bulk000" not in ids  # the newest kept, the oldest dropped
+        assert (site / "notices/bulk000/index.html").is_file()  # still on the site
