@@ -256,3 +256,20 @@ def test_feeds_hold_the_fifty_newest_entries(project):
         assert len(ids) == FEED_ENTRIES, feed
         assert f"bulk{FEED_ENTRIES + 6:03d}" in ids and "bulk000" not in ids  # the newest kept, the oldest dropped
         assert (site / "notices/bulk000/index.html").is_file()  # still on the site
+
+
+def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts():
+    from generator.sitemap import sitemap_files
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    urls = [f"/notices/n{i}/" for i in range(7)] + ["/", "/notices/n3/"]
+    small = sitemap_files(BASE, urls, per_file=8)
+    assert set(small) == {"sitemap.xml", "robots.txt"}
+    files = sitemap_files(BASE, urls, per_file=3)
+    assert set(files) == {"sitemap.xml", "robots.txt", "sitemaps/1.xml", "sitemaps/2.xml", "sitemaps/3.xml"}
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == f"{ns}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{ns}loc")]
+    assert parts == [f"{BASE}sitemaps/{n}.xml" for n in (1, 2, 3)]
+    listed = [loc.text for n in (1, 2, 3) for loc in ET.fromstring(files[f"sitemaps/{n}.xml"]).iter(f"{ns}loc")]
+    assert listed == sorted({BASE + u.lstrip("/") for u in urls})  # every page once, in order
+    assert all(len(list(ET.fromstring(files[f"sitemaps/{n}.xml"]))) <= 3 for n in (1, 2, 3))
