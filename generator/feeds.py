@@ -200,7 +200,7 @@ def _score(value) -> str:
     return f"{value:.2f}"  # totals have at most two decimals: this never rounds
 
 
-FEED_ENTRIES = 50
+FEED_ENTRIES = 20
 
 
 def _newest(entries: list[Entry]) -> tuple[Entry, ...]:
