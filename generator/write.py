@@ -50,6 +50,7 @@ import itertools
 import json
 import os
 import shutil
+import stat
 import sys
 from pathlib import Path
 from typing import Callable
@@ -91,6 +92,18 @@ def refusal(out: Path, content: Path) -> str | None:
     if target.is_dir() and any(target.iterdir()) and not (target / MARKER).is_file():
         return f"输出文件夹 {target} 不是空的，也不是以前生成的网站；为免误删，拒绝覆盖"
     return None
+
+
+def read_no_follow(path: Path) -> bytes:
+    """The bytes of a regular file; OSError when `path` is a symbolic link or not a regular file."""
+    fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | getattr(os, "O_CLOEXEC", 0))
+    try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):
+            raise OSError(errno.EINVAL, "not a regular file", str(path))
+        with os.fdopen(fd, "rb", closefd=False) as fh:
+            return fh.read()
+    finally:
+        os.close(fd)
 
 
 def cache_dir(out: Path) -> Path:
@@ -229,16 +242,12 @@ class SiteWriter:
         return True
 
     def copy(self, rel: str, source: Path) -> None:
+        # Read once, never through a symbolic link, and publish exactly the bytes read: the
+        # checks made on the file earlier cannot be dodged by swapping it for a link meanwhile.
+        data = read_no_follow(source)
         # By content, not by size/mtime/inode: the manifest digest (named in the marker file)
         # must be the same for the same content wherever and whenever it is built.
-        sig = "copy:" + digest(source.read_bytes())
-
-        def write():
-            target = inside(self.stage, rel)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(source, target)
-
-        self.record(rel, sig, write)
+        self.record(rel, "copy:" + digest(data), lambda: stage_file(self.stage, rel, data, self._made))
 
     def commit(self, before_publish: Callable[[Path], None] | None = None, extra: str | None = None) -> int:
         """Publish the staged build; returns how many files were written (changed or new).

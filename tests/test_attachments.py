@@ -127,3 +127,29 @@ def test_the_writer_refuses_a_path_leading_out_of_the_site(tmp_path, rel):
     with pytest.raises(ValueError):
         write_site(tmp_path / "site", {rel: b"x"}, {})
     assert not (tmp_path / "escape.html").exists() and sorted(os.listdir(tmp_path)) == ["site"]
+
+
+def test_the_writer_copies_the_bytes_it_read_and_never_through_a_link(tmp_path):
+    # validate refuses linked attachments; the writer must not follow one that appears after that
+    # check (a link swapped in between check and copy), and publishes exactly the bytes it read.
+    from generator.write import SiteWriter
+
+    real = tmp_path / "real.pdf"
+    real.write_bytes(PDF)
+    secret = tmp_path / "secret.txt"
+    secret.write_bytes(b"not for the site")
+    link = tmp_path / "link.pdf"
+    link.symlink_to(secret)
+    writer = SiteWriter(tmp_path / "site", remember=False)
+    try:
+        writer.copy("attachments/a.pdf", real)
+        with pytest.raises(OSError):
+            writer.copy("attachments/b.pdf", link)
+        with pytest.raises(OSError):
+            writer.copy("attachments/c.pdf", tmp_path)  # a folder is not a file either
+        writer.commit()
+    except BaseException:
+        writer.abort()
+        raise
+    assert (tmp_path / "site/attachments/a.pdf").read_bytes() == PDF
+    assert not (tmp_path / "site/attachments/b.pdf").exists()
