@@ -8,8 +8,9 @@ record file, or one field of a valid record, so that generated values travel pas
 into derive and render — and built in-process by `pipeline.build`, the function the CLI calls.
 A site that builds must also hold no dangerous markup.
 
-Example counts are kept small (200 in all) so the suite stays fast; Hypothesis draws new examples
-on every run, so the coverage grows run by run (BULLETIN_FUZZ_SCALE=20 multiplies the counts for a
+Example counts are kept small (200 in all) so the suite stays fast; locally Hypothesis draws new
+examples on every run, so the coverage grows run by run (CI, with CI set, repeats one fixed draw:
+see conftest.py) (BULLETIN_FUZZ_SCALE=20 multiplies the counts for a
 long local run). Jinja's compiled templates are shared between
 examples (a bytecode cache) purely for speed: otherwise each build recompiles every template.
 """
