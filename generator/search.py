@@ -3,10 +3,12 @@
 Full text: `locate_pagefind(content_dir)` finds the Pagefind command before anything is rendered
 (the search page says whether full-text search exists), and `index_site(site_dir, pagefind)` runs
 it over the finished output folder — the temporary one, before it replaces the published site —
-writing `pagefind/` inside it. Pagefind must be the npm release 1.6 or later: the PyPI 1.5.2
-build splits a Chinese query into single characters in the browser (红黑榜 finds one page of
-five). Where Pagefind is missing or too old the build still succeeds: `Pagefind.problem` says why
-in Chinese and the search page offers the directories instead. Which parts of a page are indexed
+writing `pagefind/` inside it; in shards (`pagefind/s1/`, …, merged by the search page) when one
+index of the whole site would need more memory than a bounded budget. Pagefind must be the npm
+release 1.6 or later: the PyPI 1.5.2 build splits a Chinese query into single characters in the
+browser (红黑榜 finds one page of five). Where Pagefind is missing or too old the build still
+succeeds: `Pagefind.problem` says why in Chinese and the search page offers the directories
+instead. Which parts of a page are indexed
 is decided by the templates (`data-pagefind-body` on `<main>`, `data-pagefind-ignore` on noise).
 
 Names: `name_index(site)` is the small JSON the instant box on the home and search pages
@@ -23,6 +25,7 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -34,6 +37,10 @@ from .models import Site
 
 MINIMUM_VERSION = (1, 6, 0)
 OUTPUT_SUBDIR = "pagefind"
+SHARDS_FILE = "shards.json"  # in OUTPUT_SUBDIR: the shards the search page merges
+# Estimated Pagefind peak per run (see _estimate_mb): with the generator's own memory the whole
+# build stays under 2 GiB at province size (>100k pages), where one index would need ~40 GB.
+SHARD_BUDGET_MB = 512
 REPO = Path(__file__).resolve().parent.parent
 INSTALL_HINT = "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
 
@@ -99,22 +106,129 @@ def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
     return Pagefind(path)
 
 
-def index_site(site_dir: Path, pagefind: Pagefind) -> list[str]:
+def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = None) -> list[str]:
     """Write the full-text index into `site_dir/pagefind/`. Returns warnings (Chinese), if any;
-    a failed run leaves no partial index behind."""
+    a failed run leaves no partial index behind.
+
+    Pagefind holds a whole index in memory until it writes it, so a site whose pages would need
+    more than `budget_mb` (default $BULLETIN_SEARCH_SHARD_MB or SHARD_BUDGET_MB) is indexed in
+    shards, one Pagefind run after another: the first into `pagefind/`, the others into
+    `pagefind/s1/`, `pagefind/s2/`, … (see `plan_shards`). `pagefind/shards.json` lists the
+    others (`{"merge": ["s1/", …]}`, empty for a single index); the search page merges them into
+    the first with Pagefind's mergeIndex, so one query searches every published page."""
     if not pagefind.ready:
         return []
-    command = [str(pagefind.path), "--site", str(site_dir), "--output-subdir", OUTPUT_SUBDIR, "--quiet"]
+    output = site_dir / OUTPUT_SUBDIR
+    budget = shard_budget_mb() if budget_mb is None else budget_mb
+    shards = plan_shards(site_dir, budget)
+    failure = None
+    try:
+        if len(shards) <= 1:
+            failure = _run_pagefind(pagefind, site_dir, output)
+        else:
+            for number, shard in enumerate(shards):
+                failure = _index_shard(pagefind, site_dir, shard, output / _shard_folder(number))
+                if failure is not None:
+                    break
+        if failure is None and not (output / "pagefind.js").is_file():
+            failure = ["没有生成索引"]
+        if failure is None:
+            merge = [_shard_folder(number) for number in range(1, len(shards))]
+            (output / SHARDS_FILE).write_text(json.dumps({"merge": merge}) + "\n", encoding="utf-8")
+            return []
+    except OSError as exc:
+        failure = [str(exc)]
+    shutil.rmtree(output, ignore_errors=True)
+    return [f"Pagefind 建立全文搜索索引失败（{'；'.join(failure)}），本次构建没有全文搜索"]
+
+
+def shard_budget_mb(env: Mapping[str, str] | None = None) -> float:
+    """$BULLETIN_SEARCH_SHARD_MB if it is a positive number, else SHARD_BUDGET_MB."""
+    value = (os.environ if env is None else env).get("BULLETIN_SEARCH_SHARD_MB", "")
+    try:
+        number = float(value)
+    except ValueError:
+        return SHARD_BUDGET_MB
+    return number if number > 0 else SHARD_BUDGET_MB
+
+
+def plan_shards(site_dir: Path, budget_mb: float) -> list[list[str]]:
+    """The indexed pages (those whose `<main>` carries data-pagefind-body), as relative paths in
+    path order, cut into shards whose estimated Pagefind peak stays within `budget_mb` (a shard
+    holds at least one page). One shard, without reading any page, when even counting every
+    byte of every HTML file as indexed text stays within the budget."""
+    files = sorted(site_dir.rglob("*.html"))
+    if _estimate_mb(len(files), sum(path.stat().st_size for path in files)) <= budget_mb:
+        return [[path.relative_to(site_dir).as_posix() for path in files]]
+    shards: list[list[str]] = [[]]
+    pages = text = 0
+    for path in files:
+        page_text = _indexed_text_bytes(path.read_bytes())
+        if page_text is None:
+            continue
+        if shards[-1] and _estimate_mb(pages + 1, text + page_text) > budget_mb:
+            shards.append([])
+            pages = text = 0
+        shards[-1].append(path.relative_to(site_dir).as_posix())
+        pages += 1
+        text += page_text
+    return [shard for shard in shards if shard]
+
+
+def _estimate_mb(pages: int, text_bytes: int) -> float:
+    """Pagefind 1.6's peak memory (MB) for a Chinese index of `pages` pages holding `text_bytes`
+    of text. Fitted on Hugo pages of 0.2-6 KB text (benchmarks/README.md, "Search index"): about
+    20 MB, 0.05 MB a page and 112 bytes per byte of text; bulletin's pages, whose text repeats
+    more, come out 15-30 % below this, so the budget holds with room to spare."""
+    return 20 + 0.05 * pages + 112 * text_bytes / 1e6
+
+
+_INDEXED_MAIN = re.compile(rb"<main\b[^>]*\sdata-pagefind-body[\s=>]")
+_TAG = re.compile(rb"<[^>]*>")
+
+
+def _indexed_text_bytes(html: bytes) -> int | None:
+    """Bytes of text (tags dropped) in the indexed `<main>`, or None for a page not indexed.
+    Text never holds a literal `<main`, so a page quoting the attribute is not mistaken."""
+    found = _INDEXED_MAIN.search(html)
+    if found is None:
+        return None
+    end = html.rfind(b"</main>")
+    return len(_TAG.sub(b"", html[found.start():end if end > found.start() else len(html)]))
+
+
+def _shard_folder(number: int) -> str:
+    return f"s{number}/" if number else ""
+
+
+def _index_shard(pagefind: Pagefind, site_dir: Path, pages: list[str], output: Path) -> list[str] | None:
+    """Index `pages` alone: Pagefind reads a folder, so it gets a temporary one beside the site
+    holding hard links to them (copies where links are refused) at the same relative paths, which
+    keeps every result's URL."""
+    tree = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-index-", dir=site_dir.parent))
+    try:
+        for rel in pages:
+            target = tree / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(site_dir / rel, target)
+            except OSError:
+                shutil.copyfile(site_dir / rel, target)
+        return _run_pagefind(pagefind, tree, output)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def _run_pagefind(pagefind: Pagefind, site: Path, output: Path) -> list[str] | None:
+    """Run Pagefind over `site` writing into `output`; None, or why it failed."""
+    command = [str(pagefind.path), "--site", str(site), "--output-path", str(output), "--quiet"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        failure = None if done.returncode == 0 else (done.stderr or done.stdout).strip().splitlines()[-1:]
     except (OSError, subprocess.TimeoutExpired) as exc:
-        failure = [str(exc)]
-    if failure is None and (site_dir / OUTPUT_SUBDIR / "pagefind.js").is_file():
-        return []
-    shutil.rmtree(site_dir / OUTPUT_SUBDIR, ignore_errors=True)
-    detail = "；".join(failure or ["没有生成索引"])
-    return [f"Pagefind 建立全文搜索索引失败（{detail}），本次构建没有全文搜索"]
+        return [str(exc)]
+    if done.returncode != 0:
+        return (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"退出码 {done.returncode}"]
+    return None
 
 
 # --- the instant name finder ------------------------------------------------------------------
