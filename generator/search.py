@@ -26,6 +26,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -41,6 +42,7 @@ SHARDS_FILE = "shards.json"  # in OUTPUT_SUBDIR: the shards the search page merg
 # Estimated Pagefind peak per run (see _estimate_mb): with the generator's own memory the whole
 # build stays under 2 GiB at province size (>100k pages), where one index would need ~40 GB.
 SHARD_BUDGET_MB = 512
+JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it mostly uses one core
 REPO = Path(__file__).resolve().parent.parent
 INSTALL_HINT = "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
 
@@ -106,30 +108,33 @@ def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
     return Pagefind(path)
 
 
-def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = None) -> list[str]:
+def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = None,
+               jobs: int | None = None) -> list[str]:
     """Write the full-text index into `site_dir/pagefind/`. Returns warnings (Chinese), if any;
     a failed run leaves no partial index behind.
 
     Pagefind holds a whole index in memory until it writes it, so a site whose pages would need
     more than `budget_mb` (default $BULLETIN_SEARCH_SHARD_MB or SHARD_BUDGET_MB) is indexed in
-    shards, one Pagefind run after another: the first into `pagefind/`, the others into
-    `pagefind/s1/`, `pagefind/s2/`, … (see `plan_shards`). `pagefind/shards.json` lists the
-    others (`{"merge": ["s1/", …]}`, empty for a single index); the search page merges them into
-    the first with Pagefind's mergeIndex, so one query searches every published page."""
+    shards, `jobs` Pagefind runs at a time (default JOBS), each within its share of the budget:
+    the first shard into `pagefind/`, the others into `pagefind/s1/`, `pagefind/s2/`, … (see
+    `plan_shards`). `pagefind/shards.json` lists the others (`{"merge": ["s1/", …]}`, empty for
+    a single index); the search page merges them into the first with Pagefind's mergeIndex, so
+    one query searches every published page."""
     if not pagefind.ready:
         return []
     output = site_dir / OUTPUT_SUBDIR
     budget = shard_budget_mb() if budget_mb is None else budget_mb
-    shards = plan_shards(site_dir, budget)
-    failure = None
+    jobs = jobs or JOBS
+    shards = plan_shards(site_dir, budget, jobs)
     try:
         if len(shards) <= 1:
-            failure = _run_pagefind(pagefind, site_dir, output)
+            failures = [_run_pagefind(pagefind, site_dir, output)]
         else:
-            for number, shard in enumerate(shards):
-                failure = _index_shard(pagefind, site_dir, shard, output / _shard_folder(number))
-                if failure is not None:
-                    break
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                failures = list(pool.map(
+                    lambda numbered: _index_shard(pagefind, site_dir, numbered[1], output / _shard_folder(numbered[0])),
+                    enumerate(shards)))
+        failure = next((f for f in failures if f is not None), None)
         if failure is None and not (output / "pagefind.js").is_file():
             failure = ["没有生成索引"]
         if failure is None:
@@ -152,21 +157,26 @@ def shard_budget_mb(env: Mapping[str, str] | None = None) -> float:
     return number if number > 0 else SHARD_BUDGET_MB
 
 
-def plan_shards(site_dir: Path, budget_mb: float) -> list[list[str]]:
-    """The indexed pages (those whose `<main>` carries data-pagefind-body), as relative paths in
-    path order, cut into shards whose estimated Pagefind peak stays within `budget_mb` (a shard
-    holds at least one page). One shard, without reading any page, when even counting every
-    byte of every HTML file as indexed text stays within the budget."""
+def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1) -> list[list[str]]:
+    """The pages to index, as relative paths in path order, in shards. One shard (every HTML
+    file, as one Pagefind run over the folder sees them) when the estimated Pagefind peak for
+    the whole site is within `budget_mb`; it is found without reading a page when even counting
+    every byte of every HTML file as indexed text stays within it. Otherwise the indexed pages
+    (those whose `<main>` carries data-pagefind-body) cut into shards that each stay within
+    `budget_mb / jobs`, so that `jobs` runs at a time stay within the budget (a shard holds at
+    least one page)."""
     files = sorted(site_dir.rglob("*.html"))
+    everything = [[path.relative_to(site_dir).as_posix() for path in files]]
     if _estimate_mb(len(files), sum(path.stat().st_size for path in files)) <= budget_mb:
-        return [[path.relative_to(site_dir).as_posix() for path in files]]
+        return everything
+    weighed = [(path, _indexed_text_bytes(path.read_bytes())) for path in files]
+    weighed = [(path, text) for path, text in weighed if text is not None]
+    if _estimate_mb(len(weighed), sum(text for _, text in weighed)) <= budget_mb:
+        return everything
     shards: list[list[str]] = [[]]
     pages = text = 0
-    for path in files:
-        page_text = _indexed_text_bytes(path.read_bytes())
-        if page_text is None:
-            continue
-        if shards[-1] and _estimate_mb(pages + 1, text + page_text) > budget_mb:
+    for path, page_text in weighed:
+        if shards[-1] and _estimate_mb(pages + 1, text + page_text) > budget_mb / jobs:
             shards.append([])
             pages = text = 0
         shards[-1].append(path.relative_to(site_dir).as_posix())
@@ -184,17 +194,22 @@ def _estimate_mb(pages: int, text_bytes: int) -> float:
 
 
 _INDEXED_MAIN = re.compile(rb"<main\b[^>]*\sdata-pagefind-body[\s=>]")
+# An element marked data-pagefind-ignore up to its first closing tag: where the same tag nests
+# inside, the rest still counts, so the estimate errs high, never low.
+_IGNORED = re.compile(rb"<([a-z][a-z0-9]*)\b[^>]*\sdata-pagefind-ignore[\s=>].*?</\1>", re.S)
 _TAG = re.compile(rb"<[^>]*>")
 
 
 def _indexed_text_bytes(html: bytes) -> int | None:
-    """Bytes of text (tags dropped) in the indexed `<main>`, or None for a page not indexed.
-    Text never holds a literal `<main`, so a page quoting the attribute is not mistaken."""
+    """Bytes of text (tags and ignored parts dropped) in the indexed `<main>`, or None for a page
+    not indexed. Text never holds a literal `<main`, so a page quoting the attribute is not
+    mistaken."""
     found = _INDEXED_MAIN.search(html)
     if found is None:
         return None
     end = html.rfind(b"</main>")
-    return len(_TAG.sub(b"", html[found.start():end if end > found.start() else len(html)]))
+    main = html[found.end():end if end > found.start() else len(html)]
+    return len(_TAG.sub(b"", _IGNORED.sub(b"", main)))
 
 
 def _shard_folder(number: int) -> str:

@@ -331,13 +331,13 @@ def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
     """The sample indexed in shards of a few dozen pages (as a province site is, in shards of a few
     thousand): one query finds the pages of every shard, the same pages as the single index."""
     from conftest import cli
-    from generator.search import plan_shards
+    from generator.search import JOBS, plan_shards
 
-    monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", "40")
+    monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", "70")  # the sample needs ~80
     out = tmp_path / "site"
     run = cli("build", "--content", str(SAMPLE), "--out", str(out), "--today", "2026-11-27")
     assert run.exit_code == 0 and "Pagefind" not in run.output, run.output
-    shards = plan_shards(out, 40)
+    shards = plan_shards(out, 70, JOBS)
     assert len(shards) >= 3
     shard_of = {"/" + rel.removesuffix("index.html"): n for n, shard in enumerate(shards) for rel in shard}
     indexed = indexed_pages(out)

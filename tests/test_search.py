@@ -7,7 +7,7 @@ import json
 import stat
 
 from conftest import REPO, TODAY, cli
-from generator.search import SHARD_BUDGET_MB, locate_pagefind, name_index, pinyin, plan_shards, shard_budget_mb
+from generator.search import JOBS, SHARD_BUDGET_MB, locate_pagefind, name_index, pinyin, plan_shards, shard_budget_mb
 from sitecheck import indexed_pages
 
 
@@ -128,7 +128,8 @@ def test_a_small_site_keeps_one_index_and_says_there_is_nothing_to_merge(project
 
 
 def test_a_site_over_the_budget_is_indexed_in_shards_holding_every_page_once(project, monkeypatch):
-    monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", "20.3")  # a page or two a shard
+    budget = 20.3  # the fixture's 28 pages need ~26: a page or two a shard
+    monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", str(budget))
     run = cli("build", "--today", TODAY)
     assert run.exit_code == 0 and "Pagefind" not in run.output, run.output
     site = project / "site"
@@ -137,7 +138,7 @@ def test_a_site_over_the_budget_is_indexed_in_shards_holding_every_page_once(pro
     indexed = indexed_pages(site)
     counts = [entry["languages"]["zh-cn"]["page_count"] for entry in entries.values()]
     assert all(counts) and sum(counts) == len(indexed)
-    shards = plan_shards(site, 20.3)
+    shards = plan_shards(site, budget, JOBS)
     assert [len(shard) for shard in shards] == counts  # the plan the build followed
     planned = ["/" + rel.removesuffix("index.html") for shard in shards for rel in shard]
     assert sorted(planned) == sorted(indexed)  # every indexed page once, nothing else
@@ -158,6 +159,16 @@ def test_a_shard_that_fails_leaves_no_index_at_all(project, monkeypatch):
     assert run.exit_code == 0 and "out of memory" in run.stderr and "建立全文搜索索引失败" in run.stderr
     assert not (project / "site/pagefind").exists()
     assert (project / "site/search/index.html").is_file()
+
+
+def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
+    from generator.search import _indexed_text_bytes
+
+    page = (b'<header>\xe5\xaf\xbc\xe8\x88\xaa</header><main id="main" data-pagefind-body>ab<ul class="x" data-pagefind-ignore>'
+            b'<li>left out</li></ul>cd<div data-pagefind-ignore><div>q</div>rr</div></main><footer>x</footer>')
+    assert _indexed_text_bytes(page) == len("abcdrr")  # a nested ignored element may count in part, never less
+    assert _indexed_text_bytes(b"<main>not indexed</main>") is None
+    assert _indexed_text_bytes(b"<main><p>&lt;main data-pagefind-body&gt; data-pagefind-body</p></main>") is None
 
 
 def test_the_shard_budget_comes_from_the_environment_when_it_is_a_positive_number():
