@@ -187,10 +187,10 @@ def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1) -> list[list[st
 
 def _estimate_mb(pages: int, text_bytes: int) -> float:
     """Pagefind 1.6's peak memory (MB) for a Chinese index of `pages` pages holding `text_bytes`
-    of text. Fitted on Hugo pages of 0.2-6 KB text (benchmarks/README.md, "Search index"): about
-    20 MB, 0.05 MB a page and 112 bytes per byte of text; bulletin's pages, whose text repeats
-    more, come out 15-30 % below this, so the budget holds with room to spare."""
-    return 20 + 0.05 * pages + 112 * text_bytes / 1e6
+    of indexed text. Fitted on Hugo's and bulletin's pages (benchmarks/README.md, "Search index"):
+    about 20 MB, 0.05 MB a page and 112 bytes per byte of text, linear in both; the constants
+    below are 10-20 % above that fit, so that a shard's measured peak stays under its estimate."""
+    return 20 + 0.06 * pages + 125 * text_bytes / 1e6
 
 
 _INDEXED_MAIN = re.compile(rb"<main\b[^>]*\sdata-pagefind-body[\s=>]")
