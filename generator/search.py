@@ -171,18 +171,29 @@ def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1) -> list[list[st
         return everything
     weighed = [(path, _indexed_text_bytes(path.read_bytes())) for path in files]
     weighed = [(path, text) for path, text in weighed if text is not None]
-    if _estimate_mb(len(weighed), sum(text for _, text in weighed)) <= budget_mb:
+    if not weighed or _estimate_mb(len(weighed), sum(text for _, text in weighed)) <= budget_mb:
         return everything
+    costs = [(path.relative_to(site_dir).as_posix(), _estimate_mb(1, text) - _estimate_mb(0, 0))
+             for path, text in weighed]
+    limit = budget_mb / jobs - _estimate_mb(0, 0)
+    count = len(_cut(costs, limit))
+    # As many shards as filling each to the limit takes, but evened out (each closed shard holds
+    # more than total/count, so there are no more of them), for runs side by side to end together.
+    even = min(limit, sum(cost for _, cost in costs) / count + max(cost for _, cost in costs))
+    return _cut(costs, even)
+
+
+def _cut(costs: list[tuple[str, float]], limit: float) -> list[list[str]]:
+    """Pages in order into shards, each filled until the next page would take it over `limit`."""
     shards: list[list[str]] = [[]]
-    pages = text = 0
-    for path, page_text in weighed:
-        if shards[-1] and _estimate_mb(pages + 1, text + page_text) > budget_mb / jobs:
+    load = 0.0
+    for rel, cost in costs:
+        if shards[-1] and load + cost > limit:
             shards.append([])
-            pages = text = 0
-        shards[-1].append(path.relative_to(site_dir).as_posix())
-        pages += 1
-        text += page_text
-    return [shard for shard in shards if shard]
+            load = 0.0
+        shards[-1].append(rel)
+        load += cost
+    return shards
 
 
 def _estimate_mb(pages: int, text_bytes: int) -> float:
