@@ -52,6 +52,22 @@ function loadPagefind(url) {
   return pagefindLoaded[url];
 }
 
+/* Pagefind's search, less the pages that do not hold the query as typed (its exact search, "…")
+   when some do. Pagefind, finding no word that starts with a query, retries with the query
+   shortened (福海 → 福, which finds 福源); a sharded index does so shard by shard, so shards
+   without 福海 would add every page with 福. The exact search never shortens a query; the
+   ordinary one keeps its ranking. */
+async function phraseFirst(pagefind, query) {
+  var search = await pagefind.search(query);
+  if (!search || /[\s"]/.test(query)) { return search; }
+  var exact = await pagefind.search('"' + query + '"');
+  if (exact && exact.results.length) {
+    var holding = new Set(exact.results.map(function (result) { return result.id; }));
+    search.results = search.results.filter(function (result) { return holding.has(result.id); });
+  }
+  return search;
+}
+
 /* Names ranked: name starts with the query, name contains it, pinyin starts with it, pinyin
    contains it; shorter names first within a rank. */
 export function matchNames(entries, query) {
@@ -153,7 +169,7 @@ function fullText(form) {
     status.textContent = "正在搜索……";
     var search;
     try {
-      search = await (await loadPagefind(url)).search(query);
+      search = await phraseFirst(await loadPagefind(url), query);
     } catch (error) {
       if (isCurrent()) { status.textContent = "全文搜索暂不可用，请用上面的名称查找，或从下面的目录查找。"; }
       return;
