@@ -198,7 +198,7 @@ def _cut(costs: list[tuple[str, float]], limit: float) -> list[list[str]]:
 
 def _estimate_mb(pages: int, text_bytes: int) -> float:
     """Pagefind 1.6's peak memory (MB) for a Chinese index of `pages` pages holding `text_bytes`
-    of indexed text. Fitted on Hugo's and bulletin's pages (benchmarks/README.md, "Search index"):
+    of indexed text. Fitted on Hugo's and bulletin's pages (benchmarks/search-index.md):
     about 20 MB, 0.05 MB a page and 112 bytes per byte of text, linear in both; the constants
     below are above that fit (a small shard of project pages needed 90 MB where it said 87), so
     that a shard's measured peak stays under its estimate."""
