@@ -16,8 +16,8 @@ from pathlib import Path
 
 import click
 
-from . import pipeline, scaffold
-from . import serve as preview_server
+from . import pipeline
+from .models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
 from .admin import AdminOptions, AdminUnavailable
 from .errors import ContentError, Problem, redact
 from .schema import BASE_URL_RE
@@ -77,6 +77,20 @@ def _guard(fn):
     wrapper.__name__ = fn.__name__
     wrapper.__doc__ = fn.__doc__
     return wrapper
+
+
+def _scaffold():
+    """`bulletin new`'s module, imported when used: it brings YAML and pypinyin (0.2 s), which a
+    build with nothing to do never needs."""
+    from . import scaffold
+
+    return scaffold
+
+
+def _preview_server():
+    from . import serve
+
+    return serve
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -182,11 +196,11 @@ def serve(content: str, out: str | None, host: str, port: int, today) -> None:
     # The full-text index (Pagefind) takes a second or more per build and is not what an editor
     # previews; a path in BULLETIN_PAGEFIND still brings it back.
     os.environ.setdefault("BULLETIN_PAGEFIND", "off")
-    options = preview_server.Options(content_dir, content, out_dir, host, port, today.date() if today else None)
+    options = _preview_server().Options(content_dir, content, out_dir, host, port, today.date() if today else None)
     stop = threading.Event()
-    preview_server.main_thread_signals(stop)
+    _preview_server().main_thread_signals(stop)
     try:
-        preview_server.run(options, stop, log=click.echo,
+        _preview_server().run(options, stop, log=click.echo,
                            ready=lambda url: click.echo(f"预览地址：{url}（草稿也会显示；按 Ctrl+C 停止）"))
     except OSError as exc:
         raise click.UsageError(f"无法在 {host}:{port} 上启动预览：{exc.strerror or exc}（可用 --port 换一个端口）") from None
@@ -219,10 +233,10 @@ def _ids(text: str | None) -> list[str]:
 def _create(content: str, make) -> None:
     content_dir = _content_dir(content)
     try:
-        known = scaffold.Known.read(content_dir)
+        known = _scaffold().Known.read(content_dir)
         draft = make(known)
-        scaffold.write(content_dir, draft)
-    except scaffold.ScaffoldError as exc:
+        _scaffold().write(content_dir, draft)
+    except _scaffold().ScaffoldError as exc:
         raise click.UsageError(str(exc)) from None
     except FileExistsError:
         raise click.UsageError(f"{Path(content) / draft.rel} 已经存在，不会覆盖它") from None
@@ -230,7 +244,7 @@ def _create(content: str, make) -> None:
 
 
 def _record_id(given: str | None, name: str, kind: str) -> str:
-    suggested = scaffold.suggest_id(name, kind)
+    suggested = _scaffold().suggest_id(name, kind)
     if given:
         return given
     if sys.stdin.isatty():
@@ -248,7 +262,7 @@ ID = click.option("--id", "record_id", default=None, help="标识（默认由名
 @ID
 @click.option("--title", default=None, help="标题")
 @click.option("--date", "day", type=DATE, default=None, help="发布日期 YYYY-MM-DD（默认今天）")
-@click.option("--category", type=click.Choice(scaffold.NOTICE_CATEGORIES), default=None, help="类别")
+@click.option("--category", type=click.Choice(NOTICE_CATEGORIES), default=None, help="类别")
 @click.option("--district", default=None, help="范围：区（市）标识")
 @click.option("--streets", default=None, help="范围：街道标识，多个用逗号分隔")
 @click.option("--communities", default=None, help="范围：社区标识，多个用逗号分隔")
@@ -259,11 +273,11 @@ ID = click.option("--id", "record_id", default=None, help="标识（默认由名
 def new_notice(content, record_id, title, day, category, district, streets, communities, compounds, until, draft):
     """新建公示公告：content/notices/<年份>/<标识>.md"""
     title = _ask(title, "标题", "--title")
-    category = _ask(category, "类别（" + "、".join(scaffold.NOTICE_CATEGORIES) + "）", "--category",
-                    type=click.Choice(scaffold.NOTICE_CATEGORIES))
+    category = _ask(category, "类别（" + "、".join(NOTICE_CATEGORIES) + "）", "--category",
+                    type=click.Choice(NOTICE_CATEGORIES))
     day = day.date() if day else pipeline.today_in_shanghai()
     record_id = _record_id(record_id, title, "notice")
-    _create(content, lambda known: scaffold.notice(
+    _create(content, lambda known: _scaffold().notice(
         known, title=title, day=day, category=category, record_id=record_id, district=district,
         streets=_ids(streets), communities=_ids(communities), compounds=_ids(compounds),
         until=until.date() if until else None, draft=draft))
@@ -273,8 +287,8 @@ def new_notice(content, record_id, title, day, category, district, streets, comm
 @CONTENT
 @ID
 @click.option("--title", default=None, help="项目名称")
-@click.option("--category", type=click.Choice(list(scaffold.PROJECT_CATEGORIES)), default=None, help="类别")
-@click.option("--status", type=click.Choice(list(scaffold.PROJECT_STATUSES)), default="planned", show_default=True, help="状态")
+@click.option("--category", type=click.Choice(list(PROJECT_CATEGORIES)), default=None, help="类别")
+@click.option("--status", type=click.Choice(list(PROJECT_STATUSES)), default="planned", show_default=True, help="状态")
 @click.option("--compounds", default=None, help="涉及小区的标识，多个用逗号分隔")
 @click.option("--communities", default=None, help="涉及社区的标识，多个用逗号分隔")
 @click.option("--company", default=None, help="实施企业的标识")
@@ -283,12 +297,12 @@ def new_notice(content, record_id, title, day, category, district, streets, comm
 def new_project(content, record_id, title, category, status, compounds, communities, company, unit):
     """新建项目：content/projects/<标识>.md"""
     title = _ask(title, "项目名称", "--title")
-    category = _ask(category, "类别（" + "、".join(scaffold.PROJECT_CATEGORIES) + "）", "--category",
-                    type=click.Choice(list(scaffold.PROJECT_CATEGORIES)))
+    category = _ask(category, "类别（" + "、".join(PROJECT_CATEGORIES) + "）", "--category",
+                    type=click.Choice(list(PROJECT_CATEGORIES)))
     if compounds is None and communities is None:
         compounds = _ask(None, "涉及小区的标识（多个用逗号分隔）", "--compounds 或 --communities")
     record_id = _record_id(record_id, title, "project")
-    _create(content, lambda known: scaffold.project(
+    _create(content, lambda known: _scaffold().project(
         known, title=title, category=category, status=status, record_id=record_id,
         compounds=_ids(compounds), communities=_ids(communities), company=company, unit=unit))
 
@@ -298,7 +312,7 @@ def new_project(content, record_id, title, category, status, compounds, communit
 @ID
 @click.option("--name", default=None, help="小区名称")
 @click.option("--community", default=None, help="所属社区的标识")
-@click.option("--type", "type_", type=click.Choice(list(scaffold.COMPOUND_TYPES)), default=None, help="小区类型")
+@click.option("--type", "type_", type=click.Choice(list(COMPOUND_TYPES)), default=None, help="小区类型")
 @click.option("--company", default=None, help="物业服务企业的标识（enterprise、state 型需要）")
 @click.option("--households", type=click.IntRange(0), default=None, help="户数")
 @_guard
@@ -307,12 +321,12 @@ def new_compound(content, record_id, name, community, type_, company, households
     name = _ask(name, "小区名称", "--name")
     community = _ask(community, "所属社区的标识", "--community")
     type_ = _ask(type_, "类型（enterprise 物业企业管理、self 居民自治、state 国企兜管）", "--type",
-                 type=click.Choice(list(scaffold.COMPOUND_TYPES)))
+                 type=click.Choice(list(COMPOUND_TYPES)))
     if type_ != "self":
         company = _ask(company, "物业服务企业的标识", "--company")
     households = _ask(households, "户数", "--households", type=click.IntRange(0))
     record_id = _record_id(record_id, name, "compound")
-    _create(content, lambda known: scaffold.compound(
+    _create(content, lambda known: _scaffold().compound(
         known, name=name, community=community, type_=type_, households=households, company=company,
         record_id=record_id))
 
@@ -333,7 +347,7 @@ def new_company(content, record_id, name, credit_code, state_owned, party_organi
     party_organization = _ask(party_organization, "是否建立党组织", "--party-organization 或 --no-party-organization",
                               default=False, type=bool)
     record_id = _record_id(record_id, name, "company")
-    _create(content, lambda known: scaffold.company(
+    _create(content, lambda known: _scaffold().company(
         known, name=name, credit_code=credit_code.strip(), state_owned=state_owned,
         party_organization=party_organization, record_id=record_id))
 
@@ -349,7 +363,7 @@ def new_community(content, record_id, name, street):
     name = _ask(name, "社区名称", "--name")
     street = _ask(street, "所属街道的标识", "--street")
     record_id = _record_id(record_id, name, "community")
-    _create(content, lambda known: scaffold.community(known, name=name, street=street, record_id=record_id))
+    _create(content, lambda known: _scaffold().community(known, name=name, street=street, record_id=record_id))
 
 
 @new.command("evaluation")
@@ -363,4 +377,4 @@ def new_evaluation(content, district, period, published):
     district = _ask(district, "区（市）标识", "--district")
     period = _ask(period, "考评期（如 2026-H1）", "--period")
     day = published.date() if published else pipeline.today_in_shanghai()
-    _create(content, lambda known: scaffold.evaluation(known, district=district, period=period, published=day))
+    _create(content, lambda known: _scaffold().evaluation(known, district=district, period=period, published=day))

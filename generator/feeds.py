@@ -1,10 +1,13 @@
 """Atom feeds (RFC 4287) that residents can follow in a feed reader.
 
 `feed_files(site, d)` returns output path → bytes for:
-- `/feeds/notices.xml`: every published notice, newest first;
+- `/feeds/notices.xml`: the published notices, newest first;
 - `/feeds/communities/<id>.xml`: the notices that reach one community (`d.notices_by_community`);
 - `/feeds/lists/<district>.xml`: an entry per published half-year evaluation and per year with
   annual results (the red and black lists), each linking to its list page.
+Each feed holds its `FEED_ENTRIES` newest entries: a reader polls and keeps what it has seen, and
+the full history is on the site. (Every notice in every feed made a province-size site's feeds
+hundreds of megabytes: a district-wide notice is copied into each of its communities' feeds.)
 Drafts are never in a feed, not even in a `--drafts` preview build (a preview is not for
 subscribing).
 
@@ -197,8 +200,11 @@ def _score(value) -> str:
     return f"{value:.2f}"  # totals have at most two decimals: this never rounds
 
 
+FEED_ENTRIES = 20
+
+
 def _newest(entries: list[Entry]) -> tuple[Entry, ...]:
-    return tuple(sorted(entries, key=lambda e: (e.updated, e.id), reverse=True))
+    return tuple(sorted(entries, key=lambda e: (e.updated, e.id), reverse=True)[:FEED_ENTRIES])
 
 
 def site_content_date(site: Site, d: Derived) -> date:
@@ -220,14 +226,25 @@ def lists_feed_title(district: District) -> str:
 
 def feeds(site: Site, d: Derived) -> list[Feed]:
     title = site.info.title
-    published = [site.notices[n] for n in d.notices_newest if not site.notices[n].draft]
-    entries = {n.id: notice_entry(n, site) for n in published}
-    out = [Feed(url_feed_notices(), notices_feed_title(site), f"{title}发布的全部公示公告", url_notices_page(1),
-                _newest(list(entries.values())))]
+    made: dict[str, Entry] = {}
+
+    def newest(notice_ids) -> tuple[Entry, ...]:
+        """The FEED_ENTRIES newest published notices among `notice_ids`, as entries; an entry is
+        made once however many feeds carry it."""
+        chosen = sorted((n for n in notice_ids if not site.notices[n].draft),
+                        key=lambda n: (site.notices[n].date, n), reverse=True)[:FEED_ENTRIES]
+        for n in chosen:
+            if n not in made:
+                made[n] = notice_entry(site.notices[n], site)
+        return _newest([made[n] for n in chosen])
+
+    out = [Feed(url_feed_notices(), notices_feed_title(site), f"{title}发布的公示公告（最新 {FEED_ENTRIES} 条）", url_notices_page(1),
+                newest(d.notices_newest))]
+    published = frozenset(d.notices_newest)
     for c in site.communities.values():
-        reach = [entries[n] for n in d.notices_by_community.get(c.id, ()) if n in entries]
+        reach = [n for n in d.notices_by_community.get(c.id, ()) if n in published]
         out.append(Feed(url_feed_community(c.id), community_feed_title(c), f"与{c.name}有关的公示公告（{title}）",
-                        url_community(c.id), _newest(reach)))
+                        url_community(c.id), newest(reach)))
     for district in site.districts.values():
         items = [period_entry(t, site) for (k, _), t in d.period_tables.items() if k == district.id]
         items += [year_entry(t, site) for (k, _), t in d.year_tables.items() if k == district.id and t.has_annual]

@@ -136,7 +136,7 @@ class Renderer:
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
             qr_svg=poster.qr_svg, content_fingerprint=poster.content_fingerprint, fulltext_search=fulltext_search,
-            fragment=self.fragment,
+            fragment=self.fragment, page_window=page_window,
         )
         self.env.globals.update(
             # source path → date of its last commit, or None
@@ -306,6 +306,19 @@ class _RecordView:
     def __str__(self):
         self._recorder.deps.add((self._name, self._key, None))
         return str(self._record)
+
+
+def page_window(current: int, total: int, around: int = 2) -> list[int | None]:
+    """The page numbers a pager links: the first, the last and `around` either side of the
+    current one, with None where numbers are left out. Linking every page made each of a
+    province's 2,500 list pages carry 2,500 links (quadratic output)."""
+    shown = sorted({1, total} | set(range(max(1, current - around), min(total, current + around) + 1)))
+    out: list[int | None] = []
+    for n in shown:
+        if out and n - out[-1] > 1:
+            out.append(None)
+        out.append(n)
+    return out
 
 
 # --- rendering many pages -------------------------------------------------------------------------

@@ -109,7 +109,8 @@ def test_sample_feeds_are_valid_atom(tmp_path):
     assert assert_valid_atom(out, "https://bulletin.example.org/") > 39
     notices = entries(parse(out / "feeds/notices.xml"))
     pages = [p for p in (out / "notices").glob("*/index.html") if p.parent.name != "page"]
-    assert len(notices) == len(pages)  # every published notice, nothing else
+    from generator.feeds import FEED_ENTRIES
+    assert len(notices) == min(len(pages), FEED_ENTRIES) < len(pages)  # the newest published notices, nothing else
 
 
 def test_notice_feed_content_and_escaping(site):
@@ -232,3 +233,44 @@ def test_canonical_and_open_graph(site):
         assert re.search(r'<meta property="og:description" content="[^"]+">', html)
         assert '<meta property="og:site_name" content="测试公示栏">' in html
         assert '<meta property="og:locale" content="zh_CN">' in html
+
+
+def test_feeds_hold_their_newest_entries_only(project):
+    from generator.feeds import FEED_ENTRIES
+    notices = {}
+    for i in range(FEED_ENTRIES + 7):
+        day = 1 + i % 28
+        notices[f"notices/2026/bulk{i:03d}.md"] = dedent(f"""
+            ---
+            title: 第{i}号通知
+            date: 2026-{1 + i // 28:02d}-{day:02d}
+            category: 通知
+            communities: [yf]
+            ---
+            正文第 {i} 号。
+            """)
+    write_tree(project / "content", notices)
+    build()
+    site = project / "site"
+    for feed in ("feeds/notices.xml", "feeds/communities/yf.xml"):
+        ids = [e.findtext(f"{A}id").rsplit("/", 1)[1] for e in entries(parse(site / feed))]
+        assert len(ids) == FEED_ENTRIES, feed
+        assert f"bulk{FEED_ENTRIES + 6:03d}" in ids and "bulk000" not in ids  # the newest kept, the oldest dropped
+        assert (site / "notices/bulk000/index.html").is_file()  # still on the site
+
+
+def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts():
+    from generator.sitemap import sitemap_files
+    ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+    urls = [f"/notices/n{i}/" for i in range(7)] + ["/", "/notices/n3/"]
+    small = sitemap_files(BASE, urls, per_file=8)
+    assert set(small) == {"sitemap.xml", "robots.txt"}
+    files = sitemap_files(BASE, urls, per_file=3)
+    assert set(files) == {"sitemap.xml", "robots.txt", "sitemaps/1.xml", "sitemaps/2.xml", "sitemaps/3.xml"}
+    index = ET.fromstring(files["sitemap.xml"])
+    assert index.tag == f"{ns}sitemapindex"
+    parts = [loc.text for loc in index.iter(f"{ns}loc")]
+    assert parts == [f"{BASE}sitemaps/{n}.xml" for n in (1, 2, 3)]
+    listed = [loc.text for n in (1, 2, 3) for loc in ET.fromstring(files[f"sitemaps/{n}.xml"]).iter(f"{ns}loc")]
+    assert listed == sorted({BASE + u.lstrip("/") for u in urls})  # every page once, in order
+    assert all(len(list(ET.fromstring(files[f"sitemaps/{n}.xml"]))) <= 3 for n in (1, 2, 3))

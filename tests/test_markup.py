@@ -52,11 +52,12 @@ def test_relative_image_is_kept():
 )
 def test_images_that_a_browser_would_fetch_from_elsewhere_are_dropped(source):
     html = render_markdown(source)
-    assert "<img" not in html or 'src="/%5C' in html, html  # markdown-it percent-encodes a backslash
+    assert "<img" not in html or 'src="/%5C' in html, html  # cmark percent-encodes a backslash
 
 
 def test_images_without_alt_get_an_empty_one():
-    assert render_markdown('<img src="/a.png">') == '<img src="/a.png" alt="">'
+    assert render_markdown('<img src="/a.png">') == '<img src="/a.png" alt="">\n'  # an HTML block ends its line
+    assert render_markdown('![](/a.png)') == '<p><img src="/a.png" alt=""></p>\n'
 
 
 def test_pathological_markdown_stays_linear():
@@ -64,6 +65,17 @@ def test_pathological_markdown_stays_linear():
     # parser now in use must finish these (the suite's own timeout would catch a regression).
     for text in ("[" * 50_000, "".join("  " * i + "- x\n" for i in range(2000)), "> " * 20_000 + "x", "![" * 20_000):
         assert render_markdown(text)
+
+
+def test_quotes_and_lists_nested_past_the_limit_are_shown_as_typed():
+    from generator.markup import MAX_NESTING
+    ok = render_markdown("> " * MAX_NESTING + "深")
+    assert ok.count("<blockquote>") == MAX_NESTING
+    deep = render_markdown("> " * (MAX_NESTING + 1) + "深 <b>x</b>")
+    assert "<blockquote>" not in deep and deep.startswith("<p>&gt; &gt;") and "&lt;b&gt;x&lt;/b&gt;" in deep
+    assert "<ul>" not in render_markdown("".join("  " * i + "- x\n" for i in range(MAX_NESTING + 1)))
+    mixed = "- a\n  > b\n  > - c\n"
+    assert "<blockquote>" in render_markdown(mixed) and "<li>" in render_markdown(mixed)
 
 
 def test_visible_text_decodes_what_a_reader_sees():
