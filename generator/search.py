@@ -39,8 +39,8 @@ from .models import Site
 MINIMUM_VERSION = (1, 6, 0)
 OUTPUT_SUBDIR = "pagefind"
 SHARDS_FILE = "shards.json"  # in OUTPUT_SUBDIR: the shards the search page merges
-# Estimated Pagefind peak per run (see _estimate_mb): with the generator's own memory the whole
-# build stays under 2 GiB at province size (>100k pages), where one index would need ~40 GB.
+# Estimated Pagefind peak of the runs at a time (see _estimate_mb): what the generator's own
+# memory leaves of 2 GiB at province size (>100k pages), where one index would need ~30 GB.
 SHARD_BUDGET_MB = 512
 JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it mostly uses one core
 REPO = Path(__file__).resolve().parent.parent
