@@ -3,10 +3,12 @@
 Full text: `locate_pagefind(content_dir)` finds the Pagefind command before anything is rendered
 (the search page says whether full-text search exists), and `index_site(site_dir, pagefind)` runs
 it over the finished output folder — the temporary one, before it replaces the published site —
-writing `pagefind/` inside it. Pagefind must be the npm release 1.6 or later: the PyPI 1.5.2
-build splits a Chinese query into single characters in the browser (红黑榜 finds one page of
-five). Where Pagefind is missing or too old the build still succeeds: `Pagefind.problem` says why
-in Chinese and the search page offers the directories instead. Which parts of a page are indexed
+writing `pagefind/` inside it; in shards (`pagefind/s1/`, …, merged by the search page) when one
+index of the whole site would need more memory than a bounded budget. Pagefind must be the npm
+release 1.6 or later: the PyPI 1.5.2 build splits a Chinese query into single characters in the
+browser (红黑榜 finds one page of five). Where Pagefind is missing or too old the build still
+succeeds: `Pagefind.problem` says why in Chinese and the search page offers the directories
+instead. Which parts of a page are indexed
 is decided by the templates (`data-pagefind-body` on `<main>`, `data-pagefind-ignore` on noise).
 
 Names: `name_index(site)` is the small JSON the instant box on the home and search pages
@@ -23,6 +25,8 @@ import os
 import re
 import shutil
 import subprocess
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Mapping
@@ -34,6 +38,11 @@ from .models import Site
 
 MINIMUM_VERSION = (1, 6, 0)
 OUTPUT_SUBDIR = "pagefind"
+SHARDS_FILE = "shards.json"  # in OUTPUT_SUBDIR: the shards the search page merges
+# Estimated Pagefind peak of the runs at a time (see _estimate_mb): what the generator's own
+# memory leaves of 2 GiB at province size (>100k pages), where one index would need ~30 GB.
+SHARD_BUDGET_MB = 512
+JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it mostly uses one core
 REPO = Path(__file__).resolve().parent.parent
 INSTALL_HINT = "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
 
@@ -99,22 +108,154 @@ def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
     return Pagefind(path)
 
 
-def index_site(site_dir: Path, pagefind: Pagefind) -> list[str]:
+def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = None,
+               jobs: int | None = None) -> list[str]:
     """Write the full-text index into `site_dir/pagefind/`. Returns warnings (Chinese), if any;
-    a failed run leaves no partial index behind."""
+    a failed run leaves no partial index behind.
+
+    Pagefind holds a whole index in memory until it writes it, so a site whose pages would need
+    more than `budget_mb` (default $BULLETIN_SEARCH_SHARD_MB or SHARD_BUDGET_MB) is indexed in
+    shards, `jobs` Pagefind runs at a time (default JOBS), each within its share of the budget:
+    the first shard into `pagefind/`, the others into `pagefind/s1/`, `pagefind/s2/`, … (see
+    `plan_shards`). `pagefind/shards.json` lists the others (`{"merge": ["s1/", …]}`, empty for
+    a single index); the search page merges them into the first with Pagefind's mergeIndex, so
+    one query searches every published page."""
     if not pagefind.ready:
         return []
-    command = [str(pagefind.path), "--site", str(site_dir), "--output-subdir", OUTPUT_SUBDIR, "--quiet"]
+    output = site_dir / OUTPUT_SUBDIR
+    budget = shard_budget_mb() if budget_mb is None else budget_mb
+    jobs = jobs or JOBS
+    shards = plan_shards(site_dir, budget, jobs)
+    try:
+        if len(shards) <= 1:
+            failures = [_run_pagefind(pagefind, site_dir, output)]
+        else:
+            with ThreadPoolExecutor(max_workers=jobs) as pool:
+                failures = list(pool.map(
+                    lambda numbered: _index_shard(pagefind, site_dir, numbered[1], output / _shard_folder(numbered[0])),
+                    enumerate(shards)))
+        failure = next((f for f in failures if f is not None), None)
+        if failure is None and not (output / "pagefind.js").is_file():
+            failure = ["没有生成索引"]
+        if failure is None:
+            merge = [_shard_folder(number) for number in range(1, len(shards))]
+            (output / SHARDS_FILE).write_text(json.dumps({"merge": merge}) + "\n", encoding="utf-8")
+            return []
+    except OSError as exc:
+        failure = [str(exc)]
+    shutil.rmtree(output, ignore_errors=True)
+    return [f"Pagefind 建立全文搜索索引失败（{'；'.join(failure)}），本次构建没有全文搜索"]
+
+
+def shard_budget_mb(env: Mapping[str, str] | None = None) -> float:
+    """$BULLETIN_SEARCH_SHARD_MB if it is a positive number, else SHARD_BUDGET_MB."""
+    value = (os.environ if env is None else env).get("BULLETIN_SEARCH_SHARD_MB", "")
+    try:
+        number = float(value)
+    except ValueError:
+        return SHARD_BUDGET_MB
+    return number if number > 0 else SHARD_BUDGET_MB
+
+
+def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1) -> list[list[str]]:
+    """The pages to index, as relative paths in path order, in shards. One shard (every HTML
+    file, as one Pagefind run over the folder sees them) when the estimated Pagefind peak for
+    the whole site is within `budget_mb`; it is found without reading a page when even counting
+    every byte of every HTML file as indexed text stays within it. Otherwise the indexed pages
+    (those whose `<main>` carries data-pagefind-body) cut into shards that each stay within
+    `budget_mb / jobs`, so that `jobs` runs at a time stay within the budget (a shard holds at
+    least one page)."""
+    files = sorted(site_dir.rglob("*.html"))
+    everything = [[path.relative_to(site_dir).as_posix() for path in files]]
+    if _estimate_mb(len(files), sum(path.stat().st_size for path in files)) <= budget_mb:
+        return everything
+    weighed = [(path, _indexed_text_bytes(path.read_bytes())) for path in files]
+    weighed = [(path, text) for path, text in weighed if text is not None]
+    if not weighed or _estimate_mb(len(weighed), sum(text for _, text in weighed)) <= budget_mb:
+        return everything
+    costs = [(path.relative_to(site_dir).as_posix(), _estimate_mb(1, text) - _estimate_mb(0, 0))
+             for path, text in weighed]
+    limit = budget_mb / jobs - _estimate_mb(0, 0)
+    count = len(_cut(costs, limit))
+    # As many shards as filling each to the limit takes, but evened out (each closed shard holds
+    # more than total/count, so there are no more of them), for runs side by side to end together.
+    even = min(limit, sum(cost for _, cost in costs) / count + max(cost for _, cost in costs))
+    return _cut(costs, even)
+
+
+def _cut(costs: list[tuple[str, float]], limit: float) -> list[list[str]]:
+    """Pages in order into shards, each filled until the next page would take it over `limit`."""
+    shards: list[list[str]] = [[]]
+    load = 0.0
+    for rel, cost in costs:
+        if shards[-1] and load + cost > limit:
+            shards.append([])
+            load = 0.0
+        shards[-1].append(rel)
+        load += cost
+    return shards
+
+
+def _estimate_mb(pages: int, text_bytes: int) -> float:
+    """Pagefind 1.6's peak memory (MB) for a Chinese index of `pages` pages holding `text_bytes`
+    of indexed text. Fitted on Hugo's and bulletin's pages (benchmarks/search-index.md):
+    about 20 MB, 0.05 MB a page and 112 bytes per byte of text, linear in both; the constants
+    below are above that fit (a small shard of project pages needed 90 MB where it said 87), so
+    that a shard's measured peak stays under its estimate."""
+    return 40 + 0.06 * pages + 125 * text_bytes / 1e6
+
+
+_INDEXED_MAIN = re.compile(rb"<main\b[^>]*\sdata-pagefind-body[\s=>]")
+# An element marked data-pagefind-ignore up to its first closing tag: where the same tag nests
+# inside, the rest still counts, so the estimate errs high, never low.
+_IGNORED = re.compile(rb"<([a-z][a-z0-9]*)\b[^>]*\sdata-pagefind-ignore[\s=>].*?</\1>", re.S)
+_TAG = re.compile(rb"<[^>]*>")
+
+
+def _indexed_text_bytes(html: bytes) -> int | None:
+    """Bytes of text (tags and ignored parts dropped) in the indexed `<main>`, or None for a page
+    not indexed. Text never holds a literal `<main`, so a page quoting the attribute is not
+    mistaken."""
+    found = _INDEXED_MAIN.search(html)
+    if found is None:
+        return None
+    end = html.rfind(b"</main>")
+    main = html[found.end():end if end > found.start() else len(html)]
+    return len(_TAG.sub(b"", _IGNORED.sub(b"", main)))
+
+
+def _shard_folder(number: int) -> str:
+    return f"s{number}/" if number else ""
+
+
+def _index_shard(pagefind: Pagefind, site_dir: Path, pages: list[str], output: Path) -> list[str] | None:
+    """Index `pages` alone: Pagefind reads a folder, so it gets a temporary one beside the site
+    holding hard links to them (copies where links are refused) at the same relative paths, which
+    keeps every result's URL."""
+    tree = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-index-", dir=site_dir.parent))
+    try:
+        for rel in pages:
+            target = tree / rel
+            target.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(site_dir / rel, target)
+            except OSError:
+                shutil.copyfile(site_dir / rel, target)
+        return _run_pagefind(pagefind, tree, output)
+    finally:
+        shutil.rmtree(tree, ignore_errors=True)
+
+
+def _run_pagefind(pagefind: Pagefind, site: Path, output: Path) -> list[str] | None:
+    """Run Pagefind over `site` writing into `output`; None, or why it failed."""
+    command = [str(pagefind.path), "--site", str(site), "--output-path", str(output), "--quiet"]
     try:
         done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        failure = None if done.returncode == 0 else (done.stderr or done.stdout).strip().splitlines()[-1:]
     except (OSError, subprocess.TimeoutExpired) as exc:
-        failure = [str(exc)]
-    if failure is None and (site_dir / OUTPUT_SUBDIR / "pagefind.js").is_file():
-        return []
-    shutil.rmtree(site_dir / OUTPUT_SUBDIR, ignore_errors=True)
-    detail = "；".join(failure or ["没有生成索引"])
-    return [f"Pagefind 建立全文搜索索引失败（{detail}），本次构建没有全文搜索"]
+        return [str(exc)]
+    if done.returncode != 0:
+        return (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"退出码 {done.returncode}"]
+    return None
 
 
 # --- the instant name finder ------------------------------------------------------------------

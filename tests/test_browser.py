@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 
@@ -324,6 +325,41 @@ def test_a_query_in_the_address_runs_on_arrival(browse):
     assert page.input_value("#q") == COMPANY.name
     assert page.eval_on_selector(".result-list a", "a => a.getAttribute('href')") == "/companies/anjia-wuye/"
     assert page.eval_on_selector(".finder-names li a", "a => a.getAttribute('href')") == "/companies/anjia-wuye/"
+
+
+def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
+    """The sample indexed in shards of a few dozen pages (as a province site is, in shards of a few
+    thousand): one query finds the pages of every shard, the same pages as the single index."""
+    from conftest import cli
+    from generator.search import JOBS, plan_shards
+
+    budget = 50 * JOBS  # the sample needs ~110 MB in one index: about 7 shards
+    monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", str(budget))
+    out = tmp_path / "site"
+    run = cli("build", "--content", str(SAMPLE), "--out", str(out), "--today", "2026-11-27")
+    assert run.exit_code == 0 and "Pagefind" not in run.output, run.output
+    shards = plan_shards(out, budget, JOBS)
+    assert len(shards) >= 3
+    shard_of = {"/" + rel.removesuffix("index.html"): n for n, shard in enumerate(shards) for rel in shard}
+    indexed = indexed_pages(out)
+    sharded = serve(out)
+    try:
+        for query in ("物业", "福海", "红黑榜"):
+            page = browse(375, 812)
+            fetched = []  # the worker's requests too, which the page's resource timing leaves out
+            page.context.on("request", lambda request: fetched.append(urlsplit(request.url).path))
+            page.goto(sharded.url("/search/"))
+            status, urls = full_text(page, query)
+            containing = {url for url, text in indexed.items() if query in text}
+            assert containing <= set(urls) and len(set(urls)) == len(urls), sorted(containing - set(urls))
+            assert all(all(char in indexed[url] for char in query) for url in urls), (query, [u for u in urls if not all(c in indexed[u] for c in query)])
+            if query == "物业":
+                assert len({shard_of[url] for url in urls}) >= 3, {url: shard_of[url] for url in urls}
+                folders = {m.group(1) for m in map(re.compile(r"^/pagefind/(s\d+)/").match, fetched) if m}
+                assert folders == {f"s{n}" for n in range(1, len(shards))}, fetched
+    finally:
+        sharded.httpd.shutdown()
+        sharded.httpd.server_close()
 
 
 @pytest.mark.parametrize("typed", ["福海", "fhhy", "fuhai", "FHHY"])

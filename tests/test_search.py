@@ -7,7 +7,7 @@ import json
 import stat
 
 from conftest import REPO, TODAY, cli
-from generator.search import locate_pagefind, name_index, pinyin
+from generator.search import JOBS, SHARD_BUDGET_MB, locate_pagefind, name_index, pinyin, plan_shards, shard_budget_mb
 from sitecheck import indexed_pages
 
 
@@ -107,6 +107,75 @@ def test_a_failed_index_leaves_no_partial_index_and_the_build_still_succeeds(pro
     run = cli("build", "--today", TODAY)
     assert run.exit_code == 0 and "disk full" in run.stderr and "建立全文搜索索引失败" in run.stderr
     assert not (project / "site/pagefind").exists()
+
+
+def shard_entries(site):
+    """Shard folder ('' for the first) → its pagefind-entry.json, for every shard shards.json lists."""
+    folder = site / "pagefind"
+    merge = json.loads((folder / "shards.json").read_text(encoding="utf-8"))["merge"]
+    return {name: json.loads((folder / name / "pagefind-entry.json").read_text(encoding="utf-8"))
+            for name in ["", *merge]}
+
+
+def test_a_small_site_keeps_one_index_and_says_there_is_nothing_to_merge(project):
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0, run.output
+    site = project / "site"
+    assert list(shard_entries(site)) == [""]
+    assert not [p for p in (site / "pagefind").iterdir() if p.is_dir() and p.name.startswith("s")]
+    (plan,) = plan_shards(site, SHARD_BUDGET_MB)
+    assert sorted(plan) == sorted(p.relative_to(site).as_posix() for p in site.rglob("*.html"))
+
+
+def test_a_site_over_the_budget_is_indexed_in_shards_holding_every_page_once(project, monkeypatch):
+    budget = 20.3  # under the ~40 MB any run needs: a page a shard
+    monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", str(budget))
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0 and "Pagefind" not in run.output, run.output
+    site = project / "site"
+    entries = shard_entries(site)
+    assert list(entries) == ["", *[f"s{n}/" for n in range(1, len(entries))]] and len(entries) >= 3
+    indexed = indexed_pages(site)
+    counts = [entry["languages"]["zh-cn"]["page_count"] for entry in entries.values()]
+    assert all(counts) and sum(counts) == len(indexed)
+    shards = plan_shards(site, budget, JOBS)
+    assert [len(shard) for shard in shards] == counts  # the plan the build followed
+    planned = ["/" + rel.removesuffix("index.html") for shard in shards for rel in shard]
+    assert sorted(planned) == sorted(indexed)  # every indexed page once, nothing else
+    leftovers = [p.name for p in project.iterdir() if "-index-" in p.name]
+    assert leftovers == []  # the temporary trees of links are gone
+
+
+def test_a_shard_that_fails_leaves_no_index_at_all(project, monkeypatch):
+    real = REPO / "node_modules/.bin/pagefind"
+    flaky = project / "bin" / "pagefind"
+    flaky.parent.mkdir()
+    flaky.write_text(f"#!/bin/sh\ncase \"$4\" in */s2) echo 'out of memory' >&2; exit 1;; esac\nexec {real} \"$@\"\n",
+                     encoding="utf-8")
+    flaky.chmod(0o755)
+    monkeypatch.setenv("BULLETIN_PAGEFIND", str(flaky))
+    monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", "20.3")
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0 and "out of memory" in run.stderr and "建立全文搜索索引失败" in run.stderr
+    assert not (project / "site/pagefind").exists()
+    assert (project / "site/search/index.html").is_file()
+
+
+def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
+    from generator.search import _indexed_text_bytes
+
+    page = (b'<header>\xe5\xaf\xbc\xe8\x88\xaa</header><main id="main" data-pagefind-body>ab<ul class="x" data-pagefind-ignore>'
+            b'<li>left out</li></ul>cd<div data-pagefind-ignore><div>q</div>rr</div></main><footer>x</footer>')
+    assert _indexed_text_bytes(page) == len("abcdrr")  # a nested ignored element may count in part, never less
+    assert _indexed_text_bytes(b"<main>not indexed</main>") is None
+    assert _indexed_text_bytes(b"<main><p>&lt;main data-pagefind-body&gt; data-pagefind-body</p></main>") is None
+
+
+def test_the_shard_budget_comes_from_the_environment_when_it_is_a_positive_number():
+    assert shard_budget_mb({}) == SHARD_BUDGET_MB
+    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "300"}) == 300
+    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "0"}) == SHARD_BUDGET_MB
+    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "viel"}) == SHARD_BUDGET_MB
 
 
 def test_pinyin_initials_and_full():

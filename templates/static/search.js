@@ -4,8 +4,8 @@
    /search/names.json (districts, streets, communities, compounds, companies) whose name contains
    what was typed, or whose pinyin initials or full pinyin contain it (福海, fhhy, fuhai all find
    福海花园). A box with data-pagefind also runs Pagefind's full-text search, whose code and index
-   fragments are fetched from /pagefind/ on first use. Results are built as DOM nodes (never
-   innerHTML), so nothing from the index can run as code. */
+   fragments are fetched from /pagefind/ (and its shards, if any) on first use. Results are built
+   as DOM nodes (never innerHTML), so nothing from the index can run as code. */
 
 var MAX_NAMES = 8;
 var PAGE_SIZE = 10;
@@ -26,16 +26,46 @@ function loadNames(url) {
   return namesLoaded[url];
 }
 
+/* A large site's index is written in shards: /pagefind/ and the folders that its shards.json
+   lists (s1/, s2/, ...), merged here so that one query searches them all. */
+function loadShards(url) {
+  return fetch(new URL("shards.json", url)).then(function (response) {
+    if (!response.ok) { throw new Error("shards " + response.status); }
+    return response.json();
+  }).then(function (shards) {
+    return shards.merge.map(function (folder) { return new URL(folder, url).pathname; });
+  });
+}
+
 var pagefindLoaded = {};
 function loadPagefind(url) {
   if (!pagefindLoaded[url]) {
-    pagefindLoaded[url] = import(url).then(async function (pagefind) {
+    var absolute = new URL(url, window.location.href);
+    pagefindLoaded[url] = Promise.all([import(url), loadShards(absolute)]).then(async function (loaded) {
+      var pagefind = loaded[0];
       await pagefind.options({ excerptLength: 40 });
       await pagefind.init();
+      await Promise.all(loaded[1].map(function (folder) { return pagefind.mergeIndex(folder, { excerptLength: 40 }); }));
       return pagefind;
     });
   }
   return pagefindLoaded[url];
+}
+
+/* Pagefind's search, less the pages that do not hold the query as typed (its exact search, "…")
+   when some do. Pagefind, finding no word that starts with a query, retries with the query
+   shortened (福海 → 福, which finds 福源); a sharded index does so shard by shard, so shards
+   without 福海 would add every page with 福. The exact search never shortens a query; the
+   ordinary one keeps its ranking. */
+async function phraseFirst(pagefind, query) {
+  var search = await pagefind.search(query);
+  if (!search || /[\s"]/.test(query)) { return search; }
+  var exact = await pagefind.search('"' + query + '"');
+  if (exact && exact.results.length) {
+    var holding = new Set(exact.results.map(function (result) { return result.id; }));
+    search.results = search.results.filter(function (result) { return holding.has(result.id); });
+  }
+  return search;
 }
 
 /* Names ranked: name starts with the query, name contains it, pinyin starts with it, pinyin
@@ -139,7 +169,7 @@ function fullText(form) {
     status.textContent = "正在搜索……";
     var search;
     try {
-      search = await (await loadPagefind(url)).search(query);
+      search = await phraseFirst(await loadPagefind(url), query);
     } catch (error) {
       if (isCurrent()) { status.textContent = "全文搜索暂不可用，请用上面的名称查找，或从下面的目录查找。"; }
       return;
