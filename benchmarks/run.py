@@ -34,6 +34,7 @@ import synth  # noqa: E402
 
 ENV = dict(os.environ, PYTHONPATH=str(REPO), PYTHONHASHSEED="0")
 PEERS = ["bulletin", "Hugo", "Eleventy", "Pelican"]
+RESULTS_MARK = "<!-- results -->"
 
 
 def _fresh(*paths: Path) -> None:
@@ -246,9 +247,11 @@ def main() -> None:
     print(text)
     if args.update_readme:
         readme = HERE / "README.md"
-        head = readme.read_text(encoding="utf-8").split("<!-- results -->")[0]
+        text_now = readme.read_text(encoding="utf-8")
+        mark = "\n" + RESULTS_MARK + "\n"  # on a line of its own: the README's prose may name it
+        head = text_now.split(mark)[0] if mark in text_now else text_now.rstrip("\n") + "\n"
         readme.write_text(
-            head + "<!-- results -->\n\n" + f"Measured {results['date']} on {results['machine']['cpus']} cores, "
+            head + mark + "\n" + f"Measured {results['date']} on {results['machine']['cpus']} cores, "
             f"Python {results['machine']['python']}; medians of {args.runs} paired runs (province: fewer, see "
             f"results/latest.json).\n\n" + text + REPRODUCE,
             encoding="utf-8",
