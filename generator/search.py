@@ -39,10 +39,17 @@ from .models import Site
 MINIMUM_VERSION = (1, 6, 0)
 OUTPUT_SUBDIR = "pagefind"
 SHARDS_FILE = "shards.json"  # in OUTPUT_SUBDIR: the shards the search page merges
-# Estimated Pagefind peak of the runs at a time (see _estimate_mb): what the generator's own
-# memory leaves of 2 GiB at province size (>100k pages), where one index would need ~30 GB.
+# The estimated Pagefind peak of the runs at a time (see _estimate_mb) is what the generator's
+# own memory leaves of TOTAL_MB (the whole build's target peak), never below SHARD_BUDGET_MB: a
+# province (>100k pages) would need ~30 GB for one index, a 4,000-notice site ~1.5 GB.
+TOTAL_MB = 2048
+MARGIN_MB = 192  # what the estimate may miss, and the generator's own growth meanwhile
 SHARD_BUDGET_MB = 512
 JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it mostly uses one core
+# From this many indexed pages on, the index is built as (at least) JOBS shards side by side even
+# when one would fit: Pagefind mostly uses one core, and two runs halve the indexing time, which
+# is most of a big build's time; each extra shard costs the first search ~3 requests and 11 KiB.
+PARALLEL_MIN_PAGES = 2000
 REPO = Path(__file__).resolve().parent.parent
 INSTALL_HINT = "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
 
@@ -125,7 +132,7 @@ def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = Non
     output = site_dir / OUTPUT_SUBDIR
     budget = shard_budget_mb() if budget_mb is None else budget_mb
     jobs = jobs or JOBS
-    shards = plan_shards(site_dir, budget, jobs)
+    shards = plan_shards(site_dir, budget, jobs, min_pages_parallel=PARALLEL_MIN_PAGES)
     try:
         if len(shards) <= 1:
             failures = [_run_pagefind(pagefind, site_dir, output)]
@@ -147,36 +154,59 @@ def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = Non
     return [f"Pagefind 建立全文搜索索引失败（{'；'.join(failure)}），本次构建没有全文搜索"]
 
 
-def shard_budget_mb(env: Mapping[str, str] | None = None) -> float:
-    """$BULLETIN_SEARCH_SHARD_MB if it is a positive number, else SHARD_BUDGET_MB."""
+def shard_budget_mb(env: Mapping[str, str] | None = None, own_mb: float | None = None) -> float:
+    """$BULLETIN_SEARCH_SHARD_MB if it is a positive number; else what this process's resident
+    memory (`own_mb`, read from /proc when not given) leaves of TOTAL_MB less MARGIN_MB, but at
+    least SHARD_BUDGET_MB."""
     value = (os.environ if env is None else env).get("BULLETIN_SEARCH_SHARD_MB", "")
     try:
         number = float(value)
     except ValueError:
-        return SHARD_BUDGET_MB
-    return number if number > 0 else SHARD_BUDGET_MB
+        number = 0
+    if number > 0:
+        return number
+    own = _own_rss_mb() if own_mb is None else own_mb
+    return max(SHARD_BUDGET_MB, TOTAL_MB - own - MARGIN_MB)
 
 
-def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1) -> list[list[str]]:
+def _own_rss_mb() -> float:
+    """Resident memory of this process in MB (Linux /proc; elsewhere assume a big one)."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return TOTAL_MB
+
+
+def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1,
+                min_pages_parallel: int | None = None) -> list[list[str]]:
     """The pages to index, as relative paths in path order, in shards. One shard (every HTML
     file, as one Pagefind run over the folder sees them) when the estimated Pagefind peak for
-    the whole site is within `budget_mb`; it is found without reading a page when even counting
-    every byte of every HTML file as indexed text stays within it. Otherwise the indexed pages
-    (those whose `<main>` carries data-pagefind-body) cut into shards that each stay within
+    the whole site is within `budget_mb` (and, with `min_pages_parallel`, the site has fewer
+    indexed pages than that); it is found without reading a page when even counting every byte
+    of every HTML file as indexed text stays within it. Otherwise the indexed pages (those
+    whose `<main>` carries data-pagefind-body) cut into shards that each stay within
     `budget_mb / jobs`, so that `jobs` runs at a time stay within the budget (a shard holds at
-    least one page)."""
+    least one page), and into at least `jobs` shards when there are `min_pages_parallel`
+    indexed pages or more."""
     files = sorted(site_dir.rglob("*.html"))
     everything = [[path.relative_to(site_dir).as_posix() for path in files]]
-    if _estimate_mb(len(files), sum(path.stat().st_size for path in files)) <= budget_mb:
+    parallel = jobs > 1 and min_pages_parallel is not None
+    if (not parallel or len(files) < min_pages_parallel) and \
+            _estimate_mb(len(files), sum(path.stat().st_size for path in files)) <= budget_mb:
         return everything
     weighed = [(path, _indexed_text_bytes(path.read_bytes())) for path in files]
     weighed = [(path, text) for path, text in weighed if text is not None]
-    if not weighed or _estimate_mb(len(weighed), sum(text for _, text in weighed)) <= budget_mb:
+    side_by_side = parallel and len(weighed) >= min_pages_parallel
+    if not weighed or (not side_by_side and _estimate_mb(len(weighed), sum(text for _, text in weighed)) <= budget_mb):
         return everything
     costs = [(path.relative_to(site_dir).as_posix(), _estimate_mb(1, text) - _estimate_mb(0, 0))
              for path, text in weighed]
     limit = budget_mb / jobs - _estimate_mb(0, 0)
-    count = len(_cut(costs, limit))
+    count = max(len(_cut(costs, limit)), jobs if side_by_side else 1)
     # As many shards as filling each to the limit takes, but evened out (each closed shard holds
     # more than total/count, so there are no more of them), for runs side by side to end together.
     even = min(limit, sum(cost for _, cost in costs) / count + max(cost for _, cost in costs))

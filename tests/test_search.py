@@ -171,11 +171,29 @@ def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
     assert _indexed_text_bytes(b"<main><p>&lt;main data-pagefind-body&gt; data-pagefind-body</p></main>") is None
 
 
-def test_the_shard_budget_comes_from_the_environment_when_it_is_a_positive_number():
-    assert shard_budget_mb({}) == SHARD_BUDGET_MB
-    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "300"}) == 300
-    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "0"}) == SHARD_BUDGET_MB
-    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "viel"}) == SHARD_BUDGET_MB
+def test_the_shard_budget_is_what_the_build_leaves_of_its_total_unless_the_environment_says():
+    from generator.search import MARGIN_MB, TOTAL_MB
+    assert shard_budget_mb({}, own_mb=300) == TOTAL_MB - 300 - MARGIN_MB
+    assert shard_budget_mb({}, own_mb=1800) == SHARD_BUDGET_MB  # never below the floor
+    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "300"}, own_mb=300) == 300
+    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "0"}, own_mb=300) == TOTAL_MB - 300 - MARGIN_MB
+    assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "viel"}, own_mb=1800) == SHARD_BUDGET_MB
+    assert 0 < shard_budget_mb({}) <= TOTAL_MB  # this process's own memory, read from /proc
+
+
+def test_a_big_site_is_indexed_in_shards_side_by_side_even_when_one_would_fit(tmp_path):
+    body = "<main data-pagefind-body><h1>公告</h1><p>" + "物业服务" * 30 + "</p></main>"
+    for i in range(60):
+        page = tmp_path / f"notices/n{i:03d}/index.html"
+        page.parent.mkdir(parents=True)
+        page.write_text(f"<html><body>{body}</body></html>", encoding="utf-8")
+    assert len(plan_shards(tmp_path, 10_000, 2)) == 1  # fits, and no parallel minimum asked
+    assert len(plan_shards(tmp_path, 10_000, 2, min_pages_parallel=100)) == 1  # too few pages
+    shards = plan_shards(tmp_path, 10_000, 2, min_pages_parallel=50)
+    assert len(shards) == 2 and sorted(sum(shards, [])) == sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.html"))
+    assert abs(len(shards[0]) - len(shards[1])) <= 2  # about even: runs side by side end together
+    assert len(plan_shards(tmp_path, 10_000, 1, min_pages_parallel=50)) == 1  # one core: one run
 
 
 def test_pinyin_initials_and_full():
