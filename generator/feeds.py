@@ -94,12 +94,18 @@ def render_feed(feed: Feed, site: Site, fallback_updated: date) -> bytes:
     return cached
 
 
-# Feed XML by its inputs: a feed is a pure function of them, and a rebuild in the same process
-# (the edit loop) would otherwise serialise every community's feed again after any edit.
+# Feed XML by its inputs, and each entry's XML by the entry: both are pure functions of them, and
+# a rebuild in the same process (the edit loop) would otherwise serialise every feed that holds a
+# changed notice again, entry by entry (the site-wide feed holds every notice).
 _rendered: dict[tuple, bytes] = {}
+_entries: dict[tuple, bytes] = {}
+_INDENT = "  "
 
 
 def _render_feed(feed: Feed, info, fallback_updated: date) -> bytes:
+    """The feed as `ElementTree` writes it indented (`ET.indent`), assembled from the feed's head
+    and each entry serialised on its own at the depth it has in the feed: the same bytes, with
+    the entries reusable across feeds and rebuilds."""
     # Unprefixed names with the namespace declared once on the root: the serializer escapes
     # text and attributes either way, and the output is plain Atom.
     root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": info.language or "zh-CN"})
@@ -114,21 +120,42 @@ def _render_feed(feed: Feed, info, fallback_updated: date) -> bytes:
     _sub(author, "name", info.publisher)
     _sub(author, "uri", info.base_url)
     _sub(root, "generator", "bulletin")
-    for e in feed.entries:
-        entry = _sub(root, "entry")
-        _sub(entry, "id", e.id)
-        _sub(entry, "title", e.title)
-        _sub(entry, "link", rel="alternate", type="text/html", href=absolute(info.base_url, e.url))
-        _sub(entry, "published", stamp(e.published))
-        _sub(entry, "updated", stamp(e.updated))
-        if e.category:
-            _sub(entry, "category", term=e.category)
-        _sub(entry, "content", e.html, type="html")
     tree = ET.ElementTree(root)
-    ET.indent(tree)
+    ET.indent(tree, _INDENT)
     out = io.BytesIO()
     tree.write(out, encoding="utf-8", xml_declaration=True)
-    return out.getvalue() + b"\n"
+    head = out.getvalue()
+    if not feed.entries:
+        return head + b"\n"
+    closing = b"\n</feed>"
+    assert head.endswith(closing)
+    if len(_entries) > 50_000:
+        _entries.clear()
+    parts = [head[: -len(closing)]]
+    for e in feed.entries:
+        key = (e, info.base_url)
+        xml = _entries.get(key)
+        if xml is None:
+            xml = _entries[key] = _entry_xml(e, info.base_url)
+        parts.append(xml)
+    parts.append(closing + b"\n")
+    return b"".join(parts)
+
+
+def _entry_xml(e: Entry, base_url: str) -> bytes:
+    """One entry as it appears inside an indented feed: preceded by its line break and indent."""
+    entry = ET.Element("entry")
+    _sub(entry, "id", e.id)
+    _sub(entry, "title", e.title)
+    _sub(entry, "link", rel="alternate", type="text/html", href=absolute(base_url, e.url))
+    _sub(entry, "published", stamp(e.published))
+    _sub(entry, "updated", stamp(e.updated))
+    if e.category:
+        _sub(entry, "category", term=e.category)
+    _sub(entry, "content", e.html, type="html")
+    ET.indent(entry, _INDENT, level=1)
+    entry.tail = None
+    return ("\n" + _INDENT + ET.tostring(entry, encoding="unicode")).encode("utf-8")
 
 
 def _absolute_links(html: str, base_url: str) -> str:
@@ -139,6 +166,22 @@ def _absolute_links(html: str, base_url: str) -> str:
 
 
 def notice_entry(n: Notice, site: Site) -> Entry:
+    # By identity (the edit loop keeps unchanged records as the same objects): a notice's entry
+    # is a pure function of it and the site info.
+    hit = _notice_entries.get(id(n))
+    if hit is not None and hit[0] is n and hit[1] is site.info:
+        return hit[2]
+    if len(_notice_entries) > 200_000:
+        _notice_entries.clear()
+    entry = _notice_entry(n, site)
+    _notice_entries[id(n)] = (n, site.info, entry)
+    return entry
+
+
+_notice_entries: dict[int, tuple] = {}
+
+
+def _notice_entry(n: Notice, site: Site) -> Entry:
     info = site.info
     facts = [f"类别：{n.category}", f"发布日期：{n.date.isoformat()}"]
     if n.until is not None:

@@ -192,7 +192,7 @@ class Builder:
             for path, data in static.items():
                 writer.put(path, data)
             for path, data in the_plan.data.items():
-                writer.put(path, data)
+                writer.put(path, data, reused=self.tracking)
             for path, rel in the_plan.copies.items():
                 writer.copy(path, self.content / "attachments" / rel)
             if self.admin is not None:

@@ -34,4 +34,11 @@ def robots_txt(base_url: str) -> bytes:
 
 
 def sitemap_files(base_url: str, urls: list[str]) -> dict[str, bytes]:
-    return {"sitemap.xml": sitemap_xml(base_url, urls), "robots.txt": robots_txt(base_url)}
+    global _last
+    key = (base_url, tuple(urls))
+    if _last is None or _last[0] != key:  # the edit loop: most edits leave the set of pages alone
+        _last = (key, {"sitemap.xml": sitemap_xml(base_url, urls), "robots.txt": robots_txt(base_url)})
+    return dict(_last[1])
+
+
+_last: tuple | None = None

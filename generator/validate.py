@@ -457,10 +457,12 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 # --- privacy -----------------------------------------------------------------------------------
 
 def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: dict[str, str]) -> None:
-    allow = info.pii_allow if info else ()
+    allow = tuple(info.pii_allow) if info else ()
+    if len(_scanned) > 200_000:
+        _scanned.clear()
     for record in loaded.all():
         src = record.src
-        for finding in privacy.scan(src.rel, allow):  # a file name becomes a URL
+        for finding in _scan(src.rel, allow, False):  # a file name becomes a URL
             _report_pii(problems, Loc(src.display), finding, "文件名")
         found = privacy.file_findings(src.pii, allow)
         for loc, finding in found:
@@ -469,10 +471,24 @@ def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: 
             # What a reader would see can hold a number that the typed text splits up: character
             # references (&#49;), comments or empty tags between the digits.
             seen = {_digits(f.text) for _, f in found}
-            for finding in privacy.scan(privacy.without_invisibles(visible_text(bodies.get(src.rel, ""))), allow):
+            for finding in _scan(bodies.get(src.rel, ""), allow, True):
                 if _digits(finding.text) not in seen:
                     seen.add(_digits(finding.text))
                     _report_pii(problems, Loc(src.display, src.body_line), finding, "正文显示出来的文字")
+
+
+# Findings by (text, allow list, is body HTML): scanning is a pure function of them, and in the edit
+# loop almost every file name and body is the one scanned on the previous rebuild.
+_scanned: dict[tuple, list] = {}
+
+
+def _scan(text: str, allow: tuple, html: bool) -> list:
+    key = (text, allow, html)
+    found = _scanned.get(key)
+    if found is None:
+        shown = privacy.without_invisibles(visible_text(text)) if html else text
+        found = _scanned[key] = privacy.scan(shown, allow)
+    return found
 
 
 def _digits(text: str) -> str:
