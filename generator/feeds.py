@@ -30,6 +30,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from . import memo
 from .derive import LIST_LABELS, Derived, PeriodTable, YearTable
 from .models import Community, District, Notice, Site
 from .urls import (
@@ -85,20 +86,15 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 
 def render_feed(feed: Feed, site: Site, fallback_updated: date) -> bytes:
-    key = (feed, site.info, fallback_updated)
-    cached = _rendered.get(key)
-    if cached is None:
-        if len(_rendered) > 20_000:
-            _rendered.clear()
-        cached = _rendered[key] = _render_feed(feed, site.info, fallback_updated)
-    return cached
+    # Feed XML by its inputs (memo.remembered: entries of unchanged records are the same objects)
+    # and each entry's XML by the entry (memo.cached), in the edit loop: a rebuild would otherwise
+    # serialise every feed that holds a changed notice again, entry by entry (the site-wide feed
+    # holds every notice).
+    return memo.remembered(("feed", feed.url), (site.info, fallback_updated, feed.title, feed.subtitle, feed.page,
+                                                *feed.entries),
+                           lambda: _render_feed(feed, site.info, fallback_updated))
 
 
-# Feed XML by its inputs, and each entry's XML by the entry: both are pure functions of them, and
-# a rebuild in the same process (the edit loop) would otherwise serialise every feed that holds a
-# changed notice again, entry by entry (the site-wide feed holds every notice).
-_rendered: dict[tuple, bytes] = {}
-_entries: dict[tuple, bytes] = {}
 _INDENT = "  "
 
 
@@ -129,15 +125,9 @@ def _render_feed(feed: Feed, info, fallback_updated: date) -> bytes:
         return head + b"\n"
     closing = b"\n</feed>"
     assert head.endswith(closing)
-    if len(_entries) > 50_000:
-        _entries.clear()
     parts = [head[: -len(closing)]]
     for e in feed.entries:
-        key = (e, info.base_url)
-        xml = _entries.get(key)
-        if xml is None:
-            xml = _entries[key] = _entry_xml(e, info.base_url)
-        parts.append(xml)
+        parts.append(memo.cached("feed-entries", (e, info.base_url), lambda e=e: _entry_xml(e, info.base_url)))
     parts.append(closing + b"\n")
     return b"".join(parts)
 
@@ -168,17 +158,7 @@ def _absolute_links(html: str, base_url: str) -> str:
 def notice_entry(n: Notice, site: Site) -> Entry:
     # By identity (the edit loop keeps unchanged records as the same objects): a notice's entry
     # is a pure function of it and the site info.
-    hit = _notice_entries.get(id(n))
-    if hit is not None and hit[0] is n and hit[1] is site.info:
-        return hit[2]
-    if len(_notice_entries) > 200_000:
-        _notice_entries.clear()
-    entry = _notice_entry(n, site)
-    _notice_entries[id(n)] = (n, site.info, entry)
-    return entry
-
-
-_notice_entries: dict[int, tuple] = {}
+    return memo.remembered(("feed-notice", n.id), (n, site.info), lambda: _notice_entry(n, site))
 
 
 def _notice_entry(n: Notice, site: Site) -> Entry:
@@ -272,13 +252,21 @@ def feeds(site: Site, d: Derived) -> list[Feed]:
         out.append(Feed(url_feed_community(c.id), community_feed_title(c), f"与{c.name}有关的公示公告（{title}）",
                         url_community(c.id), _newest(reach)))
     for district in site.districts.values():
-        items = [period_entry(t, site) for (k, _), t in d.period_tables.items() if k == district.id]
-        items += [year_entry(t, site) for (k, _), t in d.year_tables.items() if k == district.id and t.has_annual]
+        items = [memo.remembered(("feed-period", key), _table_inputs(t, site), lambda t=t: period_entry(t, site))
+                 for key, t in d.period_tables.items() if key[0] == district.id]
+        items += [memo.remembered(("feed-year", key), _table_inputs(t, site), lambda t=t: year_entry(t, site))
+                  for key, t in d.year_tables.items() if key[0] == district.id and t.has_annual]
         latest = d.current_year.get(district.id)
         page = url_list_year(district.id, latest.year) if latest else "/lists/"
         out.append(Feed(url_feed_lists(district.id), lists_feed_title(district),
                         f"{district.name}物业服务企业半年考评结果和年度红黑榜（{title}）", page, _newest(items)))
     return out
+
+
+def _table_inputs(table, site: Site) -> tuple:
+    """What `period_entry` and `year_entry` read: the table, its district, the site info and the
+    companies in it (their names)."""
+    return (table, site.districts[table.district], site.info, *(site.companies[r.company] for r in table.rows))
 
 
 def feed_files(site: Site, d: Derived) -> dict[str, bytes]:

@@ -44,7 +44,7 @@ from datetime import date
 from pathlib import Path
 
 from . import admin as admin_site
-from . import cache, markup
+from . import cache, markup, memo
 from .derive import Derived, derive
 from .errors import ContentError, Loc, Problem, Problems
 from .load import FileMemo, load
@@ -93,6 +93,7 @@ class Builder:
         self.search = search
         self._state: _State | None = None
         self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
+        self._memo = memo.Store() if tracking else None  # plan outputs by their inputs (see memo)
 
     def rebuild(self, changed_paths=None, inputs=None) -> BuildResult:
         """Bring `out` up to date. `inputs` is (content signature, theme signature, inputs key)
@@ -103,7 +104,8 @@ class Builder:
         # done, then freeze what survives so later collections only look at new objects.
         gc.disable()
         try:
-            return self._rebuild(changed_paths, inputs)
+            with memo.using(self._memo):
+                return self._rebuild(changed_paths, inputs)
         finally:
             gc.enable()
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 
+from . import memo
 from .urls import absolute
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -34,11 +35,6 @@ def robots_txt(base_url: str) -> bytes:
 
 
 def sitemap_files(base_url: str, urls: list[str]) -> dict[str, bytes]:
-    global _last
-    key = (base_url, tuple(urls))
-    if _last is None or _last[0] != key:  # the edit loop: most edits leave the set of pages alone
-        _last = (key, {"sitemap.xml": sitemap_xml(base_url, urls), "robots.txt": robots_txt(base_url)})
-    return dict(_last[1])
-
-
-_last: tuple | None = None
+    # The edit loop (memo.remembered): most edits leave the set of pages alone.
+    return dict(memo.remembered("sitemap", (base_url, tuple(urls)), lambda: {
+        "sitemap.xml": sitemap_xml(base_url, urls), "robots.txt": robots_txt(base_url)}))

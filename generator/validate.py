@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
-from . import checksums, privacy
+from . import checksums, memo, privacy
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
 from .markup import MAX_BODY_CHARS, render_markdown, visible_text
@@ -359,9 +359,12 @@ def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, d
 
 
 def _attachments(record: RawRecord, root: Path, problems: Problems) -> tuple[Attachment, ...]:
+    listed = record.fields.get("attachments", ())
+    if not listed:
+        return ()
     out = []
     base = root / "attachments"
-    for i, a in enumerate(record.fields.get("attachments", ())):
+    for i, a in enumerate(listed):
         if not _has(a, "title", "file"):
             continue
         loc = record.src.loc(("attachments", i, "file"))
@@ -458,13 +461,11 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: dict[str, str]) -> None:
     allow = tuple(info.pii_allow) if info else ()
-    if len(_scanned) > 200_000:
-        _scanned.clear()
     for record in loaded.all():
         src = record.src
         for finding in _scan(src.rel, allow, False):  # a file name becomes a URL
             _report_pii(problems, Loc(src.display), finding, "文件名")
-        found = privacy.file_findings(src.pii, allow)
+        found = privacy.file_findings(src.pii, allow) if src.pii else []
         for loc, finding in found:
             _report_pii(problems, loc, finding)
         if src.body:
@@ -477,18 +478,11 @@ def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: 
                     _report_pii(problems, Loc(src.display, src.body_line), finding, "正文显示出来的文字")
 
 
-# Findings by (text, allow list, is body HTML): scanning is a pure function of them, and in the edit
-# loop almost every file name and body is the one scanned on the previous rebuild.
-_scanned: dict[tuple, list] = {}
-
-
 def _scan(text: str, allow: tuple, html: bool) -> list:
-    key = (text, allow, html)
-    found = _scanned.get(key)
-    if found is None:
-        shown = privacy.without_invisibles(visible_text(text)) if html else text
-        found = _scanned[key] = privacy.scan(shown, allow)
-    return found
+    """Findings in a file name or (html) a body's visible text. Remembered by (text, allow list)
+    in the edit loop (memo.cached): almost every name and body is the one scanned last time."""
+    return memo.cached("privacy", (text, allow, html), lambda: privacy.scan(
+        privacy.without_invisibles(visible_text(text)) if html else text, allow), limit=200_000)
 
 
 def _digits(text: str) -> str:
