@@ -54,7 +54,7 @@ def remembered(slot: Any, inputs: tuple, compute: Callable[[], Any]) -> Any:
     if store is None:
         return compute()
     hit = store.slots.get(slot)
-    if hit is not None and _same(hit[0], inputs):
+    if hit is not None and same(hit[0], inputs):
         return hit[1]
     if len(store.slots) > MAX_SLOTS:
         store.slots.clear()
@@ -63,7 +63,8 @@ def remembered(slot: Any, inputs: tuple, compute: Callable[[], Any]) -> Any:
     return value
 
 
-def _same(old: tuple, new: tuple) -> bool:
+def same(old: tuple, new: tuple) -> bool:
+    """Whether two input tuples hold the same objects (or equal values), position by position."""
     if len(old) != len(new):
         return False
     for a, b in zip(old, new):

@@ -64,8 +64,10 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     bodies = _bodies(loaded, problems)
     communities = _build(loaded, "community", _community, problems)
     companies = _build(loaded, "company", _company, problems)
-    compounds = _build(loaded, "compound", lambda r, p: _compound(r, p, communities, companies), problems)
-    projects = _build(loaded, "project", lambda r, p: _project(r, p, bodies), problems)
+    compounds = _build(loaded, "compound", lambda r, p: _compound(r, p, communities, companies), problems,
+                       lambda r: (communities.get(r.fields.get("community")), companies.get(r.fields.get("company"))))
+    projects = _build(loaded, "project", lambda r, p: _project(r, p, bodies), problems,
+                      lambda r: (bodies.get(r.src.rel),))
     notices = _notices(loaded, problems, districts, today, drafts, bodies)
     evaluations = _evaluations(loaded, problems, districts, info, today)
     _latest_fee_warnings(loaded, compounds, problems)
@@ -88,15 +90,41 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     )
 
 
-def _build(loaded: Loaded, kind: str, make, problems: Problems) -> dict:
+def _build(loaded: Loaded, kind: str, make, problems: Problems, reads=lambda record: ()) -> dict:
+    """Each record of `kind` made by `make(record, problems)`, which reads the record and what
+    `reads(record)` returns (other records, a body)."""
     out = {}
     for record in sorted(loaded.of(kind), key=lambda r: r.id or ""):
         if record.fields is None or record.id is None:
             continue
-        value = make(record, problems)
+        value = _remembered(record, reads(record), lambda p, record=record: make(record, p), problems)
         if value is not None:
             out[record.id] = value
     return out
+
+
+def _remembered(record: RawRecord, reads: tuple, make, problems: Problems):
+    """`make(problems)` for one record, remembered in the edit loop (memo.table) by what it reads:
+    the file's fields and source (the loader's FileMemo hands back the very same objects while
+    the file is unchanged) and `reads`. Its problems are kept and reported again. So an unchanged
+    record stays the same object, and the builder's comparisons with the previous site are `is`
+    checks."""
+    table = memo.table("validate")
+    if table is None:
+        return make(problems)
+    key = (record.kind, record.src.rel)
+    inputs = (record.fields, record.src, record.id, record.folder, *reads)
+    hit = table.get(key)
+    if hit is not None and memo.same(hit[0], inputs):
+        problems.extend(hit[2])
+        return hit[1]
+    local = Problems()
+    value = make(local)
+    if any(local.full(p.loc.path) for p in local.items):
+        return make(problems)  # so many problems that some were left out: report them as a run would
+    table[key] = (inputs, value, tuple(local.items))
+    problems.extend(local.items)
+    return value
 
 
 def _has(fields: dict, *names: str) -> bool:
@@ -335,27 +363,39 @@ def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, d
             first_seen[record.id] = src.display
         if f is None:
             continue
-        if "date" in f and record.folder != str(f["date"].year):
-            problems.error(
-                src.loc(("date",)), f"日期 {f['date']} 与所在年份文件夹“{record.folder}”不一致", field="date",
-                hint=f"请把文件移到 notices/{f['date'].year}/ 下，或改正日期",
-            )
-        if "date" in f and "until" in f and f["until"] < f["date"]:
-            problems.error(src.loc(("until",)), f"公示截止日期 {f['until']} 早于发布日期 {f['date']}", field="until")
-        attachments = _attachments(record, loaded.root, problems)
-        if not _has(f, "title", "date", "category") or record.id is None:
-            continue
-        if f.get("draft", False) and not drafts:
-            continue
-        if f["date"] > today:
-            continue
-        out[record.id] = Notice(
-            id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
-            district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
-            compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
-            attachments=attachments, body_html=bodies.get(src.rel, ""),
-        )
+        make = lambda p, record=record: _notice(record, p, loaded.root, today, drafts, bodies)  # noqa: E731
+        if f.get("attachments"):
+            notice = make(problems)  # reads the attachments folder: never remembered
+        else:
+            notice = _remembered(record, (today, drafts, bodies.get(src.rel)), make, problems)
+        if notice is not None:
+            out[record.id] = notice
     return dict(sorted(out.items()))
+
+
+def _notice(record: RawRecord, problems: Problems, root: Path, today: date, drafts: bool,
+            bodies: dict[str, str]) -> Notice | None:
+    src, f = record.src, record.fields
+    if "date" in f and record.folder != str(f["date"].year):
+        problems.error(
+            src.loc(("date",)), f"日期 {f['date']} 与所在年份文件夹“{record.folder}”不一致", field="date",
+            hint=f"请把文件移到 notices/{f['date'].year}/ 下，或改正日期",
+        )
+    if "date" in f and "until" in f and f["until"] < f["date"]:
+        problems.error(src.loc(("until",)), f"公示截止日期 {f['until']} 早于发布日期 {f['date']}", field="until")
+    attachments = _attachments(record, root, problems)
+    if not _has(f, "title", "date", "category") or record.id is None:
+        return None
+    if f.get("draft", False) and not drafts:
+        return None
+    if f["date"] > today:
+        return None
+    return Notice(
+        id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
+        district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
+        compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
+        attachments=attachments, body_html=bodies.get(src.rel, ""),
+    )
 
 
 def _attachments(record: RawRecord, root: Path, problems: Problems) -> tuple[Attachment, ...]:
