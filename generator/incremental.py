@@ -10,8 +10,14 @@ then, and the builder keeps its previous state). `changed_paths` (content-relati
 is only a hint: every input file is compared by size, mtime and inode anyway, and a listed path
 is treated as changed even if those look the same.
 
-**Correct before fast.** Every rebuild loads, validates, derives and plans the whole site (these
-are quick, and the Markdown of unchanged bodies comes from a memo). What is skipped is rendering:
+**Correct before fast.** Every rebuild loads, validates, derives and plans the whole site, but
+what those stages make from unchanged inputs is not made again: the Markdown of unchanged
+bodies comes from a memo, the loader reuses each unchanged file's reading (`load.FileMemo`), and
+the builder owns a `memo.Store` that validation (each record, by the reading it came from),
+derivation (which notices reach where) and planning (each record's page context, the feeds and
+their entries, the list and open-data files row by row, the name index, the sitemap) consult
+while it is current; a one-shot build has no store and computes everything. What is skipped
+besides is rendering:
 
 - Unchanged records keep their identity across rebuilds (`_intern`: a new record equal to the old
   one is replaced by the old object), and for every mapping of `Site` and `Derived` the set of

@@ -501,28 +501,36 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: dict[str, str]) -> None:
     allow = tuple(info.pii_allow) if info else ()
+    remembered = memo.table("privacy")  # the edit loop: findings by file reading, allow list and body
     for record in loaded.all():
         src = record.src
-        for finding in _scan(src.rel, allow, False):  # a file name becomes a URL
-            _report_pii(problems, Loc(src.display), finding, "文件名")
-        found = privacy.file_findings(src.pii, allow) if src.pii else []
-        for loc, finding in found:
-            _report_pii(problems, loc, finding)
-        if src.body:
-            # What a reader would see can hold a number that the typed text splits up: character
-            # references (&#49;), comments or empty tags between the digits.
-            seen = {_digits(f.text) for _, f in found}
-            for finding in _scan(bodies.get(src.rel, ""), allow, True):
-                if _digits(finding.text) not in seen:
-                    seen.add(_digits(finding.text))
-                    _report_pii(problems, Loc(src.display, src.body_line), finding, "正文显示出来的文字")
+        body = bodies.get(src.rel, "") if src.body else None
+        if remembered is None:
+            found = _pii_findings(src, allow, body)
+        else:
+            hit = remembered.get(src.rel)
+            if hit is None or not memo.same(hit[0], (src, allow, body)):
+                hit = remembered[src.rel] = ((src, allow, body), _pii_findings(src, allow, body))
+            found = hit[1]
+        for loc, finding, where in found:
+            _report_pii(problems, loc, finding, where)
 
 
-def _scan(text: str, allow: tuple, html: bool) -> list:
-    """Findings in a file name or (html) a body's visible text. Remembered by (text, allow list)
-    in the edit loop (memo.cached): almost every name and body is the one scanned last time."""
-    return memo.cached("privacy", (text, allow, html), lambda: privacy.scan(
-        privacy.without_invisibles(visible_text(text)) if html else text, allow), limit=200_000)
+def _pii_findings(src, allow: tuple, body_html: str | None) -> list:
+    """(Loc, Finding, where) for every number that may not be published in one file: in its name
+    (a file name becomes a URL), its fields and its body."""
+    out = [(Loc(src.display), finding, "文件名") for finding in privacy.scan(src.rel, allow)]
+    found = privacy.file_findings(src.pii, allow) if src.pii else []
+    out.extend((loc, finding, "") for loc, finding in found)
+    if body_html is not None:
+        # What a reader would see can hold a number that the typed text splits up: character
+        # references (&#49;), comments or empty tags between the digits.
+        seen = {_digits(f.text) for _, f in found}
+        for finding in privacy.scan(privacy.without_invisibles(visible_text(body_html)), allow):
+            if _digits(finding.text) not in seen:
+                seen.add(_digits(finding.text))
+                out.append((Loc(src.display, src.body_line), finding, "正文显示出来的文字"))
+    return out
 
 
 def _digits(text: str) -> str:
