@@ -157,8 +157,14 @@ def _absolute_links(html: str, base_url: str) -> str:
 
 def notice_entry(n: Notice, site: Site) -> Entry:
     # By identity (the edit loop keeps unchanged records as the same objects): a notice's entry
-    # is a pure function of it and the site info.
-    return memo.remembered(("feed-notice", n.id), (n, site.info), lambda: _notice_entry(n, site))
+    # is a pure function of it and the site info. Checked inline: this runs for every notice.
+    known = memo.table("feed-notice")
+    if known is None:
+        return _notice_entry(n, site)
+    hit = known.get(n.id)
+    if hit is None or hit[0] is not n or hit[1] is not site.info:
+        hit = known[n.id] = (n, site.info, _notice_entry(n, site))
+    return hit[2]
 
 
 def _notice_entry(n: Notice, site: Site) -> Entry:

@@ -173,7 +173,10 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
         ("compound_id",),
         (ForeignKey(("community_id",), "communities", ("community_id",)),
          ForeignKey(("company_id",), "companies", ("company_id",))),
-        tuple(compound_row(c) for c in site.compounds.values()),
+        # rows by what they read (memo.remembered, the edit loop): a notice edit leaves them alone
+        memo.remembered("opendata-compounds", (base, d.district_of_street, *site.communities.values(),
+                                               len(site.compounds), *site.compounds.values()),
+                        lambda: tuple(compound_row(c) for c in site.compounds.values())),
     )
 
     def year_rows():
@@ -189,7 +192,7 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
          F("fee_collection_rate", "number", "物业费收缴率", "0 到 1 之间的小数，1 表示 100%；空白表示没有数据"),
          F("complaints", "integer", "投诉件数", "当年的投诉件数；空白表示没有数据")),
         ("compound_id", "year"), (ForeignKey(("compound_id",), "compounds", ("compound_id",)),),
-        tuple(year_rows()),
+        memo.remembered("opendata-compound-years", tuple(site.compounds.values()), lambda: tuple(year_rows())),
     )
     companies = Dataset(
         "companies", "物业服务企业", "在本站小区提供物业服务或参加考评的企业。",
