@@ -36,6 +36,8 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 
 Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
 open data and its `datapackage.json` (`opendata`), `sitemap.xml` and `robots.txt` (`sitemap`).
+In the edit loop each record's page and each data file is remembered by the records it is made
+from (`memo.remembered`), so a rebuild after one edit makes only what that edit touched.
 
 All templates also see the globals `site`, `info`, `d` (Derived), `today`, `preview` (a deploy
 preview: show the 预览 banner) and the helpers registered in `render`.
@@ -171,6 +173,7 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
                     district=district, street=street))
 
     p.add_page("/communities/", "communities.html", "社区目录", page=_ctx("社区", "communities", [HOME]))
+
     def community_context(c, street, district) -> dict:
         crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id))]
         return dict(page=_ctx(c.name, "community", crumbs, f"{district.name}{street.name}{c.name}：小区、物业、项目与公示"),
@@ -183,6 +186,7 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
                           lambda c=c, street=street, district=district: community_context(c, street, district))
 
     p.add_page("/compounds/", "compounds.html", "小区目录", page=_ctx("小区", "compounds", [HOME]))
+
     def compound_context(c, community, street, district, company) -> dict:
         crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id)),
                   (community.name, url_community(community.id))]
