@@ -60,7 +60,7 @@ def inputs_key(content: Path, content_files: list, theme_files: list, out: Path,
                base_url: str | None, changed_paths=None) -> str:
     forced = sorted(str(p) for p in changed_paths) if changed_paths else []
     return digest((content_files, theme_files, signature([GENERATOR_DIR], suffix=".py"), str(today), drafts,
-                   base_url, str(Path(out).resolve()), forced, _pagefind_places(content), _git_head(content)))
+                   base_url, str(Path(out).resolve()), forced, _pagefind_places(content), git_head(content)))
 
 
 def _pagefind_places(content: Path) -> list:
@@ -79,14 +79,16 @@ def _pagefind_places(content: Path) -> list:
     return found
 
 
-def _git_head(content: Path) -> list:
+def git_head(content: Path) -> list:
     """What the pages' "last changed" dates come from (`history`): the commit checked out and
-    the index. Reading two small files is enough to notice a commit, a checkout or staging."""
+    the index. Reading two small files is enough to notice a commit, a checkout or staging.
+    Empty when there is no `.git` in the content folder or above it; the first item says whether
+    `.git` is a folder ("dir") or a file (a worktree's pointer)."""
     folder = Path(content).resolve()
     for base in (folder, *folder.parents):
         git = base / ".git"
         if git.exists():
-            out = []
+            out: list = [("dir" if git.is_dir() else "file", str(git))]
             for name in ("HEAD", "index", "shallow"):
                 try:
                     st = (git / name).stat() if git.is_dir() else git.stat()

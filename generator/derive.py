@@ -21,6 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
+from . import memo
 from .models import Compound, Evaluation, Notice, Period, Site
 
 LISTS = ("red", "black", "dismissal")
@@ -344,33 +345,15 @@ def derive(site: Site, today: date) -> Derived:
             project_pairs_community.add((site.compounds[cid].community, p.id))
     projects_by_company = _group((p.company, p.id) for p in site.projects.values() if p.company)
 
-    newest = tuple(n.id for n in sorted(site.notices.values(), key=lambda n: (n.date, n.id), reverse=True))
-    order = {nid: i for i, nid in enumerate(newest)}
-    communities_of_district = _group((district_of_street[c.street], c.id) for c in site.communities.values())
-    compounds_of_street_ids = _group((site.communities[c.community].street, c.id) for c in site.compounds.values())
-    compounds_of_district_ids = _group(
-        (district_of_street[site.communities[c.community].street], c.id) for c in site.compounds.values()
-    )
-    reach_community: dict[str, set[str]] = defaultdict(set)
-    reach_compound: dict[str, set[str]] = defaultdict(set)
-    for n in site.notices.values():
-        if n.site_wide:
-            communities, compounds = set(site.communities), set(site.compounds)
-        else:
-            communities = set(n.communities) | {site.compounds[c].community for c in n.compounds}
-            compounds = set(n.compounds)
-            for cid in n.communities:
-                compounds.update(compounds_by_community.get(cid, ()))
-            for sid in n.streets:
-                communities.update(communities_by_street.get(sid, ()))
-                compounds.update(compounds_of_street_ids.get(sid, ()))
-            if n.district:
-                communities.update(communities_of_district.get(n.district, ()))
-                compounds.update(compounds_of_district_ids.get(n.district, ()))
-        for cid in communities:
-            reach_community[cid].add(n.id)
-        for cid in compounds:
-            reach_compound[cid].add(n.id)
+    # Which notices reach which community and compound depends only on the notices' dates and
+    # scopes and on the areas: the edit loop (memo.remembered) skips it for a body or title edit.
+    scopes = tuple((n.id, n.date, n.site_wide, n.district, n.streets, n.communities, n.compounds)
+                   for n in site.notices.values())
+    newest, notices_by_community, notices_by_compound = memo.remembered(
+        "derive-notice-reach",
+        (scopes, len(site.communities), *site.communities.values(), len(site.compounds), *site.compounds.values(),
+         *site.streets.values()),
+        lambda: _notice_reach(site, district_of_street, communities_by_street, compounds_by_community))
 
     year_rows: dict[str, list] = defaultdict(list)
     for (district, year), table in sorted(year_tables.items(), key=lambda kv: (kv[0][1], kv[0][0])):
@@ -405,8 +388,8 @@ def derive(site: Site, today: date) -> Derived:
         projects_by_compound=_group(project_pairs_compound),
         projects_by_company=projects_by_company,
         notices_newest=newest,
-        notices_by_community={k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_community.items()},
-        notices_by_compound={k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_compound.items()},
+        notices_by_community=notices_by_community,
+        notices_by_compound=notices_by_compound,
         notice_status={n.id: notice_status(n, today) for n in site.notices.values()},
         year_rows_by_company={k: tuple(v) for k, v in year_rows.items()},
         period_rows_by_company={k: tuple(v) for k, v in period_rows.items()},
@@ -416,6 +399,41 @@ def derive(site: Site, today: date) -> Derived:
         figures_community={c: figures(site.compounds[x] for x in compounds_by_community.get(c, ())) for c in site.communities},
         latest_fee_year=max(fee_years) if fee_years else None,
     )
+
+
+def _notice_reach(site: Site, district_of_street: dict, communities_by_street: dict,
+                  compounds_by_community: dict) -> tuple:
+    """(notice ids newest first, notices by community, notices by compound), each newest first."""
+    newest = tuple(n.id for n in sorted(site.notices.values(), key=lambda n: (n.date, n.id), reverse=True))
+    order = {nid: i for i, nid in enumerate(newest)}
+    communities_of_district = _group((district_of_street[c.street], c.id) for c in site.communities.values())
+    compounds_of_street_ids = _group((site.communities[c.community].street, c.id) for c in site.compounds.values())
+    compounds_of_district_ids = _group(
+        (district_of_street[site.communities[c.community].street], c.id) for c in site.compounds.values()
+    )
+    reach_community: dict[str, set[str]] = defaultdict(set)
+    reach_compound: dict[str, set[str]] = defaultdict(set)
+    for n in site.notices.values():
+        if n.site_wide:
+            communities, compounds = set(site.communities), set(site.compounds)
+        else:
+            communities = set(n.communities) | {site.compounds[c].community for c in n.compounds}
+            compounds = set(n.compounds)
+            for cid in n.communities:
+                compounds.update(compounds_by_community.get(cid, ()))
+            for sid in n.streets:
+                communities.update(communities_by_street.get(sid, ()))
+                compounds.update(compounds_of_street_ids.get(sid, ()))
+            if n.district:
+                communities.update(communities_of_district.get(n.district, ()))
+                compounds.update(compounds_of_district_ids.get(n.district, ()))
+        for cid in communities:
+            reach_community[cid].add(n.id)
+        for cid in compounds:
+            reach_compound[cid].add(n.id)
+    return (newest,
+            {k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_community.items()},
+            {k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_compound.items()})
 
 
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:

@@ -33,6 +33,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from . import memo
 from .derive import LIST_LABELS, Derived, PeriodTable, YearTable
 from .models import Community, District, Notice, Site
 from .urls import (
@@ -88,21 +89,22 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
 
 
 def render_feed(feed: Feed, site: Site, fallback_updated: date) -> bytes:
-    key = (feed, site.info, fallback_updated)
-    cached = _rendered.get(key)
-    if cached is None:
-        if len(_rendered) > 20_000:
-            _rendered.clear()
-        cached = _rendered[key] = _render_feed(feed, site.info, fallback_updated)
-    return cached
+    # Feed XML by its inputs (memo.remembered: entries of unchanged records are the same objects)
+    # and each entry's XML by the entry (memo.cached), in the edit loop: a rebuild would otherwise
+    # serialise every feed that holds a changed notice again, entry by entry (the site-wide feed
+    # holds every notice).
+    return memo.remembered(("feed", feed.url), (site.info, fallback_updated, feed.title, feed.subtitle, feed.page,
+                                                *feed.entries),
+                           lambda: _render_feed(feed, site.info, fallback_updated))
 
 
-# Feed XML by its inputs: a feed is a pure function of them, and a rebuild in the same process
-# (the edit loop) would otherwise serialise every community's feed again after any edit.
-_rendered: dict[tuple, bytes] = {}
+_INDENT = "  "
 
 
 def _render_feed(feed: Feed, info, fallback_updated: date) -> bytes:
+    """The feed as `ElementTree` writes it indented (`ET.indent`), assembled from the feed's head
+    and each entry serialised on its own at the depth it has in the feed: the same bytes, with
+    the entries reusable across feeds and rebuilds."""
     # Unprefixed names with the namespace declared once on the root: the serializer escapes
     # text and attributes either way, and the output is plain Atom.
     root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": info.language or "zh-CN"})
@@ -117,21 +119,36 @@ def _render_feed(feed: Feed, info, fallback_updated: date) -> bytes:
     _sub(author, "name", info.publisher)
     _sub(author, "uri", info.base_url)
     _sub(root, "generator", "bulletin")
-    for e in feed.entries:
-        entry = _sub(root, "entry")
-        _sub(entry, "id", e.id)
-        _sub(entry, "title", e.title)
-        _sub(entry, "link", rel="alternate", type="text/html", href=absolute(info.base_url, e.url))
-        _sub(entry, "published", stamp(e.published))
-        _sub(entry, "updated", stamp(e.updated))
-        if e.category:
-            _sub(entry, "category", term=e.category)
-        _sub(entry, "content", e.html, type="html")
     tree = ET.ElementTree(root)
-    ET.indent(tree)
+    ET.indent(tree, _INDENT)
     out = io.BytesIO()
     tree.write(out, encoding="utf-8", xml_declaration=True)
-    return out.getvalue() + b"\n"
+    head = out.getvalue()
+    if not feed.entries:
+        return head + b"\n"
+    closing = b"\n</feed>"
+    assert head.endswith(closing)
+    parts = [head[: -len(closing)]]
+    for e in feed.entries:
+        parts.append(memo.cached("feed-entries", (e, info.base_url), lambda e=e: _entry_xml(e, info.base_url)))
+    parts.append(closing + b"\n")
+    return b"".join(parts)
+
+
+def _entry_xml(e: Entry, base_url: str) -> bytes:
+    """One entry as it appears inside an indented feed: preceded by its line break and indent."""
+    entry = ET.Element("entry")
+    _sub(entry, "id", e.id)
+    _sub(entry, "title", e.title)
+    _sub(entry, "link", rel="alternate", type="text/html", href=absolute(base_url, e.url))
+    _sub(entry, "published", stamp(e.published))
+    _sub(entry, "updated", stamp(e.updated))
+    if e.category:
+        _sub(entry, "category", term=e.category)
+    _sub(entry, "content", e.html, type="html")
+    ET.indent(entry, _INDENT, level=1)
+    entry.tail = None
+    return ("\n" + _INDENT + ET.tostring(entry, encoding="unicode")).encode("utf-8")
 
 
 def _absolute_links(html: str, base_url: str) -> str:
@@ -142,6 +159,18 @@ def _absolute_links(html: str, base_url: str) -> str:
 
 
 def notice_entry(n: Notice, site: Site) -> Entry:
+    # By identity (the edit loop keeps unchanged records as the same objects): a notice's entry
+    # is a pure function of it and the site info. Checked inline: this runs for every notice.
+    known = memo.table("feed-notice")
+    if known is None:
+        return _notice_entry(n, site)
+    hit = known.get(n.id)
+    if hit is None or hit[0] is not n or hit[1] is not site.info:
+        hit = known[n.id] = (n, site.info, _notice_entry(n, site))
+    return hit[2]
+
+
+def _notice_entry(n: Notice, site: Site) -> Entry:
     info = site.info
     facts = [f"类别：{n.category}", f"发布日期：{n.date.isoformat()}"]
     if n.until is not None:
@@ -246,13 +275,21 @@ def feeds(site: Site, d: Derived) -> list[Feed]:
         out.append(Feed(url_feed_community(c.id), community_feed_title(c), f"与{c.name}有关的公示公告（{title}）",
                         url_community(c.id), newest(reach)))
     for district in site.districts.values():
-        items = [period_entry(t, site) for (k, _), t in d.period_tables.items() if k == district.id]
-        items += [year_entry(t, site) for (k, _), t in d.year_tables.items() if k == district.id and t.has_annual]
+        items = [memo.remembered(("feed-period", key), _table_inputs(t, site), lambda t=t: period_entry(t, site))
+                 for key, t in d.period_tables.items() if key[0] == district.id]
+        items += [memo.remembered(("feed-year", key), _table_inputs(t, site), lambda t=t: year_entry(t, site))
+                  for key, t in d.year_tables.items() if key[0] == district.id and t.has_annual]
         latest = d.current_year.get(district.id)
         page = url_list_year(district.id, latest.year) if latest else "/lists/"
         out.append(Feed(url_feed_lists(district.id), lists_feed_title(district),
                         f"{district.name}物业服务企业半年考评结果和年度红黑榜（{title}）", page, _newest(items)))
     return out
+
+
+def _table_inputs(table, site: Site) -> tuple:
+    """What `period_entry` and `year_entry` read: the table, its district, the site info and the
+    companies in it (their names)."""
+    return (table, site.districts[table.district], site.info, *(site.companies[r.company] for r in table.rows))
 
 
 def feed_files(site: Site, d: Derived) -> dict[str, bytes]:

@@ -19,11 +19,14 @@ date). Deleted files are not listed: what was withdrawn stays withdrawn.
 
 from __future__ import annotations
 
+import os
 import subprocess
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
+from . import memo
+from .cache import git_head
 from .models import Site
 from .urls import url_community, url_company, url_compound, url_list_period, url_notice, url_project
 
@@ -74,11 +77,23 @@ def _git(content: Path, *args: str) -> str | None:
 
 
 def read_history(content: Path, today: date) -> History:
-    shallow = _git(content, "rev-parse", "--is-shallow-repository")
+    head = git_head(content)
+    if not head and "GIT_DIR" not in os.environ:
+        return History()  # no .git here or above: git could only fail (and costs a process to say so)
+
+    def ask() -> tuple[str | None, str | None]:
+        return (_git(content, "rev-parse", "--is-shallow-repository"),
+                _git(content, "log", "--no-renames", "--relative", "--name-status",
+                     f"--format={RECORD_SEP}%H{FIELD_SEP}%P{FIELD_SEP}%cI", "--", "."))
+
+    # The edit loop (memo.cached) asks for the log again only when the checkout's HEAD, branch
+    # ref, index or shallow file changed: a commit or checkout moves them, a save does not. A
+    # `.git` file (a worktree) does not show commits that way, so there git is always asked.
+    key = head if head and head[0][0] == "dir" else None
+    shallow, log = ask() if key is None else memo.cached("git-log", (str(Path(content).resolve()), repr(key)), ask,
+                                                        limit=16)
     if shallow is None:
         return History()
-    log = _git(content, "log", "--no-renames", "--relative", "--name-status",
-               f"--format={RECORD_SEP}%H{FIELD_SEP}%P{FIELD_SEP}%cI", "--", ".")
     dirty = _git(content, "diff", "--name-only", "--relative", "HEAD", "--", ".")
     if log is None or dirty is None:
         return History()

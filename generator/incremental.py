@@ -10,8 +10,14 @@ then, and the builder keeps its previous state). `changed_paths` (content-relati
 is only a hint: every input file is compared by size, mtime and inode anyway, and a listed path
 is treated as changed even if those look the same.
 
-**Correct before fast.** Every rebuild loads, validates, derives and plans the whole site (these
-are quick, and the Markdown of unchanged bodies comes from a memo). What is skipped is rendering:
+**Correct before fast.** Every rebuild loads, validates, derives and plans the whole site, but
+what those stages make from unchanged inputs is not made again: the Markdown of unchanged
+bodies comes from a memo, the loader reuses each unchanged file's reading (`load.FileMemo`), and
+the builder owns a `memo.Store` that validation (each record, by the reading it came from),
+derivation (which notices reach where) and planning (each record's page context, the feeds and
+their entries, the list and open-data files row by row, the name index, the sitemap) consult
+while it is current; a one-shot build has no store and computes everything. What is skipped
+besides is rendering:
 
 - Unchanged records keep their identity across rebuilds (`_intern`: a new record equal to the old
   one is replaced by the old object), and for every mapping of `Site` and `Derived` the set of
@@ -44,7 +50,7 @@ from datetime import date
 from pathlib import Path
 
 from . import admin as admin_site
-from . import cache, markup
+from . import cache, markup, memo
 from .derive import Derived, derive
 from .errors import ContentError, Loc, Problem, Problems
 from .load import FileMemo, load
@@ -93,6 +99,7 @@ class Builder:
         self.search = search
         self._state: _State | None = None
         self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
+        self._memo = memo.Store() if tracking else None  # plan outputs by their inputs (see memo)
 
     def rebuild(self, changed_paths=None, inputs=None) -> BuildResult:
         """Bring `out` up to date. `inputs` is (content signature, theme signature, inputs key)
@@ -103,7 +110,8 @@ class Builder:
         # done, then freeze what survives so later collections only look at new objects.
         gc.disable()
         try:
-            return self._rebuild(changed_paths, inputs)
+            with memo.using(self._memo):
+                return self._rebuild(changed_paths, inputs)
         finally:
             gc.enable()
 
@@ -192,7 +200,7 @@ class Builder:
             for path, data in static.items():
                 writer.put(path, data)
             for path, data in the_plan.data.items():
-                writer.put(path, data)
+                writer.put(path, data, reused=self.tracking)
             for path, rel in the_plan.copies.items():
                 writer.copy(path, self.content / "attachments" / rel)
             if self.admin is not None:

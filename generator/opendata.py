@@ -29,6 +29,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from .derive import LIST_LABELS, Derived
+from . import memo
 from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 from .urls import (
     absolute, url_community, url_company, url_compound, url_district, url_list_period, url_list_year, url_notice,
@@ -172,7 +173,10 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
         ("compound_id",),
         (ForeignKey(("community_id",), "communities", ("community_id",)),
          ForeignKey(("company_id",), "companies", ("company_id",))),
-        tuple(compound_row(c) for c in site.compounds.values()),
+        # rows by what they read (memo.remembered, the edit loop): a notice edit leaves them alone
+        memo.remembered("opendata-compounds", (base, d.district_of_street, *site.communities.values(),
+                                               len(site.compounds), *site.compounds.values()),
+                        lambda: tuple(compound_row(c) for c in site.compounds.values())),
     )
 
     def year_rows():
@@ -188,7 +192,7 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
          F("fee_collection_rate", "number", "物业费收缴率", "0 到 1 之间的小数，1 表示 100%；空白表示没有数据"),
          F("complaints", "integer", "投诉件数", "当年的投诉件数；空白表示没有数据")),
         ("compound_id", "year"), (ForeignKey(("compound_id",), "compounds", ("compound_id",)),),
-        tuple(year_rows()),
+        memo.remembered("opendata-compound-years", tuple(site.compounds.values()), lambda: tuple(year_rows())),
     )
     companies = Dataset(
         "companies", "物业服务企业", "在本站小区提供物业服务或参加考评的企业。",
@@ -342,15 +346,34 @@ def to_csv(ds: Dataset) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([f.name for f in ds.fields])
-    for row in ds.rows:
-        writer.writerow([csv_cell(v) for v in row])
-    return "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
+    head = out.getvalue()
+    lines = [_csv_line(row) for row in ds.rows]
+    return "\ufeff".encode("utf-8") + (head + "".join(lines)).encode("utf-8")
+
+
+def _csv_line(row: tuple) -> str:
+    def encode() -> str:
+        out = io.StringIO()
+        csv.writer(out, lineterminator="\r\n").writerow([csv_cell(v) for v in row])
+        return out.getvalue()
+
+    return memo.cached("opendata-rows", ("csv", row), encode, limit=500_000)
 
 
 def to_json(ds: Dataset) -> bytes:
-    names = [f.name for f in ds.fields]
-    rows = [{k: json_value(v) for k, v in zip(names, row)} for row in ds.rows]
-    return (json.dumps(rows, ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    """`json.dumps` of the rows as objects (indent 1), assembled from each row's text."""
+    names = tuple(f.name for f in ds.fields)
+    if not ds.rows:
+        return b"[]\n"
+    return ("[\n" + ",\n".join(_json_object(names, row) for row in ds.rows) + "\n]\n").encode("utf-8")
+
+
+def _json_object(names: tuple, row: tuple) -> str:
+    # The object as it appears inside the indented array: the array's "[\n" and "\n]" dropped.
+    # Each row's text by its values (memo.cached): a title edit changes one row of the notices
+    # dataset, and the edit loop re-encodes only that row.
+    return memo.cached("opendata-rows", ("json", names, row), lambda: json.dumps(
+        [{k: json_value(v) for k, v in zip(names, row)}], ensure_ascii=False, indent=1)[2:-2], limit=500_000)
 
 
 def _schema(ds: Dataset) -> dict:
@@ -415,21 +438,18 @@ def datapackage(site: Site, sets: tuple[Dataset, ...]) -> dict:
     }
 
 
-# (CSV, JSON) bytes by dataset: pure functions of it, and a rebuild in the same process (the edit
-# loop) mostly finds every dataset unchanged.
-_encoded: dict = {}
+def _package_file(site: Site, sets: tuple[Dataset, ...]) -> bytes:
+    return (json.dumps(datapackage(site, sets), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
 def data_files(site: Site, d: Derived, sets: tuple[Dataset, ...] | None = None) -> dict[str, bytes]:
     sets = datasets(site, d) if sets is None else sets
     files: dict[str, bytes] = {}
     for ds in sets:
-        encoded = _encoded.get(ds)
-        if encoded is None:
-            if len(_encoded) > 256:
-                _encoded.clear()
-            encoded = _encoded[ds] = (to_csv(ds), to_json(ds))
+        # (CSV, JSON) bytes by dataset: the edit loop mostly finds every dataset unchanged.
+        encoded = memo.cached("opendata", ds, lambda ds=ds: (to_csv(ds), to_json(ds)), limit=256)
         files[ds.csv_path], files[ds.json_path] = encoded
-    package = json.dumps(datapackage(site, sets), ensure_ascii=False, indent=2) + "\n"
-    files["data/datapackage.json"] = package.encode("utf-8")
+    described = tuple((ds.name, ds.title, ds.description, ds.fields, ds.primary_key, ds.foreign_keys) for ds in sets)
+    files["data/datapackage.json"] = memo.remembered("data/datapackage.json", (site.info, described),
+                                                lambda: _package_file(site, sets))
     return files

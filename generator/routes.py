@@ -36,6 +36,8 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 
 Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
 open data and its `datapackage.json` (`opendata`), `sitemap.xml` and `robots.txt` (`sitemap`).
+In the edit loop each record's page and each data file is remembered by the records it is made
+from (`memo.remembered`), so a rebuild after one edit makes only what that edit touched.
 
 All templates also see the globals `site`, `info`, `d` (Derived), `today`, `preview` (a deploy
 preview: show the 预览 banner) and the helpers registered in `render`.
@@ -46,9 +48,10 @@ from __future__ import annotations
 import json
 import unicodedata
 from dataclasses import dataclass, field
-from typing import Any
+from functools import cached_property
+from typing import Any, Callable
 
-from . import search
+from . import memo, search
 from .derive import Derived, lists_json
 from .feeds import feed_files
 from .history import History, record_sources, recent_changes
@@ -77,7 +80,7 @@ class Page:
     context: dict[str, Any]
     origin: str  # what produced it, for collision messages
 
-    @property
+    @cached_property
     def path(self) -> str:
         return self.url.lstrip("/") + "index.html" if self.url.endswith("/") else self.url.lstrip("/")
 
@@ -109,6 +112,14 @@ class Plan:
         self.claim(page.path, origin)
         self.pages.append(page)
 
+    def add_record_page(self, url: str, template: str, origin: str, inputs: tuple, context: Callable[[], dict]) -> None:
+        """`add_page` for a page whose context is made by `context()` from the records in `inputs`
+        alone: the edit loop gets last rebuild's very `Page` back when they are the same objects
+        (memo.remembered), so an unchanged page costs neither its context nor comparing it."""
+        page = memo.remembered(("page", url), (template, origin, *inputs), lambda: Page(url, template, context(), origin))
+        self.claim(page.path, origin)
+        self.pages.append(page)
+
     @property
     def paths(self) -> list[str]:
         return list(self._owners)
@@ -119,6 +130,19 @@ HOME = ("首页", "/")
 
 def _ctx(title: str, kind: str, crumbs: list[tuple[str, str]], description: str = "") -> dict:
     return {"title": title, "kind": kind, "crumbs": crumbs, "description": description}
+
+
+def _list_file(table) -> bytes:
+    return (json.dumps(lists_json(table), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
+
+
+def _name_index_inputs(site: Site) -> tuple:
+    """Everything `search.name_index` reads: the records of five kinds, in order."""
+    out: list = []
+    for records in (site.compounds, site.communities, site.streets, site.districts, site.companies):
+        out.append(len(records))
+        out.extend(records.values())
+    return tuple(out)
 
 
 def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
@@ -132,46 +156,57 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
     p.add_page("/404.html", "404.html", "404", page=_ctx("页面未找到", "not_found", [HOME]))
     p.add_page("/search/", "search.html", "搜索", page=_ctx("搜索", "search", [HOME], f"在{info.title}查找小区、物业服务企业、社区和公告"))
     p.claim(NAME_INDEX, "搜索")
-    p.data[NAME_INDEX] = search.name_index(site)
+    p.data[NAME_INDEX] = memo.remembered(NAME_INDEX, _name_index_inputs(site), lambda: search.name_index(site))
 
     areas_crumb = ("辖区", "/areas/")
     p.add_page("/areas/", "areas.html", "辖区", page=_ctx("辖区", "areas", [HOME]))
     for district in site.districts.values():
-        dc = (district.name, url_district(district.id))
-        p.add_page(url_district(district.id), "district.html", f"areas.yaml: {district.id}",
-                   page=_ctx(district.name, "district", [HOME, areas_crumb]), district=district)
+        p.add_record_page(url_district(district.id), "district.html", f"areas.yaml: {district.id}", (district,),
+                          lambda district=district: dict(page=_ctx(district.name, "district", [HOME, areas_crumb]),
+                                                         district=district))
         for street in district.streets:
-            p.add_page(url_street(district.id, street.id), "street.html", f"areas.yaml: {street.id}",
-                       page=_ctx(f"{street.name}（{district.name}）", "street", [HOME, areas_crumb, dc]),
-                       district=district, street=street)
+            p.add_record_page(
+                url_street(district.id, street.id), "street.html", f"areas.yaml: {street.id}", (district, street),
+                lambda district=district, street=street: dict(
+                    page=_ctx(f"{street.name}（{district.name}）", "street",
+                              [HOME, areas_crumb, (district.name, url_district(district.id))]),
+                    district=district, street=street))
 
     p.add_page("/communities/", "communities.html", "社区目录", page=_ctx("社区", "communities", [HOME]))
+
+    def community_context(c, street, district) -> dict:
+        crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id))]
+        return dict(page=_ctx(c.name, "community", crumbs, f"{district.name}{street.name}{c.name}：小区、物业、项目与公示"),
+                    community=c, street=street, district=district)
+
     for c in site.communities.values():
         street = site.streets[c.street]
         district = site.districts[street.district]
-        crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id))]
-        p.add_page(url_community(c.id), "community.html", c.source,
-                   page=_ctx(c.name, "community", crumbs, f"{district.name}{street.name}{c.name}：小区、物业、项目与公示"),
-                   community=c, street=street, district=district)
+        p.add_record_page(url_community(c.id), "community.html", c.source, (c, street, district),
+                          lambda c=c, street=street, district=district: community_context(c, street, district))
 
     p.add_page("/compounds/", "compounds.html", "小区目录", page=_ctx("小区", "compounds", [HOME]))
+
+    def compound_context(c, community, street, district, company) -> dict:
+        crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id)),
+                  (community.name, url_community(community.id))]
+        return dict(page=_ctx(c.name, "compound", crumbs, f"{community.name}{c.name}：类型、物业服务企业、收缴率与公示"),
+                    compound=c, community=community, street=street, district=district, company=company)
+
     for c in site.compounds.values():
         community = site.communities[c.community]
         street = site.streets[community.street]
         district = site.districts[street.district]
-        crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id)),
-                  (community.name, url_community(community.id))]
-        p.add_page(url_compound(c.id), "compound.html", c.source,
-                   page=_ctx(c.name, "compound", crumbs, f"{community.name}{c.name}：类型、物业服务企业、收缴率与公示"),
-                   compound=c, community=community, street=street, district=district,
-                   company=site.companies.get(c.company) if c.company else None)
+        company = site.companies.get(c.company) if c.company else None
+        p.add_record_page(url_compound(c.id), "compound.html", c.source, (c, community, street, district, company),
+                          lambda c=c, community=community, street=street, district=district, company=company:
+                          compound_context(c, community, street, district, company))
 
     comp_crumb = ("物业服务企业", "/companies/")
     p.add_page("/companies/", "companies.html", "企业目录", page=_ctx("物业服务企业", "companies", [HOME]))
     for c in site.companies.values():
-        p.add_page(url_company(c.id), "company.html", c.source,
-                   page=_ctx(c.name, "company", [HOME, comp_crumb], f"{c.name}：考评得分、红黑榜情况与服务小区"),
-                   company=c)
+        p.add_record_page(url_company(c.id), "company.html", c.source, (c,), lambda c=c: dict(
+            page=_ctx(c.name, "company", [HOME, comp_crumb], f"{c.name}：考评得分、红黑榜情况与服务小区"), company=c))
 
     lists_crumb = ("红黑榜", "/lists/")
     p.add_page("/lists/", "lists.html", "红黑榜", page=_ctx("物业服务企业红黑榜", "lists", [HOME]))
@@ -180,10 +215,9 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
         p.add_page(url_list_year(district_id, year), "list_year.html", f"evaluations/{district_id}/{year}",
                    page=_ctx(f"{district.name} {year} 年度物业服务企业红黑榜", "list_year", [HOME, lists_crumb]),
                    district=district, table=table)
-        payload = json.dumps(lists_json(table), ensure_ascii=False, indent=2) + "\n"
         path = url_list_json(district_id, year).lstrip("/")
         p.claim(path, f"evaluations/{district_id}/{year}")
-        p.data[path] = payload.encode("utf-8")
+        p.data[path] = memo.remembered(path, (table,), lambda: _list_file(table))
     for (district_id, key), table in d.period_tables.items():
         district = site.districts[district_id]
         year_crumb = (f"{district.name} {table.period.year} 年度", url_list_year(district_id, table.period.year))
@@ -195,8 +229,8 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
     proj_crumb = ("项目", "/projects/")
     p.add_page("/projects/", "projects.html", "项目目录", page=_ctx("项目", "projects", [HOME]))
     for pr in site.projects.values():
-        p.add_page(url_project(pr.id), "project.html", pr.source,
-                   page=_ctx(pr.title, "project", [HOME, proj_crumb]), project=pr)
+        p.add_record_page(url_project(pr.id), "project.html", pr.source, (pr,), lambda pr=pr: dict(
+            page=_ctx(pr.title, "project", [HOME, proj_crumb]), project=pr))
 
     notice_crumb = ("公示公告", "/notices/")
     ordered = [site.notices[n] for n in d.notices_newest]
@@ -208,9 +242,10 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
                    page=_ctx(title, "notices", [HOME] if n == 1 else [HOME, notice_crumb]),
                    notices=chunk, pager={"current": n, "total": pages})
     for notice in ordered:
-        p.add_page(url_notice(notice.id), "notice.html", notice.source,
-                   page=_ctx(notice.title, "notice", [HOME, notice_crumb]),
-                   notice=notice, status=d.notice_status[notice.id])
+        status = d.notice_status[notice.id]
+        p.add_record_page(url_notice(notice.id), "notice.html", notice.source, (notice, status),
+                          lambda notice=notice, status=status: dict(
+                              page=_ctx(notice.title, "notice", [HOME, notice_crumb]), notice=notice, status=status))
 
     for f in site.attachments:
         path = f"attachments/{f}"  # on disk as named; links percent-encode it (url_attachment)

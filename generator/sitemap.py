@@ -14,6 +14,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 
+from . import memo
 from .urls import absolute
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -49,6 +50,12 @@ def robots_txt(base_url: str) -> bytes:
 
 
 def sitemap_files(base_url: str, urls: list[str], per_file: int = PER_FILE) -> dict[str, bytes]:
+    # The edit loop (memo.remembered): most edits leave the set of pages alone.
+    return dict(memo.remembered("sitemap", (base_url, tuple(urls), per_file),
+                                lambda: _sitemap_files(base_url, urls, per_file)))
+
+
+def _sitemap_files(base_url: str, urls: list[str], per_file: int) -> dict[str, bytes]:
     ordered = sorted(set(urls))
     files = {"robots.txt": robots_txt(base_url)}
     if len(ordered) <= per_file:

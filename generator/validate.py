@@ -19,7 +19,7 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
-from . import checksums, privacy
+from . import checksums, memo, privacy
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
 from .markup import MAX_BODY_CHARS, render_markdown, visible_text
@@ -64,8 +64,10 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     bodies = _bodies(loaded, problems)
     communities = _build(loaded, "community", _community, problems)
     companies = _build(loaded, "company", _company, problems)
-    compounds = _build(loaded, "compound", lambda r, p: _compound(r, p, communities, companies), problems)
-    projects = _build(loaded, "project", lambda r, p: _project(r, p, bodies), problems)
+    compounds = _build(loaded, "compound", lambda r, p: _compound(r, p, communities, companies), problems,
+                       lambda r: (communities.get(r.fields.get("community")), companies.get(r.fields.get("company"))))
+    projects = _build(loaded, "project", lambda r, p: _project(r, p, bodies), problems,
+                      lambda r: (bodies.get(r.src.rel),))
     notices = _notices(loaded, problems, districts, today, drafts, bodies)
     evaluations = _evaluations(loaded, problems, districts, info, today)
     _latest_fee_warnings(loaded, compounds, problems)
@@ -88,15 +90,41 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     )
 
 
-def _build(loaded: Loaded, kind: str, make, problems: Problems) -> dict:
+def _build(loaded: Loaded, kind: str, make, problems: Problems, reads=lambda record: ()) -> dict:
+    """Each record of `kind` made by `make(record, problems)`, which reads the record and what
+    `reads(record)` returns (other records, a body)."""
     out = {}
     for record in sorted(loaded.of(kind), key=lambda r: r.id or ""):
         if record.fields is None or record.id is None:
             continue
-        value = make(record, problems)
+        value = _remembered(record, reads(record), lambda p, record=record: make(record, p), problems)
         if value is not None:
             out[record.id] = value
     return out
+
+
+def _remembered(record: RawRecord, reads: tuple, make, problems: Problems):
+    """`make(problems)` for one record, remembered in the edit loop (memo.table) by what it reads:
+    the file's fields and source (the loader's FileMemo hands back the very same objects while
+    the file is unchanged) and `reads`. Its problems are kept and reported again. So an unchanged
+    record stays the same object, and the builder's comparisons with the previous site are `is`
+    checks."""
+    table = memo.table("validate")
+    if table is None:
+        return make(problems)
+    key = (record.kind, record.src.rel)
+    inputs = (record.fields, record.src, record.id, record.folder, *reads)
+    hit = table.get(key)
+    if hit is not None and memo.same(hit[0], inputs):
+        problems.extend(hit[2])
+        return hit[1]
+    local = Problems()
+    value = make(local)
+    if any(local.full(p.loc.path) for p in local.items):
+        return make(problems)  # so many problems that some were left out: report them as a run would
+    table[key] = (inputs, value, tuple(local.items))
+    problems.extend(local.items)
+    return value
 
 
 def _has(fields: dict, *names: str) -> bool:
@@ -335,33 +363,48 @@ def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, d
             first_seen[record.id] = src.display
         if f is None:
             continue
-        if "date" in f and record.folder != str(f["date"].year):
-            problems.error(
-                src.loc(("date",)), f"日期 {f['date']} 与所在年份文件夹“{record.folder}”不一致", field="date",
-                hint=f"请把文件移到 notices/{f['date'].year}/ 下，或改正日期",
-            )
-        if "date" in f and "until" in f and f["until"] < f["date"]:
-            problems.error(src.loc(("until",)), f"公示截止日期 {f['until']} 早于发布日期 {f['date']}", field="until")
-        attachments = _attachments(record, loaded.root, problems)
-        if not _has(f, "title", "date", "category") or record.id is None:
-            continue
-        if f.get("draft", False) and not drafts:
-            continue
-        if f["date"] > today:
-            continue
-        out[record.id] = Notice(
-            id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
-            district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
-            compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
-            attachments=attachments, body_html=bodies.get(src.rel, ""),
-        )
+        make = lambda p, record=record: _notice(record, p, loaded.root, today, drafts, bodies)  # noqa: E731
+        if f.get("attachments"):
+            notice = make(problems)  # reads the attachments folder: never remembered
+        else:
+            notice = _remembered(record, (today, drafts, bodies.get(src.rel)), make, problems)
+        if notice is not None:
+            out[record.id] = notice
     return dict(sorted(out.items()))
 
 
+def _notice(record: RawRecord, problems: Problems, root: Path, today: date, drafts: bool,
+            bodies: dict[str, str]) -> Notice | None:
+    src, f = record.src, record.fields
+    if "date" in f and record.folder != str(f["date"].year):
+        problems.error(
+            src.loc(("date",)), f"日期 {f['date']} 与所在年份文件夹“{record.folder}”不一致", field="date",
+            hint=f"请把文件移到 notices/{f['date'].year}/ 下，或改正日期",
+        )
+    if "date" in f and "until" in f and f["until"] < f["date"]:
+        problems.error(src.loc(("until",)), f"公示截止日期 {f['until']} 早于发布日期 {f['date']}", field="until")
+    attachments = _attachments(record, root, problems)
+    if not _has(f, "title", "date", "category") or record.id is None:
+        return None
+    if f.get("draft", False) and not drafts:
+        return None
+    if f["date"] > today:
+        return None
+    return Notice(
+        id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
+        district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
+        compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
+        attachments=attachments, body_html=bodies.get(src.rel, ""),
+    )
+
+
 def _attachments(record: RawRecord, root: Path, problems: Problems) -> tuple[Attachment, ...]:
+    listed = record.fields.get("attachments", ())
+    if not listed:
+        return ()
     out = []
     base = root / "attachments"
-    for i, a in enumerate(record.fields.get("attachments", ())):
+    for i, a in enumerate(listed):
         if not _has(a, "title", "file"):
             continue
         loc = record.src.loc(("attachments", i, "file"))
@@ -457,22 +500,37 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 # --- privacy -----------------------------------------------------------------------------------
 
 def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: dict[str, str]) -> None:
-    allow = info.pii_allow if info else ()
+    allow = tuple(info.pii_allow) if info else ()
+    remembered = memo.table("privacy")  # the edit loop: findings by file reading, allow list and body
     for record in loaded.all():
         src = record.src
-        for finding in privacy.scan(src.rel, allow):  # a file name becomes a URL
-            _report_pii(problems, Loc(src.display), finding, "文件名")
-        found = privacy.file_findings(src.pii, allow)
-        for loc, finding in found:
-            _report_pii(problems, loc, finding)
-        if src.body:
-            # What a reader would see can hold a number that the typed text splits up: character
-            # references (&#49;), comments or empty tags between the digits.
-            seen = {_digits(f.text) for _, f in found}
-            for finding in privacy.scan(privacy.without_invisibles(visible_text(bodies.get(src.rel, ""))), allow):
-                if _digits(finding.text) not in seen:
-                    seen.add(_digits(finding.text))
-                    _report_pii(problems, Loc(src.display, src.body_line), finding, "正文显示出来的文字")
+        body = bodies.get(src.rel, "") if src.body else None
+        if remembered is None:
+            found = _pii_findings(src, allow, body)
+        else:
+            hit = remembered.get(src.rel)
+            if hit is None or not memo.same(hit[0], (src, allow, body)):
+                hit = remembered[src.rel] = ((src, allow, body), _pii_findings(src, allow, body))
+            found = hit[1]
+        for loc, finding, where in found:
+            _report_pii(problems, loc, finding, where)
+
+
+def _pii_findings(src, allow: tuple, body_html: str | None) -> list:
+    """(Loc, Finding, where) for every number that may not be published in one file: in its name
+    (a file name becomes a URL), its fields and its body."""
+    out = [(Loc(src.display), finding, "文件名") for finding in privacy.scan(src.rel, allow)]
+    found = privacy.file_findings(src.pii, allow) if src.pii else []
+    out.extend((loc, finding, "") for loc, finding in found)
+    if body_html is not None:
+        # What a reader would see can hold a number that the typed text splits up: character
+        # references (&#49;), comments or empty tags between the digits.
+        seen = {_digits(f.text) for _, f in found}
+        for finding in privacy.scan(privacy.without_invisibles(visible_text(body_html)), allow):
+            if _digits(finding.text) not in seen:
+                seen.add(_digits(finding.text))
+                out.append((Loc(src.display, src.body_line), finding, "正文显示出来的文字"))
+    return out
 
 
 def _digits(text: str) -> str:

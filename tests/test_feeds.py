@@ -4,6 +4,7 @@ and pages announce their feeds."""
 
 from __future__ import annotations
 
+import io
 import re
 import xml.etree.ElementTree as ET
 from datetime import datetime
@@ -274,3 +275,61 @@ def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts():
     listed = [loc.text for n in (1, 2, 3) for loc in ET.fromstring(files[f"sitemaps/{n}.xml"]).iter(f"{ns}loc")]
     assert listed == sorted({BASE + u.lstrip("/") for u in urls})  # every page once, in order
     assert all(len(list(ET.fromstring(files[f"sitemaps/{n}.xml"]))) <= 3 for n in (1, 2, 3))
+
+
+def _feed_as_one_tree(feed, info, fallback) -> bytes:
+    """The straightforward serialisation: the whole feed as one ElementTree, indented."""
+    from generator.feeds import ATOM, XML_NS, _sub, absolute, stamp
+
+    root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": info.language or "zh-CN"})
+    _sub(root, "id", absolute(info.base_url, feed.url))
+    _sub(root, "title", feed.title)
+    _sub(root, "subtitle", feed.subtitle)
+    _sub(root, "updated", stamp(max((e.updated for e in feed.entries), default=fallback)))
+    _sub(root, "link", rel="self", type="application/atom+xml", href=absolute(info.base_url, feed.url))
+    _sub(root, "link", rel="alternate", type="text/html", href=absolute(info.base_url, feed.page))
+    author = _sub(root, "author")
+    _sub(author, "name", info.publisher)
+    _sub(author, "uri", info.base_url)
+    _sub(root, "generator", "bulletin")
+    for e in feed.entries:
+        entry = _sub(root, "entry")
+        _sub(entry, "id", e.id)
+        _sub(entry, "title", e.title)
+        _sub(entry, "link", rel="alternate", type="text/html", href=absolute(info.base_url, e.url))
+        _sub(entry, "published", stamp(e.published))
+        _sub(entry, "updated", stamp(e.updated))
+        if e.category:
+            _sub(entry, "category", term=e.category)
+        _sub(entry, "content", e.html, type="html")
+    tree = ET.ElementTree(root)
+    ET.indent(tree)
+    out = io.BytesIO()
+    tree.write(out, encoding="utf-8", xml_declaration=True)
+    return out.getvalue() + b"\n"
+
+
+@pytest.mark.parametrize("entries", [0, 1, 3])
+def test_feeds_assembled_from_entries_are_the_one_tree_bytes(entries):
+    """Feeds are assembled from separately serialised entries (so the edit loop reuses them):
+    byte for byte what serialising the whole tree at once gives, escaping included."""
+    from datetime import date
+
+    from generator import memo
+    from generator.feeds import Entry, Feed, _render_feed
+    from types import SimpleNamespace
+
+    info = SimpleNamespace(language="zh-CN", base_url="https://example.org/town/", publisher="测试 & <街道>")
+    items = tuple(
+        Entry(id=f"tag:example.org,2026:notices/n{i}", title=f"标题 {i} <b>&amp;\"'", url=f"/notices/n{i}/",
+              published=date(2026, 1, i + 1), updated=date(2026, 1, i + 1),
+              html=f"<p>正文 {i} &lt; <a href=\"https://example.org/x?a=1&b=2\">链接</a></p>\n\t\x0b",
+              category="公示" if i % 2 else None)
+        for i in range(entries)
+    )
+    feed = Feed("/feeds/notices.xml", "公示公告 & 通知", "全部", "/notices/", items)
+    expected = _feed_as_one_tree(feed, info, date(2025, 5, 5))
+    assert _render_feed(feed, info, date(2025, 5, 5)) == expected
+    with memo.using(memo.Store()):  # the edit loop's path: entries remembered, then reused
+        assert _render_feed(feed, info, date(2025, 5, 5)) == expected
+        assert _render_feed(feed, info, date(2025, 5, 5)) == expected

@@ -176,3 +176,26 @@ def test_recent_changes_one_row_per_record_and_day():
     rows = recent_changes(h, refs)
     assert [(r.date, r.added, r.record.title) for r in rows] == [(date(2026, 11, 1), True, "福海花园")]
     assert recent_changes(h, refs, limit=0) == ()
+
+
+def test_the_edit_loop_sees_each_commit_and_each_uncommitted_edit(repo):
+    """A long-lived builder (as `bulletin serve` keeps) remembers git's log between rebuilds
+    only until the checkout moves: a commit, a save or a reset shows at the next rebuild."""
+    from generator import Builder
+
+    out = repo / "loop-site"
+    builder = Builder(repo / "content", out, date.fromisoformat(TODAY), workers=1, patch=True, search=False)
+    builder.rebuild()
+    assert changed_on(out, "compounds/lanting") == "2026-10-01"
+    lanting = repo / "content/compounds/lanting.yaml"
+    lanting.write_text(lanting.read_text(encoding="utf-8").replace("households: 500", "households: 501"),
+                       encoding="utf-8")
+    builder.rebuild()
+    assert changed_on(out, "compounds/lanting") is None  # uncommitted: no date rather than a wrong one
+    commit_all(repo, "兰亭苑户数", "2026-11-20T02:00:00+00:00")
+    builder.rebuild()
+    assert changed_on(out, "compounds/lanting") == "2026-11-20"
+    git(repo, "reset", "-q", "--hard", "HEAD~1")
+    builder.rebuild()
+    assert changed_on(out, "compounds/lanting") == "2026-10-01"
+    assert changed_on(out, "compounds/fuhai") == "2026-11-03"

@@ -102,6 +102,7 @@ communities: [zy]
 EDITS = {
     # site settings and areas
     "site-title": _replace("site.yaml", "title: 测试公示栏", "title: 测试公示栏（新）"),
+    "site-base-url": _replace("site.yaml", "base_url: https://example.org/", "base_url: https://example.net/town/"),
     "site-rules": _replace("site.yaml", "red_list_size: 2", "red_list_size: 1"),
     "area-street-name": _replace("areas.yaml", "新城街道", "新城街道办事处"),
     "area-add-street": _replace("areas.yaml", "- {id: qc, name: 清池街道}", "- {id: qc, name: 清池街道}\n      - {id: dm, name: 东明街道}"),
@@ -242,10 +243,12 @@ IN_A_ROW = [
 ]
 
 
-def test_every_edit_in_a_row_on_one_builder(tree):
-    """Edits that compose (each assumes only what the earlier ones leave), on one builder."""
+@pytest.mark.parametrize("patch", [False, True], ids=["swap", "patch"])
+def test_every_edit_in_a_row_on_one_builder(tree, patch):
+    """Edits that compose (each assumes only what the earlier ones leave), on one builder; also
+    as `bulletin serve` runs it (small changes patched in place, the plan's memos warm)."""
     out = tree / "site"
-    builder = Builder(tree / "content", out, TODAY, workers=1)
+    builder = Builder(tree / "content", out, TODAY, workers=1, patch=patch)
     builder.rebuild()
     for name in IN_A_ROW:
         EDITS[name](tree)
@@ -283,6 +286,27 @@ def test_a_notice_title_edit_rerenders_the_pages_that_list_it(tree):
     assert "福海花园维修资金使用情况公示" not in (out / "compounds/lanting/index.html").read_text(encoding="utf-8")
     assert 5 <= result.rendered < 15
     _assert_same(tree, out)
+
+
+def test_a_number_allowed_later_is_scanned_again(tree):
+    """The privacy scan's memo (by text and allow list) neither hides a new number nor keeps
+    refusing one that site.yaml now allows."""
+    out = tree / "site"
+    builder = Builder(tree / "content", out, TODAY, workers=1, patch=True)
+    builder.rebuild()
+    before = tree_digest(out)
+    _replace("notices/2026/gongshi.md", "公示内容如下。", "联系 13912345678。")(tree)
+    with pytest.raises(ContentError) as caught:
+        builder.rebuild()
+    assert any("手机号码" in p.message for p in caught.value.problems)
+    assert tree_digest(out) == before
+    _replace("site.yaml", 'pii_allow: ["400-800-1234"]', 'pii_allow: ["400-800-1234", "13912345678"]')(tree)
+    builder.rebuild()
+    assert "13912345678" in (out / "notices/gongshi/index.html").read_text(encoding="utf-8")
+    _assert_same(tree, out)
+    _replace("site.yaml", 'pii_allow: ["400-800-1234", "13912345678"]', 'pii_allow: ["400-800-1234"]')(tree)
+    with pytest.raises(ContentError):
+        builder.rebuild()
 
 
 def test_nothing_changed_means_nothing_rendered_or_written(tree):
@@ -387,6 +411,14 @@ def test_a_patch_killed_half_way_is_finished_by_the_next_build(tree):
     write.recover(out)
     assert (out / target).read_bytes() == b"new bytes"
     assert not (out / "404.html").exists()
+    assert _debris(out) == []
+    # files staged flat (as a patch-mode writer stages them) are found through the journal
+    writer = write.SiteWriter(out)
+    write.stage_file(writer.stage, f"{write.FLAT}/0", b"flat bytes", set())
+    (writer.stage / write.JOURNAL).write_text(
+        '{"write": ["%s"], "delete": [], "staged": {"%s": "%s/0"}}' % (target, target, write.FLAT), encoding="utf-8")
+    write.recover(out)
+    assert (out / target).read_bytes() == b"flat bytes"
     assert _debris(out) == []
     # a staging folder without a journal is thrown away
     writer = write.SiteWriter(out)

@@ -186,3 +186,32 @@ def test_list_files_keep_their_contract(data):
     assert sorted(p.name for p in (data / "lists/gx").iterdir()) == ["2025.json"]
     doc = json.loads((data / "lists/gx/2025.json").read_text(encoding="utf-8"))
     assert set(doc) == {"district", "year", "companies"}
+
+
+@pytest.mark.parametrize("rows", [0, 1, 3])
+def test_files_assembled_from_rows_are_the_whole_dataset_bytes(rows):
+    """CSV and JSON are assembled from each row's text (so the edit loop re-encodes only changed
+    rows): byte for byte what encoding the whole dataset at once gives."""
+    from datetime import date
+
+    from generator import memo
+    from generator.opendata import Dataset, F, json_value, to_csv, to_json
+
+    fields = (F("id", "string", "编号", ""), F("amount", "number", "金额", ""), F("day", "date", "日期", ""),
+              F("flag", "boolean", "是否", ""), F("count", "integer", "个数", ""))
+    values = [("a,\"b\"\n", Decimal("1.50"), date(2026, 1, 2), True, 0), ("=1+1", None, None, False, 12),
+              ("中文\u2028", Decimal("3"), None, None, None)]
+    ds = Dataset("t", "测试", "", fields, ("id",), (), tuple(values[:rows]))
+    names = [f.name for f in fields]
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(names)
+    for row in ds.rows:
+        writer.writerow([csv_cell(v) for v in row])
+    expected_csv = "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
+    expected_json = (json.dumps([{k: json_value(v) for k, v in zip(names, row)} for row in ds.rows],
+                                ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    assert (to_csv(ds), to_json(ds)) == (expected_csv, expected_json)
+    with memo.using(memo.Store()):
+        for _ in range(2):
+            assert (to_csv(ds), to_json(ds)) == (expected_csv, expected_json)
