@@ -42,6 +42,7 @@ so does a new process (`bulletin build` again) when the inputs recorded beside t
 
 from __future__ import annotations
 
+import ctypes
 import dataclasses
 import gc
 import os
@@ -210,6 +211,14 @@ class Builder:
                     writer.put(path, data)
                 for path, source in admin_copies.items():
                     writer.copy(path, source)
+            records, pages = site.record_count, len(the_plan.pages)
+            if not self.tracking and pagefind.ready:
+                # A one-shot build needs none of its records, plan or templates any more: give
+                # their memory back before Pagefind, whose share of the memory budget is what
+                # this process leaves (search.shard_budget_mb).
+                renderer.env.globals.clear()  # the templates' references to the site
+                del site, derived, history, the_plan, renderer, static
+                _release_memory()
             # Pagefind's CLI over the complete new site (unchanged files hard-linked in): measured
             # against feeding its service mode page by page, the CLI used a third of the CPU.
             index = (lambda folder: notes.extend(index_site(folder, pagefind))) if pagefind.ready else None
@@ -219,9 +228,9 @@ class Builder:
             raise
 
         result = BuildResult(
-            records=site.record_count, pages=len(the_plan.pages), files=len(writer.files),
+            records=records, pages=pages, files=len(writer.files),
             seconds=time.perf_counter() - started, warnings=tuple(problems.warnings), notes=tuple(notes),
-            rendered=len(the_plan.pages) - len(kept), written=written,
+            rendered=pages - len(kept), written=written,
         )
         gc.disable()
         if self.tracking:
@@ -342,6 +351,16 @@ def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, c
                         getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING):
                     dirty.update(paths)
     return dirty
+
+
+def _release_memory() -> None:
+    """Collect what was just dropped and hand freed heap pages back to the system (glibc's
+    malloc_trim; elsewhere the collection alone)."""
+    gc.collect()
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass  # not glibc
 
 
 def _default_workers() -> int:
