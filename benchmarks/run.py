@@ -145,6 +145,8 @@ def bench_sizes(sizes: list[str], runs: int, workdir: Path) -> dict:
             "serve_one_edit": loop["one_edit"],
             "serve_one_edit_cpu": loop.get("one_edit_cpu"),
             "serve_one_edit_rendered": loop.get("one_edit_rendered"),
+            "serve_title_edit": loop.get("title_edit"),
+            "serve_title_edit_cpu": loop.get("title_edit_cpu"),
             "cold_runs": [round(x.wall, 3) for x in cold],
         }
         shutil.rmtree(root)
@@ -188,8 +190,8 @@ def table(results: dict) -> str:
         lines += [
             "**bulletin at three sizes** (full default build; medians)",
             "",
-            "| size | files | cold wall s | cold CPU s | peak MiB | no-change CLI s (÷ cold) | one-edit CLI s | no-change serve s | one-edit serve s (CPU s) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| size | files | cold wall s | cold CPU s | peak MiB | no-change CLI s (÷ cold) | one-edit CLI s | no-change serve s | body edit serve s (CPU s) | title edit serve s (CPU s) |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for size, r in sizes.items():
             c = r["cold"]
@@ -197,10 +199,14 @@ def table(results: dict) -> str:
                 f"| {size} | {r['files']} | {c['wall']:.2f} | {c['cpu']:.2f} | {c['peak_mib']:.0f} | {r['cli_no_change']:.2f} "
                 f"({r['cli_no_change'] / c['wall']:.3f}) | "
                 f"{r['cli_one_edit']:.2f} | {r['serve_no_change']:.3f} | {r['serve_one_edit']:.3f}"
-                + (f" ({r['serve_one_edit_cpu']:.3f})" if r.get("serve_one_edit_cpu") is not None else "") + " |"
+                + (f" ({r['serve_one_edit_cpu']:.3f})" if r.get("serve_one_edit_cpu") is not None else "") + " | "
+                + (f"{r['serve_title_edit']:.3f} ({r['serve_title_edit_cpu']:.3f})" if r.get("serve_title_edit") is not None else "—")
+                + " |"
             )
         if "city" in sizes and "province" in sizes:
-            lines += ["", f"Province cold / city cold: {sizes['province']['cold']['wall'] / sizes['city']['cold']['wall']:.1f} ×"]
+            province, city = sizes["province"]["cold"], sizes["city"]["cold"]
+            lines += ["", f"Province cold / city cold: {province['wall'] / city['wall']:.1f} × wall, "
+                          f"{province['cpu'] / city['cpu']:.1f} × CPU; province peak {province['peak_mib']:.0f} MiB"]
         lines.append("")
     return "\n".join(lines)
 
