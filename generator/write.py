@@ -195,6 +195,9 @@ def recover(out: Path) -> None:
             except (OSError, ValueError):
                 pass
         shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in out.parent.glob(f"..{out.name}.tmp-*-index-*"):  # search.py's trees of links for a shard
+        if not _busy(leftover.name):
+            shutil.rmtree(leftover, ignore_errors=True)
     for leftover in out.parent.glob(f".{out.name}.old-*"):
         if _busy(leftover.name):
             continue

@@ -218,3 +218,16 @@ def test_name_index_lists_every_compound_community_company_and_area(project):
     assert by_name["鸢飞社区"]["kind"] == "社区" and by_name["新城街道"]["kind"] == "街道"
     expected = len(site.compounds) + len(site.communities) + len(site.companies) + len(site.districts) + len(site.streets)
     assert len(entries) == expected
+
+
+def test_a_killed_builds_shard_link_trees_are_swept_by_the_next_build(tmp_path):
+    from generator.write import recover
+    out = tmp_path / "site"
+    out.mkdir()
+    dead = tmp_path / "..site.tmp-999999999-1-index-abcd"  # no such process
+    live = tmp_path / "..site.tmp-1-1-index-efgh"  # pid 1 is alive: another build's, left alone
+    other = tmp_path / "..other.tmp-999999999-1-index-zz"  # another site's
+    for folder in (dead, live, other):
+        (folder / "notices").mkdir(parents=True)
+    recover(out)
+    assert not dead.exists() and live.exists() and other.exists()
