@@ -343,9 +343,11 @@ def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
     shard_of = {"/" + rel.removesuffix("index.html"): n for n, shard in enumerate(shards) for rel in shard}
     indexed = indexed_pages(out)
     sharded = serve(out)
+    pages = []
     try:
         for query in ("物业", "福海", "红黑榜"):
             page = browse(375, 812)
+            pages.append(page)
             fetched = []  # the worker's requests too, which the page's resource timing leaves out
             page.context.on("request", lambda request: fetched.append(urlsplit(request.url).path))
             page.goto(sharded.url("/search/"))
@@ -358,6 +360,8 @@ def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
                 folders = {m.group(1) for m in map(re.compile(r"^/pagefind/(s\d+)/").match, fetched) if m}
                 assert folders == {f"s{n}" for n in range(1, len(shards))}, fetched
     finally:
+        for page in pages:
+            page.close()  # before their server goes (a late request would fail as a reset)
         sharded.httpd.shutdown()
         sharded.httpd.server_close()
 
@@ -385,6 +389,7 @@ def test_search_page_without_an_index_says_so_and_offers_directories(browse, tmp
     assert run.exit_code == 0 and "警告：" in run.stderr and "全文搜索" in run.stderr, run.output
     assert not (out / "pagefind").exists()
     plain = serve(out)
+    page = None
     try:
         page = browse(375, 812)
         page.goto(plain.url("/search/"))
@@ -393,6 +398,8 @@ def test_search_page_without_an_index_says_so_and_offers_directories(browse, tmp
         page.fill("#q", "fhhy")  # the name finder still works
         page.locator(".finder-names a[href='/compounds/fuhai-huayuan/']").wait_for()
     finally:
+        if page is not None:
+            page.close()  # before its server goes: a late request (the icon) would fail as a reset
         plain.httpd.shutdown()
         plain.httpd.server_close()
 
