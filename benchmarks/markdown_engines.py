@@ -38,6 +38,7 @@ def main() -> None:
         "Python-Markdown 3 (tables, fenced_code, sane_lists)": python_markdown,
         "markdown-it-py (commonmark + table)": MarkdownIt("commonmark", {"html": True}).enable("table").render,
         "mistune 3 (table plugin)": mistune.create_markdown(escape=False, plugins=["table"]),
+        "cmark-gfm via cmarkgfm (table, strikethrough; what bulletin uses)": markup._commonmark,
     }
     print(f"{len(bodies)} bodies, {sum(len(b.encode()) for b in bodies) / len(bodies) / 1024:.1f} KiB each on average")
     for name, render in engines.items():
