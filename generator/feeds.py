@@ -25,6 +25,7 @@ The XML is built with `xml.etree.ElementTree`, which escapes every title and eve
 from __future__ import annotations
 
 import io
+import itertools
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
@@ -258,10 +259,9 @@ def feeds(site: Site, d: Derived) -> list[Feed]:
     made: dict[str, Entry] = {}
 
     def newest(notice_ids) -> tuple[Entry, ...]:
-        """The FEED_ENTRIES newest published notices among `notice_ids`, as entries; an entry is
-        made once however many feeds carry it."""
-        chosen = sorted((n for n in notice_ids if not site.notices[n].draft),
-                        key=lambda n: (site.notices[n].date, n), reverse=True)[:FEED_ENTRIES]
+        """The FEED_ENTRIES first published notices of `notice_ids` (derive orders them newest
+        first, by date and id), as entries; an entry is made once however many feeds carry it."""
+        chosen = list(itertools.islice((n for n in notice_ids if not site.notices[n].draft), FEED_ENTRIES))
         for n in chosen:
             if n not in made:
                 made[n] = notice_entry(site.notices[n], site)
@@ -269,11 +269,9 @@ def feeds(site: Site, d: Derived) -> list[Feed]:
 
     out = [Feed(url_feed_notices(), notices_feed_title(site), f"{title}发布的公示公告（最新 {FEED_ENTRIES} 条）", url_notices_page(1),
                 newest(d.notices_newest))]
-    published = frozenset(d.notices_newest)
     for c in site.communities.values():
-        reach = [n for n in d.notices_by_community.get(c.id, ()) if n in published]
         out.append(Feed(url_feed_community(c.id), community_feed_title(c), f"与{c.name}有关的公示公告（{title}）",
-                        url_community(c.id), newest(reach)))
+                        url_community(c.id), newest(d.notices_by_community.get(c.id, ()))))
     for district in site.districts.values():
         items = [memo.remembered(("feed-period", key), _table_inputs(t, site), lambda t=t: period_entry(t, site))
                  for key, t in d.period_tables.items() if key[0] == district.id]
