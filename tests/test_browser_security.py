@@ -24,17 +24,15 @@ from urllib.parse import urlsplit
 import pytest
 from playwright.async_api import async_playwright
 
+from browserkit import CHROMIUM_ARGS, chromium_path
 from conftest import REPO, SAMPLE, TODAY, write_tree
 from hostile import hostile_files
 from kinds import KIND_URLS_MINIMAL, build_every_kind
 from sitecheck import headers_for, netlify_headers, page_urls, serve_in_subprocess
 
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", "--no-first-run",
-                 # any host but 127.0.0.1 fails at once (recorded by the request listener), no DNS wait
-                 "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
+# any host but 127.0.0.1 fails at once (recorded by the request listener), no DNS wait
+ISOLATED_ARGS = CHROMIUM_ARGS + ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 WORKERS = 3
 
 COLLECT = """
@@ -119,7 +117,7 @@ async def _visit_all(base: str, urls: list[str], visit) -> dict[str, list[str]]:
     """Open every URL (WORKERS tabs at a time); `visit(page, url)` returns the problems found."""
     found: dict[str, list[str]] = {}
     async with async_playwright() as p:
-        browser = await p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = await p.chromium.launch(executable_path=chromium_path(), args=ISOLATED_ARGS)
         context = await browser.new_context(service_workers="block")
         await context.add_init_script(COLLECT)
         outside: list[str] = []
