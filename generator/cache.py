@@ -16,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import stat
 from datetime import date
 from pathlib import Path
 
@@ -56,10 +57,38 @@ def digest(value) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-def inputs_key(content: Path, content_files: list, theme_files: list, out: Path, today: date, drafts: bool,
+_MOD = 1 << 128
+
+
+def entry_digest(entry: tuple) -> int:
+    """One `signature` entry's share of `files_digest`."""
+    return int.from_bytes(hashlib.blake2b(repr(entry).encode("utf-8", "surrogatepass"), digest_size=16).digest(),
+                          "big")
+
+
+def files_digest(files) -> int:
+    """A digest of a set of `signature` entries that does not depend on their order: the sum of
+    each entry's own digest. So the edit loop can swap one file's entry (subtract the old share,
+    add the new) without digesting the other thousands again, and get what a full scan gets."""
+    return sum(map(entry_digest, files)) % _MOD
+
+
+def stat_entry(base: str, rel: str) -> tuple | None:
+    """The `signature` entry of one file now (None when it is gone or is a folder)."""
+    try:
+        st = os.stat(os.path.join(base, rel))
+    except OSError:
+        return None
+    if stat.S_ISDIR(st.st_mode):
+        return None
+    return (base, rel, st.st_size, st.st_mtime_ns, st.st_ino)
+
+
+def inputs_key(content: Path, content_digest: int, theme_files: list, out: Path, today: date, drafts: bool,
                base_url: str | None, changed_paths=None) -> str:
+    """`content_digest` is `files_digest` of the content folder's `signature`."""
     forced = sorted(str(p) for p in changed_paths) if changed_paths else []
-    return digest((content_files, theme_files, signature([GENERATOR_DIR], suffix=".py"), str(today), drafts,
+    return digest((content_digest, theme_files, signature([GENERATOR_DIR], suffix=".py"), str(today), drafts,
                    base_url, str(Path(out).resolve()), forced, _pagefind_places(content), git_head(content)))
 
 

@@ -57,19 +57,40 @@ class Loaded:
 class FileMemo:
     """What reading and checking each file gave (source, fields, refs, problems), reused while
     the file's size, mtime and inode stay the same: the incremental builder's cheap reload.
-    `forget(rel)` drops one file (when the caller knows it changed whatever its stat says)."""
+    `forget(rel)` drops one file (when the caller knows it changed whatever its stat says).
+
+    Each record folder's listing (the files found there and the problems about misplaced ones)
+    is kept too, until `moved(folders)` says something was created or deleted in one of those
+    top-level folders (`moved(None)`: anywhere). A caller that cannot say must call
+    `moved(None)` before every load: only the builder's trusted list of changes can."""
 
     def __init__(self) -> None:
         self._items: dict[tuple, tuple] = {}
         self.stats: dict[str, tuple] = {}  # rel -> (size, mtime, inode), when the caller just scanned them
+        self.listings: dict[tuple, tuple[list[str], tuple]] = {}  # see moved()
 
     def forget(self, rel: str) -> None:
         for key in [k for k in self._items if k[0] == rel]:
             del self._items[key]
 
-    def read(self, root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool, table,
-             table_key) -> tuple[Source, dict | None, list]:
-        key = (rel, markdown, table_key, content_arg, str(root))
+    def moved(self, folders) -> None:
+        if folders is None:
+            self.listings.clear()
+        else:
+            for key in [k for k in self.listings if k[0] in folders]:
+                del self.listings[key]
+
+    def listing(self, root: Path, folder: str, ext: str, problems: Problems, content_arg: str,
+                depth: int) -> list[str]:
+        key = (folder, ext, depth, content_arg, str(root))
+        hit = self.listings.get(key)
+        if hit is None:
+            local = Problems()
+            hit = self.listings[key] = (_files(root, folder, ext, local, content_arg, depth), tuple(local.items))
+        problems.extend(hit[1])
+        return hit[0]
+
+    def _sig(self, root: Path, rel: str) -> tuple | None:
         sig = self.stats.get(rel)
         if sig is None:
             try:
@@ -77,6 +98,12 @@ class FileMemo:
                 sig = (st.st_size, st.st_mtime_ns, st.st_ino)
             except OSError:
                 sig = None
+        return sig
+
+    def read(self, root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool, table,
+             table_key) -> tuple[Source, dict | None, list]:
+        key = (rel, markdown, table_key, content_arg, str(root))
+        sig = self._sig(root, rel)
         hit = self._items.get(key)
         if hit is not None and sig is not None and hit[0] == sig:
             problems.extend(hit[4])
@@ -85,10 +112,30 @@ class FileMemo:
         src = read_source(root, rel, content_arg, local, markdown=markdown)
         fields, refs = schema.check(src, table, local)
         src.slim()
+        if local.full(src.display):  # some problems were left out: report them as a run would
+            return _read_checked(root, rel, content_arg, problems, markdown, table, table_key, None)
         problems.extend(local.items)
         if sig is not None:
             self._items[key] = (sig, src, fields, refs, tuple(local.items))
         return src, fields, refs
+
+    def record(self, root: Path, rel: str, kind: str, content_arg: str, problems: Problems,
+               markdown: bool) -> RawRecord:
+        """`_read`'s record, the very same object while the file is unchanged."""
+        key = (rel, "record", kind, content_arg, str(root))
+        sig = self._sig(root, rel)
+        hit = self._items.get(key)
+        if hit is not None and sig is not None and hit[0] == sig:
+            problems.extend(hit[2])
+            return hit[1]
+        local = Problems()
+        record = _read(root, rel, kind, content_arg, local, markdown, self, memo_record=False)
+        if local.full(record.src.display):
+            return _read(root, rel, kind, content_arg, problems, markdown, None)
+        problems.extend(local.items)
+        if sig is not None:
+            self._items[key] = (sig, record, tuple(local.items))
+        return record
 
 
 def _read_checked(root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool, table, table_key,
@@ -130,10 +177,10 @@ def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None
         ("companies", "company", ".yaml"),
         ("projects", "project", ".md"),
     ):
-        for rel in _files(root, folder, ext, problems, content_arg, depth=1):
+        for rel in _listing(root, folder, ext, problems, content_arg, 1, memo):
             loaded.records.setdefault(kind, []).append(_read(root, rel, kind, content_arg, problems, ext == ".md", memo))
 
-    for rel in _files(root, "notices", ".md", problems, content_arg, depth=2):
+    for rel in _listing(root, "notices", ".md", problems, content_arg, 2, memo):
         year = rel.split("/")[1]
         record = _read(root, rel, "notice", content_arg, problems, True, memo)
         record.folder = year
@@ -142,7 +189,7 @@ def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None
     if parts is not None:
         table = schema.evaluation_table(list(parts), parts)
         table_key = ("evaluation", tuple(parts.items()))
-        for rel in _files(root, "evaluations", ".yaml", problems, content_arg, depth=2):
+        for rel in _listing(root, "evaluations", ".yaml", problems, content_arg, 2, memo):
             district = rel.split("/")[1]
             stem = rel.rsplit("/", 1)[1][: -len(".yaml")]
             src, fields, refs = _read_checked(root, rel, content_arg, problems, False, table, table_key, memo)
@@ -164,12 +211,21 @@ def _evaluation_parts(loaded: Loaded) -> dict[str, Decimal] | None:
 
 
 def _read(root: Path, rel: str, kind: str, content_arg: str, problems: Problems, markdown: bool,
-          memo: FileMemo | None = None) -> RawRecord:
+          memo: FileMemo | None = None, memo_record: bool = True) -> RawRecord:
+    if memo is not None and memo_record:
+        return memo.record(root, rel, kind, content_arg, problems, markdown)
     src, fields, refs = _read_checked(root, rel, content_arg, problems, markdown, schema.KIND_TABLES[kind], kind, memo)
     stem = rel.rsplit("/", 1)[1].rsplit(".", 1)[0]
     if not schema.ID_RE.match(stem):
         problems.error(Loc(src.display), f"文件名“{stem}”不能作为标识", hint=schema.ID_RULE)
     return RawRecord(kind, stem, src, fields, refs)
+
+
+def _listing(root: Path, folder: str, ext: str, problems: Problems, content_arg: str, depth: int,
+             memo: FileMemo | None) -> list[str]:
+    if memo is not None:
+        return memo.listing(root, folder, ext, problems, content_arg, depth)
+    return _files(root, folder, ext, problems, content_arg, depth)
 
 
 def _files(root: Path, folder: str, ext: str, problems: Problems, content_arg: str, depth: int) -> list[str]:

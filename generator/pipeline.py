@@ -63,8 +63,8 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     started = time.perf_counter()
     content_files = cache.signature([content.resolve()])
     theme_files = cache.signature(Theme.for_content(content).dirs)
-    key = cache.inputs_key(content, content_files, theme_files, out, today, (drafts, preview, admin is not None),
-                           base_url)
+    key = cache.inputs_key(content, cache.files_digest(content_files), theme_files, out, today,
+                           (drafts, preview, admin is not None), base_url)
     saved = cache.unchanged(out, key)
     if saved is not None:
         return BuildResult(saved["records"], saved["pages"], saved["files"], time.perf_counter() - started, ())

@@ -71,10 +71,12 @@ _builders: dict[tuple, object] = {}  # (options, day) -> incremental.Builder
 def rebuild(options: Options, changed: frozenset[str] = frozenset()) -> None:
     """Build the preview (drafts shown). Raises ContentError or whatever the pipeline raises.
 
-    This is the only call into the pipeline. `changed` holds the absolute paths of the files
-    that changed since the last build (empty for the first). The builder is kept per options and
-    day (a new day re-renders everything, since 公示期 states depend on it) and may patch the
-    preview folder in place: the preview is local, never the published site.
+    This is the only call into the pipeline. `changed` holds the absolute paths of the files and
+    folders that changed since the last build (empty for the first), every one of them (see
+    `snapshot`), so the builder trusts it instead of scanning the content folder again. The
+    builder is kept per options and day (a new day re-renders everything, since 公示期 states
+    depend on it) and may patch the preview folder in place: the preview is local, never the
+    published site.
     """
     from .incremental import Builder
 
@@ -85,7 +87,7 @@ def rebuild(options: Options, changed: frozenset[str] = frozenset()) -> None:
         _builders.clear()
         builder = _builders[key] = Builder(options.content, options.out, today, drafts=True,
                                            content_arg=options.content_arg, patch=True)
-    builder.rebuild(changed_paths=sorted(changed) or None)
+    builder.rebuild(changed_paths=sorted(changed) or None, complete=True)
 
 
 def problems_from(exc: BaseException) -> list[Problem]:
@@ -119,22 +121,38 @@ def watched_roots(content: Path) -> list[Path]:
     return unique
 
 
-def snapshot(roots: list[Path]) -> dict[str, tuple[int, int]]:
-    """path → (mtime_ns, size) for every file under `roots`, skipping hidden and backup files."""
-    seen: dict[str, tuple[int, int]] = {}
+FOLDER = ("folder",)  # a folder's entry in a snapshot: only its coming and going matters
+
+
+def snapshot(roots: list[Path]) -> dict[str, tuple]:
+    """path → (mtime_ns, size, inode) for every file under `roots`, and path → FOLDER for every
+    folder below them, hidden ones skipped: the same files and signature the builder's own
+    scan (cache.signature) sees, so the changes between two snapshots are a complete list
+    (`Builder.rebuild(complete=True)`), and folders appear there, so a folder created, deleted
+    or renamed makes the builder scan the content folder whole."""
+    seen: dict[str, tuple] = {}
     for root in roots:
         for folder, dirs, files in os.walk(root):
-            dirs[:] = [d for d in dirs if not d.startswith(".")]
+            dirs[:] = [d for d in dirs if not d.startswith(".") and d != "__pycache__"]
+            for name in dirs:
+                seen[os.path.join(folder, name)] = FOLDER
             for name in files:
-                if name.startswith(".") or name.endswith("~"):
+                if name.startswith("."):
                     continue
                 path = os.path.join(folder, name)
                 try:
                     st = os.stat(path)
                 except OSError:
                     continue  # deleted between listing and stat: the next scan sees it gone
-                seen[path] = (st.st_mtime_ns, st.st_size)
+                seen[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
     return seen
+
+
+def changes(before: dict[str, tuple], now: dict[str, tuple]) -> frozenset[str]:
+    """The paths that changed between two snapshots, or nothing when only editors' backup files
+    (`name~`) did: those alone do not start a rebuild, and are reported with the next change."""
+    changed = frozenset(p for p in now.keys() | before.keys() if now.get(p) != before.get(p))
+    return changed if any(not p.endswith("~") for p in changed) else frozenset()
 
 
 class Preview:
@@ -349,8 +367,8 @@ def run(options: Options, stop: threading.Event, log: Callable[[str], None] | No
     try:
         while not stop.wait(POLL_SECONDS):
             now = snapshot(roots)
-            if now != before:
-                changed = frozenset(p for p in now.keys() | before.keys() if now.get(p) != before.get(p))
+            changed = changes(before, now) if now != before else frozenset()
+            if changed:
                 before = now
                 preview.build(changed)
     finally:

@@ -10,6 +10,7 @@ test runs all the edits in a row on the same builder, comparing after each.
 from __future__ import annotations
 
 import os
+import re
 import shutil
 from datetime import date
 from pathlib import Path
@@ -18,7 +19,7 @@ import pytest
 
 from conftest import minimal_files, write_tree
 from generator import Builder, ContentError
-from generator import pipeline, write
+from generator import cache, incremental, pipeline, serve, write
 from sitecheck import tree_digest
 
 TODAY = date(2026, 11, 27)
@@ -243,17 +244,173 @@ IN_A_ROW = [
 ]
 
 
-@pytest.mark.parametrize("patch", [False, True], ids=["swap", "patch"])
-def test_every_edit_in_a_row_on_one_builder(tree, patch):
+@pytest.mark.parametrize("patch, watched", [(False, False), (True, False), (True, True)],
+                         ids=["swap", "patch", "watched"])
+def test_every_edit_in_a_row_on_one_builder(tree, patch, watched):
     """Edits that compose (each assumes only what the earlier ones leave), on one builder; also
-    as `bulletin serve` runs it (small changes patched in place, the plan's memos warm)."""
+    as `bulletin serve` runs it (small changes patched in place, the plan's memos warm, and the
+    builder told exactly what the watcher saw change instead of scanning)."""
     out = tree / "site"
     builder = Builder(tree / "content", out, TODAY, workers=1, patch=patch)
-    builder.rebuild()
+    watcher = _Watcher(tree)
+    builder.rebuild(complete=watched)
     for name in IN_A_ROW:
         EDITS[name](tree)
-        builder.rebuild()
+        if watched:
+            builder.rebuild(changed_paths=watcher.changes(), complete=True)
+        else:
+            builder.rebuild()
         _assert_same(tree, out)
+
+
+# --- as `bulletin serve` rebuilds: the watcher's complete list of changes is trusted -----------------
+
+class _Watcher:
+    """What `bulletin serve` does between rebuilds: snapshot the watched folders and hand the
+    builder every path that changed (files and folders, see serve.snapshot)."""
+
+    def __init__(self, root: Path):
+        self.roots = serve.watched_roots(root / "content")
+        self.before = serve.snapshot(self.roots)
+
+    def changes(self) -> list[str]:
+        now = serve.snapshot(self.roots)
+        changed = serve.changes(self.before, now)
+        if changed:
+            self.before = now
+        return sorted(changed)
+
+
+def _watched_builder(root: Path, **options) -> tuple[Builder, _Watcher]:
+    builder = Builder(root / "content", root / "site", TODAY, workers=1, patch=True, content_arg="content",
+                      **options)
+    watcher = _Watcher(root)
+    builder.rebuild(complete=True)
+    return builder, watcher
+
+
+@pytest.mark.parametrize("name", list(EDITS))
+def test_a_watched_edit_equals_full_build(tree, name):
+    builder, watcher = _watched_builder(tree)
+    EDITS[name](tree)
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    _assert_same(tree, tree / "site")
+
+
+def _content_scans(monkeypatch, content: Path) -> list:
+    """Records every whole scan of `content` (cache.signature over it)."""
+    scans = []
+    original = cache.signature
+
+    def counting(dirs, suffix=None):
+        dirs = list(dirs)
+        if Path(content).resolve() in [Path(d).resolve() for d in dirs]:
+            scans.append(dirs)
+        return original(dirs, suffix)
+
+    monkeypatch.setattr(cache, "signature", counting)
+    return scans
+
+
+def test_the_watchers_list_replaces_the_scan_but_a_folder_change_scans_whole(tree, monkeypatch):
+    builder, watcher = _watched_builder(tree)
+    scans = _content_scans(monkeypatch, tree / "content")
+
+    def scanned(changed_paths, complete=True) -> int:
+        before = len(scans)
+        builder.rebuild(changed_paths=changed_paths, complete=complete)
+        return len(scans) - before
+
+    EDITS["notice-change-body"](tree)
+    EDITS["notice-add"](tree)
+    assert scanned(watcher.changes()) == 0  # two stats, not a walk of the content folder
+    _assert_same(tree, tree / "site")
+    EDITS["notice-move-year"](tree)  # creates notices/2024/
+    changed = watcher.changes()
+    assert str(tree / "content/notices/2024") in changed
+    assert scanned(changed) == 1
+    _assert_same(tree, tree / "site")
+    # a list the builder was not promised is complete is only a hint: it scans
+    EDITS["notice-change-title"](tree)
+    assert scanned(watcher.changes(), complete=False) == 1
+    _assert_same(tree, tree / "site")
+
+
+def test_an_empty_folder_where_none_may_be_is_reported_then_its_removal_builds(tree):
+    """The watcher names folders, so a stray (even empty) folder is found as a full build finds it."""
+    builder, watcher = _watched_builder(tree)
+    before = tree_digest(tree / "site")
+    (tree / "content/notices/2026/extra").mkdir()
+    with pytest.raises(ContentError) as caught:
+        builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    assert [p.format() for p in caught.value.problems] == \
+        [p.format() for p in pipeline.check(tree / "content", "content", TODAY, drafts=False)[1]]
+    assert any("notices/2026/extra" in p.format() for p in caught.value.problems)
+    assert tree_digest(tree / "site") == before
+    (tree / "content/notices/2026/extra").rmdir()
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    _assert_same(tree, tree / "site")
+
+
+def test_files_created_deleted_and_renamed_under_the_watcher(tree):
+    builder, watcher = _watched_builder(tree)
+    for edit in (EDITS["notice-add"], _delete("notices/2026/lanting-tingche.md"), EDITS["compound-rename"],
+                 _rename("compounds/lanting-yuan.yaml", "compounds/lanting.yaml"), EDITS["notice-many"],
+                 _steps(*[_delete(f"notices/2026/pl-{i}.md") for i in range(25)]), EDITS["project-delete"]):
+        edit(tree)
+        builder.rebuild(changed_paths=watcher.changes(), complete=True)
+        _assert_same(tree, tree / "site")
+
+
+def test_a_watched_edit_that_breaks_content_reports_every_problem_then_recovers(tree):
+    builder, watcher = _watched_builder(tree)
+    before = tree_digest(tree / "site")
+    _replace("compounds/lanting.yaml", "households: 500", "households: -5")(tree)
+    _replace("notices/2026/gongshi.md", "date: 2026-11-20", "date: 2026-13-20")(tree)
+    (tree / "content/notices/2026/gongshi.md~").write_text("an editor's backup", encoding="utf-8")
+    with pytest.raises(ContentError) as caught:
+        builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    shown = [p.format() for p in caught.value.problems]
+    assert shown == [p.format() for p in pipeline.check(tree / "content", "content", TODAY, drafts=False)[1]]
+    for where in ("content/compounds/lanting.yaml:", "content/notices/2026/gongshi.md:", "gongshi.md~"):
+        assert any(line.startswith(where) or where in line for line in shown), where
+    assert all(re.match(r"^\S+:\d+:\d+: (error|warning): ", line) for line in shown)
+    assert tree_digest(tree / "site") == before and _debris(tree / "site") == []
+    _replace("compounds/lanting.yaml", "households: -5", "households: 500")(tree)
+    _replace("notices/2026/gongshi.md", "date: 2026-13-20", "date: 2026-11-20")(tree)
+    (tree / "content/notices/2026/gongshi.md~").unlink()
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    _assert_same(tree, tree / "site")
+
+
+def test_an_edit_the_watcher_did_not_report_shows_at_the_periodic_full_scan(tree, monkeypatch):
+    monkeypatch.setattr(incremental, "FULL_SCAN_EVERY", 3)
+    builder, watcher = _watched_builder(tree)
+    EDITS["notice-change-body"](tree)
+    watcher.changes()  # the watcher "misses" it
+    page = tree / "site/notices/gongshi/index.html"
+    builder.rebuild(changed_paths=[], complete=True)  # trusted: nothing changed
+    assert "请监督" not in page.read_text(encoding="utf-8")
+    EDITS["compound-change"](tree)
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    assert "请监督" not in page.read_text(encoding="utf-8")
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)  # the third: a full scan
+    assert "请监督" in page.read_text(encoding="utf-8")
+    _assert_same(tree, tree / "site")
+
+
+def test_a_file_with_more_problems_than_are_listed_reports_them_as_a_full_check_does(tree):
+    """The loader's memo keeps the "另有 N 个错误未列出" line (the edit loop used to drop it)."""
+    builder, watcher = _watched_builder(tree)
+    path = tree / "content/compounds/lanting.yaml"
+    path.write_text(path.read_text(encoding="utf-8") + "".join(f"bogus{i}: 1\n" for i in range(150)),
+                    encoding="utf-8")
+    for _ in range(2):  # read afresh, then again from the memo
+        with pytest.raises(ContentError) as caught:
+            builder.rebuild(changed_paths=watcher.changes(), complete=True)
+        shown = [p.format() for p in caught.value.problems]
+        assert shown == [p.format() for p in pipeline.check(tree / "content", "content", TODAY, drafts=False)[1]]
+        assert any("另有 50 个错误未列出" in line for line in shown)
 
 
 def test_a_notice_body_edit_renders_only_what_shows_the_body(tree):

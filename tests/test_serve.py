@@ -231,13 +231,31 @@ def test_internal_errors_become_a_problem_not_a_crash():
 
 
 def test_snapshot_sees_changes_and_ignores_editor_droppings(tmp_path):
+    from generator.serve import changes
+
     (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
     before = snapshot([tmp_path])
     (tmp_path / ".a.yaml.swp").write_text("junk", encoding="utf-8")
-    (tmp_path / "a.yaml~").write_text("junk", encoding="utf-8")
+    (tmp_path / ".hidden").mkdir()
     assert snapshot([tmp_path]) == before
+    # a backup file alone starts no rebuild, but is reported with the next change (the builder
+    # trusts the list to be complete, and a full build sees backup files too)
+    (tmp_path / "a.yaml~").write_text("junk", encoding="utf-8")
+    assert changes(before, snapshot([tmp_path])) == frozenset()
     (tmp_path / "a.yaml").write_text("a: 22\n", encoding="utf-8")
-    assert snapshot([tmp_path]) != before
+    assert changes(before, snapshot([tmp_path])) == {str(tmp_path / "a.yaml"), str(tmp_path / "a.yaml~")}
+    # folders come and go in the list too (the builder then scans whole)
+    before = snapshot([tmp_path])
+    (tmp_path / "sub").mkdir()
+    assert changes(before, snapshot([tmp_path])) == {str(tmp_path / "sub")}
+    # a file replaced by another of the same size and time is a change (its inode differs)
+    (tmp_path / "b.yaml").write_text("b: 1\n", encoding="utf-8")
+    before = snapshot([tmp_path])
+    stamp = (tmp_path / "b.yaml").stat().st_mtime_ns
+    (tmp_path / "b.new").write_text("b: 2\n", encoding="utf-8")
+    os.utime(tmp_path / "b.new", ns=(stamp, stamp))
+    os.replace(tmp_path / "b.new", tmp_path / "b.yaml")
+    assert changes(before, snapshot([tmp_path])) == {str(tmp_path / "b.yaml")}
     assert snapshot([tmp_path / "missing"]) == {}
 
 
