@@ -301,6 +301,51 @@ class Derived:
 
 
 def derive(site: Site, today: date) -> Derived:
+    # Each part by what it reads (memo.remembered, the edit loop): a notice edit leaves the
+    # evaluation tables and the area indexes alone, and a compound edit the evaluation tables.
+    rules = site.info.evaluation
+    districts = tuple(site.districts)
+    period_tables, year_tables, current, year_rows, period_rows = memo.remembered(
+        "derive-evaluations", (rules, districts, site.evaluations), lambda: _evaluation_tables(site))
+    areas = memo.remembered(
+        "derive-areas",
+        (districts, site.evaluations, len(site.streets), *site.streets.values(), len(site.communities),
+         *site.communities.values(), len(site.compounds), *site.compounds.values()),
+        lambda: _area_indexes(site))
+    projects = memo.remembered(
+        "derive-projects",
+        (len(site.projects), *site.projects.values(), len(site.compounds), *site.compounds.values()),
+        lambda: _project_indexes(site))
+
+    # Which notices reach which community and compound depends only on the notices' dates and
+    # scopes and on the areas: the edit loop (memo.remembered) skips it for a body or title edit.
+    scopes = tuple((n.id, n.date, n.site_wide, n.district, n.streets, n.communities, n.compounds)
+                   for n in site.notices.values())
+    newest, notices_by_community, notices_by_compound = memo.remembered(
+        "derive-notice-reach",
+        (scopes, len(site.communities), *site.communities.values(), len(site.compounds), *site.compounds.values(),
+         *site.streets.values()),
+        lambda: _notice_reach(site, areas["district_of_street"], areas["communities_by_street"],
+                              areas["compounds_by_community"]))
+
+    return Derived(
+        today=today,
+        period_tables=period_tables,
+        year_tables=year_tables,
+        current_year=current,
+        notices_newest=newest,
+        notices_by_community=notices_by_community,
+        notices_by_compound=notices_by_compound,
+        notice_status={n.id: notice_status(n, today) for n in site.notices.values()},
+        year_rows_by_company=year_rows,
+        period_rows_by_company=period_rows,
+        **areas,
+        **projects,
+    )
+
+
+def _evaluation_tables(site: Site) -> tuple:
+    """(period tables, year tables, current year by district, year rows and period rows by company)."""
     rules = site.info.evaluation
     period_tables = {(e.district, e.period.key): period_table(e) for e in site.evaluations}
 
@@ -323,38 +368,6 @@ def derive(site: Site, today: date) -> Derived:
         complete = [t for t in tables if t.has_annual]
         current[district] = complete[-1] if complete else tables[-1]
 
-    district_of_street = {s.id: s.district for s in site.streets.values()}
-    communities_by_street = _group((c.street, c.id) for c in site.communities.values())
-    compounds_by_community = _group((c.community, c.id) for c in site.compounds.values())
-    compounds_by_company = _group((c.company, c.id) for c in site.compounds.values() if c.company)
-    companies_by_community = _group(
-        {(c.community, c.company) for c in site.compounds.values() if c.company}
-    )
-    companies_by_district = _group(
-        {(district_of_street[site.communities[c.community].street], c.company) for c in site.compounds.values() if c.company}
-        | {(e.district, row.company) for e in site.evaluations for row in e.scores}
-    )
-
-    project_pairs_community = set()
-    project_pairs_compound = set()
-    for p in site.projects.values():
-        for cid in p.communities:
-            project_pairs_community.add((cid, p.id))
-        for cid in p.compounds:
-            project_pairs_compound.add((cid, p.id))
-            project_pairs_community.add((site.compounds[cid].community, p.id))
-    projects_by_company = _group((p.company, p.id) for p in site.projects.values() if p.company)
-
-    # Which notices reach which community and compound depends only on the notices' dates and
-    # scopes and on the areas: the edit loop (memo.remembered) skips it for a body or title edit.
-    scopes = tuple((n.id, n.date, n.site_wide, n.district, n.streets, n.communities, n.compounds)
-                   for n in site.notices.values())
-    newest, notices_by_community, notices_by_compound = memo.remembered(
-        "derive-notice-reach",
-        (scopes, len(site.communities), *site.communities.values(), len(site.compounds), *site.compounds.values(),
-         *site.streets.values()),
-        lambda: _notice_reach(site, district_of_street, communities_by_street, compounds_by_community))
-
     year_rows: dict[str, list] = defaultdict(list)
     for (district, year), table in sorted(year_tables.items(), key=lambda kv: (kv[0][1], kv[0][0])):
         for row in table.rows:
@@ -363,41 +376,55 @@ def derive(site: Site, today: date) -> Derived:
     for (district, _), table in sorted(period_tables.items(), key=lambda kv: (kv[1].period.key, kv[0][0])):
         for row in table.rows:
             period_rows[row.company].append((district, table.period, row))
+    return (period_tables, year_tables, current, {k: tuple(v) for k, v in year_rows.items()},
+            {k: tuple(v) for k, v in period_rows.items()})
 
+
+def _area_indexes(site: Site) -> dict:
+    """The `Derived` fields made from the areas, communities and compounds (and the companies
+    the evaluations name)."""
+    district_of_street = {s.id: s.district for s in site.streets.values()}
+    compounds_by_community = _group((c.community, c.id) for c in site.compounds.values())
     compounds_of_street: dict[str, list[Compound]] = defaultdict(list)
     compounds_of_district: dict[str, list[Compound]] = defaultdict(list)
     for comp in site.compounds.values():
         street = site.communities[comp.community].street
         compounds_of_street[street].append(comp)
         compounds_of_district[district_of_street[street]].append(comp)
-
     fee_years = [y for c in site.compounds.values() for y, _ in c.fee_collection]
-
-    return Derived(
-        today=today,
-        period_tables=period_tables,
-        year_tables=year_tables,
-        current_year=current,
+    return dict(
         district_of_street=district_of_street,
-        communities_by_street=communities_by_street,
+        communities_by_street=_group((c.street, c.id) for c in site.communities.values()),
         compounds_by_community=compounds_by_community,
-        compounds_by_company=compounds_by_company,
-        companies_by_community=companies_by_community,
-        companies_by_district=companies_by_district,
-        projects_by_community=_group(project_pairs_community),
-        projects_by_compound=_group(project_pairs_compound),
-        projects_by_company=projects_by_company,
-        notices_newest=newest,
-        notices_by_community=notices_by_community,
-        notices_by_compound=notices_by_compound,
-        notice_status={n.id: notice_status(n, today) for n in site.notices.values()},
-        year_rows_by_company={k: tuple(v) for k, v in year_rows.items()},
-        period_rows_by_company={k: tuple(v) for k, v in period_rows.items()},
+        compounds_by_company=_group((c.company, c.id) for c in site.compounds.values() if c.company),
+        companies_by_community=_group({(c.community, c.company) for c in site.compounds.values() if c.company}),
+        companies_by_district=_group(
+            {(district_of_street[site.communities[c.community].street], c.company)
+             for c in site.compounds.values() if c.company}
+            | {(e.district, row.company) for e in site.evaluations for row in e.scores}
+        ),
         figures_site=figures(site.compounds.values()),
         figures_district={d: figures(compounds_of_district.get(d, ())) for d in site.districts},
         figures_street={s: figures(compounds_of_street.get(s, ())) for s in site.streets},
-        figures_community={c: figures(site.compounds[x] for x in compounds_by_community.get(c, ())) for c in site.communities},
+        figures_community={c: figures(site.compounds[x] for x in compounds_by_community.get(c, ()))
+                           for c in site.communities},
         latest_fee_year=max(fee_years) if fee_years else None,
+    )
+
+
+def _project_indexes(site: Site) -> dict:
+    project_pairs_community = set()
+    project_pairs_compound = set()
+    for p in site.projects.values():
+        for cid in p.communities:
+            project_pairs_community.add((cid, p.id))
+        for cid in p.compounds:
+            project_pairs_compound.add((cid, p.id))
+            project_pairs_community.add((site.compounds[cid].community, p.id))
+    return dict(
+        projects_by_community=_group(project_pairs_community),
+        projects_by_compound=_group(project_pairs_compound),
+        projects_by_company=_group((p.company, p.id) for p in site.projects.values() if p.company),
     )
 
 

@@ -372,7 +372,9 @@ def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
     for f in dataclasses.fields(new):
         name = f"{prefix}.{f.name}"
         a, b = getattr(old, f.name), getattr(new, f.name)
-        if isinstance(b, dict) and isinstance(a, dict):
+        if a is b:  # a memo handed back last rebuild's very value
+            updates[f.name] = a
+        elif isinstance(b, dict) and isinstance(a, dict):
             merged, keys = {}, set()
             for k, v in b.items():
                 o = a.get(k, _MISSING)
