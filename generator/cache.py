@@ -62,8 +62,9 @@ _MOD = 1 << 128
 
 def entry_digest(entry: tuple) -> int:
     """One `signature` entry's share of `files_digest`."""
-    return int.from_bytes(hashlib.blake2b(repr(entry).encode("utf-8", "surrogatepass"), digest_size=16).digest(),
-                          "big")
+    base, rel, size, mtime, inode = entry
+    text = f"{base}\0{rel}\0{size}\0{mtime}\0{inode}"
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "big")
 
 
 def files_digest(files) -> int:

@@ -106,6 +106,8 @@ class Builder:
         self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
         self._memo = memo.Store() if tracking else None  # plan outputs by their inputs (see memo)
         self._scan: dict | None = None  # content rel -> (size, mtime, inode), see _scan_content
+        self._scan_hashes: dict = {}  # content rel -> its cache.entry_digest
+        self._scan_base: str | None = None  # the resolved content folder the scan is of
         self._scan_sum = 0
         self._trusted_scans = 0  # rebuilds since the last full scan
 
@@ -274,6 +276,8 @@ class Builder:
         `FULL_SCAN_EVERY` in any case, so a change the watcher missed cannot live long."""
         base = str(self.content.resolve())
         scan = self._scan
+        if base != self._scan_base:  # the content folder is a link that now points elsewhere
+            scan = None
         if listed is not None and scan is not None and len(listed) <= MAX_LISTED \
                 and self._trusted_scans < FULL_SCAN_EVERY - 1:
             updates, moved = {}, set()
@@ -289,25 +293,32 @@ class Builder:
                 if (old is None) != (entry is None):
                     moved.add(parts[0])
             else:
+                hashes = self._scan_hashes
                 for rel, entry in updates.items():
-                    old = scan.pop(rel, None)
-                    if old is not None:
-                        self._scan_sum -= cache.entry_digest((base, rel, *old))
+                    if scan.pop(rel, None) is not None:
+                        self._scan_sum -= hashes.pop(rel)
                     if entry is not None:
                         scan[rel] = entry[2:]
-                        self._scan_sum += cache.entry_digest(entry)
+                        hashes[rel] = share = cache.entry_digest(entry)
+                        self._scan_sum += share
                 self._scan_sum %= 1 << 128
                 self._trusted_scans += 1
                 if self._files is not None:
                     self._files.stats = scan
                     self._files.moved(moved)
                 return self._scan_sum
-        files = cache.signature([base])
-        self._scan = {rel: (size, mtime, ino) for _, rel, size, mtime, ino in files}
-        self._scan_sum = cache.files_digest(files)
+        # The whole tree; each entry's digest is reused while its signature is unchanged.
+        old_scan, old_hashes = scan or {}, self._scan_hashes
+        scan, hashes = {}, {}
+        self._scan, self._scan_hashes, self._scan_base = scan, hashes, base
+        for entry in cache.signature([base]):
+            rel, sig = entry[1], entry[2:]
+            scan[rel] = sig
+            hashes[rel] = old_hashes[rel] if old_scan.get(rel) == sig else cache.entry_digest(entry)
+        self._scan_sum = sum(hashes.values()) % (1 << 128)
         self._trusted_scans = 0
         if self._files is not None:
-            self._files.stats = self._scan
+            self._files.stats = scan
             self._files.moved(None)
         return self._scan_sum
 

@@ -14,6 +14,10 @@ what the edit loop produced (tests/test_incremental.py compares them byte for by
 - `table(name)` is a dict that lives as long as the store (None without one), for results keyed
   by their inputs' values (a feed entry's XML by the entry, a scan's findings by the text).
   Callers bound its size.
+- `per_object(name, objects, compute)` is `[compute(obj) for obj in objects]`, each remembered
+  by the very object (which it keeps, so its id cannot be reused): for values that are costly to
+  hash or make, like the rows of a table, when the caller hands the same objects again while
+  they are unchanged.
 """
 
 from __future__ import annotations
@@ -87,3 +91,20 @@ def cached(name: str, key: Any, compute: Callable[[], Any], limit: int = 100_000
             found.clear()
         value = found[key] = compute()
     return value
+
+
+def per_object(name: Any, objects, compute: Callable[[Any], Any], limit: int = 500_000) -> list:
+    """`[compute(obj) for obj in objects]`, each remembered in `table(name)` by the identity of
+    its object (emptied past `limit`)."""
+    found = table(name)
+    if found is None:
+        return [compute(obj) for obj in objects]
+    if len(found) > limit:
+        found.clear()
+    out = []
+    for obj in objects:
+        hit = found.get(id(obj))
+        if hit is None or hit[0] is not obj:
+            hit = found[id(obj)] = (obj, compute(obj))  # the object is kept, so its id is not reused
+        out.append(hit[1])
+    return out

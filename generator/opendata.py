@@ -304,8 +304,11 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
          F("attachments", "integer", "附件数", "随公告发布的附件个数"),
          _url_field("该公告")),
         ("notice_id",), (ForeignKey(("district_id",), "districts", ("district_id",)),),
-        tuple((n.id, n.title, n.date, n.category, n.until, n.site_wide, n.district, _ids(n.streets),
-               _ids(n.communities), _ids(n.compounds), len(n.attachments), url(url_notice(n.id))) for n in published),
+        # each row by its notice (the edit loop: an edit makes one row again, and the others stay
+        # the very same objects, so comparing and encoding the table costs little)
+        tuple(memo.per_object(("opendata-notice", base), published, lambda n: (
+            n.id, n.title, n.date, n.category, n.until, n.site_wide, n.district, _ids(n.streets),
+            _ids(n.communities), _ids(n.compounds), len(n.attachments), url(url_notice(n.id))))),
     )
     return (districts, streets, communities, compounds, compound_years, companies, evaluations, annual_results,
             projects, notices)
@@ -347,7 +350,7 @@ def to_csv(ds: Dataset) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([f.name for f in ds.fields])
     head = out.getvalue()
-    lines = [_csv_line(row) for row in ds.rows]
+    lines = memo.per_object("opendata-csv-lines", ds.rows, _csv_line)
     return "\ufeff".encode("utf-8") + (head + "".join(lines)).encode("utf-8")
 
 
@@ -365,7 +368,10 @@ def to_json(ds: Dataset) -> bytes:
     names = tuple(f.name for f in ds.fields)
     if not ds.rows:
         return b"[]\n"
-    return ("[\n" + ",\n".join(_json_object(names, row) for row in ds.rows) + "\n]\n").encode("utf-8")
+    # each row's text by the row object: hashing thousands of unchanged rows to find them by
+    # value would cost more
+    lines = memo.per_object(("opendata-json-lines", names), ds.rows, lambda row: _json_object(names, row))
+    return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
 
 
 def _json_object(names: tuple, row: tuple) -> str:
@@ -374,6 +380,7 @@ def _json_object(names: tuple, row: tuple) -> str:
     # dataset, and the edit loop re-encodes only that row.
     return memo.cached("opendata-rows", ("json", names, row), lambda: json.dumps(
         [{k: json_value(v) for k, v in zip(names, row)}], ensure_ascii=False, indent=1)[2:-2], limit=500_000)
+
 
 
 def _schema(ds: Dataset) -> dict:
@@ -446,8 +453,9 @@ def data_files(site: Site, d: Derived, sets: tuple[Dataset, ...] | None = None) 
     sets = datasets(site, d) if sets is None else sets
     files: dict[str, bytes] = {}
     for ds in sets:
-        # (CSV, JSON) bytes by dataset: the edit loop mostly finds every dataset unchanged.
-        encoded = memo.cached("opendata", ds, lambda ds=ds: (to_csv(ds), to_json(ds)), limit=256)
+        # (CSV, JSON) bytes by dataset: the edit loop mostly finds every dataset unchanged, and
+        # compares them row by row (rows that did not change are mostly the same objects).
+        encoded = memo.remembered(("opendata", ds.name), (ds.fields, ds.rows), lambda ds=ds: (to_csv(ds), to_json(ds)))
         files[ds.csv_path], files[ds.json_path] = encoded
     described = tuple((ds.name, ds.title, ds.description, ds.fields, ds.primary_key, ds.foreign_keys) for ds in sets)
     files["data/datapackage.json"] = memo.remembered("data/datapackage.json", (site.info, described),

@@ -35,7 +35,8 @@ by the next build's `recover()`.
 
 **Manifest.** After a commit, the digest of every file is kept in
 `<out's parent>/.bulletin-cache/<out name>/manifest.json`, and the marker file inside `out`
-(`.bulletin-build`) names the manifest's own digest. A manifest whose digest does not match the
+(`.bulletin-build`) names the manifest's own digest (the sum of each entry's digest, so that a
+commit after a small change updates it by the entries that changed). A manifest whose digest does not match the
 marker (someone else rebuilt or edited `out`) is ignored, and the next build writes every file.
 
 `refusal(out, content)` says why an output folder is unsafe to replace (the root, the home
@@ -146,8 +147,23 @@ def _marker_bytes(manifest_digest: str) -> bytes:
     return MARKER_TEXT + f"manifest: {manifest_digest}\n".encode()
 
 
+_DIGEST_MOD = 1 << 128
+
+
+def _share(rel: str, sig: str) -> int:
+    return int.from_bytes(hashlib.blake2b(f"{rel}\0{sig}".encode("utf-8", "surrogatepass"), digest_size=16).digest(),
+                          "big")
+
+
 def _manifest_digest(files: dict[str, str]) -> str:
-    return digest(json.dumps(sorted(files.items()), separators=(",", ":")).encode())
+    """A digest of the manifest that does not depend on its order: the sum of every entry's own
+    digest. So a commit after a small change updates the previous one by the entries that
+    changed (`SiteWriter.commit`) instead of digesting thousands of unchanged ones again."""
+    return _hex(sum(_share(rel, sig) for rel, sig in files.items()))
+
+
+def _hex(total: int) -> str:
+    return format(total % _DIGEST_MOD, "032x")
 
 
 def marker_digest(out: Path) -> str | None:
@@ -165,19 +181,25 @@ def marker_digest(out: Path) -> str | None:
 def read_manifest(out: Path, known: tuple[str, dict] | None = None) -> dict[str, str]:
     """path → digest of the files `out` holds now, or {} when that is not known for sure.
     `known` is a (digest, manifest) pair the caller remembers, used when the marker names it."""
+    return _read_manifest(out, known)[1]
+
+
+def _read_manifest(out: Path, known: tuple[str, dict] | None) -> tuple[str | None, dict[str, str]]:
+    """(the manifest's digest, the manifest), or (None, {})."""
     out = out.resolve()
     expected = marker_digest(out)
     if expected is None:
-        return {}
+        return None, {}
     if known is not None and known[0] == expected:
-        return known[1]
+        return expected, known[1]
     try:
         files = json.loads((cache_dir(out) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return {}
-    if not isinstance(files, dict) or _manifest_digest(files) != expected:
-        return {}
-    return files
+        return None, {}
+    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()) \
+            or _manifest_digest(files) != expected:
+        return None, {}
+    return expected, files
 
 
 def recover(out: Path) -> None:
@@ -235,7 +257,8 @@ class SiteWriter:
         self.remember = remember  # keep the manifest beside `out` for the next build
         self.out.parent.mkdir(parents=True, exist_ok=True)
         recover(self.out)
-        self.previous = read_manifest(self.out, known) if self.out.is_dir() else {}
+        self._previous_digest, self.previous = _read_manifest(self.out, known) if self.out.is_dir() else (None, {})
+        self._digested = self.previous  # the manifest `_previous_digest` is the digest of
         self.manifest_digest: str | None = None  # set by commit()
         self.stage = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{next(_counter)}"
         self.stage.mkdir()
@@ -294,9 +317,9 @@ class SiteWriter:
         (what it made from the previous site is still right, and the patch keeps it). `extra`
         names that folder: it is not in the manifest, and when there is no `before_publish` a
         leftover one is dropped by swapping."""
-        manifest_digest = self.manifest_digest = _manifest_digest(self.files)
-        marker = _marker_bytes(manifest_digest)
         stale = sorted(set(self.previous) - set(self.files))
+        manifest_digest = self.manifest_digest = self._digest(stale)
+        marker = _marker_bytes(manifest_digest)
         written = len(self.changed)
         unchanged = not self.changed and not stale
         try:
@@ -331,6 +354,21 @@ class SiteWriter:
 
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
+
+    def _digest(self, stale: list[str]) -> str:
+        """`_manifest_digest(self.files)`, from the previous manifest's digest and the entries
+        that differ from it when that is known (every entry not in `changed` is unchanged)."""
+        previous = self.previous
+        if self._previous_digest is None or previous is not self._digested:
+            return _manifest_digest(self.files)
+        total = int(self._previous_digest, 16)
+        for rel in self.changed:
+            total += _share(rel, self.files[rel])
+            if rel in previous:
+                total -= _share(rel, previous[rel])
+        for rel in stale:
+            total -= _share(rel, previous[rel])
+        return _hex(total)
 
     def _link_unchanged(self) -> None:
         for rel, sig in self.files.items():

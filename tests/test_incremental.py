@@ -383,6 +383,23 @@ def test_a_watched_edit_that_breaks_content_reports_every_problem_then_recovers(
     _assert_same(tree, tree / "site")
 
 
+def test_after_watched_edits_a_new_process_finds_nothing_to_do(tree):
+    """The inputs key kept up to date file by file is the one a full scan gives: a new builder
+    (a restarted `bulletin serve`) over the same output sees that nothing changed."""
+    builder, watcher = _watched_builder(tree)
+    for name in ("notice-add", "notice-change-body", "compound-change", "project-rename", "notice-delete"):
+        EDITS[name](tree)
+        builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    assert builder._scan_sum == cache.files_digest(cache.signature([(tree / "content").resolve()]))
+    builder.rebuild(changed_paths=[], complete=True)  # remembered without the last list of paths
+    # the manifest digest, updated commit by commit, is the one the manifest on disk has
+    assert write.read_manifest(tree / "site") == builder._state.sigs != {}
+    again = Builder(tree / "content", tree / "site", TODAY, workers=1, patch=True, content_arg="content")
+    result = again.rebuild()
+    assert (result.rendered, result.written) == (0, 0)
+    _assert_same(tree, tree / "site")
+
+
 def test_an_edit_the_watcher_did_not_report_shows_at_the_periodic_full_scan(tree, monkeypatch):
     monkeypatch.setattr(incremental, "FULL_SCAN_EVERY", 3)
     builder, watcher = _watched_builder(tree)
