@@ -132,19 +132,21 @@ def record_sources(site: Site) -> dict[str, RecordRef]:
         "site.yaml": RecordRef("网站设置", "网站设置和考评规则", "/lists/"),
         "areas.yaml": RecordRef("辖区", "区（市）和街道", "/areas/"),
     }
-    for c in site.communities.values():
-        refs[c.source] = RecordRef("社区", c.name, url_community(c.id))
-    for c in site.compounds.values():
-        refs[c.source] = RecordRef("小区", c.name, url_compound(c.id))
-    for c in site.companies.values():
-        refs[c.source] = RecordRef("物业服务企业", c.name, url_company(c.id))
+    # each record's entry by the record (memo.per_object, the edit loop: unchanged records are
+    # the same objects)
+    refs.update(memo.per_object("sources-community", site.communities.values(),
+                                lambda c: (c.source, RecordRef("社区", c.name, url_community(c.id)))))
+    refs.update(memo.per_object("sources-compound", site.compounds.values(),
+                                lambda c: (c.source, RecordRef("小区", c.name, url_compound(c.id)))))
+    refs.update(memo.per_object("sources-company", site.companies.values(),
+                                lambda c: (c.source, RecordRef("物业服务企业", c.name, url_company(c.id)))))
     for e in site.evaluations:
         name = f"{site.districts[e.district].name}{e.period.label}考评结果"
         refs[e.source] = RecordRef("考评结果", name, url_list_period(e.district, e.period.key))
-    for p in site.projects.values():
-        refs[p.source] = RecordRef("项目", p.title, url_project(p.id))
-    for n in site.notices.values():
-        refs[n.source] = RecordRef("公示公告", n.title, url_notice(n.id))
+    refs.update(memo.per_object("sources-project", site.projects.values(),
+                                lambda p: (p.source, RecordRef("项目", p.title, url_project(p.id)))))
+    refs.update(memo.per_object("sources-notice", site.notices.values(),
+                                lambda n: (n.source, RecordRef("公示公告", n.title, url_notice(n.id)))))
     return refs
 
 

@@ -65,13 +65,12 @@ class FileMemo:
     `moved(None)` before every load: only the builder's trusted list of changes can."""
 
     def __init__(self) -> None:
-        self._items: dict[tuple, tuple] = {}
+        self._items: dict[str, dict[tuple, tuple]] = {}  # rel -> what each way of reading it gave
         self.stats: dict[str, tuple] = {}  # rel -> (size, mtime, inode), when the caller just scanned them
         self.listings: dict[tuple, tuple[list[str], tuple]] = {}  # see moved()
 
     def forget(self, rel: str) -> None:
-        for key in [k for k in self._items if k[0] == rel]:
-            del self._items[key]
+        self._items.pop(rel, None)
 
     def moved(self, folders) -> None:
         if folders is None:
@@ -102,9 +101,9 @@ class FileMemo:
 
     def read(self, root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool, table,
              table_key) -> tuple[Source, dict | None, list]:
-        key = (rel, markdown, table_key, content_arg, str(root))
+        key = (markdown, table_key, content_arg, str(root))
         sig = self._sig(root, rel)
-        hit = self._items.get(key)
+        hit = self._items.get(rel, {}).get(key)
         if hit is not None and sig is not None and hit[0] == sig:
             problems.extend(hit[4])
             return hit[1], hit[2], hit[3]
@@ -116,15 +115,15 @@ class FileMemo:
             return _read_checked(root, rel, content_arg, problems, markdown, table, table_key, None)
         problems.extend(local.items)
         if sig is not None:
-            self._items[key] = (sig, src, fields, refs, tuple(local.items))
+            self._items.setdefault(rel, {})[key] = (sig, src, fields, refs, tuple(local.items))
         return src, fields, refs
 
     def record(self, root: Path, rel: str, kind: str, content_arg: str, problems: Problems,
                markdown: bool) -> RawRecord:
         """`_read`'s record, the very same object while the file is unchanged."""
-        key = (rel, "record", kind, content_arg, str(root))
+        key = ("record", kind, content_arg, str(root))
         sig = self._sig(root, rel)
-        hit = self._items.get(key)
+        hit = self._items.get(rel, {}).get(key)
         if hit is not None and sig is not None and hit[0] == sig:
             problems.extend(hit[2])
             return hit[1]
@@ -134,7 +133,7 @@ class FileMemo:
             return _read(root, rel, kind, content_arg, problems, markdown, None)
         problems.extend(local.items)
         if sig is not None:
-            self._items[key] = (sig, record, tuple(local.items))
+            self._items.setdefault(rel, {})[key] = (sig, record, tuple(local.items))
         return record
 
 

@@ -294,13 +294,16 @@ def _compound(record: RawRecord, problems: Problems, communities: dict, companie
 
 
 def _latest_fee_warnings(loaded: Loaded, compounds: dict[str, Compound], problems: Problems) -> None:
-    years = [y for c in compounds.values() for y, _ in c.fee_collection]
-    if not years:
+    # by the compounds (the edit loop: unchanged compounds are the same objects, see _remembered)
+    values = tuple(compounds.values())
+    latest = memo.remembered("validate-latest-fee-year", values, lambda: max(
+        (y for c in values for y, _ in c.fee_collection), default=None))
+    if latest is None:
         return
-    latest = max(years)
+    lacking = {c.id for c, no in zip(values, memo.per_object(("validate-fee-lacking", latest), values,
+                                                             lambda c: latest not in dict(c.fee_collection))) if no}
     for record in loaded.of("compound"):
-        compound = compounds.get(record.id)
-        if compound is not None and latest not in dict(compound.fee_collection):
+        if record.id in lacking:
             where = ("fee_collection",) if "fee_collection" in (record.fields or {}) else ()
             problems.warning(
                 record.src.loc(where), f"没有 {latest} 年的物业费收缴率", field="fee_collection",
@@ -501,17 +504,11 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: dict[str, str]) -> None:
     allow = tuple(info.pii_allow) if info else ()
-    remembered = memo.table("privacy")  # the edit loop: findings by file reading, allow list and body
-    for record in loaded.all():
-        src = record.src
-        body = bodies.get(src.rel, "") if src.body else None
-        if remembered is None:
-            found = _pii_findings(src, allow, body)
-        else:
-            hit = remembered.get(src.rel)
-            if hit is None or not memo.same(hit[0], (src, allow, body)):
-                hit = remembered[src.rel] = ((src, allow, body), _pii_findings(src, allow, body))
-            found = hit[1]
+    # The edit loop: findings by the allow list and the very reading of the file (the loader hands
+    # back the same Source while the file is unchanged); its body's HTML is made from the reading.
+    findings = memo.per_object(("privacy", allow), [record.src for record in loaded.all()],
+                               lambda src: _pii_findings(src, allow, bodies.get(src.rel, "") if src.body else None))
+    for found in findings:
         for loc, finding, where in found:
             _report_pii(problems, loc, finding, where)
 

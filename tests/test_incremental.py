@@ -416,6 +416,30 @@ def test_an_edit_the_watcher_did_not_report_shows_at_the_periodic_full_scan(tree
     _assert_same(tree, tree / "site")
 
 
+def test_warnings_under_the_watcher_are_those_of_a_full_check(tree):
+    """The latest-fee-year warning looks across compounds: remembered by compound, it must still
+    follow a new latest year, a compound added without it, and the year being filled in."""
+    builder, watcher = _watched_builder(tree)
+
+    def warnings_match(result) -> list[str]:
+        shown = [p.format() for p in result.warnings]
+        checked = pipeline.check(tree / "content", "content", TODAY, drafts=False)[1]
+        assert shown == [p.format() for p in checked if p.severity == "warning"]
+        return shown
+
+    for edit, expected in (
+        (EDITS["compound-add"], 1),  # 新苑小区 has no fee_collection at all
+        (_replace("compounds/lanting.yaml", "fee_collection: {2025: 0.9}", "fee_collection: {2025: 0.9, 2026: 0.8}"),
+         4),  # 2026 is now the latest year: every other compound lacks it
+        (_replace("compounds/fuhai.yaml", '2025: "100%"', '2025: "100%", 2026: 0.5'), 3),
+        (_replace("compounds/lanting.yaml", ", 2026: 0.8}", "}"), 4),  # 2026 only in fuhai now
+    ):
+        edit(tree)
+        shown = warnings_match(builder.rebuild(changed_paths=watcher.changes(), complete=True))
+        assert sum("物业费收缴率" in line for line in shown) == expected, shown
+    _assert_same(tree, tree / "site")
+
+
 def test_a_file_with_more_problems_than_are_listed_reports_them_as_a_full_check_does(tree):
     """The loader's memo keeps the "另有 N 个错误未列出" line (the edit loop used to drop it)."""
     builder, watcher = _watched_builder(tree)
