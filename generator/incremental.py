@@ -3,18 +3,25 @@
     builder = Builder(content, out, today, drafts=False)   # state lives in this object
     result = builder.rebuild()                             # first call: a full build
     result = builder.rebuild(changed_paths={"notices/2026/x.md"})   # later calls: incremental
+    result = builder.rebuild(changed_paths=watched, complete=True)  # serve: trusts its watcher
 
 `rebuild()` runs the whole pipeline (load → validate → derive → plan → render → write) and
 returns a `BuildResult`, or raises `ContentError` with every problem (the site is untouched
 then, and the builder keeps its previous state). `changed_paths` (content-relative or absolute)
 is only a hint: every input file is compared by size, mtime and inode anyway, and a listed path
-is treated as changed even if those look the same.
+is treated as changed even if those look the same. With `complete=True` the caller promises
+that the list names every file and folder created, changed or deleted since the last rebuild
+(`bulletin serve`'s watcher, which has just scanned them all): then only the listed content files
+are looked at again instead of every file (`Builder._scan_content` says when the whole folder
+is scanned anyway: a folder change, a long list, one rebuild in `FULL_SCAN_EVERY`).
 
 **Correct before fast.** Every rebuild loads, validates, derives and plans the whole site, but
 what those stages make from unchanged inputs is not made again: the Markdown of unchanged
-bodies comes from a memo, the loader reuses each unchanged file's reading (`load.FileMemo`), and
-the builder owns a `memo.Store` that validation (each record, by the reading it came from),
-derivation (which notices reach where) and planning (each record's page context, the feeds and
+bodies comes from a memo, the loader hands back each unchanged file's very record and reuses
+its folder listings while no file was created or deleted there (`load.FileMemo`), and
+the builder owns a `memo.Store` that validation (each record, by the reading it came from; the
+privacy findings by the reading), derivation (the evaluation tables, the area and project
+indexes, which notices reach where) and planning (each record's page context, the feeds and
 their entries, the list and open-data files row by row, the name index, the sitemap) consult
 while it is current; a one-shot build has no store and computes everything. What is skipped
 besides is rendering:
@@ -308,14 +315,17 @@ class Builder:
                     self._files.moved(moved)
                 return self._scan_sum
         # The whole tree; each entry's digest is reused while its signature is unchanged.
+        files = cache.signature([base])
         old_scan, old_hashes = scan or {}, self._scan_hashes
-        scan, hashes = {}, {}
-        self._scan, self._scan_hashes, self._scan_base = scan, hashes, base
-        for entry in cache.signature([base]):
-            rel, sig = entry[1], entry[2:]
-            scan[rel] = sig
-            hashes[rel] = old_hashes[rel] if old_scan.get(rel) == sig else cache.entry_digest(entry)
-        self._scan_sum = sum(hashes.values()) % (1 << 128)
+        scan = {entry[1]: entry[2:] for entry in files}
+        if scan != old_scan:
+            hashes = {}
+            for entry in files:
+                rel = entry[1]
+                hashes[rel] = old_hashes[rel] if old_scan.get(rel) == scan[rel] else cache.entry_digest(entry)
+            self._scan_hashes = hashes
+            self._scan_sum = sum(hashes.values()) % (1 << 128)
+        self._scan, self._scan_base = scan, base
         self._trusted_scans = 0
         if self._files is not None:
             self._files.stats = scan

@@ -4,9 +4,10 @@
 that folder over HTTP on `options.host:options.port` (127.0.0.1 by default), and polls the
 content folder, the `templates/` override folder beside it and the package's default templates
 and static assets. On any change it rebuilds through `rebuild()` — the one call into the
-pipeline: an `incremental.Builder` kept for the life of the server, told which files changed, so
-only the pages a change affects are rendered and only changed files are written — and every
-open page reloads itself.
+pipeline: an `incremental.Builder` kept for the life of the server, told exactly which files and
+folders changed (the watcher's list is complete, so the builder need not scan the content folder
+again), so only the pages a change affects are rendered and only changed files are written — and
+every open page reloads itself.
 
 Open pages learn about rebuilds through Server-Sent Events (`/__bulletin/events`, a generation
 number); the small script that listens is injected into every HTML response, nothing is added to
