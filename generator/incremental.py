@@ -148,6 +148,7 @@ class Builder:
             markup.keep_only(bodies)
         else:
             markup.keep_only(())  # a one-shot build: the records hold the HTML now
+        del bodies  # the Markdown sources (about 100 MB at province size)
         if site is None:
             raise ContentError(problems.sorted())
         if self.base_url:
@@ -201,7 +202,7 @@ class Builder:
             for path, data in static.items():
                 writer.put(path, data)
             for path, data in the_plan.data.items():
-                writer.put(path, data, reused=self.tracking)
+                writer.put(path, data() if callable(data) else data, reused=self.tracking)
             for path, rel in the_plan.copies.items():
                 writer.copy(path, self.content / "attachments" / rel)
             if self.admin is not None:
