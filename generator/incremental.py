@@ -33,7 +33,9 @@ besides is rendering:
 - Writing goes through `write.SiteWriter` (only changed bytes, atomic, stale files pruned).
 
 A builder created with `tracking=False` (what `bulletin build` uses) renders everything every
-time and skips the recording overhead. The full-text index is rebuilt from every page whenever
+time and skips the recording overhead, and loads and validates in a child process (`isolate`):
+only the records come back, so the pages render in workers forked from a process that holds
+little besides them (a province's loading garbage is 1.3 GB that a process keeps once touched). The full-text index is rebuilt from every page whenever
 any page changed (Pagefind cannot update an index in place): several seconds at city size, so
 an edit loop that must answer at once (`bulletin serve`) can pass `search=False` and preview the
 site without full-text search, exactly as a build without Pagefind looks. With nothing changed at all, `rebuild()` returns at once;
@@ -51,7 +53,7 @@ from datetime import date
 from pathlib import Path
 
 from . import admin as admin_site
-from . import cache, markup, memo
+from . import cache, isolate, markup, memo
 from .derive import Derived, derive
 from .errors import ContentError, Loc, Problem, Problems
 from .load import FileMemo, load
@@ -138,17 +140,8 @@ class Builder:
                     path = path.resolve().relative_to(self.content.resolve())
                 self._files.forget(path.as_posix())
             self._files.stats = {rel: (size, mtime, ino) for _, rel, size, mtime, ino in content_files}
-        problems = Problems()
-        loaded = load(self.content, self.content_arg, problems, self._files)
-        bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
-        markup.prerender(bodies, self.workers)
-        site = validate(loaded, problems, self.today, drafts=self.drafts)
-        del loaded
-        if self.tracking:
-            markup.keep_only(bodies)
-        else:
-            markup.keep_only(())  # a one-shot build: the records hold the HTML now
-        del bodies  # the Markdown sources (about 100 MB at province size)
+        # A one-shot build reads in a child process, and only the records come back (isolate).
+        site, problems = self._read(content_files) if self.tracking else isolate.in_child(self._read, content_files)
         if site is None:
             raise ContentError(problems.sorted())
         if self.base_url:
@@ -239,6 +232,24 @@ class Builder:
                                            deps, renderer, result)
         self._remember(inputs_key, result, writer.manifest_digest)
         return result
+
+    def _read(self, content_files) -> tuple[Site | None, Problems]:
+        """load → Markdown → validate: the records (None when there are errors) and every problem."""
+        problems = Problems()
+        # A cold build with many Markdown bodies forks their workers before loading (markup.workers_pool).
+        cold = self._state is None or not self.tracking
+        pool = markup.workers_pool(self.workers) if cold and sum(
+            1 for _, rel, *_ in content_files if rel.startswith(("notices/", "projects/"))) >= 200 else None
+        try:
+            loaded = load(self.content, self.content_arg, problems, self._files)
+            bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
+            markup.prerender(bodies, self.workers, pool)
+        finally:
+            if pool is not None:
+                pool.terminate()
+        site = validate(loaded, problems, self.today, drafts=self.drafts)
+        markup.keep_only(bodies if self.tracking else ())  # a one-shot build: the records hold the HTML now
+        return site, problems
 
     # --- nothing changed? -------------------------------------------------------------------------
 
