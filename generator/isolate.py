@@ -39,13 +39,18 @@ def in_child(fn: Callable[..., Any], *args: Any) -> Any:
         status = 0
         try:
             os.close(read_fd)
-            try:
-                payload = pickle.dumps(("ok", fn(*args)), protocol=pickle.HIGHEST_PROTOCOL)
-            except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
-                payload = _failure(exc)
             with os.fdopen(write_fd, "wb") as pipe:
-                pipe.write(payload)
+                try:
+                    result = ("ok", fn(*args))
+                except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
+                    result = None
+                    pipe.write(_failure(exc))
+                if result is not None:
+                    # Streamed: neither side ever holds the whole pickle (190 MB at province
+                    # size), and the parent re-makes objects while the child still writes.
+                    pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:  # noqa: BLE001 - the parent reports a child that said nothing
+            traceback.print_exc()
             status = 1
         finally:
             sys.stdout.flush()
@@ -54,18 +59,20 @@ def in_child(fn: Callable[..., Any], *args: Any) -> Any:
     os.close(write_fd)
     try:
         with os.fdopen(read_fd, "rb") as pipe:
-            data = pipe.read()
+            try:
+                outcome, value = pickle.load(pipe)
+            except (EOFError, pickle.UnpicklingError):
+                outcome = value = None
     except BaseException:  # interrupted here: the child's work is not wanted any more
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         raise
     _, status = os.waitpid(pid, 0)
-    if not data:
-        raise RuntimeError(f"子进程意外退出（{_describe(status)}）")
-    outcome, value = pickle.loads(data)
     if outcome == "ok":
         return value
-    raise value
+    if outcome == "raise":
+        raise value
+    raise RuntimeError(f"子进程意外退出（{_describe(status)}）")
 
 
 def _failure(exc: BaseException) -> bytes:

@@ -58,3 +58,12 @@ def test_a_child_that_dies_is_an_error_not_a_hang():
 def test_large_results_pass_through_the_pipe():
     value = isolate.in_child(lambda: b"x" * (8 * 1024 * 1024))  # far beyond a pipe's buffer
     assert len(value) == 8 * 1024 * 1024
+
+
+def _unpicklable_result():
+    return {"rows": [1, 2, 3], "handle": lambda: None}
+
+
+def test_a_result_that_cannot_be_sent_is_an_error():
+    with pytest.raises(RuntimeError, match="子进程意外退出"):
+        isolate.in_child(_unpicklable_result)
