@@ -68,6 +68,9 @@ from .validate import validate
 from .write import SiteWriter, marker_digest
 
 
+EARLY_POOL_MIN_BODIES = 200  # Markdown files from which a cold build renders them in workers while reading
+
+
 @dataclasses.dataclass
 class _State:
     inputs_key: str
@@ -236,14 +239,20 @@ class Builder:
     def _read(self, content_files) -> tuple[Site | None, Problems]:
         """load → Markdown → validate: the records (None when there are errors) and every problem."""
         problems = Problems()
-        # A cold build with many Markdown bodies forks their workers before loading (markup.workers_pool).
+        # A cold build with many Markdown bodies forks their workers before loading
+        # (markup.workers_pool), and they render the bodies while the files are read.
         cold = self._state is None or not self.tracking
         pool = markup.workers_pool(self.workers) if cold and sum(
-            1 for _, rel, *_ in content_files if rel.startswith(("notices/", "projects/"))) >= 200 else None
+            1 for _, rel, *_ in content_files if rel.startswith(("notices/", "projects/"))) >= EARLY_POOL_MIN_BODIES \
+            else None
         try:
-            loaded = load(self.content, self.content_arg, problems, self._files)
+            early = markup.Prerenderer(pool) if pool is not None else None
+            loaded = load(self.content, self.content_arg, problems, self._files,
+                          on_body=early.add if early is not None else None)
+            if early is not None:
+                early.finish()
             bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
-            markup.prerender(bodies, self.workers, pool)
+            markup.prerender(bodies, self.workers, pool)  # whatever is not rendered yet
         finally:
             if pool is not None:
                 pool.terminate()

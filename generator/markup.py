@@ -208,6 +208,39 @@ def prerender(texts: list[str], workers: int, pool=None) -> None:
             own.terminate()
 
 
+class Prerenderer:
+    """Bodies handed over one at a time (`add`) while the content is still being read, rendered
+    meanwhile by the workers of `pool` in batches; `finish()` waits for them and fills the memo.
+    Loading is one process's work, so the Markdown takes no extra time on a second core."""
+
+    BATCH = 64
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self.batch: list[str] = []
+        self.pending: list = []
+        self.seen: set[str] = set()
+
+    def add(self, text: str) -> None:
+        if text in _memo or text in self.seen:
+            return
+        self.seen.add(text)
+        self.batch.append(text)
+        if len(self.batch) >= self.BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        texts, self.batch = self.batch, []
+        self.pending.append((texts, self.pool.apply_async(_render_chunk, ((0, texts),))))
+
+    def finish(self) -> None:
+        if self.batch:
+            self._send()
+        for texts, result in self.pending:
+            _memo.update(zip(texts, result.get()[1]))
+        self.pending.clear()
+
+
 def _render_chunk(span: tuple[int, list[str]]) -> tuple[int, list[str]]:
     return span[0], [_render(t) for t in span[1]]
 

@@ -115,3 +115,19 @@ print(rss() - before)
                           cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) < 16 * 1024, f"RSS grew by {done.stdout} KiB over 4,000 bodies"
+
+
+def test_bodies_handed_over_one_by_one_render_as_in_process():
+    from generator import markup
+
+    bodies = [f"## 第 {i} 条\n\n| 项 | 值 |\n|---|---|\n| 维修 | {i} |\n\n<script>x</script>正文 {i}" for i in range(150)]
+    expected = [markup._render(text) for text in bodies]
+    pool = markup.workers_pool(2)
+    try:
+        early = markup.Prerenderer(pool)
+        for text in bodies + bodies[:10]:  # repeats are rendered once
+            early.add(text)
+        early.finish()
+    finally:
+        pool.terminate()
+    assert [markup._memo[text] for text in bodies] == expected
