@@ -6,7 +6,9 @@ Prints one line per stage: CPU seconds of this process, wall seconds, and, for t
 fork (Markdown pre-rendering and page rendering), the CPU their worker processes used. The
 build is the real one (`pipeline.build` through the CLI), with the persistent cache removed
 first so it is a cold build; without `--search` Pagefind is left out (its time is the
-difference to a build with it).
+difference to a build with it). Loading and validation run in this process here, where a real
+one-shot build runs them in a child process (`generator.isolate`) so that only the records come
+back: timing them needs them here; what the child costs besides is pickling the records.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import generator.incremental as inc  # noqa: E402
-from generator import cache, markup  # noqa: E402
+from generator import cache, isolate, markup  # noqa: E402
 from generator.cli import main as cli_main  # noqa: E402
 
 TIMES: dict[str, list[float]] = {}
@@ -63,6 +65,7 @@ def main() -> None:
     if not args.search:
         os.environ["BULLETIN_PAGEFIND"] = "off"
     shutil.rmtree(cache.cache_dir(args.out), ignore_errors=True)
+    isolate.available = lambda: False  # load and validate in this process, to be timed
     for name, label in (("load", "load"), ("validate", "validate"), ("derive", "derive"), ("plan", "plan"),
                         ("render_pages", "render pages")):
         _timed(inc, name, label)

@@ -1,6 +1,7 @@
 """Atom feeds (RFC 4287) that residents can follow in a feed reader.
 
-`feed_files(site, d)` returns output path → bytes for:
+`feed_files(site, d)` returns output path → a function that makes the file's bytes (called when
+the file is written, one at a time: a province's feeds are 360 MB of XML) for:
 - `/feeds/notices.xml`: the published notices, newest first;
 - `/feeds/communities/<id>.xml`: the notices that reach one community (`d.notices_by_community`);
 - `/feeds/lists/<district>.xml`: an entry per published half-year evaluation and per year with
@@ -24,12 +25,14 @@ The XML is built with `xml.etree.ElementTree`, which escapes every title and eve
 
 from __future__ import annotations
 
+import functools
 import io
 import itertools
 import re
 import xml.etree.ElementTree as ET
 from dataclasses import dataclass
 from datetime import date
+from typing import Callable
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
@@ -290,6 +293,6 @@ def _table_inputs(table, site: Site) -> tuple:
     return (table, site.districts[table.district], site.info, *(site.companies[r.company] for r in table.rows))
 
 
-def feed_files(site: Site, d: Derived) -> dict[str, bytes]:
+def feed_files(site: Site, d: Derived) -> dict[str, Callable[[], bytes]]:
     fallback = site_content_date(site, d)
-    return {feed.url.lstrip("/"): render_feed(feed, site, fallback) for feed in feeds(site, d)}
+    return {feed.url.lstrip("/"): functools.partial(render_feed, feed, site, fallback) for feed in feeds(site, d)}

@@ -40,7 +40,9 @@ besides is rendering:
 - Writing goes through `write.SiteWriter` (only changed bytes, atomic, stale files pruned).
 
 A builder created with `tracking=False` (what `bulletin build` uses) renders everything every
-time and skips the recording overhead. The full-text index is rebuilt from every page whenever
+time and skips the recording overhead, and loads and validates in a child process (`isolate`):
+only the records come back, so the pages render in workers forked from a process that holds
+little besides them (a province's loading garbage is 1.3 GB that a process keeps once touched). The full-text index is rebuilt from every page whenever
 any page changed (Pagefind cannot update an index in place): several seconds at city size, so
 an edit loop that must answer at once (`bulletin serve`) can pass `search=False` and preview the
 site without full-text search, exactly as a build without Pagefind looks. With nothing changed at all, `rebuild()` returns at once;
@@ -58,7 +60,7 @@ from datetime import date
 from pathlib import Path
 
 from . import admin as admin_site
-from . import cache, markup, memo
+from . import cache, isolate, markup, memo
 from .derive import Derived, derive
 from .errors import ContentError, Loc, Problem, Problems
 from .load import FileMemo, load
@@ -75,6 +77,7 @@ from .write import SiteWriter, marker_digest
 
 MAX_LISTED = 64  # more changed paths than this at once: scan the content folder whole
 FULL_SCAN_EVERY = 16  # even with a complete list of changes, scan whole one rebuild in this many
+EARLY_POOL_MIN_BODIES = 200  # Markdown files from which a cold build renders them in workers while reading
 
 
 @dataclasses.dataclass
@@ -138,7 +141,8 @@ class Builder:
         started = time.perf_counter()
         theme = Theme.for_content(self.content)
         if inputs is not None:
-            _, theme_files, inputs_key = inputs
+            content_files, theme_files, inputs_key = inputs
+            content_rels = [rel for _, rel, *_ in content_files]
         else:
             listed = self._listed(changed_paths)
             if self._files is not None:
@@ -149,20 +153,13 @@ class Builder:
             inputs_key = cache.inputs_key(self.content, content_digest, theme_files, self.out, self.today,
                                           (self.drafts, self.preview, self.admin is not None), self.base_url,
                                           changed_paths)
+            content_rels = self._scan  # its keys
         unchanged = self._unchanged(inputs_key)
         if unchanged is not None:
             return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
 
-        problems = Problems()
-        loaded = load(self.content, self.content_arg, problems, self._files)
-        bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
-        markup.prerender(bodies, self.workers)
-        site = validate(loaded, problems, self.today, drafts=self.drafts)
-        del loaded
-        if self.tracking:
-            markup.keep_only(bodies)
-        else:
-            markup.keep_only(())  # a one-shot build: the records hold the HTML now
+        # A one-shot build reads in a child process, and only the records come back (isolate).
+        site, problems = self._read(content_rels) if self.tracking else isolate.in_child(self._read, content_rels)
         if site is None:
             raise ContentError(problems.sorted())
         if self.base_url:
@@ -216,7 +213,7 @@ class Builder:
             for path, data in static.items():
                 writer.put(path, data)
             for path, data in the_plan.data.items():
-                writer.put(path, data, reused=self.tracking)
+                writer.put(path, data() if callable(data) else data, reused=self.tracking)
             for path, rel in the_plan.copies.items():
                 writer.copy(path, self.content / "attachments" / rel)
             if self.admin is not None:
@@ -253,6 +250,31 @@ class Builder:
                                            deps, renderer, result)
         self._remember(inputs_key, result, writer.manifest_digest)
         return result
+
+    def _read(self, content_rels) -> tuple[Site | None, Problems]:
+        """load → Markdown → validate: the records (None when there are errors) and every problem.
+        `content_rels`: the content files, content-relative."""
+        problems = Problems()
+        # A cold build with many Markdown bodies forks their workers before loading
+        # (markup.workers_pool), and they render the bodies while the files are read.
+        cold = self._state is None or not self.tracking
+        pool = markup.workers_pool(self.workers) if cold and sum(
+            1 for rel in content_rels if rel.startswith(("notices/", "projects/"))) >= EARLY_POOL_MIN_BODIES \
+            else None
+        try:
+            early = markup.Prerenderer(pool) if pool is not None else None
+            loaded = load(self.content, self.content_arg, problems, self._files,
+                          on_body=early.add if early is not None else None)
+            if early is not None:
+                early.finish()
+            bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
+            markup.prerender(bodies, self.workers, pool)  # whatever is not rendered yet
+        finally:
+            if pool is not None:
+                pool.terminate()
+        site = validate(loaded, problems, self.today, drafts=self.drafts)
+        markup.keep_only(bodies if self.tracking else ())  # a one-shot build: the records hold the HTML now
+        return site, problems
 
     # --- what changed? ----------------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
+from typing import Callable
 
 from . import schema
 from .errors import Loc, Problems, did_you_mean
@@ -147,7 +148,10 @@ def _read_checked(root: Path, rel: str, content_arg: str, problems: Problems, ma
     return src, fields, refs
 
 
-def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None = None) -> Loaded:
+def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None = None,
+         on_body: Callable[[str], None] | None = None) -> Loaded:
+    """`on_body(text)` is called with each Markdown body as soon as its file is read (the builder
+    hands them to Markdown workers, which render while the rest is read)."""
     loaded = Loaded(root, content_arg)
     shown = lambda rel: display_path(content_arg, rel)  # noqa: E731
 
@@ -177,13 +181,18 @@ def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None
         ("projects", "project", ".md"),
     ):
         for rel in _listing(root, folder, ext, problems, content_arg, 1, memo):
-            loaded.records.setdefault(kind, []).append(_read(root, rel, kind, content_arg, problems, ext == ".md", memo))
+            record = _read(root, rel, kind, content_arg, problems, ext == ".md", memo)
+            loaded.records.setdefault(kind, []).append(record)
+            if on_body is not None and record.src.body:
+                on_body(record.src.body)
 
     for rel in _listing(root, "notices", ".md", problems, content_arg, 2, memo):
         year = rel.split("/")[1]
         record = _read(root, rel, "notice", content_arg, problems, True, memo)
         record.folder = year
         loaded.records.setdefault("notice", []).append(record)
+        if on_body is not None and record.src.body:
+            on_body(record.src.body)
 
     if parts is not None:
         table = schema.evaluation_table(list(parts), parts)

@@ -33,12 +33,13 @@ forked worker processes for large sites.
 
 from __future__ import annotations
 
+import ctypes
 import html as html_lib
 import multiprocessing
 import re
 
 import nh3
-from cmarkgfm import cmark
+from cmarkgfm import _cmark, cmark
 
 MAX_BODY_CHARS = 200_000  # a body longer than this is an error (validate reports it)
 
@@ -96,8 +97,47 @@ _CMARK_OPTIONS = (cmark.Options.CMARK_OPT_UNSAFE  # keep raw HTML here: nh3 sani
 _CMARK_EXTENSIONS = ["table", "strikethrough"]
 
 
+class _CmarkMem(ctypes.Structure):  # cmark_mem: the allocator cmark made its results with
+    _fields_ = [("calloc", ctypes.c_void_p), ("realloc", ctypes.c_void_p),
+                ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p))]
+
+
+# cmarkgfm's markdown_to_html_with_extensions never frees the document tree nor the HTML string
+# it renders (~20 KB a notice: a province's Markdown workers grew by 600 MB each). The same calls
+# are made here, and both are freed with the library's own cmark_node_free and allocator, which
+# its Python binding does not expose but its compiled library does.
+_lib, _ffi = _cmark.lib, _cmark.ffi
+_so = ctypes.CDLL(_cmark.__file__)
+_so.cmark_node_free.argtypes = [ctypes.c_void_p]
+_so.cmark_node_free.restype = None
+_so.cmark_get_default_mem_allocator.restype = ctypes.POINTER(_CmarkMem)
+_cmark_free = _so.cmark_get_default_mem_allocator().contents.free
+cmark.core_extensions_ensure_registered()
+_EXTENSIONS = [cmark.find_syntax_extension(name) for name in _CMARK_EXTENSIONS]
+
+
+def _address(pointer) -> int:
+    return int(_ffi.cast("uintptr_t", pointer))
+
+
 def _commonmark(text: str) -> str:
-    return cmark.markdown_to_html_with_extensions(text, options=_CMARK_OPTIONS, extensions=_CMARK_EXTENSIONS)
+    data = text.encode("utf-8")
+    parser = _lib.cmark_parser_new(_CMARK_OPTIONS)
+    try:
+        for extension in _EXTENSIONS:
+            _lib.cmark_parser_attach_syntax_extension(parser, extension)
+        _lib.cmark_parser_feed(parser, data, len(data))
+        root = _lib.cmark_parser_finish(parser)
+        try:
+            html = _lib.cmark_render_html(root, _CMARK_OPTIONS, _lib.cmark_parser_get_syntax_extensions(parser))
+            try:
+                return _ffi.string(html).decode("utf-8")
+            finally:
+                _cmark_free(_address(html))
+        finally:
+            _so.cmark_node_free(_address(root))
+    finally:
+        _lib.cmark_parser_free(parser)
 
 
 def _tidy_images(html: str) -> str:
@@ -138,21 +178,71 @@ def keep_only(texts) -> None:
     _memo.update(keep)
 
 
-def prerender(texts: list[str], workers: int) -> None:
-    """Fill the memo for `texts`, in forked worker processes when there are many (same output)."""
+def workers_pool(workers: int):
+    """Processes for `prerender`, forked now: a build forks them before it loads anything, while
+    it is small, since a worker forked from the loaded process shares its pages copy-on-write and
+    copies every one it allocates into (a province's load holds 1.3 GB; its two workers added
+    1.3 GB more). None when one process should do it all. The caller terminates the pool."""
+    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
+        return None
+    return multiprocessing.get_context("fork").Pool(workers)
+
+
+def prerender(texts: list[str], workers: int, pool=None) -> None:
+    """Fill the memo for `texts`, in worker processes when there are many (same output): those
+    of `pool` (see `workers_pool`), else forked now."""
     todo = list(dict.fromkeys(t for t in texts if t not in _memo))
     if workers <= 1 or len(todo) < 200 or "fork" not in multiprocessing.get_all_start_methods():
         for text in todo:
             render_markdown(text)
         return
     chunk = max(16, len(todo) // (workers * 8))
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for texts_, htmls in pool.imap_unordered(_render_chunk, [todo[i:i + chunk] for i in range(0, len(todo), chunk)]):
-            _memo.update(zip(texts_, htmls))
+    spans = [(i, todo[i:i + chunk]) for i in range(0, len(todo), chunk)]
+    own = None if pool is not None else multiprocessing.get_context("fork").Pool(workers)
+    try:
+        # The HTML comes back by position: sending the texts back too would double them here.
+        for start, htmls in (pool or own).imap_unordered(_render_chunk, spans):
+            _memo.update(zip(todo[start:start + len(htmls)], htmls))
+    finally:
+        if own is not None:
+            own.terminate()
 
 
-def _render_chunk(texts: list[str]) -> tuple[list[str], list[str]]:
-    return texts, [_render(t) for t in texts]
+class Prerenderer:
+    """Bodies handed over one at a time (`add`) while the content is still being read, rendered
+    meanwhile by the workers of `pool` in batches; `finish()` waits for them and fills the memo.
+    Loading is one process's work, so the Markdown takes no extra time on a second core."""
+
+    BATCH = 64
+
+    def __init__(self, pool) -> None:
+        self.pool = pool
+        self.batch: list[str] = []
+        self.pending: list = []
+        self.seen: set[str] = set()
+
+    def add(self, text: str) -> None:
+        if text in _memo or text in self.seen:
+            return
+        self.seen.add(text)
+        self.batch.append(text)
+        if len(self.batch) >= self.BATCH:
+            self._send()
+
+    def _send(self) -> None:
+        texts, self.batch = self.batch, []
+        self.pending.append((texts, self.pool.apply_async(_render_chunk, ((0, texts),))))
+
+    def finish(self) -> None:
+        if self.batch:
+            self._send()
+        for texts, result in self.pending:
+            _memo.update(zip(texts, result.get()[1]))
+        self.pending.clear()
+
+
+def _render_chunk(span: tuple[int, list[str]]) -> tuple[int, list[str]]:
+    return span[0], [_render(t) for t in span[1]]
 
 
 MAX_NESTING = 16  # quotes and lists inside each other; real notices use two or three

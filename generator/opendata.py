@@ -3,7 +3,8 @@
 
 `datasets(site, d)` declares each dataset as data — its fields (name, Table Schema type, Chinese
 title, plain-Chinese description), primary and foreign keys — with its rows, so the files, the
-descriptor and the page can never disagree. `data_files(site, d)` returns output path → bytes.
+descriptor and the page can never disagree. `data_files(site, d)` returns output path → a function making its bytes (called when the file is
+written: a province's open data is 120 MB).
 
 - Only what the site publishes: no drafts (not even in a `--drafts` preview) and nothing dated
   after the build date (validation already left those out of the `Site`).
@@ -19,13 +20,14 @@ descriptor and the page can never disagree. `data_files(site, d)` returns output
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import re
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from .derive import LIST_LABELS, Derived
@@ -449,15 +451,18 @@ def _package_file(site: Site, sets: tuple[Dataset, ...]) -> bytes:
     return (json.dumps(datapackage(site, sets), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def data_files(site: Site, d: Derived, sets: tuple[Dataset, ...] | None = None) -> dict[str, bytes]:
+def data_files(site: Site, d: Derived, sets: tuple[Dataset, ...] | None = None) -> dict[str, Callable[[], bytes]]:
     sets = datasets(site, d) if sets is None else sets
-    files: dict[str, bytes] = {}
+    files: dict[str, Callable[[], bytes]] = {}
     for ds in sets:
-        # (CSV, JSON) bytes by dataset: the edit loop mostly finds every dataset unchanged, and
+        # Each file by its dataset's rows: the edit loop mostly finds every dataset unchanged, and
         # compares them row by row (rows that did not change are mostly the same objects).
-        encoded = memo.remembered(("opendata", ds.name), (ds.fields, ds.rows), lambda ds=ds: (to_csv(ds), to_json(ds)))
-        files[ds.csv_path], files[ds.json_path] = encoded
+        inputs = (ds.fields, ds.rows)
+        files[ds.csv_path] = functools.partial(memo.remembered, ("opendata-csv", ds.name), inputs,
+                                               functools.partial(to_csv, ds))
+        files[ds.json_path] = functools.partial(memo.remembered, ("opendata-json", ds.name), inputs,
+                                                functools.partial(to_json, ds))
     described = tuple((ds.name, ds.title, ds.description, ds.fields, ds.primary_key, ds.foreign_keys) for ds in sets)
-    files["data/datapackage.json"] = memo.remembered("data/datapackage.json", (site.info, described),
-                                                lambda: _package_file(site, sets))
+    files["data/datapackage.json"] = functools.partial(memo.remembered, "data/datapackage.json", (site.info, described),
+                                                       functools.partial(_package_file, site, sets))
     return files

@@ -126,6 +126,9 @@ _SEPARATORS = re.compile(_class(SPACE_CHARS + HYPHEN_CHARS))
 _PREFIXED_MOBILE = re.compile(r"\+?86(1[3-9][0-9]{9})")
 
 
+SHORTEST = 11  # characters: every number found has at least 11 digits (a mobile number)
+
+
 @dataclass(frozen=True)
 class Finding:
     kind: str  # Chinese label: "身份证号码", "手机号码", "银行卡号"
@@ -137,6 +140,8 @@ class Finding:
 
 def scan(text: str, allow: Iterable[str] = ()) -> list[Finding]:
     """Every ID-card, mobile and bank-card number in `text`, in order, minus allowed ones."""
+    if len(text) < SHORTEST:
+        return []
     allowed = _allowed((allow,) if isinstance(allow, str) else allow)
     findings = []
     for m in _PATTERN.finditer(text):

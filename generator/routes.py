@@ -1,7 +1,7 @@
 """Plan every output before anything is rendered: URL, template and context for each page.
 
 `plan(site, derived)` returns a `Plan`: the pages (each a `Page` with its URL, template name and
-context), the data files (path → bytes) and the attachment copies. Two outputs that would land on
+context), the data files (path → bytes, or a function making them when written) and the attachment copies. Two outputs that would land on
 the same path are an error (`RouteCollision`), found before a byte is written — and so are two
 paths that differ only in letter case or Unicode normalisation (`A.pdf`, `a.pdf`), which would
 overwrite each other on a case-insensitive disk or server. URLs are percent-encoded where they
@@ -88,7 +88,9 @@ class Page:
 @dataclass
 class Plan:
     pages: list[Page] = field(default_factory=list)
-    data: dict[str, bytes] = field(default_factory=dict)
+    # output path -> bytes, or a function making them: the big files (feeds, open data) are made
+    # as they are written, one at a time, not all held in memory while the pages render
+    data: dict[str, bytes | Callable[[], bytes]] = field(default_factory=dict)
     copies: dict[str, str] = field(default_factory=dict)  # output path -> attachment path (relative)
     _owners: dict[str, str] = field(default_factory=dict)
     _folded: dict[str, str] = field(default_factory=dict)  # case- and normalisation-folded path -> path
@@ -103,7 +105,7 @@ class Plan:
         self._owners[path] = origin
         self._folded[folded] = path
 
-    def add_data(self, path: str, data: bytes, origin: str) -> None:
+    def add_data(self, path: str, data: bytes | Callable[[], bytes], origin: str) -> None:
         self.claim(path, origin)
         self.data[path] = data
 

@@ -623,3 +623,26 @@ def test_a_patch_killed_half_way_is_finished_by_the_next_build(tree):
     write.stage_file(writer.stage, "index.html", b"half", set())
     write.recover(out)
     assert (out / "index.html").read_bytes() != b"half" and _debris(out) == []
+
+
+def test_bodies_rendered_while_reading_give_the_same_bytes(tree, monkeypatch):
+    # A cold one-shot build with many bodies reads in a child process (isolate) whose Markdown
+    # workers render each body while the rest is read (markup.Prerenderer): the same site.
+    import generator.incremental as incremental
+    from generator import markup
+
+    monkeypatch.setattr(incremental, "EARLY_POOL_MIN_BODIES", 1)
+    handed = tree / "handed-over.txt"
+    original = markup.Prerenderer.add
+
+    def add(self, text):
+        with open(handed, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        original(self, text)
+
+    monkeypatch.setattr(markup.Prerenderer, "add", add)
+    out = tree / "site"
+    Builder(tree / "content", out, TODAY, workers=2, tracking=False).rebuild()
+    _assert_same(tree, out)
+    pids = set(handed.read_text().split())
+    assert pids and str(os.getpid()) not in pids  # handed over while reading, in a child process

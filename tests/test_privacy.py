@@ -313,3 +313,19 @@ def test_full_width_text_gives_the_same_findings(parts):
     assert [(f.kind, f.start, f.end, f.masked) for f in scan(wide)] == [
         (f.kind, f.start, f.end, f.masked) for f in scan(text)
     ]
+
+
+@given(st.text(alphabet=DIGIT_CHARS + "xX+ -\u3000\uff0d", max_size=40))
+def test_nothing_shorter_than_shortest_is_ever_a_finding(text):
+    # scan() skips texts shorter than SHORTEST without matching: the pattern itself never finds
+    # a number in fewer characters.
+    from generator import privacy
+
+    original = privacy.SHORTEST
+    privacy.SHORTEST = 0
+    try:
+        found = scan(text)
+    finally:
+        privacy.SHORTEST = original
+    assert all(f.end - f.start >= original for f in found)
+    assert found == scan(text)

@@ -1,0 +1,69 @@
+"""isolate.in_child: a function run in a forked child, its result or its exception back here."""
+
+import os
+
+import pytest
+
+from generator import isolate
+from generator.errors import Loc, Problems
+
+
+def _records(n):
+    problems = Problems()
+    problems.warning(Loc("notices/2026/a.md", 3, 5), "提醒")
+    return {"pid": os.getpid(), "rows": [("小区", i) for i in range(n)]}, problems
+
+
+def test_result_comes_back_from_another_process():
+    value, problems = isolate.in_child(_records, 3)
+    assert value["rows"] == [("小区", 0), ("小区", 1), ("小区", 2)]
+    assert value["pid"] != os.getpid()
+    assert [(p.loc.path, p.loc.line, p.message) for p in problems.warnings] == [("notices/2026/a.md", 3, "提醒")]
+
+
+def _fails():
+    raise KeyError("没有这个小区")
+
+
+def test_exception_keeps_its_type_and_the_child_traceback():
+    with pytest.raises(KeyError) as caught:
+        isolate.in_child(_fails)
+    assert "_fails" in "\n".join(caught.value.__notes__)
+
+
+class _Unpicklable(Exception):
+    def __init__(self, handle):
+        super().__init__("坏了")
+        self.handle = handle
+
+
+def _fails_unpicklably():
+    raise _Unpicklable(lambda: None)
+
+
+def test_unpicklable_exception_is_described():
+    with pytest.raises(RuntimeError, match="_Unpicklable: 坏了"):
+        isolate.in_child(_fails_unpicklably)
+
+
+def _dies():
+    os._exit(7)
+
+
+def test_a_child_that_dies_is_an_error_not_a_hang():
+    with pytest.raises(RuntimeError, match="退出码 7"):
+        isolate.in_child(_dies)
+
+
+def test_large_results_pass_through_the_pipe():
+    value = isolate.in_child(lambda: b"x" * (8 * 1024 * 1024))  # far beyond a pipe's buffer
+    assert len(value) == 8 * 1024 * 1024
+
+
+def _unpicklable_result():
+    return {"rows": [1, 2, 3], "handle": lambda: None}
+
+
+def test_a_result_that_cannot_be_sent_is_an_error():
+    with pytest.raises(RuntimeError, match="子进程意外退出"):
+        isolate.in_child(_unpicklable_result)
