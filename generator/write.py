@@ -36,8 +36,9 @@ by the next build's `recover()`.
 **Manifest.** After a commit, the digest of every file is kept in
 `<out's parent>/.bulletin-cache/<out name>/manifest.json`, and the marker file inside `out`
 (`.bulletin-build`) names the manifest's own digest (the sum of each entry's digest, so that a
-commit after a small change updates it by the entries that changed). A manifest whose digest does not match the
-marker (someone else rebuilt or edited `out`) is ignored, and the next build writes every file.
+commit after a small change updates it by the entries that changed). A manifest whose digest
+does not match the marker (someone else rebuilt or edited `out`) is ignored, and the next build
+writes every file.
 
 `refusal(out, content)` says why an output folder is unsafe to replace (the root, the home
 folder, the content folder or one that holds it, or a non-empty folder that is not a previous
@@ -258,7 +259,7 @@ class SiteWriter:
         self.out.parent.mkdir(parents=True, exist_ok=True)
         recover(self.out)
         self._previous_digest, self.previous = _read_manifest(self.out, known) if self.out.is_dir() else (None, {})
-        self._digested = self.previous  # the manifest `_previous_digest` is the digest of
+        self._digested = self.previous  # what `_previous_digest` is the digest of (see _digest)
         self.manifest_digest: str | None = None  # set by commit()
         self.stage = self.out.parent / f".{self.out.name}.tmp-{os.getpid()}-{next(_counter)}"
         self.stage.mkdir()
