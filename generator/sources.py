@@ -78,8 +78,10 @@ class Source:
     display: str  # path as shown in diagnostics
     text: str
     data: Any = None
-    keys: dict[Path_, Loc] = field(default_factory=dict)
-    values: dict[Path_, Loc] = field(default_factory=dict)
+    # Where each key and value starts, packed as line << 32 | column (`_pack`): a province's
+    # sources hold millions of them, and a Loc is made only when a problem is reported.
+    keys: dict[Path_, int] = field(default_factory=dict)
+    values: dict[Path_, int] = field(default_factory=dict)
     scalars: list[ScalarSpan] = field(default_factory=list)
     body: str | None = None
     body_line: int = 1
@@ -93,13 +95,16 @@ class Source:
         while True:
             table = self.keys if key else self.values
             if path in table:
-                return table[path]
+                return self._at(table[path])
             if not key and path in self.keys:
-                return self.keys[path]
+                return self._at(self.keys[path])
             if not path:
                 return Loc(self.display, 1, 1)
             path = path[:-1]
             key = False
+
+    def _at(self, packed: int) -> Loc:
+        return Loc(self.display, packed >> 32, packed & 0xFFFFFFFF)
 
     def slim(self) -> None:
         """Keep what later stages need (data, locations, body, privacy candidates) and drop the
@@ -287,6 +292,10 @@ class _Builder:
     def _loc(self, mark) -> Loc:
         return Loc(self.src.display, mark.line + 1, mark.column + 1)
 
+    @staticmethod
+    def _pack(mark) -> int:
+        return (mark.line + 1) << 32 | (mark.column + 1)
+
     def _fail(self, mark, message: str) -> None:
         self.problems.error(self._loc(mark), message)
         self.src.ok = False
@@ -298,7 +307,7 @@ class _Builder:
                 self.failed = True
                 self._fail(node.start_mark, f"文件结构过大（超过 {MAX_NODES} 个节点）")
             return None
-        self.src.values.setdefault(path, self._loc(node.start_mark))
+        self.src.values.setdefault(path, self._pack(node.start_mark))
         if depth > MAX_DEPTH:
             if not self.failed:
                 self.failed = True
@@ -325,12 +334,13 @@ class _Builder:
             # Paths name mapping keys as text, so that an int key (a year) is never mistaken for a
             # list index.
             step = key if isinstance(key, str) else key_node.value
-            self.src.scalars.append(ScalarSpan(path + (step,), key_node.start_mark.index, key_node.end_mark.index, key, True))
+            inner = path + (step,)
+            self.src.scalars.append(ScalarSpan(inner, key_node.start_mark.index, key_node.end_mark.index, key, True))
             if key in result:
                 self._fail(key_node.start_mark, f"字段“{key}”重复出现")
                 continue
-            self.src.keys[path + (step,)] = self._loc(key_node.start_mark)
-            result[key] = self.build(value_node, path + (step,), depth + 1)
+            self.src.keys[inner] = self._pack(key_node.start_mark)
+            result[key] = self.build(value_node, inner, depth + 1)
         return result
 
     def scalar(self, node: yaml.ScalarNode) -> Any:
