@@ -101,11 +101,13 @@ def _pagefind_places(content: Path) -> list:
     places = [Path(content).resolve().parent, Path.cwd().resolve(), GENERATOR_DIR.parent]
     found = [os.environ.get("BULLETIN_PAGEFIND"), shutil.which("pagefind")]
     for base in places:
-        try:
-            st = (base / "node_modules" / ".bin" / "pagefind").stat()
-            found.append((str(base), st.st_size, st.st_mtime_ns, st.st_ino))
-        except OSError:
-            found.append(None)
+        for path in [base / "node_modules" / ".bin" / "pagefind",
+                     *sorted((base / "node_modules").glob("@pagefind/*/bin/pagefind_extended*"))]:
+            try:
+                st = path.stat()
+                found.append((str(path), st.st_size, st.st_mtime_ns, st.st_ino))
+            except OSError:
+                found.append(None)
     return found
 
 

@@ -103,7 +103,8 @@ class _CmarkMem(ctypes.Structure):  # cmark_mem: the allocator cmark made its re
 
 
 # cmarkgfm's markdown_to_html_with_extensions never frees the document tree nor the HTML string
-# it renders (~20 KB a notice: a province's Markdown workers grew by 600 MB each). The same calls
+# it renders (~20 KB a notice: a province's Markdown workers grew by 600 MB each; reported as
+# theacodes/cmarkgfm#53, closed unfixed, still so in 2025.10.22). The same calls
 # are made here, and both are freed with the library's own cmark_node_free and allocator, which
 # its Python binding does not expose but its compiled library does.
 _lib, _ffi = _cmark.lib, _cmark.ffi

@@ -83,11 +83,23 @@ def locate_pagefind(content_dir: Path, env: Mapping[str, str] | None = None, cwd
     for base in dict.fromkeys(bases):
         candidate = base / "node_modules" / ".bin" / "pagefind"
         if candidate.is_file():
-            return _checked(candidate)
+            return _native(base / "node_modules") or _checked(candidate)
     on_path = shutil.which("pagefind", path=env.get("PATH"))
     if on_path:
         return _checked(Path(on_path))
     return Pagefind(None, f"未找到 Pagefind，本次构建没有全文搜索（搜索页只提供目录链接）；{INSTALL_HINT}")
+
+
+def _native(node_modules: Path) -> Pagefind | None:
+    """The platform's Pagefind executable that npm installed beside its Node wrapper
+    (`@pagefind/<platform>/bin/pagefind_extended`), when one runs here: the wrapper only starts
+    it, and costs a Node start (0.06 s, 44 MB) per run, once per search shard."""
+    for path in sorted(node_modules.glob("@pagefind/*/bin/pagefind_extended*")):
+        if path.suffix in ("", ".exe") and path.is_file():
+            found = _checked(path)
+            if found.ready:
+                return found
+    return None
 
 
 def _checked(path: Path) -> Pagefind:

@@ -1,6 +1,10 @@
 """isolate.in_child: a function run in a forked child, its result or its exception back here."""
 
 import os
+import subprocess
+import sys
+import time
+from pathlib import Path
 
 import pytest
 
@@ -67,3 +71,37 @@ def _unpicklable_result():
 def test_a_result_that_cannot_be_sent_is_an_error():
     with pytest.raises(RuntimeError, match="子进程意外退出"):
         isolate.in_child(_unpicklable_result)
+
+
+def test_the_child_dies_with_its_parent(tmp_path):
+    # A build killed while its child reads (a cancelled CI job) leaves no process reading on.
+    script = f"""
+import os, sys, time
+sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
+from generator import isolate
+def work():
+    open({str(tmp_path / 'child.pid')!r}, 'w').write(str(os.getpid()))
+    time.sleep(60)
+isolate.in_child(work)
+"""
+    proc = subprocess.Popen([sys.executable, "-c", script])
+    pid_file = tmp_path / "child.pid"
+    deadline = time.monotonic() + 60
+    while not pid_file.exists() or not pid_file.read_text():
+        assert time.monotonic() < deadline and proc.poll() is None
+        time.sleep(0.05)
+    child = int(pid_file.read_text())
+    proc.kill()
+    proc.wait()
+    deadline = time.monotonic() + 30
+    while _alive(child):
+        assert time.monotonic() < deadline, "the child outlived its parent"
+        time.sleep(0.05)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().split(")")[-1].split()[0] != "Z"
+    except FileNotFoundError:
+        return False

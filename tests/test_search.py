@@ -231,3 +231,17 @@ def test_a_killed_builds_shard_link_trees_are_swept_by_the_next_build(tmp_path):
         (folder / "notices").mkdir(parents=True)
     recover(out)
     assert not dead.exists() and live.exists() and other.exists()
+
+
+def test_the_native_executable_beside_the_node_wrapper_is_preferred(tmp_path):
+    content = tmp_path / "project" / "content"
+    content.mkdir(parents=True)
+    wrapper = fake_pagefind(tmp_path / "project")
+    native = wrapper.parent.parent / "@pagefind" / "linux-x64" / "bin" / "pagefind_extended"
+    native.parent.mkdir(parents=True)
+    (native.parent / "pagefind_extended-v1.6.0-x86_64-unknown-linux-musl.tar.gz.sha256").write_text("x")
+    native.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")  # does not run here: the wrapper is used
+    native.chmod(native.stat().st_mode | stat.S_IXUSR)
+    assert locate_pagefind(content, env={"PATH": ""}, cwd=tmp_path).path == wrapper
+    native.write_text("#!/bin/sh\necho 'pagefind 1.6.0'\n", encoding="utf-8")
+    assert locate_pagefind(content, env={"PATH": ""}, cwd=tmp_path).path == native.resolve()
