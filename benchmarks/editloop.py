@@ -58,12 +58,15 @@ each, medians; old = main at c6ee439, new = feature/editloop with main merged; w
          a cold build, out was current)       0.033  0.033     0.255  0.255     0.299  0.299
     new                                       0.038  0.038     0.137  0.137     0.171  0.171
     (01:31, load 3.6: old 0.278 / 0.314 s CPU, new 0.163 / 0.182 s CPU)
+    02:21 UTC, load 1.2, old = main at b43d211, new = this branch with it merged (wall ~= CPU):
+    old                                       0.036  0.036     0.248  0.248     0.298  0.298
+    new                                       0.036  0.036     0.125  0.125     0.139  0.139
 
 Through `bulletin serve` itself (a city copy, a title edit saved, until /__bulletin/status shows
 the new generation; so with the 50 ms polling and the watcher's own scan, ~32 ms at city size),
 9 edits each, 01:54-01:56 UTC, load 3.6-8.6: old median 0.35 s and 0.38 s, new 0.25 s and 0.21 s.
 
-Target met with margin: 0.14 s (body) and 0.16-0.18 s (title) against 0.3 s. The no-change
+Target met with margin: 0.12-0.14 s (body) and 0.14-0.18 s (title) against 0.3 s. The no-change
 row is a rebuild without a list of changes, so it still scans the whole tree (as every 16th
 watched rebuild does): the same as before. What is left is mostly validate and plan, each a
 pass over every record that finds its memo (validate: notices 18, the four record kinds 11,
