@@ -42,8 +42,9 @@ besides is rendering:
 A builder created with `tracking=False` (what `bulletin build` uses) renders everything every
 time and skips the recording overhead, and loads and validates in a child process (`isolate`):
 only the records come back, so the pages render in workers forked from a process that holds
-little besides them (a province's loading garbage is 1.3 GB that a process keeps once touched). The full-text index is rebuilt from every page whenever
-any page changed (Pagefind cannot update an index in place): several seconds at city size, so
+little besides them (a province's loading garbage is 1.3 GB that a process keeps once touched).
+
+The full-text index is rebuilt from every page whenever any page changed (Pagefind cannot update an index in place): several seconds at city size, so
 an edit loop that must answer at once (`bulletin serve`) can pass `search=False` and preview the
 site without full-text search, exactly as a build without Pagefind looks. With nothing changed at all, `rebuild()` returns at once;
 so does a new process (`bulletin build` again) when the inputs recorded beside the output match.
