@@ -20,7 +20,7 @@ import stat
 from datetime import date
 from pathlib import Path
 
-from .write import cache_dir, marker_digest
+from .write import DIGEST_MOD, cache_dir, marker_digest, share
 
 GENERATOR_DIR = Path(__file__).resolve().parent
 
@@ -57,21 +57,16 @@ def digest(value) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
-_MOD = 1 << 128
-
-
 def entry_digest(entry: tuple) -> int:
     """One `signature` entry's share of `files_digest`."""
-    base, rel, size, mtime, inode = entry
-    text = f"{base}\0{rel}\0{size}\0{mtime}\0{inode}"
-    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "big")
+    return share(*entry)
 
 
 def files_digest(files) -> int:
     """A digest of a set of `signature` entries that does not depend on their order: the sum of
     each entry's own digest. So the edit loop can swap one file's entry (subtract the old share,
     add the new) without digesting the other thousands again, and get what a full scan gets."""
-    return sum(map(entry_digest, files)) % _MOD
+    return sum(map(entry_digest, files)) % DIGEST_MOD
 
 
 def stat_entry(base: str, rel: str) -> tuple | None:

@@ -73,7 +73,7 @@ from .routes import RouteCollision, plan
 from .search import OUTPUT_SUBDIR as SEARCH_FOLDER, Pagefind, index_site, locate_pagefind
 from .theme import Theme
 from .validate import validate
-from .write import SiteWriter, marker_digest
+from .write import DIGEST_MOD, SiteWriter, marker_digest
 
 
 MAX_LISTED = 64  # more changed paths than this at once: scan the content folder whole
@@ -331,7 +331,7 @@ class Builder:
                         scan[rel] = entry[2:]
                         hashes[rel] = share = cache.entry_digest(entry)
                         self._scan_sum += share
-                self._scan_sum %= 1 << 128
+                self._scan_sum %= DIGEST_MOD
                 self._trusted_scans += 1
                 if self._files is not None:
                     self._files.stats = scan
@@ -347,7 +347,7 @@ class Builder:
                 rel = entry[1]
                 hashes[rel] = old_hashes[rel] if old_scan.get(rel) == scan[rel] else cache.entry_digest(entry)
             self._scan_hashes = hashes
-            self._scan_sum = sum(hashes.values()) % (1 << 128)
+            self._scan_sum = sum(hashes.values()) % DIGEST_MOD
         self._scan, self._scan_base = scan, base
         self._trusted_scans = 0
         if self._files is not None:

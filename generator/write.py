@@ -148,23 +148,26 @@ def _marker_bytes(manifest_digest: str) -> bytes:
     return MARKER_TEXT + f"manifest: {manifest_digest}\n".encode()
 
 
-_DIGEST_MOD = 1 << 128
+# Order-free digests (a manifest here, a scan of the content folder in cache/incremental) are the
+# sum of every entry's `share` modulo DIGEST_MOD: updated by the entries that changed alone.
+DIGEST_MOD = 1 << 128
 
 
-def _share(rel: str, sig: str) -> int:
-    return int.from_bytes(hashlib.blake2b(f"{rel}\0{sig}".encode("utf-8", "surrogatepass"), digest_size=16).digest(),
-                          "big")
+def share(*parts) -> int:
+    """One entry's share of an order-free digest (its parts joined by NUL, BLAKE2b, 128 bits)."""
+    text = "\0".join(map(str, parts))
+    return int.from_bytes(hashlib.blake2b(text.encode("utf-8", "surrogatepass"), digest_size=16).digest(), "big")
 
 
 def _manifest_digest(files: dict[str, str]) -> str:
     """A digest of the manifest that does not depend on its order: the sum of every entry's own
     digest. So a commit after a small change updates the previous one by the entries that
     changed (`SiteWriter.commit`) instead of digesting thousands of unchanged ones again."""
-    return _hex(sum(_share(rel, sig) for rel, sig in files.items()))
+    return _hex(sum(share(rel, sig) for rel, sig in files.items()))
 
 
 def _hex(total: int) -> str:
-    return format(total % _DIGEST_MOD, "032x")
+    return format(total % DIGEST_MOD, "032x")
 
 
 def marker_digest(out: Path) -> str | None:
@@ -364,11 +367,11 @@ class SiteWriter:
             return _manifest_digest(self.files)
         total = int(self._previous_digest, 16)
         for rel in self.changed:
-            total += _share(rel, self.files[rel])
+            total += share(rel, self.files[rel])
             if rel in previous:
-                total -= _share(rel, previous[rel])
+                total -= share(rel, previous[rel])
         for rel in stale:
-            total -= _share(rel, previous[rel])
+            total -= share(rel, previous[rel])
         return _hex(total)
 
     def _link_unchanged(self) -> None:
