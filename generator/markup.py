@@ -192,27 +192,27 @@ def workers_pool(workers: int):
 def prerender(texts: list[str], workers: int, pool=None) -> None:
     """Fill the memo for `texts`, in worker processes when there are many (same output): those
     of `pool` (see `workers_pool`), else forked now."""
-    todo = list(dict.fromkeys(t for t in texts if t not in _memo))
+    todo = [t for t in dict.fromkeys(texts) if t not in _memo]
     if workers <= 1 or len(todo) < 200 or "fork" not in multiprocessing.get_all_start_methods():
         for text in todo:
             render_markdown(text)
         return
-    chunk = max(16, len(todo) // (workers * 8))
-    spans = [(i, todo[i:i + chunk]) for i in range(0, len(todo), chunk)]
     own = None if pool is not None else multiprocessing.get_context("fork").Pool(workers)
     try:
-        # The HTML comes back by position: sending the texts back too would double them here.
-        for start, htmls in (pool or own).imap_unordered(_render_chunk, spans):
-            _memo.update(zip(todo[start:start + len(htmls)], htmls))
+        batches = Prerenderer(pool or own)
+        for text in todo:
+            batches.add(text)
+        batches.finish()
     finally:
         if own is not None:
             own.terminate()
 
 
 class Prerenderer:
-    """Bodies handed over one at a time (`add`) while the content is still being read, rendered
-    meanwhile by the workers of `pool` in batches; `finish()` waits for them and fills the memo.
-    Loading is one process's work, so the Markdown takes no extra time on a second core."""
+    """Bodies handed over one at a time (`add`), rendered meanwhile by the workers of `pool` in
+    batches; `finish()` waits for them and fills the memo. The builder hands each body over as
+    its file is read: loading is one process's work, so the Markdown takes no extra time on a
+    second core."""
 
     BATCH = 64
 
@@ -232,18 +232,18 @@ class Prerenderer:
 
     def _send(self) -> None:
         texts, self.batch = self.batch, []
-        self.pending.append((texts, self.pool.apply_async(_render_chunk, ((0, texts),))))
+        self.pending.append((texts, self.pool.apply_async(_render_all, (texts,))))
 
     def finish(self) -> None:
         if self.batch:
             self._send()
         for texts, result in self.pending:
-            _memo.update(zip(texts, result.get()[1]))
+            _memo.update(zip(texts, result.get()))
         self.pending.clear()
 
 
-def _render_chunk(span: tuple[int, list[str]]) -> tuple[int, list[str]]:
-    return span[0], [_render(t) for t in span[1]]
+def _render_all(texts: list[str]) -> list[str]:
+    return [_render(t) for t in texts]
 
 
 MAX_NESTING = 16  # quotes and lists inside each other; real notices use two or three
