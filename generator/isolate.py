@@ -6,8 +6,8 @@ A one-shot build loads and validates in a child this way (`incremental.Builder`)
 province's 115,000 files builds 1.3 GB of parse trees, positions and sources around the records
 it keeps, and a process that did that keeps most of the memory even after freeing it (Python's
 allocator returns an arena only when every object in it is gone). The records themselves pickle
-to 15 MB at city size (0.1 s each way; some 190 MB at province size); the pages then render in workers forked from a process
-that holds little besides them.
+to 15 MB at city size (0.1 s each way; some 190 MB at province size); the pages then render in
+workers forked from a process that holds little besides them.
 
 `in_child(fn, *args)` returns `fn(*args)` or raises what it raised (the same exception type when
 it can be pickled, with the child's traceback as a note; else a RuntimeError naming it). Where

@@ -3,8 +3,8 @@
 
 `datasets(site, d)` declares each dataset as data — its fields (name, Table Schema type, Chinese
 title, plain-Chinese description), primary and foreign keys — with its rows, so the files, the
-descriptor and the page can never disagree. `data_files(site, d)` returns output path → a function making its bytes (called when the file is
-written: a province's open data is 120 MB).
+descriptor and the page can never disagree. `data_files(site, d)` returns output path → a
+function making its bytes (called when the file is written: a province's open data is 120 MB).
 
 - Only what the site publishes: no drafts (not even in a `--drafts` preview) and nothing dated
   after the build date (validation already left those out of the `Site`).

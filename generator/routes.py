@@ -1,10 +1,11 @@
 """Plan every output before anything is rendered: URL, template and context for each page.
 
 `plan(site, derived)` returns a `Plan`: the pages (each a `Page` with its URL, template name and
-context), the data files (path → bytes, or a function making them when written) and the attachment copies. Two outputs that would land on
-the same path are an error (`RouteCollision`), found before a byte is written — and so are two
-paths that differ only in letter case or Unicode normalisation (`A.pdf`, `a.pdf`), which would
-overwrite each other on a case-insensitive disk or server. URLs are percent-encoded where they
+context), the data files (path → bytes, or a function making them when written) and the
+attachment copies. Two outputs that would land on the same path are an error (`RouteCollision`),
+found before a byte is written — and so are two paths that differ only in letter case or Unicode
+normalisation (`A.pdf`, `a.pdf`), which would overwrite each other on a case-insensitive disk or
+server. URLs are percent-encoded where they
 are built, so an attachment named `维修 方案#1?.pdf` links to exactly its file.
 
 Every page's context has `page` (title, description, breadcrumbs as (label, url) pairs, the
