@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 import sys
 import time
 import unicodedata
@@ -10,6 +11,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator import privacy as privacy_module
 from generator.checksums import id_card_check_char, id_card_valid, luhn_valid
 from generator.privacy import BANK_CARD, DIGIT_CHARS, ID_CARD, MOBILE, Finding, mask, scan
 
@@ -329,3 +331,25 @@ def test_nothing_shorter_than_shortest_is_ever_a_finding(text):
         privacy.SHORTEST = original
     assert all(f.end - f.start >= original for f in found)
     assert found == scan(text)
+
+
+SCANNED = DIGIT_CHARS + privacy_module.SPACE_CHARS + privacy_module.HYPHEN_CHARS + "xXＸｘ+a中号\n"
+
+
+@settings(max_examples=400)
+@given(st.lists(st.one_of(st.text(alphabet=SCANNED, max_size=30), chinese,
+                          st.sampled_from([ID_X, CARD, "13812345678", "138 1234 5678", "86-138-1234-5678"])),
+                max_size=8))
+def test_searching_runs_first_finds_what_the_whole_pattern_finds(parts):
+    # scan() runs the pattern only inside runs of digits and separators (and two characters past
+    # each): it must find exactly what the pattern finds over the whole text.
+    text = "".join(parts)
+    whole = [(m.span(), m.lastgroup) for m in privacy_module._PATTERN.finditer(text)]
+    assert [(m.span(), m.lastgroup) for m in privacy_module._matches(text)] == whole
+
+
+def test_character_classes_written_as_ranges_hold_exactly_their_characters():
+    chars = DIGIT_CHARS + privacy_module.SPACE_CHARS + privacy_module.HYPHEN_CHARS + "Xx\uff38\uff58"
+    cls = re.compile(privacy_module._class(chars))
+    near = {chr(c + d) for c in map(ord, chars) for d in (-1, 0, 1) if 0 <= c + d < 0x110000}
+    assert {c for c in near if cls.fullmatch(c)} == set(chars)
