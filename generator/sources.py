@@ -205,14 +205,18 @@ def _read_bounded(root: Path, rel: str, display: str, problems: Problems) -> byt
     leading out of the content folder. Never reads more than MAX_FILE_BYTES + 1 bytes."""
     path = root / rel
     try:
-        info = os.stat(path)  # follows a link: what matters is what would be read
+        info = _unlinked_stat(root, rel)
+        linked = info is None
+        if linked:
+            info = os.stat(path)  # follows a link: what matters is what would be read
         if not stat.S_ISREG(info.st_mode):
             problems.error(Loc(display), "不是普通文件（可能是设备、管道或文件夹），不能读取")
             return None
-        real_root = os.path.realpath(root)
-        if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
-            problems.error(Loc(display), "是指向内容目录以外的链接，不允许")
-            return None
+        if linked:
+            real_root = os.path.realpath(root)
+            if os.path.commonpath([real_root, os.path.realpath(path)]) != real_root:
+                problems.error(Loc(display), "是指向内容目录以外的链接，不允许")
+                return None
         if info.st_size > MAX_FILE_BYTES:
             problems.error(Loc(display), f"文件过大（{info.st_size} 字节），上限为 {MAX_FILE_BYTES} 字节")
             return None
@@ -225,6 +229,22 @@ def _read_bounded(root: Path, rel: str, display: str, problems: Problems) -> byt
         problems.error(Loc(display), f"文件过大，上限为 {MAX_FILE_BYTES} 字节")
         return None
     return raw
+
+
+def _unlinked_stat(root: Path, rel: str) -> os.stat_result | None:
+    """`os.lstat` of root/rel when no part of `rel` is a symbolic link, so the file is inside the
+    content folder whatever the folder itself is; None otherwise (the caller then resolves both
+    paths). One lstat a part, where resolving both paths costs one for every part of each."""
+    parts = rel.split("/")
+    if any(part in ("", ".", "..") for part in parts):
+        return None
+    at = str(root)
+    for part in parts:
+        at = os.path.join(at, part)
+        info = os.lstat(at)
+        if stat.S_ISLNK(info.st_mode):
+            return None
+    return info
 
 
 def _within_bounds(yaml_text: str, display: str, problems: Problems) -> bool:

@@ -144,6 +144,30 @@ def test_a_link_leading_out_of_the_content_folder_is_not_read(tmp_path):
     assert "内容目录以外的链接" in problems.errors[0].message and src.text == ""
 
 
+def test_a_linked_folder_leading_out_of_the_content_folder_is_not_read(tmp_path):
+    content = tmp_path / "content"
+    (content / "notices").mkdir(parents=True)
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a.md").write_text("---\ntitle: x\n---\n")
+    os.symlink(tmp_path / "elsewhere", content / "notices" / "2026")
+    problems = Problems()
+    src = read_source(content, "notices/2026/a.md", "content", problems, markdown=True)
+    assert "内容目录以外的链接" in problems.errors[0].message and src.text == ""
+
+
+def test_links_that_stay_inside_and_a_linked_content_folder_are_read(tmp_path):
+    real = tmp_path / "real"
+    (real / "notices" / "2025").mkdir(parents=True)
+    (real / "notices" / "2025" / "a.yaml").write_text("a: 1\n")
+    os.symlink(real / "notices" / "2025", real / "notices" / "2026")  # a folder link within
+    os.symlink(real / "notices" / "2025" / "a.yaml", real / "b.yaml")  # a file link within
+    os.symlink(real, tmp_path / "content")  # the content folder itself is a link
+    for rel in ("notices/2026/a.yaml", "b.yaml", "notices/2025/a.yaml"):
+        problems = Problems()
+        src = read_source(tmp_path / "content", rel, "content", problems)
+        assert not problems.items and src.data is not None, rel
+
+
 def test_a_huge_sparse_file_is_refused_unread(tmp_path):
     with open(tmp_path / "big.yaml", "wb") as fh:
         fh.truncate(8 * 1024**3)  # 8 GiB of holes: reading it whole would exhaust memory
