@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.search import JOBS, _estimate_mb, _indexed_text_bytes, locate_pagefind, plan_shards, shard_budget_mb  # noqa: E402
+from generator.search import JOBS, _estimate_mb, indexed_text_bytes, locate_pagefind, plan_shards, shard_budget_mb  # noqa: E402
 
 
 def main() -> None:
@@ -34,7 +34,7 @@ def main() -> None:
     print(f"{site}: budget {budget:.0f} MB, {jobs} at a time → {budget / jobs:.0f} MB a shard")
     print("| shard | pages | text MB | estimate MB | measured MB | CPU s |\n|---:|---:|---:|---:|---:|---:|")
     for number, shard in enumerate(plan_shards(site, budget, jobs)):
-        text = sum(_indexed_text_bytes((site / rel).read_bytes()) or 0 for rel in shard)
+        text = sum(indexed_text_bytes((site / rel).read_bytes()) or 0 for rel in shard)
         tree = Path(tempfile.mkdtemp(prefix="shard-", dir=site.parent))
         try:
             for rel in shard:

@@ -210,7 +210,8 @@ class Builder:
                     if not (path in dirty or prev.contexts.get(path) != (page.template, page.context)
                             or writer.previous.get(path) != prev.sigs.get(path)):
                         kept[path] = prev.sigs[path]
-            deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking)
+            weights: dict[str, int | None] | None = {} if pagefind.ready else None
+            deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, weights)
             for path, data in static.items():
                 writer.put(path, data)
             for path, data in the_plan.data.items():
@@ -234,7 +235,11 @@ class Builder:
                 _release_memory()
             # Pagefind's CLI over the complete new site (unchanged files hard-linked in): measured
             # against feeding its service mode page by page, the CLI used a third of the CPU.
-            index = (lambda folder: notes.extend(index_site(folder, pagefind))) if pagefind.ready else None
+            # The writer knows every file of the new site, and the render workers weighed the
+            # pages they made: only unchanged pages are read to cut the index's shards.
+            index = (lambda folder: notes.extend(index_site(
+                folder, pagefind, pages=[rel for rel in writer.files if rel.endswith(".html")],
+                weights=weights))) if pagefind.ready else None
             written = writer.commit(before_publish=index, extra=SEARCH_FOLDER)
         except BaseException:
             writer.abort()

@@ -24,6 +24,7 @@ import jinja2
 from . import charts, feeds, poster, routes, urls
 from .derive import LIST_LABELS, Derived
 from .history import History
+from .search import indexed_text_bytes
 from .theme import Theme, default_templates_dir  # noqa: F401 - re-exported
 from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 
@@ -329,10 +330,11 @@ PARALLEL_MIN_PAGES = 400
 
 
 def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, str], writer, workers: int,
-                 track: bool) -> dict[str, frozenset]:
+                 track: bool, weights: dict[str, int | None] | None = None) -> dict[str, frozenset]:
     """Every planned page, in plan order, into `writer`: a page in `keep` (path → digest) is
     unchanged and left as it is on disk; the others are rendered (only changed bytes are staged).
-    Returns the deps of each rendered page when `track`.
+    Returns the deps of each rendered page when `track`. With `weights`, each rendered page's
+    `search.indexed_text_bytes` goes into it (the search index's shards are cut by them).
 
     With `workers` > 1 and enough pages to render, forked processes render spans of pages in
     parallel and stage their files themselves; the output is the same either way."""
@@ -347,20 +349,24 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
             deps: set | None = set() if track else None
             data = renderer.render(page, deps)
             writer.put(path, data)
+            if weights is not None:
+                weights[path] = indexed_text_bytes(data)
             if track:
                 deps_by_path[path] = frozenset(deps)
         return deps_by_path
     _JOB.update(renderer=renderer, pages=pages, keep=keep, stage=writer.stage, previous=writer.previous,
-                track=track)
+                track=track, weigh=weights is not None)
     chunk = max(16, min(256, len(pages) // (workers * 8) or 1))
     spans = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            for results in _in_order(pool, spans, ahead=2 * workers):
+            for results, weighed in _in_order(pool, spans, ahead=2 * workers):
                 for path, sig, deps in results:
                     writer.record(path, sig)
                     if track and deps is not None:
                         deps_by_path[path] = deps
+                if weights is not None:
+                    weights.update(weighed)
     finally:
         _JOB.clear()
     return deps_by_path
@@ -388,6 +394,7 @@ def _render_span(span: tuple[int, int]) -> list:
     renderer, keep, stage, previous, track = job["renderer"], job["keep"], job["stage"], job["previous"], job["track"]
     made: set = set()
     out = []
+    weighed = {}
     for page in job["pages"][span[0]:span[1]]:
         path = page.path
         if path in keep:
@@ -398,5 +405,7 @@ def _render_span(span: tuple[int, int]) -> list:
         sig = digest(data)
         if previous.get(path) != sig:
             stage_file(stage, path, data, made)
+        if job["weigh"]:
+            weighed[path] = indexed_text_bytes(data)
         out.append((path, sig, frozenset(deps) if track else None))
-    return out
+    return out, weighed

@@ -29,7 +29,7 @@ import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping
+from typing import Iterable, Mapping
 
 from pypinyin import Style, lazy_pinyin
 
@@ -128,7 +128,8 @@ def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
 
 
 def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = None,
-               jobs: int | None = None) -> list[str]:
+               jobs: int | None = None, pages: Iterable[str] | None = None,
+               weights: Mapping[str, int | None] | None = None) -> list[str]:
     """Write the full-text index into `site_dir/pagefind/`. Returns warnings (Chinese), if any;
     a failed run leaves no partial index behind.
 
@@ -138,13 +139,13 @@ def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = Non
     the first shard into `pagefind/`, the others into `pagefind/s1/`, `pagefind/s2/`, … (see
     `plan_shards`). `pagefind/shards.json` lists the others (`{"merge": ["s1/", …]}`, empty for
     a single index); the search page merges them into the first with Pagefind's mergeIndex, so
-    one query searches every published page."""
+    one query searches every published page. `pages` and `weights`: see `plan_shards`."""
     if not pagefind.ready:
         return []
     output = site_dir / OUTPUT_SUBDIR
     budget = shard_budget_mb() if budget_mb is None else budget_mb
     jobs = jobs or JOBS
-    shards = plan_shards(site_dir, budget, jobs, min_pages_parallel=PARALLEL_MIN_PAGES)
+    shards = plan_shards(site_dir, budget, jobs, min_pages_parallel=PARALLEL_MIN_PAGES, pages=pages, weights=weights)
     try:
         if len(shards) <= 1:
             failures = [_run_pagefind(pagefind, site_dir, output)]
@@ -193,8 +194,9 @@ def _own_rss_mb() -> float:
     return TOTAL_MB
 
 
-def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1,
-                min_pages_parallel: int | None = None) -> list[list[str]]:
+def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1, min_pages_parallel: int | None = None,
+                pages: Iterable[str] | None = None,
+                weights: Mapping[str, int | None] | None = None) -> list[list[str]]:
     """The pages to index, as relative paths in path order, in shards. One shard (every HTML
     file, as one Pagefind run over the folder sees them) when the estimated Pagefind peak for
     the whole site is within `budget_mb` (and, with `min_pages_parallel`, the site has fewer
@@ -203,20 +205,33 @@ def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1,
     whose `<main>` carries data-pagefind-body) cut into shards that each stay within
     `budget_mb / jobs`, so that `jobs` runs at a time stay within the budget (a shard holds at
     least one page), and into at least `jobs` shards when there are `min_pages_parallel`
-    indexed pages or more."""
-    files = sorted(site_dir.rglob("*.html"))
-    everything = [[path.relative_to(site_dir).as_posix() for path in files]]
+    indexed pages or more.
+
+    `pages`: the site's HTML files (relative paths), when the caller knows them (else the
+    folder is searched); `weights`: what `indexed_text_bytes` gives for those already weighed
+    (the render workers weigh the pages they make), which are then not read again."""
+    if pages is None:
+        pages = (path.relative_to(site_dir).as_posix() for path in site_dir.rglob("*.html"))
+    files = sorted(pages, key=lambda rel: rel.split("/"))  # path order, as sorting Paths gives
+    weights = weights or {}
+    everything = [files]
     parallel = jobs > 1 and min_pages_parallel is not None
+
+    def weight(rel: str) -> int | None:
+        return weights[rel] if rel in weights else indexed_text_bytes((site_dir / rel).read_bytes())
+
+    def most(rel: str) -> int:  # an upper bound of its indexed text, without reading it
+        return (weights[rel] or 0) if rel in weights else (site_dir / rel).stat().st_size
+
     if (not parallel or len(files) < min_pages_parallel) and \
-            _estimate_mb(len(files), sum(path.stat().st_size for path in files)) <= budget_mb:
+            _estimate_mb(len(files), sum(most(rel) for rel in files)) <= budget_mb:
         return everything
-    weighed = [(path, _indexed_text_bytes(path.read_bytes())) for path in files]
-    weighed = [(path, text) for path, text in weighed if text is not None]
+    weighed = [(rel, weight(rel)) for rel in files]
+    weighed = [(rel, text) for rel, text in weighed if text is not None]
     side_by_side = parallel and len(weighed) >= min_pages_parallel
     if not weighed or (not side_by_side and _estimate_mb(len(weighed), sum(text for _, text in weighed)) <= budget_mb):
         return everything
-    costs = [(path.relative_to(site_dir).as_posix(), _estimate_mb(1, text) - _estimate_mb(0, 0))
-             for path, text in weighed]
+    costs = [(rel, _estimate_mb(1, text) - _estimate_mb(0, 0)) for rel, text in weighed]
     limit = budget_mb / jobs - _estimate_mb(0, 0)
     count = max(len(_cut(costs, limit)), jobs if side_by_side else 1)
     # As many shards as filling each to the limit takes, but evened out (each closed shard holds
@@ -254,7 +269,7 @@ _IGNORED = re.compile(rb"<([a-z][a-z0-9]*)\b[^>]*\sdata-pagefind-ignore[\s=>].*?
 _TAG = re.compile(rb"<[^>]*>")
 
 
-def _indexed_text_bytes(html: bytes) -> int | None:
+def indexed_text_bytes(html: bytes) -> int | None:
     """Bytes of text (tags and ignored parts dropped) in the indexed `<main>`, or None for a page
     not indexed. Text never holds a literal `<main`, so a page quoting the attribute is not
     mistaken."""

@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import json
 import stat
+from datetime import date
+
+import pytest
 
 from conftest import REPO, TODAY, cli
 from generator.search import JOBS, SHARD_BUDGET_MB, locate_pagefind, name_index, pinyin, plan_shards, shard_budget_mb
@@ -162,13 +165,13 @@ def test_a_shard_that_fails_leaves_no_index_at_all(project, monkeypatch):
 
 
 def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
-    from generator.search import _indexed_text_bytes
+    from generator.search import indexed_text_bytes
 
     page = (b'<header>\xe5\xaf\xbc\xe8\x88\xaa</header><main id="main" data-pagefind-body>ab<ul class="x" data-pagefind-ignore>'
             b'<li>left out</li></ul>cd<div data-pagefind-ignore><div>q</div>rr</div></main><footer>x</footer>')
-    assert _indexed_text_bytes(page) == len("abcdrr")  # a nested ignored element may count in part, never less
-    assert _indexed_text_bytes(b"<main>not indexed</main>") is None
-    assert _indexed_text_bytes(b"<main><p>&lt;main data-pagefind-body&gt; data-pagefind-body</p></main>") is None
+    assert indexed_text_bytes(page) == len("abcdrr")  # a nested ignored element may count in part, never less
+    assert indexed_text_bytes(b"<main>not indexed</main>") is None
+    assert indexed_text_bytes(b"<main><p>&lt;main data-pagefind-body&gt; data-pagefind-body</p></main>") is None
 
 
 def test_the_shard_budget_is_what_the_build_leaves_of_its_total_unless_the_environment_says():
@@ -245,3 +248,61 @@ def test_the_native_executable_beside_the_node_wrapper_is_preferred(tmp_path):
     assert locate_pagefind(content, env={"PATH": ""}, cwd=tmp_path).path == wrapper
     native.write_text("#!/bin/sh\necho 'pagefind 1.6.0'\n", encoding="utf-8")
     assert locate_pagefind(content, env={"PATH": ""}, cwd=tmp_path).path == native.resolve()
+
+
+def _notice_pages(folder, count: int) -> None:
+    for i in range(count):
+        page = folder / f"notices/n{i:03d}/index.html"
+        page.parent.mkdir(parents=True)
+        body = "物业服务" * (10 + i % 7 * 20)
+        page.write_text(f"<html><body><nav>导航</nav><main data-pagefind-body><p>{body}</p></main></body></html>",
+                        encoding="utf-8")
+    (folder / "admin.html").write_text("<html><main>not indexed</main></html>", encoding="utf-8")
+
+
+def test_pages_weighed_beforehand_give_the_plan_reading_them_gives(tmp_path):
+    from generator.search import indexed_text_bytes
+
+    _notice_pages(tmp_path, 60)
+    rels = [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.html")]
+    weights = {rel: indexed_text_bytes((tmp_path / rel).read_bytes()) for rel in rels}
+    for budget, jobs, least in ((40.2, 1, None), (40.4, 2, None), (10_000, 2, 50), (10_000, 1, None)):
+        read = plan_shards(tmp_path, budget, jobs, least)
+        assert plan_shards(tmp_path, budget, jobs, least, pages=rels, weights=weights) == read
+        some = dict(list(weights.items())[::2])  # the others are read
+        assert plan_shards(tmp_path, budget, jobs, least, pages=reversed(rels), weights=some) == read
+    assert len(plan_shards(tmp_path, 45, 1)) > 1
+    # The weights given are believed, not re-read: with no indexed text the pages fit one run.
+    assert len(plan_shards(tmp_path, 45, 1, pages=rels, weights={rel: 0 for rel in rels})) == 1
+
+
+def test_render_workers_weigh_every_page_they_make_for_the_index(tree_with_search, monkeypatch):
+    from generator import incremental, render
+    from generator.incremental import Builder
+    from generator.search import indexed_text_bytes
+
+    content, out = tree_with_search
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)  # forked workers even for a small site
+    seen = {}
+    real = incremental.index_site
+
+    def spy(folder, pagefind, **kwargs):
+        seen.update(kwargs, files={rel: (folder / rel).read_bytes() for rel in kwargs["pages"]})
+        return real(folder, pagefind, **kwargs)
+
+    monkeypatch.setattr(incremental, "index_site", spy)
+    Builder(content, out, date(2026, 11, 27), workers=2, tracking=False).rebuild()
+    html = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "pagefind"))
+    assert sorted(seen["pages"]) == html
+    assert seen["weights"] and set(seen["weights"]) <= set(html)
+    assert all(seen["weights"][rel] == indexed_text_bytes(seen["files"][rel]) for rel in seen["weights"])
+    assert any(weight is None for weight in seen["weights"].values())  # pages not indexed are known too
+    assert (out / "pagefind/pagefind.js").is_file()
+
+
+@pytest.fixture
+def tree_with_search(tmp_path):
+    from conftest import minimal_files, write_tree
+
+    write_tree(tmp_path / "content", minimal_files())
+    return tmp_path / "content", tmp_path / "site"
