@@ -89,6 +89,21 @@ def test_the_default_build_indexes_every_published_page_and_nothing_else(project
     assert not any("本站生成于" in text or "跳到正文" in text for text in indexed.values())
 
 
+def test_only_the_first_page_of_the_notice_list_is_indexed(project, monkeypatch):
+    from generator import routes
+
+    monkeypatch.setattr(routes, "NOTICES_PER_PAGE", 1)  # the fixture's notices over several pages
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0, run.output
+    site = project / "site"
+    later = sorted((site / "notices/page").glob("*/index.html"))
+    assert later
+    indexed = indexed_pages(site)
+    assert "/notices/" in indexed and not [url for url in indexed if url.startswith("/notices/page/")]
+    entry = json.loads((site / "pagefind/pagefind-entry.json").read_text(encoding="utf-8"))
+    assert entry["languages"]["zh-cn"]["page_count"] == len(indexed)
+
+
 def test_a_drafts_preview_does_not_index_the_drafts(project):
     run = cli("build", "--today", TODAY, "--drafts")
     assert run.exit_code == 0, run.output
