@@ -85,8 +85,9 @@ def test_the_default_build_indexes_every_published_page_and_nothing_else(project
     assert not any("草稿公告" in text or "未来公告" in text for text in indexed.values())
     search_page = (site / "search/index.html").read_text(encoding="utf-8")
     assert 'data-pagefind="/pagefind/pagefind.js"' in search_page and "全文搜索暂不可用" not in search_page
-    # navigation, footer and the banner are outside what is indexed
-    assert not any("本站生成于" in text or "跳到正文" in text for text in indexed.values())
+    # navigation, footer and the banner are outside what is indexed, and so is the notice's link
+    # back to the list (every notice would match 返回)
+    assert not any("本站生成于" in text or "跳到正文" in text or "返回公示公告列表" in text for text in indexed.values())
 
 
 def test_only_the_first_page_of_the_notice_list_is_indexed(project, monkeypatch):
