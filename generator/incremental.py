@@ -61,14 +61,14 @@ from datetime import date
 from pathlib import Path
 
 from . import admin as admin_site
-from . import cache, isolate, markup, memo
+from . import cache, isolate, markup, memo, search
 from .derive import Derived, derive
 from .errors import ContentError, Loc, Problem, Problems
 from .load import FileMemo, load
 from .models import Site
 from .pipeline import BuildResult
 from .history import History, read_history
-from .render import ALL, Renderer, render_pages, static_outputs
+from .render import ALL, Renderer, render_pages, static_outputs, template_environment
 from .routes import RouteCollision, plan
 from .search import OUTPUT_SUBDIR as SEARCH_FOLDER, Pagefind, index_site, locate_pagefind
 from .theme import Theme
@@ -159,8 +159,14 @@ class Builder:
         if unchanged is not None:
             return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
 
-        # A one-shot build reads in a child process, and only the records come back (isolate).
-        site, problems = self._read(content_rels) if self.tracking else isolate.in_child(self._read, content_rels)
+        # A one-shot build reads in a child process, and only the records come back (isolate);
+        # meanwhile this process gets ready what does not depend on them (`_prepare`).
+        ready: dict = {}
+        if self.tracking:
+            site, problems = self._read(content_rels)
+        else:
+            site, problems = isolate.in_child(self._read, content_rels,
+                                              meanwhile=lambda: ready.update(self._prepare(theme)))
         if site is None:
             raise ContentError(problems.sorted())
         if self.base_url:
@@ -174,7 +180,7 @@ class Builder:
         derived = derive(site, self.today)
         if prev is not None:
             derived = _intern_fields(prev.derived, derived, "d", changed)
-        history = read_history(self.content, self.today)
+        history = ready["history"] if "history" in ready else read_history(self.content, self.today)
         if prev is not None:
             keys = _changed_keys(prev.history.last_changed, history.last_changed)
             if keys:
@@ -184,9 +190,9 @@ class Builder:
         except RouteCollision as exc:
             raise ContentError([Problem(Loc(self.content_arg), str(exc))]) from None
 
-        pagefind = locate_pagefind(self.content) if self.search else Pagefind(None)
+        pagefind = ready["pagefind"] if "pagefind" in ready else self._pagefind()
         notes = [pagefind.problem] if pagefind.problem else []
-        static, asset_urls = static_outputs(theme)
+        static, asset_urls = ready["static"] if "static" in ready else static_outputs(theme)
         global_key = cache.digest((site.info, self.today, self.drafts, self.preview, sorted(asset_urls.items()),
                                    theme_files, pagefind.ready))
         if prev is not None and prev.global_key == global_key:
@@ -195,7 +201,8 @@ class Builder:
         else:
             prev = None
             renderer = Renderer(site, derived, theme, asset_urls, self.today, history,
-                                fulltext_search=pagefind.ready, tracking=self.tracking, preview=self.preview)
+                                fulltext_search=pagefind.ready, tracking=self.tracking, preview=self.preview,
+                                env=ready.get("env"))
 
         gc.freeze()
         gc.enable()
@@ -256,6 +263,24 @@ class Builder:
                                            deps, renderer, result)
         self._remember(inputs_key, result, writer.manifest_digest)
         return result
+
+    def _pagefind(self) -> Pagefind:
+        return locate_pagefind(self.content) if self.search else Pagefind(None)
+
+    def _prepare(self, theme: Theme) -> dict:
+        """What a one-shot build needs besides the records, made while a child reads them: the
+        history (git), Pagefind's location, the static files, the compiled templates, and
+        pypinyin's dictionary (the name finder's index). Whatever fails here is left out and
+        made again where it is needed, so that it fails there, as it would have."""
+        ready: dict = {}
+        for name, make in (("history", lambda: read_history(self.content, self.today)), ("pagefind", self._pagefind),
+                           ("static", lambda: static_outputs(theme)), ("env", lambda: template_environment(theme)),
+                           ("pinyin", lambda: search.pinyin("小区"))):
+            try:
+                ready[name] = make()
+            except Exception:  # noqa: BLE001 - see above
+                pass
+        return ready
 
     def _read(self, content_rels) -> tuple[Site | None, Problems]:
         """load → Markdown → validate: the records (None when there are errors) and every problem.

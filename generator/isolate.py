@@ -11,7 +11,9 @@ workers forked from a process that holds little besides them.
 
 `in_child(fn, *args)` returns `fn(*args)` or raises what it raised (the same exception type when
 it can be pickled, with the child's traceback as a note; else a RuntimeError naming it). Where
-`fork` is unavailable the function simply runs here.
+`fork` is unavailable the function simply runs here. `meanwhile`, if given, is called here while
+the child works (before its result is read): work of the caller's own that does not need the
+result gets done on the core the child leaves free.
 """
 
 from __future__ import annotations
@@ -29,8 +31,10 @@ def available() -> bool:
     return hasattr(os, "fork")
 
 
-def in_child(fn: Callable[..., Any], *args: Any) -> Any:
+def in_child(fn: Callable[..., Any], *args: Any, meanwhile: Callable[[], Any] | None = None) -> Any:
     if not available():
+        if meanwhile is not None:
+            meanwhile()
         return fn(*args)
     sys.stdout.flush()
     sys.stderr.flush()
@@ -61,12 +65,14 @@ def in_child(fn: Callable[..., Any], *args: Any) -> Any:
             os._exit(status)
     os.close(write_fd)
     try:
+        if meanwhile is not None:
+            meanwhile()
         with os.fdopen(read_fd, "rb") as pipe:
             try:
                 outcome, value = pickle.load(pipe)
             except (EOFError, pickle.UnpicklingError):
                 outcome = value = None
-    except BaseException:  # interrupted here: the child's work is not wanted any more
+    except BaseException:  # interrupted here (or `meanwhile` failed): the child's work is not wanted any more
         os.kill(pid, signal.SIGKILL)
         os.waitpid(pid, 0)
         raise

@@ -106,6 +106,27 @@ def ratio(part: int, whole: int) -> Decimal | None:
     return None if not whole else Decimal(part) / Decimal(whole)
 
 
+def template_environment(theme: Theme) -> jinja2.Environment:
+    """The Jinja environment for `theme`, with the filters and URL helpers, every template
+    compiled (once, before any worker forks), and no site-specific globals yet (`Renderer`)."""
+    env = jinja2.Environment(
+        loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
+        autoescape=True,
+        undefined=jinja2.StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=True,
+        auto_reload=False,  # one Renderer per set of template files: the builder makes a new one on change
+        cache_size=-1,
+    )
+    env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan, num=fmt_number,
+                       tel_href=tel_href)
+    env.globals.update(urls.URLS)
+    for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
+        env.get_template(name)
+    return env
+
+
 class Renderer:
     """Renders planned pages. With `tracking=True`, `site` and `d` reach the templates through
     `Recorder` views, and `render(page, deps)` fills `deps` with every (mapping, key) the page
@@ -113,20 +134,10 @@ class Renderer:
 
     def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
                  history: History | None = None, fulltext_search: bool = False, tracking: bool = False,
-                 preview: bool = False):
-        self.env = jinja2.Environment(
-            loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
-            autoescape=True,
-            undefined=jinja2.StrictUndefined,
-            trim_blocks=True,
-            lstrip_blocks=True,
-            keep_trailing_newline=True,
-            auto_reload=False,  # one Renderer per set of template files: the builder makes a new one on change
-            cache_size=-1,
-        )
-        self.env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan,
-                                num=fmt_number, tel_href=tel_href)
-        self.env.globals.update(urls.URLS)
+                 preview: bool = False, env: jinja2.Environment | None = None):
+        """`env`: what `template_environment(theme)` made, if the caller had it made beforehand
+        (templates read the globals set here when they render, not when they are compiled)."""
+        self.env = env if env is not None else template_environment(theme)
         last_changed = (history or History()).last_changed
         self.recorder = Recorder(site, derived, last_changed) if tracking else None
         # With tracking, templates and the helpers below read through the recorder's views.
@@ -150,8 +161,6 @@ class Renderer:
             lists_feed_title=feeds.lists_feed_title,
         )
         self._fragments: dict = {}
-        for name in self.env.list_templates(filter_func=lambda n: n.endswith(".html")):
-            self.env.get_template(name)  # compile once, before any worker forks
 
     def retarget(self, site: Site, derived: Derived, history: History | None = None) -> None:
         """Point a tracking renderer at the next build's values (same templates and globals)."""

@@ -31,7 +31,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterable, Mapping
 
-from pypinyin import Style, lazy_pinyin
 
 from . import urls
 from .models import Site
@@ -320,6 +319,10 @@ def _run_pagefind(pagefind: Pagefind, site: Path, output: Path) -> list[str] | N
 @functools.lru_cache(maxsize=65536)  # names repeat across rebuilds in one process (the edit loop)
 def pinyin(name: str) -> tuple[str, str]:
     """(initials, full pinyin) of a name, lowercase, without separators: 福海花园 → (fhhy, fuhaihuayuan)."""
+    # Imported here: loading pypinyin's phrase dictionary takes 0.13 s, which a one-shot build
+    # spends while its content is read in a child process (see incremental), not before.
+    from pypinyin import Style, lazy_pinyin
+
     full = lazy_pinyin(name, style=Style.NORMAL, errors="default")
     initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
     squash = lambda parts: re.sub(r"[^0-9a-z]", "", "".join(parts).lower())  # noqa: E731
