@@ -316,6 +316,9 @@ def _run_pagefind(pagefind: Pagefind, site: Path, output: Path) -> list[str] | N
 
 # --- the instant name finder ------------------------------------------------------------------
 
+_NO_PINYIN = "\0"
+
+
 @functools.lru_cache(maxsize=65536)  # names repeat across rebuilds in one process (the edit loop)
 def pinyin(name: str) -> tuple[str, str]:
     """(initials, full pinyin) of a name, lowercase, without separators: 福海花园 → (fhhy, fuhaihuayuan)."""
@@ -323,8 +326,12 @@ def pinyin(name: str) -> tuple[str, str]:
     # spends while its content is read in a child process (see incremental), not before.
     from pypinyin import Style, lazy_pinyin
 
-    full = lazy_pinyin(name, style=Style.NORMAL, errors="default")
-    initials = lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")
+    # One conversion (the slow part: phrases decide how a character reads): the initials are the
+    # syllables' first letters, and what has no pinyin (marked by `errors`) stays whole, as
+    # Style.FIRST_LETTER gives them.
+    items = lazy_pinyin(name, style=Style.NORMAL, errors=lambda chars: _NO_PINYIN + chars)
+    full = [item.removeprefix(_NO_PINYIN) for item in items]
+    initials = [item[1:] if item.startswith(_NO_PINYIN) else item[:1] for item in items]
     squash = lambda parts: re.sub(r"[^0-9a-z]", "", "".join(parts).lower())  # noqa: E731
     return squash(initials), squash(full)
 

@@ -8,6 +8,8 @@ import stat
 from datetime import date
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from conftest import REPO, TODAY, cli
 from generator.search import JOBS, SHARD_BUDGET_MB, locate_pagefind, name_index, pinyin, plan_shards, shard_budget_mb
@@ -218,6 +220,20 @@ def test_a_big_site_is_indexed_in_shards_side_by_side_even_when_one_would_fit(tm
 def test_pinyin_initials_and_full():
     assert pinyin("福海花园") == ("fhhy", "fuhaihuayuan")
     assert pinyin("A区3号院") == ("aq3hy", "aqu3haoyuan")
+    assert pinyin("重庆路银行宿舍（Ⅱ期）·B座") == ("cqlyhssqbz", "chongqingluyinhangsusheqibzuo")
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet="福海花园重庆银行长乐朝阳行单绿地𠮷〇ABCxyz０１2 ·（）-_\u3000", max_size=12))
+def test_pinyin_gives_what_two_conversions_give(name):
+    # pinyin() converts once and takes the initials from the syllables: the same as asking
+    # pypinyin for each style, which is what it did before.
+    from pypinyin import Style, lazy_pinyin
+
+    squash = lambda parts: "".join(c for c in "".join(parts).lower() if c.isascii() and c.isalnum())  # noqa: E731
+    expected = (squash(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")),
+                squash(lazy_pinyin(name, style=Style.NORMAL, errors="default")))
+    assert pinyin.__wrapped__(name) == expected
 
 
 def test_name_index_lists_every_compound_community_company_and_area(project):
