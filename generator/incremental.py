@@ -218,15 +218,11 @@ class Builder:
                             or writer.previous.get(path) != prev.sigs.get(path)):
                         kept[path] = prev.sigs[path]
             weights: dict[str, int | None] | None = {} if pagefind.ready else None
-
-            def other_files() -> None:  # made here while the workers render the pages
-                for path, data in static.items():
-                    writer.put(path, data)
-                for path, data in the_plan.data.items():
-                    writer.put(path, data() if callable(data) else data, reused=self.tracking)
-
-            deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, weights,
-                                meanwhile=other_files)
+            deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, weights)
+            for path, data in static.items():
+                writer.put(path, data)
+            for path, data in the_plan.data.items():
+                writer.put(path, data() if callable(data) else data, reused=self.tracking)
             for path, rel in the_plan.copies.items():
                 writer.copy(path, self.content / "attachments" / rel)
             if self.admin is not None:

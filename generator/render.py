@@ -15,7 +15,7 @@ import hashlib
 import itertools
 import multiprocessing
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -339,18 +339,14 @@ PARALLEL_MIN_PAGES = 400
 
 
 def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, str], writer, workers: int,
-                 track: bool, weights: dict[str, int | None] | None = None,
-                 meanwhile: Callable[[], None] | None = None) -> dict[str, frozenset]:
+                 track: bool, weights: dict[str, int | None] | None = None) -> dict[str, frozenset]:
     """Every planned page, in plan order, into `writer`: a page in `keep` (path → digest) is
     unchanged and left as it is on disk; the others are rendered (only changed bytes are staged).
     Returns the deps of each rendered page when `track`. With `weights`, each rendered page's
     `search.indexed_text_bytes` goes into it (the search index's shards are cut by them).
 
     With `workers` > 1 and enough pages to render, forked processes render spans of pages in
-    parallel and stage their files themselves; the output is the same either way. `meanwhile`
-    (the caller's other files: feeds, open data) is called while they render, every span already
-    handed to them (their results are small), so that this process makes those files on the
-    time the workers leave it; without workers, after the pages."""
+    parallel and stage their files themselves; the output is the same either way."""
     deps_by_path: dict[str, frozenset] = {}
     todo = sum(1 for page in pages if page.path not in keep)
     if workers <= 1 or todo < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
@@ -366,8 +362,6 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
                 weights[path] = indexed_text_bytes(data)
             if track:
                 deps_by_path[path] = frozenset(deps)
-        if meanwhile is not None:
-            meanwhile()
         return deps_by_path
     _JOB.update(renderer=renderer, pages=pages, keep=keep, stage=writer.stage, previous=writer.previous,
                 track=track, weigh=weights is not None)
@@ -375,10 +369,7 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
     spans = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
-            ordered = _in_order(pool, spans, ahead=2 * workers if meanwhile is None else len(spans))
-            if meanwhile is not None:
-                meanwhile()
-            for results, weighed in ordered:
+            for results, weighed in _in_order(pool, spans, ahead=2 * workers):
                 for path, sig, deps in results:
                     writer.record(path, sig)
                     if track and deps is not None:
@@ -390,24 +381,19 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
     return deps_by_path
 
 
-def _in_order(pool, spans: list, ahead: int) -> Iterator:
+def _in_order(pool, spans: list, ahead: int):
     """Results of `_render_span` over `spans`, in order, with at most `ahead` spans in flight:
     when the parent (or the disk) is slower than the renderers, finished results wait in the
-    workers instead of piling up here. The first `ahead` are handed out at once, before the
-    first result is asked for."""
+    workers instead of piling up here."""
     pending: collections.deque = collections.deque()
     upcoming = iter(spans)
     for span in itertools.islice(upcoming, ahead):
         pending.append(pool.apply_async(_render_span, (span,)))
-
-    def results() -> Iterator:
-        while pending:
-            done = pending.popleft().get()
-            for span in itertools.islice(upcoming, 1):
-                pending.append(pool.apply_async(_render_span, (span,)))
-            yield done
-
-    return results()
+    while pending:
+        results = pending.popleft().get()
+        for span in itertools.islice(upcoming, 1):
+            pending.append(pool.apply_async(_render_span, (span,)))
+        yield results
 
 
 def _render_span(span: tuple[int, int]) -> list:
