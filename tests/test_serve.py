@@ -259,11 +259,15 @@ def test_snapshot_sees_changes_and_ignores_editor_droppings(tmp_path):
     assert snapshot([tmp_path / "missing"]) == {}
 
 
-def test_rebuild_is_told_which_files_changed(tmp_path, monkeypatch):
+@pytest.mark.parametrize("system_watches", [True, False], ids=["system-watches", "scans-only"])
+def test_rebuild_is_told_which_files_changed(tmp_path, monkeypatch, system_watches):
     """In-process: the watcher hands `rebuild()` exactly the files that changed (what an
-    incremental builder needs), and setting `stop` ends the server."""
+    incremental builder needs), and setting `stop` ends the server; the same where the system
+    cannot watch the folders and they are scanned every POLL_SECONDS instead."""
     from generator import serve
 
+    if not system_watches:
+        monkeypatch.setattr(serve, "watch", lambda roots, woken: None)
     content = tmp_path / "content"
     content.mkdir()
     notice = content / "a.md"
@@ -284,6 +288,45 @@ def test_rebuild_is_told_which_files_changed(tmp_path, monkeypatch):
             time.sleep(0.02)
         assert calls[0] == frozenset()
         assert calls[1] == frozenset({str(notice)})
+    finally:
+        stop.set()
+        thread.join(WAIT)
+    assert not thread.is_alive()
+
+
+def test_an_idle_server_does_not_scan_until_the_system_reports_a_change(tmp_path, monkeypatch):
+    """With the system watching, the folders are scanned once at the start, then only when a
+    change is reported (or once every SCAN_SECONDS): scanning every 50 ms took most of a core
+    at city size. A save is still picked up at once."""
+    from generator import serve
+
+    content = tmp_path / "content"
+    content.mkdir()
+    notice = content / "a.md"
+    notice.write_text("one\n", encoding="utf-8")
+    calls: list[frozenset[str]] = []
+    scans: list[float] = []
+    real_snapshot = serve.snapshot
+    monkeypatch.setattr(serve, "snapshot", lambda roots: scans.append(time.monotonic()) or real_snapshot(roots))
+    monkeypatch.setattr(serve, "rebuild", lambda options, changed=frozenset(): calls.append(changed))
+    monkeypatch.setattr(serve, "SCAN_SECONDS", 60.0)  # no scan by the clock in this test
+    monkeypatch.setattr(serve, "watched_roots", lambda content_dir: [content_dir])
+    stop, ready = threading.Event(), threading.Event()
+    options = serve.Options(content, "content", tmp_path / "out", port=0)
+    thread = threading.Thread(target=serve.run, args=(options, stop),
+                              kwargs={"log": lambda line: None, "ready": lambda url: ready.set()})
+    thread.start()
+    try:
+        assert ready.wait(WAIT)
+        time.sleep(0.6)  # idle: twelve scans, had it polled
+        assert len(scans) == 1
+        saved = time.monotonic()
+        notice.write_text("two, longer\n", encoding="utf-8")
+        deadline = time.monotonic() + WAIT
+        while len(calls) < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert calls[1] == frozenset({str(notice)})
+        assert 2 <= len(scans) <= 3 and scans[1] >= saved
     finally:
         stop.set()
         thread.join(WAIT)
