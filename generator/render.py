@@ -396,7 +396,9 @@ def _in_order(pool, spans: list, ahead: int):
         yield results
 
 
-def _render_span(span: tuple[int, int]) -> list:
+def _render_span(span: tuple[int, int]) -> tuple[list, dict]:
+    """(path, digest, deps) of each page in `span`, and the indexed text's bytes of those rendered
+    (when weighing)."""
     from .write import digest, stage_file
 
     job = _JOB
