@@ -3,9 +3,13 @@
 from datetime import date
 from decimal import Decimal
 import os
+import tempfile
 from pathlib import Path
 
 import pytest
+import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from generator.errors import Problems
 from generator.sources import read_source
@@ -179,3 +183,34 @@ def test_a_huge_sparse_file_is_refused_unread(tmp_path):
 def test_messages_quote_only_the_start_of_a_long_value(tmp_path):
     src, problems = read(tmp_path, "a: 1" + "0" * 100_000 + "\n")
     assert len(problems.errors[0].message) < 100
+
+
+YAML_SCALARS = st.one_of(
+    st.text(max_size=20),
+    st.sampled_from(["yes", "No", "on", "~", "null", "1_000", "0x1F", "0o17", "1:30", "2026-11-27", ".inf",
+                     "1e3", "'quoted'", '"esc\\t\\u4e2d"', "|\n  block\n  text\n", ">\n  folded\n  text\n",
+                     "!!str 12", "物业 服务", "'it''s'", "12.50"]),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(YAML_SCALARS, min_size=1, max_size=4))
+def test_values_are_what_safe_load_gives(values):
+    # Text scalars take a short path past PyYAML's constructor: the values must not change.
+    text = "".join(f"k{i}: {value}\n" for i, value in enumerate(values))
+    try:
+        expected = yaml.load(text, Loader=yaml.CSafeLoader)
+    except yaml.YAMLError:
+        return
+    if not isinstance(expected, dict):
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        src, problems = read(Path(folder), text)
+    if problems.items:
+        return
+    for key, value in expected.items():
+        got = src.data[key]
+        if isinstance(value, float) and not isinstance(got, float):
+            assert float(got) == value  # decimals are kept exact, as Decimal
+        else:
+            assert got == value and type(got) is type(value), (key, got, value)
