@@ -28,6 +28,10 @@ checkout has not moved (and no git process at all outside a checkout), and a pat
 makes and removes one staging folder per changed page (68 `rmdir`s took 0.02-0.2 s on a busy
 disk). In-process the rebuild after this edit is now 0.07-0.13 s (the 66 pages' rendering is
 most of it); the rest of the latency is the 50 ms polling, the event and Chromium's reload.
+
+2026-11-28, quiet machine, 7 runs each, back to back: with the 50 ms polling (main at 4dcfdd4)
+median 0.21 s (max 0.21 s); with the operating system reporting saves (watchdog, then 20 ms for
+the rest of a save to land) median 0.19 s (max 0.27 s), and 0.18 s (max 0.19 s) in another run.
 """
 
 from __future__ import annotations
