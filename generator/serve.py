@@ -408,7 +408,8 @@ def watch(roots: list[Path], woken: threading.Event) -> Callable[[], None] | Non
     """Have the operating system set `woken` whenever something under `roots` is created,
     changed, moved or deleted (what is only read, by the builder for one, does not count).
     Returns the call that stops watching, or None when the folders cannot be watched (watchdog
-    missing, or the system's limit of watches reached): the caller then scans them regularly."""
+    missing, the system's limit of watches reached, any other failure to start): the caller
+    then scans them regularly."""
     try:
         from watchdog.events import EVENT_TYPE_CLOSED_NO_WRITE, EVENT_TYPE_OPENED, FileSystemEventHandler
         from watchdog.observers import Observer
@@ -426,7 +427,7 @@ def watch(roots: list[Path], woken: threading.Event) -> Callable[[], None] | Non
             if root.is_dir():
                 observer.schedule(Wake(), str(root), recursive=True)
         observer.start()
-    except OSError:
+    except Exception:  # noqa: BLE001 - OSError for a full inotify table, others elsewhere: scan instead
         observer.stop()
         return None
 

@@ -331,3 +331,30 @@ def test_an_idle_server_does_not_scan_until_the_system_reports_a_change(tmp_path
         stop.set()
         thread.join(WAIT)
     assert not thread.is_alive()
+
+
+def test_folders_that_cannot_be_watched_are_scanned_instead(tmp_path, monkeypatch):
+    """A system that refuses to watch (its limit of watches reached) leaves `watch` saying so,
+    and `run` falls back to scanning (see test_rebuild_is_told_which_files_changed)."""
+    import watchdog.observers
+
+    from generator import serve
+
+    class Refusing:
+        def schedule(self, *args, **kwargs):
+            raise OSError(28, "inotify watch limit reached")
+
+        def stop(self):
+            pass
+
+    monkeypatch.setattr(watchdog.observers, "Observer", Refusing)
+    assert serve.watch([tmp_path], threading.Event()) is None
+    monkeypatch.undo()  # the real observer: a write is reported
+    woken = threading.Event()
+    unwatch = serve.watch([tmp_path], woken)
+    try:
+        assert unwatch is not None and not woken.is_set()
+        (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
+        assert woken.wait(WAIT)
+    finally:
+        unwatch()
