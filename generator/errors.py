@@ -19,9 +19,11 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Callable, Iterable, Literal, TypeVar
 
 from . import privacy
+
+T = TypeVar("T")
 
 Severity = Literal["error", "warning"]
 MAX_MESSAGE_CHARS = 400
@@ -109,6 +111,19 @@ class Problems:
     def full(self, path: str) -> bool:
         """True once `path` has used up its problems (callers may skip costly hints)."""
         return self._per_file.get(path, 0) >= MAX_PROBLEMS_PER_FILE
+
+    def keeping(self, step: Callable[[Problems], T]) -> tuple[T, tuple[Problem, ...] | None]:
+        """`step(self)`'s value and the problems it reported, kept apart so that a caller can
+        remember both and replay the problems later (`extend`) instead of running the step
+        again. When the step used up some file's problems (some were left out), what it kept
+        would not replay as a run reports it: the step runs again straight into this
+        collection, and None is returned for the problems (not to be remembered)."""
+        local = Problems()
+        value = step(local)
+        if any(local.full(problem.loc.path) for problem in local.items):
+            return step(self), None
+        self.extend(local.items)
+        return value, tuple(local.items)
 
     def _add(self, problem: Problem) -> None:
         path = problem.loc.path

@@ -108,15 +108,10 @@ class FileMemo:
         if hit is not None and sig is not None and hit[0] == sig:
             problems.extend(hit[4])
             return hit[1], hit[2], hit[3]
-        local = Problems()
-        src = read_source(root, rel, content_arg, local, markdown=markdown)
-        fields, refs = schema.check(src, table, local)
-        src.slim()
-        if local.full(src.display):  # some problems were left out: report them as a run would
-            return _read_checked(root, rel, content_arg, problems, markdown, table, table_key, None)
-        problems.extend(local.items)
-        if sig is not None:
-            self._items.setdefault(rel, {})[key] = (sig, src, fields, refs, tuple(local.items))
+        (src, fields, refs), kept = problems.keeping(
+            lambda into: _read_checked(root, rel, content_arg, into, markdown, table, table_key, None))
+        if sig is not None and kept is not None:
+            self._items.setdefault(rel, {})[key] = (sig, src, fields, refs, kept)
         return src, fields, refs
 
     def record(self, root: Path, rel: str, kind: str, content_arg: str, problems: Problems,
@@ -128,13 +123,10 @@ class FileMemo:
         if hit is not None and sig is not None and hit[0] == sig:
             problems.extend(hit[2])
             return hit[1]
-        local = Problems()
-        record = _read(root, rel, kind, content_arg, local, markdown, self, memo_record=False)
-        if local.full(record.src.display):
-            return _read(root, rel, kind, content_arg, problems, markdown, None)
-        problems.extend(local.items)
-        if sig is not None:
-            self._items.setdefault(rel, {})[key] = (sig, record, tuple(local.items))
+        record, kept = problems.keeping(
+            lambda into: _read(root, rel, kind, content_arg, into, markdown, self, memo_record=False))
+        if sig is not None and kept is not None:
+            self._items.setdefault(rel, {})[key] = (sig, record, kept)
         return record
 
 

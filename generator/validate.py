@@ -118,12 +118,9 @@ def _remembered(record: RawRecord, reads: tuple, make, problems: Problems):
     if hit is not None and memo.same(hit[0], inputs):
         problems.extend(hit[2])
         return hit[1]
-    local = Problems()
-    value = make(local)
-    if any(local.full(p.loc.path) for p in local.items):
-        return make(problems)  # so many problems that some were left out: report them as a run would
-    table[key] = (inputs, value, tuple(local.items))
-    problems.extend(local.items)
+    value, kept = problems.keeping(make)
+    if kept is not None:
+        table[key] = (inputs, value, kept)
     return value
 
 

@@ -463,6 +463,28 @@ def test_a_flood_of_problems_is_cut_to_a_hundred_per_file(project):
     assert out.strip().splitlines()[-2].endswith("此文件另有 4900 个错误未列出（每个文件最多列出 100 个）")
 
 
+def test_problems_kept_apart_replay_as_reported_unless_some_were_left_out():
+    from generator.errors import Loc, MAX_PROBLEMS_PER_FILE, Problems
+
+    def step(count):
+        def report(into):
+            for line in range(1, count + 1):
+                into.error(Loc("a.yaml", line, 1), "错")
+            return "value"
+        return report
+
+    problems = Problems()
+    value, kept = problems.keeping(step(3))
+    assert value == "value" and [p.loc.line for p in kept] == [1, 2, 3] == [p.loc.line for p in problems.items]
+    replayed = Problems()
+    replayed.extend(kept)
+    assert replayed.sorted() == problems.sorted()
+    flooded = Problems()
+    value, kept = flooded.keeping(step(MAX_PROBLEMS_PER_FILE + 5))
+    assert value == "value" and kept is None  # not to be remembered: the step ran into `flooded` itself
+    assert flooded.sorted()[-1].message.startswith("此文件另有 5 个错误未列出")
+
+
 @pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d"])
 def test_a_number_split_by_invisible_characters_is_found(project, invisible):
     number = invisible.join(["139", "1234", "5678"])
