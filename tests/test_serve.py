@@ -4,6 +4,7 @@ a clean stop. Waits are bounded polls, never timing assertions."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import queue
 import signal
@@ -259,6 +260,39 @@ def test_snapshot_sees_changes_and_ignores_editor_droppings(tmp_path):
     assert snapshot([tmp_path / "missing"]) == {}
 
 
+@contextlib.contextmanager
+def serving(tmp_path, monkeypatch):
+    """`serve.run` in a thread over a content folder holding one notice, `rebuild` replaced by a
+    recorder: yields (the notice's path, the change lists `rebuild` was called with); the server
+    is stopped (and must have stopped) on the way out."""
+    from generator import serve
+
+    content = tmp_path / "content"
+    content.mkdir()
+    notice = content / "a.md"
+    notice.write_text("one\n", encoding="utf-8")
+    calls: list[frozenset[str]] = []
+    monkeypatch.setattr(serve, "rebuild", lambda options, changed=frozenset(): calls.append(changed))
+    stop, ready = threading.Event(), threading.Event()
+    options = serve.Options(content, "content", tmp_path / "out", port=0)
+    thread = threading.Thread(target=serve.run, args=(options, stop),
+                              kwargs={"log": lambda line: None, "ready": lambda url: ready.set()})
+    thread.start()
+    try:
+        assert ready.wait(WAIT)
+        yield notice, calls
+    finally:
+        stop.set()
+        thread.join(WAIT)
+    assert not thread.is_alive()
+
+
+def wait_for(calls: list, count: int) -> None:
+    deadline = time.monotonic() + WAIT
+    while len(calls) < count and time.monotonic() < deadline:
+        time.sleep(0.01)
+
+
 @pytest.mark.parametrize("system_watches", [True, False], ids=["system-watches", "scans-only"])
 def test_rebuild_is_told_which_files_changed(tmp_path, monkeypatch, system_watches):
     """In-process: the watcher hands `rebuild()` exactly the files that changed (what an
@@ -268,30 +302,11 @@ def test_rebuild_is_told_which_files_changed(tmp_path, monkeypatch, system_watch
 
     if not system_watches:
         monkeypatch.setattr(serve, "watch", lambda roots, woken: None)
-    content = tmp_path / "content"
-    content.mkdir()
-    notice = content / "a.md"
-    notice.write_text("one\n", encoding="utf-8")
-    calls: list[frozenset[str]] = []
-    monkeypatch.setattr(serve, "rebuild", lambda options, changed=frozenset(): calls.append(changed))
-    stop = threading.Event()
-    ready = threading.Event()
-    options = serve.Options(content, "content", tmp_path / "out", port=0)
-    thread = threading.Thread(target=serve.run, args=(options, stop),
-                              kwargs={"log": lambda line: None, "ready": lambda url: ready.set()})
-    thread.start()
-    try:
-        assert ready.wait(WAIT)
+    with serving(tmp_path, monkeypatch) as (notice, calls):
         notice.write_text("two, longer\n", encoding="utf-8")
-        deadline = time.monotonic() + WAIT
-        while len(calls) < 2 and time.monotonic() < deadline:
-            time.sleep(0.02)
+        wait_for(calls, 2)
         assert calls[0] == frozenset()
         assert calls[1] == frozenset({str(notice)})
-    finally:
-        stop.set()
-        thread.join(WAIT)
-    assert not thread.is_alive()
 
 
 def test_an_idle_server_does_not_scan_until_the_system_reports_a_change(tmp_path, monkeypatch):
@@ -300,37 +315,19 @@ def test_an_idle_server_does_not_scan_until_the_system_reports_a_change(tmp_path
     at city size. A save is still picked up at once."""
     from generator import serve
 
-    content = tmp_path / "content"
-    content.mkdir()
-    notice = content / "a.md"
-    notice.write_text("one\n", encoding="utf-8")
-    calls: list[frozenset[str]] = []
     scans: list[float] = []
     real_snapshot = serve.snapshot
     monkeypatch.setattr(serve, "snapshot", lambda roots: scans.append(time.monotonic()) or real_snapshot(roots))
-    monkeypatch.setattr(serve, "rebuild", lambda options, changed=frozenset(): calls.append(changed))
     monkeypatch.setattr(serve, "SCAN_SECONDS", 60.0)  # no scan by the clock in this test
     monkeypatch.setattr(serve, "watched_roots", lambda content_dir: [content_dir])
-    stop, ready = threading.Event(), threading.Event()
-    options = serve.Options(content, "content", tmp_path / "out", port=0)
-    thread = threading.Thread(target=serve.run, args=(options, stop),
-                              kwargs={"log": lambda line: None, "ready": lambda url: ready.set()})
-    thread.start()
-    try:
-        assert ready.wait(WAIT)
+    with serving(tmp_path, monkeypatch) as (notice, calls):
         time.sleep(0.6)  # idle: twelve scans, had it polled
         assert len(scans) == 1
         saved = time.monotonic()
         notice.write_text("two, longer\n", encoding="utf-8")
-        deadline = time.monotonic() + WAIT
-        while len(calls) < 2 and time.monotonic() < deadline:
-            time.sleep(0.01)
+        wait_for(calls, 2)
         assert calls[1] == frozenset({str(notice)})
         assert 2 <= len(scans) <= 3 and scans[1] >= saved
-    finally:
-        stop.set()
-        thread.join(WAIT)
-    assert not thread.is_alive()
 
 
 def test_folders_that_cannot_be_watched_are_scanned_instead(tmp_path, monkeypatch):
