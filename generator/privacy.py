@@ -266,7 +266,7 @@ _CF_RANGES = (
     (0xE0020, 0xE007F),
 )
 _INVISIBLE = {c: None for lo, hi in _CF_RANGES for c in range(lo, hi + 1)}
-_ANY_INVISIBLE = re.compile("[" + "".join(f"{re.escape(chr(lo))}-{re.escape(chr(hi))}" for lo, hi in _CF_RANGES) + "]")
+_ANY_INVISIBLE = re.compile(_class("".join(map(chr, _INVISIBLE))))
 
 
 def without_invisibles(text: str) -> str:
