@@ -59,6 +59,7 @@ import os
 import time
 from datetime import date
 from pathlib import Path
+from typing import Any, Callable
 
 from . import admin as admin_site
 from . import cache, isolate, markup, memo, search
@@ -79,6 +80,28 @@ from .write import DIGEST_MOD, SiteWriter, marker_digest
 MAX_LISTED = 64  # more changed paths than this at once: scan the content folder whole
 FULL_SCAN_EVERY = 16  # even with a complete list of changes, scan whole one rebuild in this many
 EARLY_POOL_MIN_BODIES = 200  # Markdown files from which a cold build renders them in workers while reading
+
+
+class _Ready:
+    """What a build needs besides the records, each made once: all of it ahead (`make_all`,
+    while a child reads the records), or each where it is needed (`get`). Whatever fails ahead is
+    made again where it is needed, so that it fails there, as it would have."""
+
+    def __init__(self, makers: dict[str, Callable[[], Any]]):
+        self._makers = makers
+        self._made: dict[str, Any] = {}
+
+    def make_all(self) -> None:
+        for name, make in self._makers.items():
+            try:
+                self._made[name] = make()
+            except Exception:  # noqa: BLE001 - see above
+                pass
+
+    def get(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = self._makers[name]()
+        return self._made[name]
 
 
 @dataclasses.dataclass
@@ -160,13 +183,18 @@ class Builder:
             return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
 
         # A one-shot build reads in a child process, and only the records come back (isolate);
-        # meanwhile this process gets ready what does not depend on them (`_prepare`).
-        ready: dict = {}
+        # meanwhile this process makes what does not depend on them (`_Ready`).
+        ready = _Ready({
+            "history": lambda: read_history(self.content, self.today),
+            "pagefind": lambda: locate_pagefind(self.content) if self.search else Pagefind(None),
+            "static": lambda: static_outputs(theme),
+            "env": lambda: template_environment(theme),
+            "pinyin": lambda: search.pinyin("小区"),  # loads pypinyin's dictionary, for the name index
+        })
         if self.tracking:
             site, problems = self._read(content_rels)
         else:
-            site, problems = isolate.in_child(self._read, content_rels,
-                                              meanwhile=lambda: ready.update(self._prepare(theme)))
+            site, problems = isolate.in_child(self._read, content_rels, meanwhile=ready.make_all)
         if site is None:
             raise ContentError(problems.sorted())
         if self.base_url:
@@ -180,7 +208,7 @@ class Builder:
         derived = derive(site, self.today)
         if prev is not None:
             derived = _intern_fields(prev.derived, derived, "d", changed)
-        history = ready["history"] if "history" in ready else read_history(self.content, self.today)
+        history = ready.get("history")
         if prev is not None:
             keys = _changed_keys(prev.history.last_changed, history.last_changed)
             if keys:
@@ -190,9 +218,9 @@ class Builder:
         except RouteCollision as exc:
             raise ContentError([Problem(Loc(self.content_arg), str(exc))]) from None
 
-        pagefind = ready["pagefind"] if "pagefind" in ready else self._pagefind()
+        pagefind = ready.get("pagefind")
         notes = [pagefind.problem] if pagefind.problem else []
-        static, asset_urls = ready["static"] if "static" in ready else static_outputs(theme)
+        static, asset_urls = ready.get("static")
         global_key = cache.digest((site.info, self.today, self.drafts, self.preview, sorted(asset_urls.items()),
                                    theme_files, pagefind.ready))
         if prev is not None and prev.global_key == global_key:
@@ -263,24 +291,6 @@ class Builder:
                                            deps, renderer, result)
         self._remember(inputs_key, result, writer.manifest_digest)
         return result
-
-    def _pagefind(self) -> Pagefind:
-        return locate_pagefind(self.content) if self.search else Pagefind(None)
-
-    def _prepare(self, theme: Theme) -> dict:
-        """What a one-shot build needs besides the records, made while a child reads them: the
-        history (git), Pagefind's location, the static files, the compiled templates, and
-        pypinyin's dictionary (the name finder's index). Whatever fails here is left out and
-        made again where it is needed, so that it fails there, as it would have."""
-        ready: dict = {}
-        for name, make in (("history", lambda: read_history(self.content, self.today)), ("pagefind", self._pagefind),
-                           ("static", lambda: static_outputs(theme)), ("env", lambda: template_environment(theme)),
-                           ("pinyin", lambda: search.pinyin("小区"))):
-            try:
-                ready[name] = make()
-            except Exception:  # noqa: BLE001 - see above
-                pass
-        return ready
 
     def _read(self, content_rels) -> tuple[Site | None, Problems]:
         """load → Markdown → validate: the records (None when there are errors) and every problem.

@@ -105,3 +105,19 @@ def _alive(pid: int) -> bool:
             return fh.read().split(")")[-1].split()[0] != "Z"
     except FileNotFoundError:
         return False
+
+
+def test_what_a_build_makes_ahead_fails_where_it_is_needed_not_ahead():
+    from generator.incremental import _Ready
+
+    calls = []
+
+    def broken():
+        calls.append("broken")
+        raise ValueError("模板有误")
+
+    ready = _Ready({"history": lambda: calls.append("history") or "h", "env": broken})
+    ready.make_all()  # ahead, while a child reads: nothing raised
+    assert ready.get("history") == "h" and calls == ["history", "broken"]  # made once
+    with pytest.raises(ValueError, match="模板有误"):
+        ready.get("env")  # made again where it is needed, and fails there
