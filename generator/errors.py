@@ -120,10 +120,22 @@ class Problems:
         collection, and None is returned for the problems (not to be remembered)."""
         local = Problems()
         value = step(local)
-        if any(local.full(problem.loc.path) for problem in local.items):
+        if local.capped():
             return step(self), None
         self.extend(local.items)
         return value, tuple(local.items)
+
+    def capped(self) -> bool:
+        """True when some file used up its problems (some may have been left out)."""
+        return any(self.full(problem.loc.path) for problem in self.items)
+
+    def merge(self, other: Problems) -> None:
+        """Take in what `other` collected (in another process, say), the capped counts included."""
+        self.extend(other.items)
+        for path, counts in other._hidden.items():
+            mine = self._hidden.setdefault(path, [0, 0])
+            mine[0] += counts[0]
+            mine[1] += counts[1]
 
     def _add(self, problem: Problem) -> None:
         path = problem.loc.path

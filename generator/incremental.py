@@ -79,7 +79,7 @@ from .write import DIGEST_MOD, SiteWriter, marker_digest
 
 MAX_LISTED = 64  # more changed paths than this at once: scan the content folder whole
 FULL_SCAN_EVERY = 16  # even with a complete list of changes, scan whole one rebuild in this many
-EARLY_POOL_MIN_BODIES = 200  # Markdown files from which a cold build renders them in workers while reading
+PARALLEL_READ_MIN_FILES = 400  # content files from which a cold build reads them in worker processes
 
 
 class _Ready:
@@ -296,23 +296,12 @@ class Builder:
         """load → Markdown → validate: the records (None when there are errors) and every problem.
         `content_rels`: the content files, content-relative."""
         problems = Problems()
-        # A cold build with many Markdown bodies forks their workers before loading
-        # (markup.workers_pool), and they render the bodies while the files are read.
+        # A cold build with many files reads them on every core (load's helpers), Markdown too.
         cold = self._state is None or not self.tracking
-        pool = markup.workers_pool(self.workers) if cold and sum(
-            1 for rel in content_rels if rel.startswith(("notices/", "projects/"))) >= EARLY_POOL_MIN_BODIES \
-            else None
-        try:
-            early = markup.Prerenderer(pool) if pool is not None else None
-            loaded = load(self.content, self.content_arg, problems, self._files,
-                          on_body=early.add if early is not None else None)
-            if early is not None:
-                early.finish()
-            bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
-            markup.prerender(bodies, self.workers, pool)  # whatever is not rendered yet
-        finally:
-            if pool is not None:
-                pool.terminate()
+        helpers = self.workers - 1 if cold and len(content_rels) >= PARALLEL_READ_MIN_FILES else 0
+        loaded = load(self.content, self.content_arg, problems, self._files, helpers=helpers)
+        bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
+        markup.prerender(bodies, self.workers)  # whatever is not rendered yet
         site = validate(loaded, problems, self.today, drafts=self.drafts)
         markup.keep_only(bodies if self.tracking else ())  # a one-shot build: the records hold the HTML now
         return site, problems

@@ -23,8 +23,9 @@ import os
 import pickle
 import signal
 import sys
+import threading
 import traceback
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 
 def available() -> bool:
@@ -36,6 +37,92 @@ def in_child(fn: Callable[..., Any], *args: Any, meanwhile: Callable[[], Any] | 
         if meanwhile is not None:
             meanwhile()
         return fn(*args)
+    child = _fork(fn, args, streamed=False)
+    try:
+        if meanwhile is not None:
+            meanwhile()
+        return _result(child)
+    except BaseException:
+        _stop([child])
+        raise
+
+
+def streamed(fn: Callable[..., Iterable[Any]], count: int, *args: Any,
+             meanwhile: Callable[[], Any] | None = None) -> list[Any]:
+    """For work shared out between this process (`meanwhile`) and `count` children each running
+    `fn(*args)`, a generator (see `load._read_all`): every item the children yield, each sent
+    here as soon as it is made and taken in by a thread while `meanwhile` runs, so a child holds
+    no more than the item it is making. The first child's items, then the second's, and so on;
+    the first failure (a child's exception, or one here) is raised once every child is stopped.
+    Without `fork`, `meanwhile` runs first and then `fn` `count` times here."""
+    if not available():
+        if meanwhile is not None:
+            meanwhile()
+        return [item for _ in range(count) for item in fn(*args)]
+    children: list[list] = []
+    takers: list[_Taker] = []
+    try:
+        for _ in range(count):
+            children.append(_fork(fn, args, streamed=True))
+            takers.append(_Taker(children[-1]))
+        if meanwhile is not None:
+            meanwhile()
+        for taker in takers:
+            taker.join()
+        return [item for child, taker in zip(children, takers) for item in taker.outcome(child)]
+    except BaseException:
+        _stop(children)
+        for taker in takers:
+            taker.join()
+        raise
+
+
+class _Taker(threading.Thread):
+    """Takes in a streaming child's items as they come (see `streamed`)."""
+
+    def __init__(self, child: list) -> None:
+        super().__init__(daemon=True)
+        self.pipe = os.fdopen(child[1], "rb")
+        child[1] = None  # the file object closes it
+        self.items: list[Any] = []
+        self.ending: tuple | None = None
+        self.start()
+
+    def run(self) -> None:
+        with self.pipe:
+            try:
+                while True:
+                    outcome, value = pickle.load(self.pipe)
+                    if outcome != "item":
+                        self.ending = (outcome, value)
+                        return
+                    self.items.append(value)
+            except (EOFError, pickle.UnpicklingError, OSError):
+                return
+
+    def outcome(self, child: list) -> list[Any]:
+        _, status = os.waitpid(child[0], 0)
+        child[0] = None  # reaped
+        _outcome(self.ending, status)
+        return self.items
+
+
+def _stop(children: list[list]) -> None:
+    """Kill and reap the children not reaped yet, and close what is still open of their pipes."""
+    for child in children:
+        pid, read_fd = child
+        if pid is not None:
+            os.kill(pid, signal.SIGKILL)
+            os.waitpid(pid, 0)
+            child[0] = None
+        if read_fd is not None:
+            os.close(read_fd)
+            child[1] = None
+
+
+def _fork(fn: Callable[..., Any], args: tuple, streamed: bool) -> list:
+    """A forked child running `fn(*args)`, writing the pickled outcome to a pipe (each item of
+    it first, when `streamed`): [pid, read end]."""
     sys.stdout.flush()
     sys.stderr.flush()
     read_fd, write_fd = os.pipe()
@@ -48,7 +135,12 @@ def in_child(fn: Callable[..., Any], *args: Any, meanwhile: Callable[[], Any] | 
             os.close(read_fd)
             with os.fdopen(write_fd, "wb") as pipe:
                 try:
-                    result = ("ok", fn(*args))
+                    if streamed:
+                        for item in fn(*args):
+                            pickle.dump(("item", item), pipe, protocol=pickle.HIGHEST_PROTOCOL)
+                        result = ("ok", None)
+                    else:
+                        result = ("ok", fn(*args))
                 except BaseException as exc:  # noqa: BLE001 - every failure goes back to the parent
                     result = None
                     pipe.write(_failure(exc))
@@ -64,23 +156,29 @@ def in_child(fn: Callable[..., Any], *args: Any, meanwhile: Callable[[], Any] | 
             sys.stderr.flush()
             os._exit(status)
     os.close(write_fd)
-    try:
-        if meanwhile is not None:
-            meanwhile()
-        with os.fdopen(read_fd, "rb") as pipe:
-            try:
-                outcome, value = pickle.load(pipe)
-            except (EOFError, pickle.UnpicklingError):
-                outcome = value = None
-    except BaseException:  # interrupted here (or `meanwhile` failed): the child's work is not wanted any more
-        os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-        raise
-    _, status = os.waitpid(pid, 0)
-    if outcome == "ok":
-        return value
-    if outcome == "raise":
-        raise value
+    return [pid, read_fd]
+
+
+def _result(child: list) -> Any:
+    """The child's result (or its exception, raised here), once it has exited."""
+    pipe = os.fdopen(child[1], "rb")
+    child[1] = None  # the file object closes it
+    with pipe:
+        try:
+            ending = pickle.load(pipe)
+        except (EOFError, pickle.UnpicklingError):
+            ending = None
+    _, status = os.waitpid(child[0], 0)
+    child[0] = None  # reaped
+    return _outcome(ending, status)
+
+
+def _outcome(ending: tuple | None, status: int) -> Any:
+    """The child's result, when it ended well; else raise why not."""
+    if ending is not None and ending[0] == "ok":
+        return ending[1]
+    if ending is not None and ending[0] == "raise":
+        raise ending[1]
     raise RuntimeError(f"子进程意外退出（{_describe(status)}）")
 
 

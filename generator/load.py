@@ -9,14 +9,14 @@ Nothing here looks across records: that is `validate`.
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import re
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
-from typing import Callable
 
-from . import schema
+from . import isolate, markup, schema
 from .errors import Loc, Problems, did_you_mean
 from .sources import Source, display_path, read_source
 
@@ -117,17 +117,30 @@ class FileMemo:
     def record(self, root: Path, rel: str, kind: str, content_arg: str, problems: Problems,
                markdown: bool) -> RawRecord:
         """`_read`'s record, the very same object while the file is unchanged."""
-        key = ("record", kind, content_arg, str(root))
-        sig = self._sig(root, rel)
-        hit = self._items.get(rel, {}).get(key)
-        if hit is not None and sig is not None and hit[0] == sig:
-            problems.extend(hit[2])
-            return hit[1]
+        sig, hit = self.cached_record(root, rel, kind, content_arg)
+        if hit is not None:
+            problems.extend(hit[1])
+            return hit[0]
         record, kept = problems.keeping(
             lambda into: _read(root, rel, kind, content_arg, into, markdown, self, memo_record=False))
-        if sig is not None and kept is not None:
-            self._items.setdefault(rel, {})[key] = (sig, record, kept)
+        if kept is not None:
+            self.keep_record(sig, root, rel, kind, content_arg, record, kept)
         return record
+
+    def cached_record(self, root: Path, rel: str, kind: str, content_arg: str) -> tuple[tuple | None, tuple | None]:
+        """The file's signature now, and the record kept for it with the problems reading it
+        reported (None unless the file is unchanged since)."""
+        sig = self._sig(root, rel)
+        hit = self._items.get(rel, {}).get(("record", kind, content_arg, str(root)))
+        if hit is not None and sig is not None and hit[0] == sig:
+            return sig, (hit[1], hit[2])
+        return sig, None
+
+    def keep_record(self, sig: tuple | None, root: Path, rel: str, kind: str, content_arg: str,
+                    record: RawRecord, kept: tuple) -> None:
+        """Remember `record` and its problems for the file whose signature was `sig` before it was read."""
+        if sig is not None:
+            self._items.setdefault(rel, {})[("record", kind, content_arg, str(root))] = (sig, record, kept)
 
 
 def _read_checked(root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool, table, table_key,
@@ -141,9 +154,9 @@ def _read_checked(root: Path, rel: str, content_arg: str, problems: Problems, ma
 
 
 def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None = None,
-         on_body: Callable[[str], None] | None = None) -> Loaded:
-    """`on_body(text)` is called with each Markdown body as soon as its file is read (the builder
-    hands them to Markdown workers, which render while the rest is read)."""
+         helpers: int = 0) -> Loaded:
+    """`helpers`: how many forked processes read the record files alongside this one (fork
+    only), rendering their Markdown bodies too; the same records and problems (`_read_all`)."""
     loaded = Loaded(root, content_arg)
     shown = lambda rel: display_path(content_arg, rel)  # noqa: E731
 
@@ -166,25 +179,19 @@ def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None
 
     parts = _evaluation_parts(loaded)
 
-    for folder, kind, ext in (
-        ("communities", "community", ".yaml"),
-        ("compounds", "compound", ".yaml"),
-        ("companies", "company", ".yaml"),
-        ("projects", "project", ".md"),
+    files = []  # (rel, kind, is Markdown)
+    for folder, kind, ext, depth in (
+        ("communities", "community", ".yaml", 1),
+        ("compounds", "compound", ".yaml", 1),
+        ("companies", "company", ".yaml", 1),
+        ("projects", "project", ".md", 1),
+        ("notices", "notice", ".md", 2),
     ):
-        for rel in _listing(root, folder, ext, problems, content_arg, 1, memo):
-            record = _read(root, rel, kind, content_arg, problems, ext == ".md", memo)
-            loaded.records.setdefault(kind, []).append(record)
-            if on_body is not None and record.src.body:
-                on_body(record.src.body)
-
-    for rel in _listing(root, "notices", ".md", problems, content_arg, 2, memo):
-        year = rel.split("/")[1]
-        record = _read(root, rel, "notice", content_arg, problems, True, memo)
-        record.folder = year
-        loaded.records.setdefault("notice", []).append(record)
-        if on_body is not None and record.src.body:
-            on_body(record.src.body)
+        files.extend((rel, kind, ext == ".md") for rel in _listing(root, folder, ext, problems, content_arg, depth, memo))
+    for (rel, kind, _), record in zip(files, _read_all(root, content_arg, problems, files, memo, helpers if isolate.available() else 0)):
+        if kind == "notice":
+            record.folder = rel.split("/")[1]  # the year
+        loaded.records.setdefault(kind, []).append(record)
 
     if parts is not None:
         table = schema.evaluation_table(list(parts), parts)
@@ -208,6 +215,85 @@ def _evaluation_parts(loaded: Loaded) -> dict[str, Decimal] | None:
     if not evaluation or "parts" not in evaluation:
         return None
     return {key: part["max"] for key, part in evaluation["parts"] if "max" in part}
+
+
+READ_BATCH = 32  # record files taken at a time when they are shared out among processes
+
+
+def _read_all(root: Path, content_arg: str, problems: Problems, files: list[tuple[str, str, bool]],
+              memo: FileMemo | None, helpers: int) -> list[RawRecord]:
+    """The records of `files` ((rel, kind, is Markdown)), in this order. With `helpers`, that
+    many forked processes read them too, with their Markdown bodies rendered (filling this
+    process's `markup` memo): this process takes files from the front of the list and the
+    helpers from the back, in batches, until they meet, so the work is shared out however busy
+    each core is. Only the helpers' records are pickled, each batch as soon as it is read (a
+    helper then holds little, see `isolate.streamed`). Each file's problems are collected
+    apart (the per-file cap counts the same) and added in file order: the same records and
+    problems as one process reading alone. What `memo` holds is not read again."""
+    if not helpers:
+        return [_read(root, rel, kind, content_arg, problems, markdown, memo) for rel, kind, markdown in files]
+    cached = [memo.cached_record(root, rel, kind, content_arg) if memo is not None else (None, None)
+              for rel, kind, _ in files]
+    todo = [item for item, (_, hit) in zip(files, cached) if hit is None]
+    claims = _Claims(len(todo))
+
+    def read_claimed(take):
+        """Batches of (position in `todo`, record, its problems, its body's HTML or None)."""
+        while (span := take(READ_BATCH)) is not None:
+            batch = []
+            for i in range(*span):
+                rel, kind, markdown = todo[i]
+                local = Problems()
+                record = _read(root, rel, kind, content_arg, local, markdown)
+                batch.append((i, record, local, markup.rendered(record.src.body) if record.src.body else None))
+            yield batch
+
+    mine = []
+    theirs = isolate.streamed(read_claimed, helpers, claims.from_back,
+                              meanwhile=lambda: mine.extend(read_claimed(claims.from_front)))
+    read = {i: rest for batch in (*mine, *theirs) for i, *rest in batch}
+    records = []
+    position = 0
+    for (rel, kind, _), (sig, hit) in zip(files, cached):
+        if hit is not None:
+            record, kept = hit
+            problems.extend(kept)
+        else:
+            record, local, html = read.pop(position)
+            position += 1
+            problems.merge(local)
+            if html is not None:
+                markup.remember(record.src.body, html)
+            if memo is not None and not local.capped():
+                memo.keep_record(sig, root, rel, kind, content_arg, record, tuple(local.items))
+        records.append(record)
+    return records
+
+
+class _Claims:
+    """Positions 0..n-1 handed out in spans from the front (`from_front`) and from the back
+    (`from_back`) until none are left (None), to processes forked after this was made."""
+
+    def __init__(self, n: int) -> None:
+        ctx = multiprocessing.get_context("fork")
+        self._lock = ctx.Lock()
+        self._ends = ctx.RawArray("q", [0, n])  # next from the front, one past the last left
+
+    def from_front(self, size: int) -> tuple[int, int] | None:
+        with self._lock:
+            start, stop = self._ends
+            if start >= stop:
+                return None
+            self._ends[0] = end = min(start + size, stop)
+            return start, end
+
+    def from_back(self, size: int) -> tuple[int, int] | None:
+        with self._lock:
+            start, stop = self._ends
+            if start >= stop:
+                return None
+            self._ends[1] = begin = max(stop - size, start)
+            return begin, stop
 
 
 def _read(root: Path, rel: str, kind: str, content_arg: str, problems: Problems, markdown: bool,

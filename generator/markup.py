@@ -172,6 +172,19 @@ def render_markdown(text: str) -> str:
     return html
 
 
+def rendered(text: str) -> str:
+    """`render_markdown(text)` without keeping it here: for a process that only renders, to hand
+    the HTML to the one that keeps it (`remember`)."""
+    return _memo.get(text) or _render(text)
+
+
+def remember(text: str, html: str) -> None:
+    """Keep `html`, rendered elsewhere by `rendered(text)`, as `text`'s."""
+    if len(_memo) >= MEMO_LIMIT:
+        _memo.clear()
+    _memo[text] = html
+
+
 def keep_only(texts) -> None:
     """Forget every memoised body not in `texts` (the bodies of the current build)."""
     keep = {t: _memo[t] for t in texts if t in _memo}
@@ -179,67 +192,18 @@ def keep_only(texts) -> None:
     _memo.update(keep)
 
 
-def workers_pool(workers: int):
-    """Processes for `prerender`, forked now: a build forks them before it loads anything, while
-    it is small, since a worker forked from the loaded process shares its pages copy-on-write and
-    copies every one it allocates into (a province's load holds 1.3 GB; its two workers added
-    1.3 GB more). None when one process should do it all. The caller terminates the pool."""
-    if workers <= 1 or "fork" not in multiprocessing.get_all_start_methods():
-        return None
-    return multiprocessing.get_context("fork").Pool(workers)
-
-
-def prerender(texts: list[str], workers: int, pool=None) -> None:
-    """Fill the memo for `texts`, in worker processes when there are many (same output): those
-    of `pool` (see `workers_pool`), else forked now."""
+def prerender(texts: list[str], workers: int) -> None:
+    """Fill the memo for `texts`, in forked worker processes when there are many (same output).
+    A cold build's bodies are rendered as their files are read instead (`load._read_all`)."""
     todo = [t for t in dict.fromkeys(texts) if t not in _memo]
     if workers <= 1 or len(todo) < 200 or "fork" not in multiprocessing.get_all_start_methods():
         for text in todo:
             render_markdown(text)
         return
-    own = None if pool is not None else multiprocessing.get_context("fork").Pool(workers)
-    try:
-        batches = Prerenderer(pool or own)
-        for text in todo:
-            batches.add(text)
-        batches.finish()
-    finally:
-        if own is not None:
-            own.terminate()
-
-
-class Prerenderer:
-    """Bodies handed over one at a time (`add`), rendered meanwhile by the workers of `pool` in
-    batches; `finish()` waits for them and fills the memo. The builder hands each body over as
-    its file is read: loading is one process's work, so the Markdown takes no extra time on a
-    second core."""
-
-    BATCH = 64
-
-    def __init__(self, pool) -> None:
-        self.pool = pool
-        self.batch: list[str] = []
-        self.pending: list = []
-        self.seen: set[str] = set()
-
-    def add(self, text: str) -> None:
-        if text in _memo or text in self.seen:
-            return
-        self.seen.add(text)
-        self.batch.append(text)
-        if len(self.batch) >= self.BATCH:
-            self._send()
-
-    def _send(self) -> None:
-        texts, self.batch = self.batch, []
-        self.pending.append((texts, self.pool.apply_async(_render_all, (texts,))))
-
-    def finish(self) -> None:
-        if self.batch:
-            self._send()
-        for texts, result in self.pending:
-            _memo.update(zip(texts, result.get()))
-        self.pending.clear()
+    batches = [todo[i:i + 64] for i in range(0, len(todo), 64)]
+    with multiprocessing.get_context("fork").Pool(workers) as pool:
+        for batch, html in zip(batches, pool.map(_render_all, batches)):
+            _memo.update(zip(batch, html))
 
 
 def _render_all(texts: list[str]) -> list[str]:

@@ -625,24 +625,25 @@ def test_a_patch_killed_half_way_is_finished_by_the_next_build(tree):
     assert (out / "index.html").read_bytes() != b"half" and _debris(out) == []
 
 
-def test_bodies_rendered_while_reading_give_the_same_bytes(tree, monkeypatch):
-    # A cold one-shot build with many bodies reads in a child process (isolate) whose Markdown
-    # workers render each body while the rest is read (markup.Prerenderer): the same site.
+def test_files_read_on_every_core_give_the_same_bytes(tree, monkeypatch):
+    # A cold one-shot build with many files reads in a child process (isolate), which shares the
+    # files out with a helper it forks (load._read_all; test_load checks the split): the same site.
     import generator.incremental as incremental
-    from generator import markup
+    from generator import load as load_module
 
-    monkeypatch.setattr(incremental, "EARLY_POOL_MIN_BODIES", 1)
-    handed = tree / "handed-over.txt"
-    original = markup.Prerenderer.add
+    monkeypatch.setattr(incremental, "PARALLEL_READ_MIN_FILES", 1)
+    monkeypatch.setattr(load_module, "READ_BATCH", 1)
+    readers = tree / "readers.txt"
+    original = load_module._read
 
-    def add(self, text):
-        with open(handed, "a", encoding="utf-8") as fh:
+    def read(*args, **kwargs):
+        with open(readers, "a", encoding="utf-8") as fh:
             fh.write(f"{os.getpid()}\n")
-        original(self, text)
+        return original(*args, **kwargs)
 
-    monkeypatch.setattr(markup.Prerenderer, "add", add)
+    monkeypatch.setattr(load_module, "_read", read)
     out = tree / "site"
     Builder(tree / "content", out, TODAY, workers=2, tracking=False).rebuild()
     _assert_same(tree, out)
-    pids = set(handed.read_text().split())
-    assert pids and str(os.getpid()) not in pids  # handed over while reading, in a child process
+    pids = set(readers.read_text().split())
+    assert pids and str(os.getpid()) not in pids  # read in child processes

@@ -1,4 +1,4 @@
-"""isolate.in_child: a function run in a forked child, its result or its exception back here."""
+"""isolate: functions run in forked children (in_child, streamed), their results or their exceptions back here."""
 
 import os
 import subprocess
@@ -121,3 +121,62 @@ def test_what_a_build_makes_ahead_fails_where_it_is_needed_not_ahead():
     assert ready.get("history") == "h" and calls == ["history", "broken"]  # made once
     with pytest.raises(ValueError, match="模板有误"):
         ready.get("env")  # made again where it is needed, and fails there
+
+
+# --- isolate.streamed: work shared out between this process and children that yield -----------
+
+def _counted(start, count):
+    for i in range(start, start + count):
+        yield {"pid": os.getpid(), "n": i, "text": "公示" * 20_000}  # each item far beyond a pipe's buffer
+
+
+def test_streamed_items_come_back_in_order_while_this_process_works():
+    mine = []
+    items = isolate.streamed(_counted, 2, 5, 3, meanwhile=lambda: mine.extend(range(4)))
+    assert mine == [0, 1, 2, 3]
+    assert [item["n"] for item in items] == [5, 6, 7, 5, 6, 7]  # the first child's, then the second's
+    pids = {item["pid"] for item in items}
+    assert len(pids) == 2 and os.getpid() not in pids
+
+
+def _yields_then_fails():
+    yield 1
+    raise KeyError("没有这个小区")
+
+
+def test_a_streaming_child_that_fails_raises_here():
+    with pytest.raises(KeyError) as caught:
+        isolate.streamed(_yields_then_fails, 1)
+    assert "_yields_then_fails" in "\n".join(caught.value.__notes__)
+
+
+def _yields_then_dies():
+    yield 1
+    os._exit(3)
+
+
+def test_a_streaming_child_that_dies_is_an_error_not_a_hang():
+    with pytest.raises(RuntimeError, match="退出码 3"):
+        isolate.streamed(_yields_then_dies, 2)
+
+
+def _forever(pid_file):
+    open(pid_file, "a").write(f"{os.getpid()}\n")
+    while True:
+        yield 1
+        time.sleep(0.01)
+
+
+def test_when_this_process_fails_the_streaming_children_are_stopped(tmp_path):
+    pid_file = tmp_path / "children.pid"
+
+    def fail():
+        deadline = time.monotonic() + 30
+        while not pid_file.exists() or len(pid_file.read_text().split()) < 2:
+            assert time.monotonic() < deadline
+            time.sleep(0.01)
+        raise ValueError("这里出错")
+
+    with pytest.raises(ValueError, match="这里出错"):
+        isolate.streamed(_forever, 2, str(pid_file), meanwhile=fail)
+    assert [pid for pid in map(int, pid_file.read_text().split()) if _alive(pid)] == []

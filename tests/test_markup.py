@@ -117,17 +117,16 @@ print(rss() - before)
     assert int(done.stdout) < 16 * 1024, f"RSS grew by {done.stdout} KiB over 4,000 bodies"
 
 
-def test_bodies_handed_over_one_by_one_render_as_in_process():
+def test_bodies_rendered_in_workers_render_as_in_process():
     from generator import markup
 
-    bodies = [f"## 第 {i} 条\n\n| 项 | 值 |\n|---|---|\n| 维修 | {i} |\n\n<script>x</script>正文 {i}" for i in range(150)]
+    bodies = [f"## 第 {i} 条\n\n| 项 | 值 |\n|---|---|\n| 维修 | {i} |\n\n<script>x</script>正文 {i}" for i in range(250)]
     expected = [markup._render(text) for text in bodies]
-    pool = markup.workers_pool(2)
-    try:
-        early = markup.Prerenderer(pool)
-        for text in bodies + bodies[:10]:  # repeats are rendered once
-            early.add(text)
-        early.finish()
-    finally:
-        pool.terminate()
+    markup._memo.clear()
+    markup.prerender(bodies + bodies[:10], 2)  # repeats are rendered once
     assert [markup._memo[text] for text in bodies] == expected
+    # and what a reading helper renders (rendered) is kept here as this process would render it
+    markup._memo.clear()
+    for text in bodies[:5]:
+        markup.remember(text, markup.rendered(text))
+    assert [markup._memo[text] for text in bodies[:5]] == expected[:5]

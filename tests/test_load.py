@@ -1,0 +1,116 @@
+"""load's reading on every core (`load._read_all` with helpers): the same records and problems as
+one process reading alone, however the files are shared out."""
+
+from __future__ import annotations
+
+import os
+import pickle
+from pathlib import Path
+
+import pytest
+
+from generator import load as load_module
+from generator import markup
+from generator.errors import MAX_PROBLEMS_PER_FILE, Problems
+from generator.load import FileMemo, load
+
+from conftest import REPO, minimal_files, write_tree
+
+SAMPLE = REPO / "content"
+
+
+def _loaded(root: Path, helpers: int, memo: FileMemo | None = None):
+    problems = Problems()
+    loaded = load(root, "content", problems, memo, helpers=helpers)
+    return loaded, problems
+
+
+def _records(loaded) -> list[tuple]:
+    """Every record as plain values (kind, id, folder, where its fields came from, the fields, refs)."""
+    return [(r.kind, r.id, r.folder, r.src.rel, r.src.body, pickle.dumps((r.fields, r.refs))) for r in loaded.all()]
+
+
+def _reported(problems: Problems) -> list[str]:
+    return [p.format() for p in problems.sorted()]
+
+
+def _broken_tree(root: Path) -> Path:
+    files = minimal_files()
+    notice = next(rel for rel in files if rel.startswith("notices/"))
+    files[notice] = files[notice].replace("title:", "titel:", 1)  # an unknown field and a missing one
+    compound = next(rel for rel in files if rel.startswith("compounds/"))
+    files[compound] = files[compound] + "".join(f"extra{i}: 1\n" for i in range(MAX_PROBLEMS_PER_FILE + 20))
+    for i in range(90):  # enough files that the work is shared out in several batches
+        files[f"notices/2025/n{i:03}.md"] = files[notice].replace("titel:", "title:", 1) + f"\n第 {i} 条，详见附表。\n"
+    return write_tree(root / "content", files)
+
+
+@pytest.mark.parametrize("split", ["shared", "helper-reads-all", "this-process-reads-all"])
+def test_helpers_read_the_same_records_and_problems(tmp_path, monkeypatch, split):
+    root = _broken_tree(tmp_path)
+    alone, alone_problems = _loaded(root, 0)
+    assert len(alone_problems.errors) > MAX_PROBLEMS_PER_FILE  # a file over the cap, and others
+    monkeypatch.setattr(load_module, "READ_BATCH", 4)
+    if split == "helper-reads-all":
+        monkeypatch.setattr(load_module._Claims, "from_front", lambda self, size: None)
+    elif split == "this-process-reads-all":
+        monkeypatch.setattr(load_module._Claims, "from_back", lambda self, size: None)
+    markup._memo.clear()
+    shared, shared_problems = _loaded(root, 1)
+    assert _records(shared) == _records(alone)
+    assert _reported(shared_problems) == _reported(alone_problems)
+    # the helpers' Markdown came back rendered, as this process would render it
+    bodies = [r.src.body for r in shared.of("notice") if r.src.body]
+    assert bodies and all(markup._memo.get(body) == markup._render(body) for body in bodies)
+
+
+def test_the_sample_is_read_by_two_processes_when_helped(tmp_path, monkeypatch):
+    readers = tmp_path / "readers.txt"
+    original = load_module._read
+
+    def read(*args, **kwargs):
+        with open(readers, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_read", read)
+    monkeypatch.setattr(load_module, "READ_BATCH", 1)
+    # this process waits for its first file until a helper has taken one, so both read some
+    helper_started = tmp_path / "helper-started"
+    front = load_module._Claims.from_front
+    back = load_module._Claims.from_back
+
+    def from_back(self, size):
+        helper_started.touch()
+        return back(self, size)
+
+    def from_front(self, size):
+        while not helper_started.exists():
+            pass
+        return front(self, size)
+
+    monkeypatch.setattr(load_module._Claims, "from_back", from_back)
+    monkeypatch.setattr(load_module._Claims, "from_front", from_front)
+    helped, problems = _loaded(SAMPLE, 1)
+    monkeypatch.undo()
+    alone, alone_problems = _loaded(SAMPLE, 0)
+    assert _records(helped) == _records(alone) and _reported(problems) == _reported(alone_problems)
+    pids = readers.read_text().split()
+    assert str(os.getpid()) in pids and len(set(pids)) == 2
+    shared_out = [r for r in alone.all() if r.kind not in ("site", "areas", "evaluation")]  # the rest are read here
+    assert len(pids) == len(shared_out)  # each file once
+
+
+def test_records_read_by_helpers_are_kept_for_the_next_load(tmp_path):
+    root = _broken_tree(tmp_path)
+    memo = FileMemo()
+    first, first_problems = _loaded(root, 1, memo)
+    second, second_problems = _loaded(root, 1, memo)
+    by_rel = {r.src.rel: r for r in first.all()}
+    capped = next(r.src.rel for r in first.of("compound") if first_problems.full(r.src.display))
+    for record in second.all():
+        if record.kind in ("site", "areas", "evaluation"):  # read here, not shared out
+            continue
+        same = record is by_rel[record.src.rel]
+        assert same == (record.src.rel != capped), record.src.rel  # a capped file is read again
+    assert _reported(second_problems) == _reported(first_problems)
