@@ -1,16 +1,16 @@
 """Reading content files: YAML documents and Markdown with YAML front matter.
 
 `read_source()` turns one file into a `Source`: plain Python data plus where every key and value
-came from (line and column from PyYAML's node marks), the raw scalar spans for the privacy scan,
+came from (line and column from the parser's marks), the raw scalar spans for the privacy scan,
 and, for Markdown, the body with its first line number. It never raises for bad content: syntax
 errors, invalid UTF-8, control characters, duplicate keys, YAML aliases, over-deep nesting and
 impossible dates become problems, and the data returned is whatever could be read (possibly None).
 
-Input is bounded before the YAML composer sees it: at most `MAX_FILE_BYTES` are read (a special
-file, or a link leading out of the content folder, is refused unread), and a first pass over the
-parser's events — iterative, constant memory — refuses nesting deeper than `MAX_DEPTH` and more
-than `MAX_NODES` nodes, because libyaml's composer recurses and would crash the process on a
-100 000-deep `[[[[…`. docs/limits.md lists every limit.
+Input is bounded: at most `MAX_FILE_BYTES` are read (a special file, or a link leading out of
+the content folder, is refused unread), and the data is built straight from the parser's events
+(`_Builder`, one pass, no node tree), which refuses nesting deeper than `MAX_DEPTH` and more than
+`MAX_NODES` nodes before following them; PyYAML's composer recursed and would crash the process on
+a 100 000-deep `[[[[…`. docs/limits.md lists every limit.
 
 Numbers with a fraction become `Decimal` built from the text as written (exact arithmetic later);
 `.inf`/`.nan` stay floats so that validation can reject them.
@@ -171,11 +171,14 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
         src.body = text[body_start:]
         src.body_line = text.count("\n", 0, body_start) + 1
 
+    builder = _Builder(src)
     try:
-        if not _within_bounds(yaml_text, display, problems):
-            src.ok = False
-            return src
-        node = yaml.compose(yaml_text, Loader=_Loader)
+        data = builder.document(yaml_text)
+    except _Refused as refused:
+        mark = refused.mark
+        problems.error(Loc(display, mark.line + 1, mark.column + 1), refused.message)
+        src.ok = False
+        return src
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         loc = Loc(display, mark.line + 1, mark.column + 1) if mark else Loc(display)
@@ -192,11 +195,12 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
         problems.error(Loc(display), f"YAML 语法错误：{exc}")
         src.ok = False
         return src
-    if node is None:
-        src.data = None
-        return src
-    builder = _Builder(src, problems)
-    src.data = builder.build(node, (), 0)
+    # What the document says is reported only once all of it has parsed: a file with a syntax
+    # error anywhere gets that error alone, as before anything was built.
+    problems.extend(builder.problems.items)
+    if builder.broken:
+        src.ok = False
+    src.data = data
     return src
 
 
@@ -247,28 +251,6 @@ def _unlinked_stat(root: Path, rel: str) -> os.stat_result | None:
     return info
 
 
-def _within_bounds(yaml_text: str, display: str, problems: Problems) -> bool:
-    """One pass over the parser's events: refuse over-deep nesting and too many nodes before the
-    (recursive) composer runs. Syntax errors propagate to the caller as usual."""
-    depth = nodes = 0
-    for event in yaml.parse(yaml_text, Loader=_Loader):
-        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
-            depth += 1
-            if depth > MAX_DEPTH:
-                mark = event.start_mark
-                problems.error(Loc(display, mark.line + 1, mark.column + 1), f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
-                return False
-        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
-            depth -= 1
-        if isinstance(event, yaml.NodeEvent):
-            nodes += 1
-            if nodes > MAX_NODES:
-                mark = event.start_mark
-                problems.error(Loc(display, mark.line + 1, mark.column + 1), f"文件结构过大（超过 {MAX_NODES} 个节点）")
-                return False
-    return True
-
-
 def _decode(raw: bytes, display: str, problems: Problems) -> str | None:
     try:
         text = raw.decode("utf-8")
@@ -298,76 +280,167 @@ def _split_front_matter(text: str) -> tuple[int, int] | None:
         pos = nl + 1
 
 
+class _Refused(Exception):
+    """A document past a bound (`MAX_DEPTH`, `MAX_NODES`): refused where it crossed it."""
+
+    def __init__(self, mark, message: str) -> None:
+        super().__init__(message)
+        self.mark = mark
+        self.message = message
+
+
+_SCALAR, _SEQUENCE, _MAPPING, _ALIAS = yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent
+_STR = "tag:yaml.org,2002:str"
+# The first characters for which a plain scalar may resolve to something other than text (digits,
+# signs, dots, ~, n/N, t/T, y/Y, o/O, …): any other plain scalar is text without asking the
+# resolver, as are quoted and block scalars. Most scalars here begin with a Chinese character.
+_TYPED_FIRST = frozenset(_Loader.yaml_implicit_resolvers)
+
+
 class _Builder:
-    """Turns a composed YAML node tree into plain data, recording positions and problems."""
+    """Turns the parser's events into plain data in one pass, recording positions and problems.
 
-    def __init__(self, src: Source, problems: Problems):
+    The events are read one at a time (libyaml's parser, iterative): nesting is bounded before
+    it is followed, and no node tree is made (PyYAML's composer recurses in C and would crash
+    the process on a 100 000-deep `[[[[…`). What the composer would refuse is refused the same
+    way (another document, an undefined or repeated anchor: `ComposerError`); every alias is a
+    problem, reported where its anchor is, so no content is ever expanded twice."""
+
+    def __init__(self, src: Source):
         self.src = src
-        self.problems = problems
+        self.problems = Problems()
         self.constructor = yaml.constructor.SafeConstructor()
-        self.seen: set[int] = set()
+        self.anchors: dict[str, Any] = {}  # anchor -> start mark of its node
         self.count = 0
-        self.failed = False
+        self.broken = False
 
-    def _loc(self, mark) -> Loc:
-        return Loc(self.src.display, mark.line + 1, mark.column + 1)
+    def document(self, text: str) -> Any:
+        """The document's data (None for an empty stream)."""
+        loader = _Loader(text)
+        try:
+            self.next = loader.get_event
+            self.resolve = loader.resolve
+            self.next()  # StreamStartEvent
+            event = self.next()
+            if isinstance(event, yaml.StreamEndEvent):
+                return None
+            first = self.next()  # after DocumentStartEvent, the root node
+            data = self.node(first, (), 0)
+            self.next()  # DocumentEndEvent
+            event = self.next()
+            if not isinstance(event, yaml.StreamEndEvent):
+                raise yaml.composer.ComposerError("expected a single document in the stream", first.start_mark,
+                                                  "but found another document", event.start_mark)
+            return data
+        finally:
+            loader.dispose()
+
+    def _error(self, mark, message: str) -> None:
+        self.problems.error(Loc(self.src.display, mark.line + 1, mark.column + 1), message)
+
+    def _fail(self, mark, message: str) -> None:
+        """A problem with the document's structure: the file is not usable as read (`Source.ok`)."""
+        self._error(mark, message)
+        self.broken = True
 
     @staticmethod
     def _pack(mark) -> int:
         return (mark.line + 1) << 32 | (mark.column + 1)
 
-    def _fail(self, mark, message: str) -> None:
-        self.problems.error(self._loc(mark), message)
-        self.src.ok = False
-
-    def build(self, node, path: Path_, depth: int) -> Any:
+    def _counted(self, event, depth: int) -> type:
+        """The event's class, once the bounds and the anchors are checked for this node."""
         self.count += 1
         if self.count > MAX_NODES:
-            if not self.failed:
-                self.failed = True
-                self._fail(node.start_mark, f"文件结构过大（超过 {MAX_NODES} 个节点）")
+            raise _Refused(event.start_mark, f"文件结构过大（超过 {MAX_NODES} 个节点）")
+        kind = type(event)
+        if kind is _ALIAS:
+            if event.anchor not in self.anchors:
+                raise yaml.composer.ComposerError(None, None, "found undefined alias", event.start_mark)
+            return kind
+        if kind is not _SCALAR and depth >= MAX_DEPTH:
+            raise _Refused(event.start_mark, f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
+        anchor = event.anchor
+        if anchor is not None:
+            if anchor in self.anchors:
+                raise yaml.composer.ComposerError("found duplicate anchor; first occurrence", self.anchors[anchor],
+                                                  "second occurrence", event.start_mark)
+            self.anchors[anchor] = event.start_mark
+        return kind
+
+    def node(self, event, path: Path_, depth: int) -> Any:
+        """The value of the node that starts with `event`, inside `depth` collections."""
+        kind = self._counted(event, depth)
+        src = self.src
+        if kind is _ALIAS:
+            mark = self.anchors[event.anchor]
+            src.values.setdefault(path, self._pack(mark))
+            self._fail(mark, "这里的内容被 YAML 别名（*）再次引用；不支持锚点和别名（& 与 *），请把内容直接写出来")
             return None
-        self.src.values.setdefault(path, self._pack(node.start_mark))
-        if depth > MAX_DEPTH:
-            if not self.failed:
-                self.failed = True
-                self._fail(node.start_mark, f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
-            return None
-        if id(node) in self.seen:
-            self._fail(node.start_mark, "这里的内容被 YAML 别名（*）再次引用；不支持锚点和别名（& 与 *），请把内容直接写出来")
-            return None
-        self.seen.add(id(node))
-        if isinstance(node, yaml.ScalarNode):
-            value = self.scalar(node)
-            self.src.scalars.append(ScalarSpan(path, node.start_mark.index, node.end_mark.index, value))
+        src.values.setdefault(path, self._pack(event.start_mark))
+        if kind is _SCALAR:
+            value = self.scalar(event)
+            src.scalars.append(ScalarSpan(path, event.start_mark.index, event.end_mark.index, value))
             return value
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
+        if kind is _SEQUENCE:
+            items = []
+            event = self.next()
+            while type(event) is not yaml.SequenceEndEvent:
+                items.append(self.node(event, path + (len(items),), depth + 1))
+                event = self.next()
+            return items
         result: dict = {}
-        for key_node, value_node in node.value:
-            if not isinstance(key_node, yaml.ScalarNode):
-                self._fail(key_node.start_mark, "字段名必须是简单文本")
+        key_event = self.next()
+        while type(key_event) is not yaml.MappingEndEvent:
+            if self._counted(key_event, depth + 1) is not _SCALAR:
+                if type(key_event) is _ALIAS:
+                    self._fail(self.anchors[key_event.anchor], "这里的内容被 YAML 别名（*）再次引用；不支持锚点和别名（& 与 *），请把内容直接写出来")
+                else:
+                    self._fail(key_event.start_mark, "字段名必须是简单文本")
+                    self._skip_inside(depth + 1)
+                self._skip(self.next(), depth + 1)
+                key_event = self.next()
                 continue
-            key = self.scalar(key_node)
+            key = self.scalar(key_event)
             if isinstance(key, (Decimal, float)):
-                key = key_node.value
+                key = key_event.value
             # Paths name mapping keys as text, so that an int key (a year) is never mistaken for a
             # list index.
-            step = key if isinstance(key, str) else key_node.value
-            inner = path + (step,)
-            self.src.scalars.append(ScalarSpan(inner, key_node.start_mark.index, key_node.end_mark.index, key, True))
+            inner = path + (key if isinstance(key, str) else key_event.value,)
+            src.scalars.append(ScalarSpan(inner, key_event.start_mark.index, key_event.end_mark.index, key, True))
             if key in result:
-                self._fail(key_node.start_mark, f"字段“{key}”重复出现")
-                continue
-            self.src.keys[inner] = self._pack(key_node.start_mark)
-            result[key] = self.build(value_node, inner, depth + 1)
+                self._fail(key_event.start_mark, f"字段“{key}”重复出现")
+                self._skip(self.next(), depth + 1)
+            else:
+                src.keys[inner] = self._pack(key_event.start_mark)
+                result[key] = self.node(self.next(), inner, depth + 1)
+            key_event = self.next()
         return result
 
-    def scalar(self, node: yaml.ScalarNode) -> Any:
-        if node.tag == "tag:yaml.org,2002:str":
+    def _skip(self, event, depth: int) -> None:
+        """Read past the node that starts with `event`, bounds and anchors checked, nothing built."""
+        if self._counted(event, depth) in (_SEQUENCE, _MAPPING):
+            self._skip_inside(depth)
+
+    def _skip_inside(self, depth: int) -> None:
+        """Read past the rest of a collection just started inside `depth` others."""
+        event = self.next()
+        while type(event) not in (yaml.SequenceEndEvent, yaml.MappingEndEvent):
+            self._skip(event, depth + 1)
+            event = self.next()
+
+    def scalar(self, event) -> Any:
+        tag = event.tag
+        if tag is None or tag == "!":
+            value = event.value
+            if event.implicit[0] and (value[:1] in _TYPED_FIRST or None in _TYPED_FIRST):
+                tag = self.resolve(yaml.ScalarNode, value, event.implicit)
+            else:
+                tag = _STR
+        if tag == _STR:
             # What SafeConstructor.construct_yaml_str returns, without its bookkeeping: most
             # scalars are text (1.8 of 2.5 million at province size).
-            return node.value
+            return event.value
+        node = yaml.ScalarNode(tag, event.value, event.start_mark, event.end_mark, event.style)
         if node.tag == "tag:yaml.org,2002:float":
             text = node.value.replace("_", "")
             lowered = text.lower()
@@ -381,13 +454,13 @@ class _Builder:
             try:
                 return self.constructor.construct_object(node)
             except (ValueError, OverflowError):
-                self.problems.error(self._loc(node.start_mark), f"“{shown(node.value)}”不是有效的日期")
+                self._error(node.start_mark, f"“{shown(node.value)}”不是有效的日期")
                 return None
         try:
             return self.constructor.construct_object(node)
         except yaml.constructor.ConstructorError as exc:
-            self.problems.error(self._loc(node.start_mark), f"无法识别的 YAML 值：{exc.problem}")
+            self._error(node.start_mark, f"无法识别的 YAML 值：{exc.problem}")
             return None
         except (ValueError, OverflowError):
-            self.problems.error(self._loc(node.start_mark), f"无法识别的值“{shown(node.value)}”")
+            self._error(node.start_mark, f"无法识别的值“{shown(node.value)}”")
             return None

@@ -214,3 +214,58 @@ def test_values_are_what_safe_load_gives(values):
             assert float(got) == value  # decimals are kept exact, as Decimal
         else:
             assert got == value and type(got) is type(value), (key, got, value)
+
+
+def _composed_positions(node, path=(), values=None, keys=None):
+    """Where PyYAML's composer puts each value and key (line << 32 | column, 1-based)."""
+    values = {} if values is None else values
+    keys = {} if keys is None else keys
+    pack = lambda mark: (mark.line + 1) << 32 | (mark.column + 1)  # noqa: E731
+    values.setdefault(path, pack(node.start_mark))
+    if isinstance(node, yaml.SequenceNode):
+        for i, child in enumerate(node.value):
+            _composed_positions(child, path + (i,), values, keys)
+    elif isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            inner = path + (key_node.value,)
+            keys[inner] = pack(key_node.start_mark)
+            _composed_positions(value_node, inner, values, keys)
+    return values, keys
+
+
+LEAVES = st.one_of(st.text(max_size=8), st.integers(-5, 10**6), st.booleans(), st.none(),
+                   st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
+DOCUMENTS = st.recursive(
+    LEAVES,
+    lambda inner: st.one_of(st.lists(inner, max_size=4),
+                            st.dictionaries(st.text(alphabet="abc福海", min_size=1, max_size=4), inner, max_size=4)),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(DOCUMENTS, st.sampled_from([False, True, None]))
+def test_data_and_positions_are_what_the_composer_gives(data, flow):
+    # The data is built straight from the parser's events (no node tree): the values and every
+    # key's and value's position must be those of composing the document and walking it.
+    text = yaml.safe_dump({"root": data}, allow_unicode=True, default_flow_style=flow)
+    with tempfile.TemporaryDirectory() as folder:
+        src, problems = read(Path(folder), text)
+    assert not problems.items, [p.format() for p in problems.items]
+    assert src.data == yaml.safe_load(text)
+    values, keys = _composed_positions(yaml.compose(text, Loader=yaml.CSafeLoader))
+    assert src.values == values and src.keys == keys
+
+
+@pytest.mark.parametrize(("text", "message", "where"), [
+    ("a: *nothing\n", "YAML 语法错误：found undefined alias", (1, 4)),
+    ("a: &x 1\nb: &x 2\n", "YAML 语法错误：second occurrence", (2, 4)),
+    ("? [a, b]\n: 1\nc: 2\n", "字段名必须是简单文本", (1, 3)),
+    ("a: &k 福海\n*k : 2\n", "别名", (1, 4)),
+    ("a: 1\na: [*undefined]\n", "found undefined alias", (2, 5)),  # even where a value is skipped
+    ("a: 1\nb: 2025-02-30\nc: [\n", "YAML 语法错误", (4, 1)),  # a syntax error alone, nothing else
+])
+def test_what_the_composer_refused_is_refused_where_it_is(tmp_path, text, message, where):
+    src, problems = read(tmp_path, text)
+    [error] = problems.errors
+    assert message in error.message and (error.loc.line, error.loc.col) == where
