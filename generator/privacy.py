@@ -44,6 +44,7 @@ region code), a card its first 4 and last 4; every other digit is a "*".
 
 from __future__ import annotations
 
+import bisect
 import re
 import string
 import unicodedata
@@ -144,6 +145,10 @@ SHORTEST = 11  # characters: every number found has at least 11 digits (a mobile
 # several times faster than running _PATTERN over the whole text (it tries every alternative at
 # every digit), and runs _PATTERN only within them.
 _RUN = re.compile(_class(DIGIT_CHARS + SPACE_CHARS + HYPHEN_CHARS + _X_CHARS) + f"{{{SHORTEST},}}")
+# The same runs in a file's text with tabs and line breaks counted as separators too: a scalar's
+# value is its raw text less quotes and indentation, with line breaks folded (when the text holds
+# no backslash escape and no invisible character), so a run in the value lies in one of these.
+_FILE_RUN = re.compile(_class(DIGIT_CHARS + SPACE_CHARS + HYPHEN_CHARS + _X_CHARS + "\t\r\n") + f"{{{SHORTEST},}}")
 
 
 @dataclass(frozen=True)
@@ -284,7 +289,7 @@ def file_candidates(src) -> tuple:
     Entries are ("scalar", raw findings, findings of the constructed value) and ("body", findings),
     each finding paired with its Loc; scalars without a candidate are left out."""
     out = []
-    for span in src.scalars:
+    for span in _may_hold_numbers(src):
         names = [p for p in span.path if isinstance(p, str)]
         if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
             continue
@@ -307,6 +312,29 @@ def file_candidates(src) -> tuple:
         if body_hits:
             out.append(("body", body_hits))
     return tuple(out)
+
+
+def _may_hold_numbers(src) -> list:
+    """The scalars of `src` that may hold a number, as written or as read: all of them when the
+    text has a backslash escape or an invisible character (either can hide a number as written),
+    else those that overlap a run of `_FILE_RUN` (one search of the whole text; most files have
+    none outside their public numbers)."""
+    text, scalars = src.text, src.scalars
+    end = len(text) - len(src.body) if src.body else len(text)  # the scalars are all before a body
+    if text.find("\\", 0, end) != -1 or _ANY_INVISIBLE.search(text, 0, end):
+        return scalars
+    chosen = []
+    starts = None
+    for run in _FILE_RUN.finditer(text, 0, end):
+        if starts is None:
+            starts = [span.start for span in scalars]  # in the text's order, none inside another
+        low, high = run.span()
+        i = max(bisect.bisect_right(starts, low) - 1, 0)
+        while i < len(scalars) and scalars[i].start < high:
+            if scalars[i].end > low and (not chosen or chosen[-1] is not scalars[i]):
+                chosen.append(scalars[i])
+            i += 1
+    return chosen
 
 
 def file_findings(candidates: tuple, allow: Iterable[str] = ()) -> list:

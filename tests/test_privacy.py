@@ -353,3 +353,65 @@ def test_character_classes_written_as_ranges_hold_exactly_their_characters():
     cls = re.compile(privacy_module._class(chars))
     near = {chr(c + d) for c in map(ord, chars) for d in (-1, 0, 1) if 0 <= c + d < 0x110000}
     assert {c for c in near if cls.fullmatch(c)} == set(chars)
+
+
+PIECES = st.one_of(st.text(alphabet="0123456789", min_size=1, max_size=12), st.sampled_from(
+    [" ", "-", "\n  ", "\t\n  ", "\n\n  ", "中文", "\u200b", "\\x31", "\\u0033", "\\\n  ", "''", "X", "ｘ", "：", "13812345678"]))
+STYLES = st.sampled_from(["plain", "single", "double", "folded", "literal", "item"])
+
+
+def _candidates_both_ways(text: str, name: str = "n.md"):
+    """file_candidates of `text` read as a file, and what scanning every scalar gives."""
+    import tempfile
+    from pathlib import Path
+
+    from generator.errors import Problems
+    from generator.sources import read_source
+
+    with tempfile.TemporaryDirectory() as folder:
+        (Path(folder) / name).write_text(text, encoding="utf-8")
+        src = read_source(Path(folder), name, "content", Problems(), markdown=name.endswith(".md"))
+    found = privacy_module.file_candidates(src)
+    original = privacy_module._may_hold_numbers
+    privacy_module._may_hold_numbers = lambda src: src.scalars
+    try:
+        return found, privacy_module.file_candidates(src)
+    finally:
+        privacy_module._may_hold_numbers = original
+
+
+@pytest.mark.parametrize("text", [
+    "k: >\n  电话138 0013\n  8000\n",  # folded: the line break becomes a space
+    "k: 电话138 0013\n  8000 号\n",  # a plain scalar over two lines
+    "k: 电话138 0013\t\n  8000 号\n",  # a tab before the line break is dropped
+    'k: "电话138 0013\n  8000"\n',  # double-quoted over two lines
+    'k: "电话\\x31\\x33\\x38 \\x30\\x30\\x31\\x33 8000"\n',  # digits written as escapes
+    "k: 电话138\u200b0013\u200b8000\n",  # invisible characters between the digits
+    "a: 1\nk:\n  - 2\n  - 电话13800138000\n",
+])
+def test_numbers_hidden_by_folding_escapes_or_invisibles_are_candidates(text):
+    found, everywhere = _candidates_both_ways(text, "x.yaml")
+    assert found and found == everywhere
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(STYLES, st.lists(PIECES, min_size=1, max_size=6)), min_size=1, max_size=5), chinese)
+def test_only_scalars_near_a_run_are_scanned_and_nothing_is_missed(scalars, body):
+    # file_candidates scans only the scalars that overlap a run of digits and separators in the
+    # file's whole text (or every scalar when the text has an escape or an invisible character):
+    # what it finds must be what scanning every scalar finds, whatever the quoting and folding.
+    lines = []
+    for i, (style, pieces) in enumerate(scalars):
+        value = "".join(pieces)
+        if style == "plain":
+            lines.append(f"k{i}: a{value}")
+        elif style == "single":
+            lines.append(f"k{i}: '{value}'")
+        elif style == "double":
+            lines.append(f'k{i}: "{value}"')
+        elif style in ("folded", "literal"):
+            lines.append(f"k{i}: {'>' if style == 'folded' else '|'}\n  " + value.replace("\n", "\n  "))
+        else:
+            lines.append(f"k{i}:\n  - {value}\n  - {value[::-1]}")
+    found, everywhere = _candidates_both_ways("---\n" + "\n".join(lines) + "\n---\n" + body + "\n")
+    assert found == everywhere

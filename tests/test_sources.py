@@ -233,7 +233,8 @@ def _composed_positions(node, path=(), values=None, keys=None):
     return values, keys
 
 
-LEAVES = st.one_of(st.text(max_size=8), st.integers(-5, 10**6), st.booleans(), st.none(),
+TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp")), max_size=8)  # what read_source accepts
+LEAVES = st.one_of(TEXT, st.integers(-5, 10**6), st.booleans(), st.none(),
                    st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
 DOCUMENTS = st.recursive(
     LEAVES,
