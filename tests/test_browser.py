@@ -345,16 +345,17 @@ def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
     sharded = serve(out)
     pages = []
     try:
-        for query in ("物业", "福海", "红黑榜"):
+        for query in ("物业", "福海", "红黑榜", "福海 物业"):
             page = browse(375, 812)
             pages.append(page)
             fetched = []  # the worker's requests too, which the page's resource timing leaves out
             page.context.on("request", lambda request: fetched.append(urlsplit(request.url).path))
             page.goto(sharded.url("/search/"))
             status, urls = full_text(page, query)
-            containing = {url for url, text in indexed.items() if query in text}
-            assert containing <= set(urls) and len(set(urls)) == len(urls), sorted(containing - set(urls))
-            assert all(all(char in indexed[url] for char in query) for url in urls), (query, [u for u in urls if not all(c in indexed[u] for c in query)])
+            words = query.split()  # a query of several words finds the pages holding each of them as typed
+            containing = {url for url, text in indexed.items() if all(word in text for word in words)}
+            assert containing and containing <= set(urls) and len(set(urls)) == len(urls), sorted(containing - set(urls))
+            assert all(all(word in indexed[url] for word in words) for url in urls), (query, [u for u in urls if not all(w in indexed[u] for w in words)])
             if query == "物业":
                 assert len({shard_of[url] for url in urls}) >= 3, {url: shard_of[url] for url in urls}
                 folders = {m.group(1) for m in map(re.compile(r"^/pagefind/(s\d+)/").match, fetched) if m}

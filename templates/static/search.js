@@ -53,18 +53,24 @@ function loadPagefind(url) {
   return pagefindLoaded[url];
 }
 
-/* Pagefind's search, less the pages that do not hold the query as typed (its exact search, "…")
-   when some do. Pagefind, finding no word that starts with a query, retries with the query
-   shortened (福海 → 福, which finds 福源); a sharded index does so shard by shard, so shards
-   without 福海 would add every page with 福. The exact search never shortens a query; the
-   ordinary one keeps its ranking. */
+/* Pagefind's search, less the pages that do not hold each word of the query as typed (its exact
+   search, "…") when some pages do. Pagefind, finding no word that starts with a query word,
+   retries with the word shortened (福海 → 福, which finds 福源); a sharded index does so shard by
+   shard, so shards without 福海 would add every page with 福. The exact search never shortens a
+   word; the ordinary one keeps its ranking. A word no page holds as typed (a typo) filters
+   nothing, so what Pagefind finds for it is still shown. */
 async function phraseFirst(pagefind, query) {
   var search = await pagefind.search(query);
-  if (!search || /[\s"]/.test(query)) { return search; }
-  var exact = await pagefind.search('"' + query + '"');
-  if (exact && exact.results.length) {
-    var holding = new Set(exact.results.map(function (result) { return result.id; }));
-    search.results = search.results.filter(function (result) { return holding.has(result.id); });
+  if (!search || query.indexOf('"') >= 0) { return search; }
+  var words = query.split(/\s+/).filter(function (word) { return word; });
+  var exact = await Promise.all(words.map(function (word) { return pagefind.search('"' + word + '"'); }));
+  var holding = exact.filter(function (found) { return found && found.results.length; }).map(function (found) {
+    return new Set(found.results.map(function (result) { return result.id; }));
+  });
+  if (holding.length) {
+    search.results = search.results.filter(function (result) {
+      return holding.every(function (ids) { return ids.has(result.id); });
+    });
   }
   return search;
 }
