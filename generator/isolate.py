@@ -14,6 +14,11 @@ it can be pickled, with the child's traceback as a note; else a RuntimeError nam
 `fork` is unavailable the function simply runs here. `meanwhile`, if given, is called here while
 the child works (before its result is read): work of the caller's own that does not need the
 result gets done on the core the child leaves free.
+
+`streamed(fn, count, *args, meanwhile=)` forks `count` children whose `fn` yields its results
+one at a time; each item is pickled back as soon as it is made and taken in here by a thread
+while `meanwhile` runs, so a child holds no more than the item it is making. The read child
+shares the content files out this way with helpers on the other cores (`load._read_all`).
 """
 
 from __future__ import annotations
