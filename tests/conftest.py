@@ -255,3 +255,18 @@ def bulletin_subprocess(*args: str, cwd: Path, timeout: float = 120) -> subproce
     cmd = [exe, *args] if exe else [sys.executable, "-m", "generator", *args]
     env = dict(os.environ, PYTHONPATH=str(REPO))
     return subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, timeout=timeout, env=env)
+
+
+def log_readers(monkeypatch, log: Path) -> Path:
+    """Make every record file read (load._read, in whichever process) append its process id to `log`."""
+    from generator import load as load_module
+
+    original = load_module._read
+
+    def read(*args, **kwargs):
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()}\n")
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(load_module, "_read", read)
+    return log

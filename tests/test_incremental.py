@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import minimal_files, write_tree
+from conftest import log_readers, minimal_files, write_tree
 from generator import Builder, ContentError
 from generator import cache, incremental, pipeline, serve, write
 from sitecheck import tree_digest
@@ -633,15 +633,7 @@ def test_files_read_on_every_core_give_the_same_bytes(tree, monkeypatch):
 
     monkeypatch.setattr(incremental, "PARALLEL_READ_MIN_FILES", 1)
     monkeypatch.setattr(load_module, "READ_BATCH", 1)
-    readers = tree / "readers.txt"
-    original = load_module._read
-
-    def read(*args, **kwargs):
-        with open(readers, "a", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(load_module, "_read", read)
+    readers = log_readers(monkeypatch, tree / "readers.txt")
     out = tree / "site"
     Builder(tree / "content", out, TODAY, workers=2, tracking=False).rebuild()
     _assert_same(tree, out)

@@ -14,7 +14,7 @@ from generator import markup
 from generator.errors import MAX_PROBLEMS_PER_FILE, Problems
 from generator.load import FileMemo, load
 
-from conftest import REPO, minimal_files, write_tree
+from conftest import REPO, log_readers, minimal_files, write_tree
 
 SAMPLE = REPO / "content"
 
@@ -65,15 +65,7 @@ def test_helpers_read_the_same_records_and_problems(tmp_path, monkeypatch, split
 
 
 def test_the_sample_is_read_by_two_processes_when_helped(tmp_path, monkeypatch):
-    readers = tmp_path / "readers.txt"
-    original = load_module._read
-
-    def read(*args, **kwargs):
-        with open(readers, "a", encoding="utf-8") as fh:
-            fh.write(f"{os.getpid()}\n")
-        return original(*args, **kwargs)
-
-    monkeypatch.setattr(load_module, "_read", read)
+    readers = log_readers(monkeypatch, tmp_path / "readers.txt")
     monkeypatch.setattr(load_module, "READ_BATCH", 1)
     # this process waits for its first file until a helper has taken one, so both read some
     helper_started = tmp_path / "helper-started"
