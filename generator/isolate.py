@@ -69,7 +69,8 @@ def streamed(fn: Callable[..., Iterable[Any]], count: int, *args: Any,
     try:
         for _ in range(count):
             children.append(_fork(fn, args, streamed=True))
-            takers.append(_Taker(children[-1]))
+        for child in children:  # each child forked before any thread starts here
+            takers.append(_Taker(child))
         if meanwhile is not None:
             meanwhile()
         for taker in takers:
