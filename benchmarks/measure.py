@@ -4,6 +4,13 @@ CPU time is user + system of the command and every descendant it waited for (`os
 Peak memory is the larger of the biggest single process (`ru_maxrss`) and the largest sum of
 proportional set sizes (PSS, from /proc/PID/smaps_rollup) of the live process tree, sampled every
 20 ms, so a generator that forks workers is charged for them, shared pages counted once.
+
+Reading smaps_rollup walks a process's page tables: one sample of a 1.5 GB process takes 38 ms
+of CPU, on a core the measured command would otherwise use, so sampling every 20 ms regardless
+kept the sampler busy for two thirds of a core whenever Pagefind or a province build held that
+much. The sampler therefore waits `SAMPLER_SHARE` times as long as its last sample took when that
+is longer than `INTERVAL` (it uses at most a tenth of a core): 20 ms for small trees, about a third
+of a second for 1.5 GB, whose peaks last seconds.
 """
 
 from __future__ import annotations
@@ -14,6 +21,10 @@ import threading
 import time
 from dataclasses import dataclass
 from pathlib import Path
+
+
+INTERVAL = 0.02  # seconds between memory samples, at least
+SAMPLER_SHARE = 9  # ... and at least this many times as long as the last sample took
 
 
 @dataclass(frozen=True)
@@ -64,8 +75,9 @@ def run(command: list[str], cwd: Path, env: dict | None = None) -> Sample:
 
     def sample() -> None:
         while not done.is_set():
+            began = time.perf_counter()
             peak[0] = max(peak[0], _tree_pss(proc.pid))
-            done.wait(0.02)
+            done.wait(max(INTERVAL, (time.perf_counter() - began) * SAMPLER_SHARE))
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
