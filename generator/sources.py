@@ -347,6 +347,12 @@ class _Builder:
     def _pack(mark) -> int:
         return (mark.line + 1) << 32 | (mark.column + 1)
 
+    def _aliased(self, event):
+        """Report an alias (never expanded) where its anchor is, and return that place."""
+        mark = self.anchors[event.anchor]
+        self._fail(mark, "这里的内容被 YAML 别名（*）再次引用；不支持锚点和别名（& 与 *），请把内容直接写出来")
+        return mark
+
     def _counted(self, event, depth: int) -> type:
         """The event's class, once the bounds and the anchors are checked for this node."""
         self.count += 1
@@ -372,9 +378,7 @@ class _Builder:
         kind = self._counted(event, depth)
         src = self.src
         if kind is _ALIAS:
-            mark = self.anchors[event.anchor]
-            src.values.setdefault(path, self._pack(mark))
-            self._fail(mark, "这里的内容被 YAML 别名（*）再次引用；不支持锚点和别名（& 与 *），请把内容直接写出来")
+            src.values.setdefault(path, self._pack(self._aliased(event)))
             return None
         src.values.setdefault(path, self._pack(event.start_mark))
         if kind is _SCALAR:
@@ -393,7 +397,7 @@ class _Builder:
         while type(key_event) is not yaml.MappingEndEvent:
             if self._counted(key_event, depth + 1) is not _SCALAR:
                 if type(key_event) is _ALIAS:
-                    self._fail(self.anchors[key_event.anchor], "这里的内容被 YAML 别名（*）再次引用；不支持锚点和别名（& 与 *），请把内容直接写出来")
+                    self._aliased(key_event)
                 else:
                     self._fail(key_event.start_mark, "字段名必须是简单文本")
                     self._skip_inside(depth + 1)
