@@ -106,10 +106,21 @@ def ratio(part: int, whole: int) -> Decimal | None:
     return None if not whole else Decimal(part) / Decimal(whole)
 
 
+class _Environment(jinja2.Environment):
+    """Jinja's environment, where a template without globals of its own reads the environment's
+    globals themselves rather than through a ChainMap over them (what Jinja does for every
+    template). Every page's `{% import "_macros.html" as m %}` compares the page's globals with
+    the macro template's, key by key: through a ChainMap that took a tenth of the rendering
+    time. Nothing here gives a template globals of its own or changes a template's globals."""
+
+    def make_globals(self, d):
+        return self.globals if not d else super().make_globals(d)
+
+
 def template_environment(theme: Theme) -> jinja2.Environment:
     """The Jinja environment for `theme`, with the filters and URL helpers, every template
     compiled (once, before any worker forks), and no site-specific globals yet (`Renderer`)."""
-    env = jinja2.Environment(
+    env = _Environment(
         loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
