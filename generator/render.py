@@ -159,7 +159,7 @@ class Renderer:
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
             ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
             qr_svg=poster.qr_svg, content_fingerprint=poster.content_fingerprint, fulltext_search=fulltext_search,
-            fragment=self.fragment, page_window=page_window,
+            fragment=self.fragment, once=self.once, page_window=page_window,
         )
         self.env.globals.update(
             # source path → date of its last commit, or None
@@ -183,18 +183,26 @@ class Renderer:
         (key, args) and reused on every page that shows it: within one build it depends on
         nothing else. With tracking, what the first rendering read is added to every page that
         reuses it (the record is fetched through the recording view, so those reads are known)."""
-        cache_key = (macro, kind, key, args)
+        site = self.env.globals["site"]
+        return self._reused((macro, kind, key, args), lambda function: function(getattr(site, kind)[key], *args))
+
+    def once(self, macro: str, *args):
+        """`_macros.html`'s `macro(*args)`, rendered once per build for each `args` and reused on
+        every page: for the parts of every page that depend only on their arguments and the
+        build's settings (the site's navigation and footer). Reads are recorded as `fragment`'s."""
+        return self._reused((macro, None, None, args), lambda function: function(*args))
+
+    def _reused(self, cache_key: tuple, make):
         hit = self._fragments.get(cache_key)
         if hit is None:
-            function = getattr(self.env.get_template("_macros.html").module, macro)
-            site = self.env.globals["site"]
+            function = getattr(self.env.get_template("_macros.html").module, cache_key[0])
             if self.recorder is None:
-                hit = (function(getattr(site, kind)[key], *args), ())
+                hit = (make(function), ())
             else:
                 outer = self.recorder.deps
                 self.recorder.deps = set()
                 try:
-                    html = function(getattr(site, kind)[key], *args)
+                    html = make(function)
                 finally:
                     inner, self.recorder.deps = self.recorder.deps, outer
                 hit = (html, frozenset(inner))

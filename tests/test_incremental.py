@@ -105,6 +105,7 @@ EDITS = {
     "site-title": _replace("site.yaml", "title: 测试公示栏", "title: 测试公示栏（新）"),
     "site-base-url": _replace("site.yaml", "base_url: https://example.org/", "base_url: https://example.net/town/"),
     "site-rules": _replace("site.yaml", "red_list_size: 2", "red_list_size: 1"),
+    "site-publisher": _replace("site.yaml", "publisher: 测试编辑组", "publisher: 测试编辑部"),  # every page's footer
     "area-street-name": _replace("areas.yaml", "新城街道", "新城街道办事处"),
     "area-add-street": _replace("areas.yaml", "- {id: qc, name: 清池街道}", "- {id: qc, name: 清池街道}\n      - {id: dm, name: 东明街道}"),
     # communities
@@ -235,8 +236,8 @@ def test_incremental_equals_full_build(tree, name):
 
 
 IN_A_ROW = [
-    "site-title", "site-rules", "area-street-name", "area-add-street", "community-add", "community-change",
-    "community-grid-members", "compound-add", "compound-change", "compound-change-fee", "company-add",
+    "site-title", "site-publisher", "site-rules", "area-street-name", "area-add-street", "community-add",
+    "community-change", "community-grid-members", "compound-add", "compound-change", "compound-change-fee", "company-add",
     "company-change", "company-change-phone", "evaluation-change-score", "evaluation-add", "project-add",
     "project-change-body", "project-change-status", "notice-add", "notice-change-body", "notice-change-title",
     "notice-change-date", "notice-draft-published", "notice-many", "template-base", "template-macro", "static-css",

@@ -175,6 +175,34 @@ def test_sample_every_record_has_its_page(sample_site):
         assert (sample_site / "data/lists" / f.parent.name / f"{f.stem[:4]}.json").is_file(), f
 
 
+def test_sample_navigation_marks_the_section_of_every_page(sample_site):
+    """The main navigation (rendered once per section and build) marks the page's own section:
+    aria-current="page" on that section's own page, "true" on the pages under it, none elsewhere."""
+    import re
+    sections = {"/areas/": "辖区", "/communities/": "社区", "/compounds/": "小区", "/companies/": "物业企业",
+                "/lists/": "红黑榜", "/projects/": "项目", "/notices/": "公示公告", "/search/": "搜索"}
+    seen = set()
+    for page in sorted(sample_site.rglob("*.html")):
+        rel = page.relative_to(sample_site).as_posix()
+        if rel.startswith("admin/"):
+            continue
+        url = "/" + rel.removesuffix("index.html")
+        html = page.read_text(encoding="utf-8")
+        nav = re.search(r'<nav class="site-nav" aria-label="主导航">(.*?)</nav>', html, re.S).group(1)
+        marked = re.findall(r'<a href="([^"]*)" aria-current="([^"]*)">([^<]*)</a>', nav)
+        section = "/" + url.split("/")[1] + "/" if url != "/" else "/"
+        if url == "/":
+            expected = [("/", "page", "首页")]
+        elif section in sections:
+            expected = [(section, "page" if url == section else "true", sections[section])]
+        else:
+            expected = []
+        assert marked == expected, (url, marked)
+        assert len(re.findall(r"<li>", nav)) == 9, url
+        seen.add(marked[0][1] if marked else None)
+    assert seen == {"page", "true", None}
+
+
 def test_sample_has_no_broken_links(sample_site):
     assert broken_links(sample_site) == []
 
