@@ -15,7 +15,7 @@ import hashlib
 import itertools
 import multiprocessing
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from datetime import date
 from decimal import ROUND_HALF_UP, Decimal
 
@@ -358,15 +358,20 @@ PARALLEL_MIN_PAGES = 400
 
 
 def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, str], writer, workers: int,
-                 track: bool, weights: dict[str, int | None] | None = None) -> dict[str, frozenset]:
+                 track: bool, weights: dict[str, int | None] | None = None,
+                 files: dict[str, Callable[[], bytes]] | None = None) -> dict[str, frozenset]:
     """Every planned page, in plan order, into `writer`: a page in `keep` (path → digest) is
     unchanged and left as it is on disk; the others are rendered (only changed bytes are staged).
     Returns the deps of each rendered page when `track`. With `weights`, each rendered page's
     `search.indexed_text_bytes` goes into it (the search index's shards are cut by them).
+    `files`: other files to write (path → the function making its bytes: the data files).
 
     With `workers` > 1 and enough pages to render, forked processes render spans of pages in
-    parallel and stage their files themselves; the output is the same either way."""
+    parallel and stage their files themselves; they make `files` too, first (the data files were
+    half a second on one core at city size, after the pages). Otherwise `files` are made here
+    after the pages. The output is the same either way."""
     deps_by_path: dict[str, frozenset] = {}
+    files = files or {}
     todo = sum(1 for page in pages if page.path not in keep)
     if workers <= 1 or todo < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
         for page in pages:
@@ -381,11 +386,15 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
                 weights[path] = indexed_text_bytes(data)
             if track:
                 deps_by_path[path] = frozenset(deps)
+        for path, make in files.items():
+            writer.put(path, make())
         return deps_by_path
+    made = list(files.items())
     _JOB.update(renderer=renderer, pages=pages, keep=keep, stage=writer.stage, previous=writer.previous,
-                track=track, weigh=weights is not None)
+                track=track, weigh=weights is not None, files=made)
     chunk = max(16, min(256, len(pages) // (workers * 8) or 1))
-    spans = [(start, min(start + chunk, len(pages))) for start in range(0, len(pages), chunk)]
+    spans = [(_make_file, i) for i in range(len(made))]
+    spans += [(_render_span, (start, min(start + chunk, len(pages)))) for start in range(0, len(pages), chunk)]
     try:
         with multiprocessing.get_context("fork").Pool(workers) as pool:
             for results, weighed in _in_order(pool, spans, ahead=2 * workers):
@@ -400,19 +409,32 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
     return deps_by_path
 
 
-def _in_order(pool, spans: list, ahead: int):
-    """Results of `_render_span` over `spans`, in order, with at most `ahead` spans in flight:
-    when the parent (or the disk) is slower than the renderers, finished results wait in the
-    workers instead of piling up here."""
+def _in_order(pool, jobs: list, ahead: int):
+    """Results of the `jobs` ((function, its argument): `_render_span` or `_make_file`), in order,
+    with at most `ahead` in flight: when the parent (or the disk) is slower than the renderers,
+    finished results wait in the workers instead of piling up here."""
     pending: collections.deque = collections.deque()
-    upcoming = iter(spans)
-    for span in itertools.islice(upcoming, ahead):
-        pending.append(pool.apply_async(_render_span, (span,)))
+    upcoming = iter(jobs)
+    for function, argument in itertools.islice(upcoming, ahead):
+        pending.append(pool.apply_async(function, (argument,)))
     while pending:
         results = pending.popleft().get()
-        for span in itertools.islice(upcoming, 1):
-            pending.append(pool.apply_async(_render_span, (span,)))
+        for function, argument in itertools.islice(upcoming, 1):
+            pending.append(pool.apply_async(function, (argument,)))
         yield results
+
+
+def _make_file(index: int) -> tuple[list, dict]:
+    """`_render_span`'s results for the `index`th of the job's `files`, made and staged here."""
+    from .write import digest, stage_file
+
+    job = _JOB
+    path, make = job["files"][index]
+    data = make()
+    sig = digest(data)
+    if job["previous"].get(path) != sig:
+        stage_file(job["stage"], path, data, set())
+    return [(path, sig, None)], {}
 
 
 def _render_span(span: tuple[int, int]) -> tuple[list, dict]:

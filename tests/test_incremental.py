@@ -575,6 +575,44 @@ def test_parallel_rendering_gives_the_same_bytes(tree, monkeypatch):
     _assert_same(tree, out)
 
 
+@pytest.mark.parametrize("limit", [None, 0])
+def test_data_files_made_in_the_render_workers_give_the_same_bytes(tree, monkeypatch, limit):
+    """A one-shot build makes its data files in the render workers, unless the site has more
+    pages than DATA_FILES_IN_WORKERS_MAX_PAGES (then here, after the pages): the same bytes as a
+    build in one process either way."""
+    import os
+
+    from generator import incremental, render
+
+    expected = _fresh_build(tree, tree / "alone")  # one process: below PARALLEL_MIN_PAGES
+    log = tree / "staged-by"
+    stage_file = write.stage_file
+
+    def logged(stage, rel, data, made):  # what stages which file (forked workers see this too)
+        with open(log, "a", encoding="utf-8") as fh:
+            fh.write(f"{os.getpid()} {rel}\n")
+        return stage_file(stage, rel, data, made)
+
+    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(write, "stage_file", logged)
+    if limit is not None:
+        monkeypatch.setattr(incremental, "DATA_FILES_IN_WORKERS_MAX_PAGES", limit)
+    out = tree / "site"
+    Builder(tree / "content", out, TODAY, workers=2, tracking=False).rebuild()
+    assert tree_digest(out) == expected
+    staged = dict(reversed(line.split(" ", 1)) for line in log.read_text(encoding="utf-8").splitlines())
+    here = {rel for rel, pid in staged.items() if pid == str(os.getpid())}
+    # The open data and the feeds (what the plan makes when it is written; its small files, such
+    # as sitemap.xml and each year's list JSON, are made with the plan, in this process).
+    made_late = {rel for rel in expected if rel.startswith(("data/", "feeds/")) and not rel.endswith(".html")
+                 and not rel.startswith("data/lists/")}
+    assert len(made_late) > 10 and {rel for rel in staged if rel.endswith(".html")} - here
+    if limit is None:
+        assert not made_late & here, sorted(made_late & here)
+    else:
+        assert made_late <= here
+
+
 def test_an_interrupted_build_leaves_the_site_and_no_debris(tree, monkeypatch):
     from generator import render
 
