@@ -223,8 +223,8 @@ READ_BATCH = 32  # record files taken at a time when they are shared out among p
 def _read_all(root: Path, content_arg: str, problems: Problems, files: list[tuple[str, str, bool]],
               memo: FileMemo | None, helpers: int) -> list[RawRecord]:
     """The records of `files` ((rel, kind, is Markdown)), in this order. With `helpers`, that
-    many forked processes read them too, with their Markdown bodies rendered (filling this
-    process's `markup` memo): this process takes files from the front of the list and the
+    many forked processes read them too, with their Markdown bodies rendered and the numbers a
+    reader would see in them found (filling this process's `markup` memo): this process takes files from the front of the list and the
     helpers from the back, in batches, until they meet, so the work is shared out however busy
     each core is. Only the helpers' records are pickled, each batch as soon as it is read (a
     helper then holds little, see `isolate.streamed`). Each file's problems are collected
@@ -238,14 +238,16 @@ def _read_all(root: Path, content_arg: str, problems: Problems, files: list[tupl
     claims = _Claims(len(todo))
 
     def read_claimed(take):
-        """Batches of (position in `todo`, record, its problems, its body's HTML or None)."""
+        """Batches of (position in `todo`, record, its problems, its body's HTML and markup.scan_shown
+        of it, or None twice)."""
         while (span := take(READ_BATCH)) is not None:
             batch = []
             for i in range(*span):
                 rel, kind, markdown = todo[i]
                 local = Problems()
                 record = _read(root, rel, kind, content_arg, local, markdown)
-                batch.append((i, record, local, markup.rendered(record.src.body) if record.src.body else None))
+                html = markup.rendered(record.src.body) if record.src.body else None
+                batch.append((i, record, local, html, markup.scan_shown(html) if html is not None else None))
             yield batch
 
     mine = []
@@ -259,11 +261,11 @@ def _read_all(root: Path, content_arg: str, problems: Problems, files: list[tupl
             record, kept = hit
             problems.extend(kept)
         else:
-            record, local, html = read.pop(position)
+            record, local, html, numbers = read.pop(position)
             position += 1
             problems.merge(local)
             if html is not None:
-                markup.remember(record.src.body, html)
+                markup.remember(record.src.body, html, numbers)
             if memo is not None and not local.capped():
                 memo.keep_record(sig, root, rel, kind, content_arg, record, tuple(local.items))
         records.append(record)

@@ -41,6 +41,8 @@ import re
 import nh3
 from cmarkgfm import _cmark, cmark
 
+from . import privacy
+
 MAX_BODY_CHARS = 200_000  # a body longer than this is an error (validate reports it)
 
 _TAGS = {
@@ -178,11 +180,15 @@ def rendered(text: str) -> str:
     return _memo.get(text) or _render(text)
 
 
-def remember(text: str, html: str) -> None:
-    """Keep `html`, rendered elsewhere by `rendered(text)`, as `text`'s."""
+def remember(text: str, html: str, numbers: tuple | None = None) -> None:
+    """Keep `html`, rendered elsewhere by `rendered(text)`, as `text`'s; and `numbers`, worked out
+    there too by `numbers_shown(html)`, as the HTML's."""
     if len(_memo) >= MEMO_LIMIT:
         _memo.clear()
+        _shown.clear()
     _memo[text] = html
+    if numbers is not None:
+        _shown[html] = numbers
 
 
 def keep_only(texts) -> None:
@@ -190,6 +196,28 @@ def keep_only(texts) -> None:
     keep = {t: _memo[t] for t in texts if t in _memo}
     _memo.clear()
     _memo.update(keep)
+    shown = {html: _shown[html] for html in keep.values() if html in _shown}
+    _shown.clear()
+    _shown.update(shown)
+
+
+_shown: dict[str, tuple] = {}  # body HTML -> numbers_shown(HTML), kept as _memo keeps the HTML
+
+
+def numbers_shown(html: str) -> tuple:
+    """The possible personal numbers (`privacy.Finding`s, before any allow list) in what a reader
+    sees of a body's HTML: its visible text without invisible characters. Remembered with the
+    HTML: a process that reads and renders a body works them out beside it (see load._read_all),
+    so that checking them (validate) does not scan every body again on one core."""
+    found = _shown.get(html)
+    if found is None:
+        found = scan_shown(html)
+    return found
+
+
+def scan_shown(html: str) -> tuple:
+    """`numbers_shown(html)`, worked out (not remembered)."""
+    return tuple(privacy.scan(privacy.without_invisibles(visible_text(html))))
 
 
 def prerender(texts: list[str], workers: int) -> None:

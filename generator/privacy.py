@@ -178,6 +178,12 @@ def scan(text: str, allow: Iterable[str] = ()) -> list[Finding]:
     return findings
 
 
+def allowed_out(findings: Iterable[Finding], allow: Iterable[str] = ()) -> list[Finding]:
+    """`findings` of `scan(text)` minus those `allow` excuses: what `scan(text, allow)` gives."""
+    allowed = _allowed((allow,) if isinstance(allow, str) else allow)
+    return [f for f in findings if not (f.text in allowed or _compact(f.text) in allowed)]
+
+
 def _matches(text: str) -> Iterator[re.Match[str]]:
     """_PATTERN's matches in `text`, found within its runs of digits and separators. The search
     starts at a run (a lookbehind still sees the characters before it) and stops two characters

@@ -19,10 +19,10 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
-from . import checksums, memo, privacy
+from . import checksums, markup, memo, privacy
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
-from .markup import MAX_BODY_CHARS, render_markdown, visible_text
+from .markup import MAX_BODY_CHARS, render_markdown
 from .sources import control_problem
 from .models import (
     ATTACHMENT_TYPES, Attachment, Community, CommunityStat, Company, Compound, District, Evaluation,
@@ -520,7 +520,7 @@ def _pii_findings(src, allow: tuple, body_html: str | None) -> list:
         # What a reader would see can hold a number that the typed text splits up: character
         # references (&#49;), comments or empty tags between the digits.
         seen = {_digits(f.text) for _, f in found}
-        for finding in privacy.scan(privacy.without_invisibles(visible_text(body_html)), allow):
+        for finding in privacy.allowed_out(markup.numbers_shown(body_html), allow):
             if _digits(finding.text) not in seen:
                 seen.add(_digits(finding.text))
                 out.append((Loc(src.display, src.body_line), finding, "正文显示出来的文字"))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import pickle
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,7 @@ from generator import load as load_module
 from generator import markup
 from generator.errors import MAX_PROBLEMS_PER_FILE, Problems
 from generator.load import FileMemo, load
+from generator.validate import validate
 
 from conftest import REPO, log_readers, minimal_files, write_tree
 
@@ -42,6 +44,8 @@ def _broken_tree(root: Path) -> Path:
     files[compound] = files[compound] + "".join(f"extra{i}: 1\n" for i in range(MAX_PROBLEMS_PER_FILE + 20))
     for i in range(90):  # enough files that the work is shared out in several batches
         files[f"notices/2025/n{i:03}.md"] = files[notice].replace("titel:", "title:", 1) + f"\n第 {i} 条，详见附表。\n"
+    # a mobile number that only the published text shows (a character reference among the digits)
+    files["notices/2025/n077.md"] += "\n联系人：1391&#50;345678\n"
     return write_tree(root / "content", files)
 
 
@@ -56,12 +60,24 @@ def test_helpers_read_the_same_records_and_problems(tmp_path, monkeypatch, split
     elif split == "this-process-reads-all":
         monkeypatch.setattr(load_module._Claims, "from_back", lambda self, size: None)
     markup._memo.clear()
+    markup._shown.clear()
     shared, shared_problems = _loaded(root, 1)
     assert _records(shared) == _records(alone)
     assert _reported(shared_problems) == _reported(alone_problems)
-    # the helpers' Markdown came back rendered, as this process would render it
+    # the helpers' Markdown came back rendered, as this process would render it, with the
+    # numbers a reader would see in it (which validate checks)
     bodies = [r.src.body for r in shared.of("notice") if r.src.body]
     assert bodies and all(markup._memo.get(body) == markup._render(body) for body in bodies)
+    shown = [markup._shown[markup._memo[body]] for body in bodies]
+    assert shown == [markup.scan_shown(markup._memo[body]) for body in bodies]
+    assert [f.text for found in shown for f in found] == ["13912345678"]
+    # and validate reports it as when every body is scanned here
+    validate(shared, shared_problems, date(2026, 11, 27))
+    markup._shown.clear()
+    validate(alone, alone_problems, date(2026, 11, 27))
+    assert _reported(shared_problems) == _reported(alone_problems)
+    shown_error = [line for line in _reported(shared_problems) if "正文显示出来的文字" in line]
+    assert len(shown_error) == 1 and "n077.md" in shown_error[0], shown_error
 
 
 def test_the_sample_is_read_by_two_processes_when_helped(tmp_path, monkeypatch):
