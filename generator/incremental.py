@@ -81,8 +81,8 @@ MAX_LISTED = 64  # more changed paths than this at once: scan the content folder
 FULL_SCAN_EVERY = 16  # even with a complete list of changes, scan whole one rebuild in this many
 PARALLEL_READ_MIN_FILES = 400  # content files from which a cold build reads them in worker processes
 # Up to this many pages, a one-shot build makes its data files in the render workers, beside the
-# pages (render_pages' `files`); above it, in this process after the pages. At province size
-# (119,171 pages) the two workers already hold 1.2 GiB while they render, and making the data
+# pages (render_pages' `files`); above it, in workers of their own once the pages are done. At
+# province size (119,171 pages) the two render workers already hold 1.2 GiB, and making the data
 # files beside them took the build to 2,051 MiB, over its 2 GiB bound; at city size (9,540 pages)
 # the build's peak did not move and it took 2.6 % less time.
 DATA_FILES_IN_WORKERS_MAX_PAGES = 40_000
@@ -252,13 +252,15 @@ class Builder:
                             or writer.previous.get(path) != prev.sigs.get(path)):
                         kept[path] = prev.sigs[path]
             weights: dict[str, int | None] | None = {} if pagefind.ready else None
-            # A one-shot build makes its data files beside the pages (in the render workers) unless
-            # the site is so big that memory forbids it; the edit loop here, where they are
-            # memoised and their bytes handed over again.
-            beside = not self.tracking and len(the_plan.pages) <= DATA_FILES_IN_WORKERS_MAX_PAGES
-            made = {path: data for path, data in the_plan.data.items() if callable(data)} if beside else {}
+            # A one-shot build makes its data files in worker processes: beside the pages unless the
+            # site is so big that memory forbids it, then after them. The edit loop makes them
+            # here, where they are memoised and their bytes handed over again.
+            made = {} if self.tracking else {path: data for path, data in the_plan.data.items() if callable(data)}
+            beside = len(the_plan.pages) <= DATA_FILES_IN_WORKERS_MAX_PAGES
             deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, weights,
-                                files=made)
+                                files=made if beside else None)
+            if not beside:
+                render_pages(renderer, [], {}, writer, self.workers, False, files=made)
             made = set(made)  # only the paths: the functions hold the site, whose memory is given back below
             for path, data in static.items():
                 writer.put(path, data)

@@ -355,6 +355,7 @@ def page_window(current: int, total: int, around: int = 2) -> list[int | None]:
 _JOB: dict = {}  # what forked workers inherit: the renderer, the pages, where to stage, the previous digests
 
 PARALLEL_MIN_PAGES = 400
+PARALLEL_MIN_FILES = 100  # data files made in forked workers even without pages (a province's, after them)
 
 
 def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, str], writer, workers: int,
@@ -366,14 +367,15 @@ def render_pages(renderer: Renderer, pages: list[routes.Page], keep: dict[str, s
     `search.indexed_text_bytes` goes into it (the search index's shards are cut by them).
     `files`: other files to write (path → the function making its bytes: the data files).
 
-    With `workers` > 1 and enough pages to render, forked processes render spans of pages in
-    parallel and stage their files themselves; they make `files` too, first (the data files were
-    half a second on one core at city size, after the pages). Otherwise `files` are made here
-    after the pages. The output is the same either way."""
+    With `workers` > 1 and enough pages to render (or files to make), forked processes render
+    spans of pages in parallel and stage their files themselves; they make `files` too, first
+    (the data files were half a second on one core at city size, after the pages). Otherwise
+    `files` are made here after the pages. The output is the same either way."""
     deps_by_path: dict[str, frozenset] = {}
     files = files or {}
     todo = sum(1 for page in pages if page.path not in keep)
-    if workers <= 1 or todo < PARALLEL_MIN_PAGES or "fork" not in multiprocessing.get_all_start_methods():
+    if workers <= 1 or (todo < PARALLEL_MIN_PAGES and len(files) < PARALLEL_MIN_FILES) or \
+            "fork" not in multiprocessing.get_all_start_methods():
         for page in pages:
             path = page.path
             if path in keep:
