@@ -224,9 +224,9 @@ def _read_all(root: Path, content_arg: str, problems: Problems, files: list[tupl
               memo: FileMemo | None, helpers: int) -> list[RawRecord]:
     """The records of `files` ((rel, kind, is Markdown)), in this order. With `helpers`, that
     many forked processes read them too, with their Markdown bodies rendered and the numbers a
-    reader would see in them found (filling this process's `markup` memo): this process takes files from the front of the list and the
-    helpers from the back, in batches, until they meet, so the work is shared out however busy
-    each core is. Only the helpers' records are pickled, each batch as soon as it is read (a
+    reader would see in them found (filling this process's `markup` memo): this process takes
+    files from the front of the list and the helpers from the back, in batches, until they meet,
+    so the work is shared out however busy each core is. Only the helpers' records are pickled, each batch as soon as it is read (a
     helper then holds little, see `isolate.streamed`). Each file's problems are collected
     apart (the per-file cap counts the same) and added in file order: the same records and
     problems as one process reading alone. What `memo` holds is not read again."""

@@ -184,18 +184,20 @@ class Renderer:
         nothing else. With tracking, what the first rendering read is added to every page that
         reuses it (the record is fetched through the recording view, so those reads are known)."""
         site = self.env.globals["site"]
-        return self._reused((macro, kind, key, args), lambda function: function(getattr(site, kind)[key], *args))
+        return self._reused(("_macros.html", macro, kind, key, args),
+                            lambda function: function(getattr(site, kind)[key], *args))
 
     def once(self, macro: str, *args):
-        """`_macros.html`'s `macro(*args)`, rendered once per build for each `args` and reused on
+        """`_layout.html`'s `macro(*args)`, rendered once per build for each `args` and reused on
         every page: for the parts of every page that depend only on their arguments and the
         build's settings (the site's navigation and footer). Reads are recorded as `fragment`'s."""
-        return self._reused((macro, None, None, args), lambda function: function(*args))
+        return self._reused(("_layout.html", macro, None, None, args), lambda function: function(*args))
 
     def _reused(self, cache_key: tuple, make):
+        """`make(the macro)`, remembered for this build by `cache_key` (template, macro, …)."""
         hit = self._fragments.get(cache_key)
         if hit is None:
-            function = getattr(self.env.get_template("_macros.html").module, cache_key[0])
+            function = getattr(self.env.get_template(cache_key[0]).module, cache_key[1])
             if self.recorder is None:
                 hit = (make(function), ())
             else:
