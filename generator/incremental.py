@@ -259,7 +259,7 @@ class Builder:
             beside = len(the_plan.pages) <= DATA_FILES_IN_WORKERS_MAX_PAGES
             deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, weights,
                                 files=made if beside else None)
-            if not beside:
+            if made and not beside:
                 render_pages(renderer, [], {}, writer, self.workers, False, files=made)
             made = set(made)  # only the paths: the functions hold the site, whose memory is given back below
             for path, data in static.items():

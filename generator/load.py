@@ -187,8 +187,10 @@ def load(root: Path, content_arg: str, problems: Problems, memo: FileMemo | None
         ("projects", "project", ".md", 1),
         ("notices", "notice", ".md", 2),
     ):
-        files.extend((rel, kind, ext == ".md") for rel in _listing(root, folder, ext, problems, content_arg, depth, memo))
-    for (rel, kind, _), record in zip(files, _read_all(root, content_arg, problems, files, memo, helpers if isolate.available() else 0)):
+        listed = _listing(root, folder, ext, problems, content_arg, depth, memo)
+        files.extend((rel, kind, ext == ".md") for rel in listed)
+    records = _read_all(root, content_arg, problems, files, memo, helpers if isolate.available() else 0)
+    for (rel, kind, _), record in zip(files, records):
         if kind == "notice":
             record.folder = rel.split("/")[1]  # the year
         loaded.records.setdefault(kind, []).append(record)
@@ -226,10 +228,11 @@ def _read_all(root: Path, content_arg: str, problems: Problems, files: list[tupl
     many forked processes read them too, with their Markdown bodies rendered and the numbers a
     reader would see in them found (filling this process's `markup` memo): this process takes
     files from the front of the list and the helpers from the back, in batches, until they meet,
-    so the work is shared out however busy each core is. Only the helpers' records are pickled, each batch as soon as it is read (a
-    helper then holds little, see `isolate.streamed`). Each file's problems are collected
-    apart (the per-file cap counts the same) and added in file order: the same records and
-    problems as one process reading alone. What `memo` holds is not read again."""
+    so the work is shared out however busy each core is. Only the helpers' records are pickled,
+    each batch as soon as it is read (a helper then holds little, see `isolate.streamed`). Each
+    file's problems are collected apart (the per-file cap counts the same) and added in file
+    order: the same records and problems as one process reading alone. What `memo` holds is not
+    read again."""
     if not helpers:
         return [_read(root, rel, kind, content_arg, problems, markdown, memo) for rel, kind, markdown in files]
     cached = [memo.cached_record(root, rel, kind, content_arg) if memo is not None else (None, None)

@@ -172,7 +172,7 @@ def scan(text: str, allow: Iterable[str] = ()) -> list[Finding]:
             continue
         kind, start, end = hit
         written = text[start:end]
-        if written in allowed or _compact(written) in allowed:
+        if _excused(written, allowed):
             continue
         findings.append(Finding(kind, start, end, written, mask(kind, written)))
     return findings
@@ -181,7 +181,7 @@ def scan(text: str, allow: Iterable[str] = ()) -> list[Finding]:
 def allowed_out(findings: Iterable[Finding], allow: Iterable[str] = ()) -> list[Finding]:
     """`findings` of `scan(text)` minus those `allow` excuses: what `scan(text, allow)` gives."""
     allowed = _allowed((allow,) if isinstance(allow, str) else allow)
-    return [f for f in findings if not (f.text in allowed or _compact(f.text) in allowed)]
+    return [f for f in findings if not _excused(f.text, allowed)]
 
 
 def _matches(text: str) -> Iterator[re.Match[str]]:
@@ -235,6 +235,11 @@ def _touches_letter(text: str, start: int, end: int) -> bool:
 def _compact(s: str) -> str:
     """`s` folded to NFKC with spaces and hyphens removed: the form allow entries compare in."""
     return _SEPARATORS.sub("", unicodedata.normalize("NFKC", s))
+
+
+def _excused(written: str, allowed: frozenset[str]) -> bool:
+    """The number as written is on the allow list (`_allowed`), as written or without separators."""
+    return written in allowed or _compact(written) in allowed
 
 
 def _allowed(allow: Iterable[str]) -> frozenset[str]:
@@ -350,7 +355,7 @@ def file_findings(candidates: tuple, allow: Iterable[str] = ()) -> list:
     allowed = _allowed((allow,) if isinstance(allow, str) else allow)
 
     def keep(hits):
-        return [(loc, f) for loc, f in hits if not (f.text in allowed or _compact(f.text) in allowed)]
+        return [(loc, f) for loc, f in hits if not _excused(f.text, allowed)]
 
     out = []
     for entry in candidates:

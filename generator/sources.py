@@ -289,12 +289,14 @@ class _Refused(Exception):
         self.message = message
 
 
-_SCALAR, _SEQUENCE, _MAPPING, _ALIAS = yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent, yaml.AliasEvent
+_SCALAR, _SEQUENCE, _MAPPING, _ALIAS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent,
+                                      yaml.AliasEvent)
 _STR = "tag:yaml.org,2002:str"
 # The first characters for which a plain scalar may resolve to something other than text (digits,
 # signs, dots, ~, n/N, t/T, y/Y, o/O, …): any other plain scalar is text without asking the
 # resolver, as are quoted and block scalars. Most scalars here begin with a Chinese character.
 _TYPED_FIRST = frozenset(_Loader.yaml_implicit_resolvers)
+_RESOLVE_ALL = None in _TYPED_FIRST  # a resolver registered for any first character: ask it always
 
 
 class _Builder:
@@ -436,7 +438,7 @@ class _Builder:
         tag = event.tag
         if tag is None or tag == "!":
             value = event.value
-            if event.implicit[0] and (value[:1] in _TYPED_FIRST or None in _TYPED_FIRST):
+            if event.implicit[0] and (value[:1] in _TYPED_FIRST or _RESOLVE_ALL):
                 tag = self.resolve(yaml.ScalarNode, value, event.implicit)
             else:
                 tag = _STR
