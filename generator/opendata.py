@@ -352,17 +352,18 @@ def to_csv(ds: Dataset) -> bytes:
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([f.name for f in ds.fields])
     head = out.getvalue()
-    lines = memo.per_object("opendata-csv-lines", ds.rows, _csv_line)
+    # each row's line by the row object, and by its values when the object is new (a table made
+    # again for one changed record): the tables are the dataset's own, bounded by its size
+    by_value, bound = ("opendata-csv", ds.name), 2 * len(ds.rows) + 64
+    lines = memo.per_object(("opendata-csv-lines", ds.name), ds.rows,
+                            lambda row: memo.cached(by_value, row, lambda: _csv_line(row), limit=bound))
     return "\ufeff".encode("utf-8") + (head + "".join(lines)).encode("utf-8")
 
 
 def _csv_line(row: tuple) -> str:
-    def encode() -> str:
-        out = io.StringIO()
-        csv.writer(out, lineterminator="\r\n").writerow([csv_cell(v) for v in row])
-        return out.getvalue()
-
-    return memo.cached("opendata-rows", ("csv", row), encode, limit=500_000)
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerow([csv_cell(v) for v in row])
+    return out.getvalue()
 
 
 def to_json(ds: Dataset) -> bytes:
@@ -370,18 +371,18 @@ def to_json(ds: Dataset) -> bytes:
     names = tuple(f.name for f in ds.fields)
     if not ds.rows:
         return b"[]\n"
-    # each row's text by the row object: hashing thousands of unchanged rows to find them by
-    # value would cost more
-    lines = memo.per_object(("opendata-json-lines", names), ds.rows, lambda row: _json_object(names, row))
+    # each row's text by the row object (hashing thousands of unchanged rows to find them by
+    # value would cost more), and by its values when the object is new: a title edit changes one
+    # row of the notices dataset, and the edit loop re-encodes only that row
+    by_value, bound = ("opendata-json", ds.name), 2 * len(ds.rows) + 64
+    lines = memo.per_object(("opendata-json-lines", ds.name), ds.rows,
+                            lambda row: memo.cached(by_value, row, lambda: _json_object(names, row), limit=bound))
     return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
 
 
 def _json_object(names: tuple, row: tuple) -> str:
     # The object as it appears inside the indented array: the array's "[\n" and "\n]" dropped.
-    # Each row's text by its values (memo.cached): a title edit changes one row of the notices
-    # dataset, and the edit loop re-encodes only that row.
-    return memo.cached("opendata-rows", ("json", names, row), lambda: json.dumps(
-        [{k: json_value(v) for k, v in zip(names, row)}], ensure_ascii=False, indent=1)[2:-2], limit=500_000)
+    return json.dumps([{k: json_value(v) for k, v in zip(names, row)}], ensure_ascii=False, indent=1)[2:-2]
 
 
 

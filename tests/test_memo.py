@@ -48,3 +48,65 @@ def test_per_object_reuses_by_the_very_object_not_by_value():
         assert memo.per_object("rows", [changed, b], compute) == ["line a", "line b"]
         assert calls[-1] is changed and len(calls) == 6
         assert memo.per_object("other", [b], compute) == ["line b"] and len(calls) == 7  # tables are separate
+
+
+def test_bounds_grow_with_the_site_so_a_big_rebuild_keeps_its_memo(monkeypatch):
+    """More outputs than the fixed floors (a province: 120,000 pages against MAX_SLOTS) must not
+    empty the memo on every rebuild: it did, and a notice edit took 13 s instead of 3."""
+    monkeypatch.setattr(memo, "MAX_SLOTS", 10)
+    store, calls = memo.Store(), []
+    rows = [("row", i) for i in range(50)]
+
+    def rebuild() -> None:
+        with memo.using(store):
+            for i in range(50):
+                memo.remembered(("page", i), (i,), lambda: calls.append("slot"))
+                memo.cached("digests", i, lambda: calls.append("cached"), limit=10)
+            memo.per_object("lines", rows, lambda row: calls.append("object"), limit=10)
+
+    rebuild()
+    assert len(calls) == 150  # the first rebuild computes everything
+    calls.clear()
+    rebuild()
+    rebuild()
+    assert calls == []  # and the next ones find all of it, though each holds 50 entries past a floor of 10
+
+
+def test_bounds_still_drop_what_is_no_longer_made(monkeypatch):
+    monkeypatch.setattr(memo, "MAX_SLOTS", 10)
+    store = memo.Store()
+    with memo.using(store):
+        for i in range(20):
+            memo.remembered(("page", i), (i,), lambda: None)
+    for rebuild in range(1, 6):  # each rebuild makes 20 pages, all of them new outputs
+        with memo.using(store):
+            for i in range(20):
+                memo.remembered(("page", rebuild, i), (i,), lambda: None)
+        assert len(store.slots) <= 2 * 20 + 20  # past twice a rebuild's lookups the old ones go
+    # objects replaced since (a table made again) are dropped, the live ones kept
+    live = [("row", i) for i in range(20)]
+    with memo.using(store):
+        for _ in range(5):
+            replaced = [("row", i) for i in range(20)]
+            memo.per_object("lines", replaced, repr, limit=10)
+        memo.per_object("lines", live, repr, limit=10)
+        table = memo.table("lines")
+        assert len(table) <= 2 * 20 and all(id(row) in table for row in live)
+
+
+def test_a_failed_rebuild_leaves_the_bounds(monkeypatch):
+    monkeypatch.setattr(memo, "MAX_SLOTS", 10)
+    store, calls = memo.Store(), []
+    with memo.using(store):
+        for i in range(50):
+            memo.remembered(("page", i), (i,), lambda: calls.append(1))
+    try:
+        with memo.using(store):  # bad content: the rebuild stops after a few lookups
+            memo.remembered(("page", 0), (0,), lambda: calls.append(1))
+            raise ValueError
+    except ValueError:
+        pass
+    with memo.using(store):
+        for i in range(50):
+            memo.remembered(("page", i), (i,), lambda: calls.append(1))
+    assert len(calls) == 50
