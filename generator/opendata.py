@@ -373,9 +373,10 @@ def to_json(ds: Dataset) -> bytes:
         return b"[]\n"
     # each row's text by the row object (hashing thousands of unchanged rows to find them by
     # value would cost more), and by its values when the object is new: a title edit changes one
-    # row of the notices dataset, and the edit loop re-encodes only that row
-    by_value, bound = ("opendata-json", ds.name), 2 * len(ds.rows) + 64
-    lines = memo.per_object(("opendata-json-lines", ds.name), ds.rows,
+    # row of the notices dataset, and the edit loop re-encodes only that row. Both tables are the
+    # field names' (the keys of every object: the evaluation parts are the site's settings).
+    by_value, bound = ("opendata-json", names), 2 * len(ds.rows) + 64
+    lines = memo.per_object(("opendata-json-lines", names), ds.rows,
                             lambda row: memo.cached(by_value, row, lambda: _json_object(names, row), limit=bound))
     return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
 

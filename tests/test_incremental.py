@@ -43,6 +43,13 @@ def _replace(rel: str, old: str, new: str):
     return edit
 
 
+def _all(*edits):
+    def edit(root: Path):
+        for one in edits:
+            one(root)
+    return edit
+
+
 def _delete(rel: str):
     def edit(root: Path):
         (root / "content" / rel).unlink()
@@ -106,6 +113,9 @@ EDITS = {
     "site-base-url": _replace("site.yaml", "base_url: https://example.org/", "base_url: https://example.net/town/"),
     "site-rules": _replace("site.yaml", "red_list_size: 2", "red_list_size: 1"),
     "site-publisher": _replace("site.yaml", "publisher: 测试编辑组", "publisher: 测试编辑部"),  # every page's footer
+    # an evaluation part renamed: the scores' values stay, the open data's field names change
+    "site-part-key": _all(_replace("site.yaml", "owners: {label", "residents: {label"),
+                          *(_replace(f"evaluations/gx/2025-{half}.yaml", "owners:", "residents:") for half in ("H1", "H2"))),
     "area-street-name": _replace("areas.yaml", "新城街道", "新城街道办事处"),
     "area-add-street": _replace("areas.yaml", "- {id: qc, name: 清池街道}", "- {id: qc, name: 清池街道}\n      - {id: dm, name: 东明街道}"),
     # communities
