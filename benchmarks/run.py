@@ -213,9 +213,8 @@ def table(results: dict) -> str:
 
 REPRODUCE = """
 To reproduce: `python -m pip install '.[bench]' && npm ci`, then
-`python benchmarks/run.py --update-readme` (everything; 26 minutes on 2 cores in the fifth
-round, most of it the province size), or `--sizes district,city` / `--skip-peers` /
-`--skip-sizes` for parts;
+`python benchmarks/run.py --update-readme` (everything; about half an hour on 2 cores, most of
+it the province size), or `--sizes district,city` / `--skip-peers` / `--skip-sizes` for parts;
 `--merge` keeps the sections of `results/latest.json` that a run does not repeat.
 """
 
