@@ -428,26 +428,28 @@ def _in_order(pool, jobs: list, ahead: int):
         yield results
 
 
-def _make_file(index: int) -> tuple[list, dict]:
-    """`_render_span`'s results for the `index`th of the job's `files`, made and staged here."""
+def _staged(path: str, data: bytes, made: set) -> str:
+    """Stage `data` at `path` in the job's staging folder unless the site already holds these
+    bytes there; its digest."""
     from .write import digest, stage_file
 
-    job = _JOB
-    path, make = job["files"][index]
-    data = make()
     sig = digest(data)
-    if job["previous"].get(path) != sig:
-        stage_file(job["stage"], path, data, set())
-    return [(path, sig, None)], {}
+    if _JOB["previous"].get(path) != sig:
+        stage_file(_JOB["stage"], path, data, made)
+    return sig
+
+
+def _make_file(index: int) -> tuple[list, dict]:
+    """`_render_span`'s results for the `index`th of the job's `files`, made and staged here."""
+    path, make = _JOB["files"][index]
+    return [(path, _staged(path, make(), set()), None)], {}
 
 
 def _render_span(span: tuple[int, int]) -> tuple[list, dict]:
     """(path, digest, deps) of each page in `span`, and the indexed text's bytes of those rendered
     (when weighing)."""
-    from .write import digest, stage_file
-
     job = _JOB
-    renderer, keep, stage, previous, track = job["renderer"], job["keep"], job["stage"], job["previous"], job["track"]
+    renderer, keep, track = job["renderer"], job["keep"], job["track"]
     made: set = set()
     out = []
     weighed = {}
@@ -458,9 +460,7 @@ def _render_span(span: tuple[int, int]) -> tuple[list, dict]:
             continue
         deps: set | None = set() if track else None
         data = renderer.render(page, deps)
-        sig = digest(data)
-        if previous.get(path) != sig:
-            stage_file(stage, path, data, made)
+        sig = _staged(path, data, made)
         if job["weigh"]:
             weighed[path] = indexed_text_bytes(data)
         out.append((path, sig, frozenset(deps) if track else None))
