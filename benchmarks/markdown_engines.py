@@ -21,7 +21,7 @@ import nh3  # noqa: E402
 from markdown_it import MarkdownIt  # noqa: E402
 
 import synth  # noqa: E402
-from generator import markup  # noqa: E402
+from generator.content import markup  # noqa: E402
 
 
 def main() -> None:

@@ -25,8 +25,8 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import generator.incremental as inc  # noqa: E402
-from generator import cache, isolate  # noqa: E402
+import generator.engine.incremental as inc  # noqa: E402
+from generator.engine import cache, isolate  # noqa: E402
 from generator.cli import main as cli_main  # noqa: E402
 from measure import _children, _pss_kib  # noqa: E402
 

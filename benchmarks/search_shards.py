@@ -2,7 +2,7 @@
 
     python benchmarks/search_shards.py SITE [BUDGET_MB] [JOBS]
 
-Cuts SITE's pages into shards as `generator.search.plan_shards` does (default: the build's
+Cuts SITE's pages into shards as `generator.output.search.plan_shards` does (default: the build's
 budget and jobs) and runs Pagefind over each shard alone (a temporary tree of hard links, as
 the build does), printing per shard its pages, indexed text, estimated peak and the peak RSS
 Pagefind reached (`ru_maxrss`). Use it to check `_estimate_mb` still errs high after a change to
@@ -21,7 +21,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.search import JOBS, _estimate_mb, indexed_text_bytes, locate_pagefind, plan_shards, shard_budget_mb  # noqa: E402
+from generator.output.search import JOBS, _estimate_mb, indexed_text_bytes, locate_pagefind, plan_shards, shard_budget_mb  # noqa: E402
 
 
 def main() -> None:

@@ -7,7 +7,7 @@ fork (Markdown pre-rendering and page rendering), the CPU their worker processes
 build is the real one (`pipeline.build` through the CLI), with the persistent cache removed
 first so it is a cold build; without `--search` Pagefind is left out (its time is the
 difference to a build with it). Loading and validation run in this process here, where a real
-one-shot build runs them in a child process (`generator.isolate`) so that only the records come
+one-shot build runs them in a child process (`generator.engine.isolate`) so that only the records come
 back: timing them needs them here; what the child costs besides is pickling the records.
 """
 
@@ -24,8 +24,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import generator.incremental as inc  # noqa: E402
-from generator import cache, isolate, markup  # noqa: E402
+import generator.engine.incremental as inc  # noqa: E402
+from generator.engine import cache, isolate
+from generator.content import markup  # noqa: E402
 from generator.cli import main as cli_main  # noqa: E402
 
 TIMES: dict[str, list[float]] = {}

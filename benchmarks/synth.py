@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.checksums import CREDIT_CODE_CHARS, credit_code_check_char  # noqa: E402
+from generator.domain.checksums import CREDIT_CODE_CHARS, credit_code_check_char  # noqa: E402
 
 
 @dataclass(frozen=True)

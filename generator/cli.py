@@ -17,11 +17,11 @@ from pathlib import Path
 import click
 
 from . import pipeline
-from .models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
-from .admin import AdminOptions, AdminUnavailable
-from .errors import ContentError, Problem, redact
-from .schema import BASE_URL_RE
-from .write import recover, refusal
+from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
+from .tools.admin import AdminOptions, AdminUnavailable
+from .content.errors import ContentError, Problem, redact
+from .content.schema import BASE_URL_RE
+from .engine.write import recover, refusal
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -82,13 +82,13 @@ def _guard(fn):
 def _scaffold():
     """`bulletin new`'s module, imported when used: it brings YAML and pypinyin (0.2 s), which a
     build with nothing to do never needs."""
-    from . import scaffold
+    from .tools import scaffold
 
     return scaffold
 
 
 def _preview_server():
-    from . import serve
+    from .tools import serve
 
     return serve
 

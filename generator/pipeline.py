@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from .errors import Problem, Problems
+from .content.errors import Problem, Problems
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 
@@ -39,8 +39,8 @@ class BuildResult:
 
 def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
     """Load and validate only: (records read, all problems)."""
-    from .load import load
-    from .validate import validate
+    from .content.load import load
+    from .content.validate import validate
 
     problems = Problems()
     loaded = load(content, content_arg, problems)
@@ -57,8 +57,8 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     The quick "nothing changed" check runs before the stages are even imported (see `cache`)."""
     import time
 
-    from . import cache
-    from .theme import Theme
+    from .engine import cache
+    from .output.theme import Theme
 
     started = time.perf_counter()
     content_files = cache.signature([content.resolve()])
@@ -69,7 +69,7 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     if saved is not None:
         return BuildResult(saved["records"], saved["pages"], saved["files"], time.perf_counter() - started, ())
 
-    from .incremental import Builder
+    from .engine.incremental import Builder
 
     builder = Builder(content, out, today, drafts=drafts, base_url=base_url, content_arg=content_arg, tracking=False,
                       preview=preview, admin=admin)

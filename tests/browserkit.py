@@ -24,11 +24,11 @@ from urllib.parse import urlsplit
 import pytest
 
 from conftest import REPO, SAMPLE, TODAY, cli
-from generator.derive import derive
-from generator.errors import Problems
-from generator.load import load
-from generator.routes import Page, plan
-from generator.validate import validate
+from generator.domain.derive import derive
+from generator.content.errors import Problems
+from generator.content.load import load
+from generator.output.routes import Page, plan
+from generator.content.validate import validate
 
 ARTIFACTS = REPO / "test-artifacts"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"

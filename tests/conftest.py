@@ -259,7 +259,7 @@ def bulletin_subprocess(*args: str, cwd: Path, timeout: float = 120) -> subproce
 
 def log_readers(monkeypatch, log: Path) -> Path:
     """Make every record file read (load._read, in whichever process) append its process id to `log`."""
-    from generator import load as load_module
+    from generator.content import load as load_module
 
     original = load_module._read
 

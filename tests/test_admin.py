@@ -22,8 +22,8 @@ import yaml
 import netlify_headers
 from browserkit import CHROMIUM_ARGS, chromium_path
 from conftest import REPO, TODAY, cli
-from generator import schema
-from generator.admin import PLACEHOLDER_REPO, active_companies
+from generator.content import schema
+from generator.tools.admin import PLACEHOLDER_REPO, active_companies
 
 DECAP_DIST = REPO / "node_modules" / "decap-cms" / "dist"
 DECAP_SERVER = REPO / "node_modules" / "decap-server" / "dist" / "index.js"
@@ -158,10 +158,10 @@ def test_repository_and_local_backend_come_from_the_environment(project, monkeyp
 
 def test_active_companies_agree_with_bulletin_new(project):
     """The web editor's hint and `bulletin new evaluation` name the same companies."""
-    from generator.errors import Problems
-    from generator.load import load
-    from generator.scaffold import Known, active_companies as scaffold_active
-    from generator.validate import validate
+    from generator.content.errors import Problems
+    from generator.content.load import load
+    from generator.tools.scaffold import Known, active_companies as scaffold_active
+    from generator.content.validate import validate
 
     content = project / "content"
     (content / "companies/delta.yaml").write_text(

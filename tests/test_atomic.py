@@ -33,8 +33,8 @@ STEP = int(os.environ["PAUSE_AT"])
 UNDER = os.path.abspath(os.environ["PAUSE_UNDER"]) + os.sep
 REPORT = os.environ["PAUSE_REPORT"]
 if os.environ.get("PAUSE_NO_EXCHANGE"):
-    import generator.write
-    generator.write._exchange = lambda a, b: False  # as on a system without renameat2
+    import generator.engine.write
+    generator.engine.write._exchange = lambda a, b: False  # as on a system without renameat2
 steps = []
 busy = False
 

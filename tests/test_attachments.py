@@ -15,7 +15,7 @@ from urllib.parse import quote
 import pytest
 
 from conftest import TODAY, cli, dedent, write_tree
-from generator.write import write_site
+from generator.engine.write import write_site
 from sitecheck import broken_links, page_links
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -132,7 +132,7 @@ def test_the_writer_refuses_a_path_leading_out_of_the_site(tmp_path, rel):
 def test_the_writer_copies_the_bytes_it_read_and_never_through_a_link(tmp_path):
     # validate refuses linked attachments; the writer must not follow one that appears after that
     # check (a link swapped in between check and copy), and publishes exactly the bytes it read.
-    from generator.write import SiteWriter
+    from generator.engine.write import SiteWriter
 
     real = tmp_path / "real.pdf"
     real.write_bytes(PDF)

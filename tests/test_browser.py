@@ -23,7 +23,7 @@ import pytest
 from browserkit import (ARTIFACTS, CHROMIUM_ARGS, Watch, chromium_path, describe, one_page_per_kind, run_axe,
                         sample_pages, sample_site, serve)
 from conftest import SAMPLE
-from generator.search import pinyin
+from generator.output.search import pinyin
 from sitecheck import indexed_pages
 
 pytestmark = pytest.mark.browser
@@ -331,7 +331,7 @@ def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
     """The sample indexed in shards of a few dozen pages (as a province site is, in shards of a few
     thousand): one query finds the pages of every shard, the same pages as the single index."""
     from conftest import cli
-    from generator.search import JOBS, plan_shards
+    from generator.output.search import JOBS, plan_shards
 
     budget = 50 * JOBS  # the sample needs ~110 MB in one index: about 7 shards
     monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", str(budget))

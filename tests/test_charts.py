@@ -10,7 +10,7 @@ from decimal import Decimal as D
 from markupsafe import Markup
 
 from conftest import TODAY, cli
-from generator.charts import WIDTH, Chart, svg
+from generator.output.charts import WIDTH, Chart, svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

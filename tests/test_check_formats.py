@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 
 from conftest import TODAY, cli
-from generator.errors import Loc, Problem
+from generator.content.errors import Loc, Problem
 
 
 def test_annotations_point_at_the_line(project):

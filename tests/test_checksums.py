@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.checksums import (
+from generator.domain.checksums import (
     CREDIT_CODE_CHARS,
     credit_code_check_char,
     credit_code_problem,

@@ -3,10 +3,10 @@
 from datetime import date
 from decimal import Decimal as D
 
-from generator.derive import (
+from generator.domain.derive import (
     bottom_positions, competition_ranks, lists_json, period_table, year_table,
 )
-from generator.models import Evaluation, Period, ScoreRow
+from generator.domain.models import Evaluation, Period, ScoreRow
 
 PARTS = ("authority", "street", "owners")
 

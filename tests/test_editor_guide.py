@@ -46,7 +46,7 @@ def templates() -> dict[str, str]:
             if len(CJK.findall(text)) >= 2:
                 found.setdefault(text.strip(), where)
 
-    for path in sorted((REPO / "generator").glob("*.py")):
+    for path in sorted((REPO / "generator").rglob("*.py")):
         tree = ast.parse(path.read_text(encoding="utf-8"))
         assigned: dict[str, list[ast.AST]] = {}
         for node in ast.walk(tree):

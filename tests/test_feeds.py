@@ -110,7 +110,7 @@ def test_sample_feeds_are_valid_atom(tmp_path):
     assert assert_valid_atom(out, "https://bulletin.example.org/") > 39
     notices = entries(parse(out / "feeds/notices.xml"))
     pages = [p for p in (out / "notices").glob("*/index.html") if p.parent.name != "page"]
-    from generator.feeds import FEED_ENTRIES
+    from generator.output.feeds import FEED_ENTRIES
     assert len(notices) == min(len(pages), FEED_ENTRIES) < len(pages)  # the newest published notices, nothing else
 
 
@@ -237,7 +237,7 @@ def test_canonical_and_open_graph(site):
 
 
 def test_feeds_hold_their_newest_entries_only(project):
-    from generator.feeds import FEED_ENTRIES
+    from generator.output.feeds import FEED_ENTRIES
     notices = {}
     for i in range(FEED_ENTRIES + 7):
         day = 1 + i % 28
@@ -261,7 +261,7 @@ def test_feeds_hold_their_newest_entries_only(project):
 
 
 def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts():
-    from generator.sitemap import sitemap_files
+    from generator.output.sitemap import sitemap_files
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     urls = [f"/notices/n{i}/" for i in range(7)] + ["/", "/notices/n3/"]
     small = sitemap_files(BASE, urls, per_file=8)
@@ -279,7 +279,7 @@ def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts():
 
 def _feed_as_one_tree(feed, info, fallback) -> bytes:
     """The straightforward serialisation: the whole feed as one ElementTree, indented."""
-    from generator.feeds import ATOM, XML_NS, _sub, absolute, stamp
+    from generator.output.feeds import ATOM, XML_NS, _sub, absolute, stamp
 
     root = ET.Element("feed", {"xmlns": ATOM, f"{{{XML_NS}}}lang": info.language or "zh-CN"})
     _sub(root, "id", absolute(info.base_url, feed.url))
@@ -315,8 +315,8 @@ def test_feeds_assembled_from_entries_are_the_one_tree_bytes(entries):
     byte for byte what serialising the whole tree at once gives, escaping included."""
     from datetime import date
 
-    from generator import memo
-    from generator.feeds import Entry, Feed, _render_feed
+    from generator.engine import memo
+    from generator.output.feeds import Entry, Feed, _render_feed
     from types import SimpleNamespace
 
     info = SimpleNamespace(language="zh-CN", base_url="https://example.org/town/", publisher="测试 & <街道>")

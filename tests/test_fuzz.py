@@ -32,7 +32,7 @@ from hypothesis import strategies as st
 
 from conftest import dedent, minimal_files, write_tree, MINIMAL
 from generator import pipeline
-from generator.errors import ContentError
+from generator.content.errors import ContentError
 from hostile import MARKDOWN_VECTORS, VECTORS
 from sitecheck import unsafe_markup
 

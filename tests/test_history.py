@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from conftest import TODAY, cli
-from generator.history import History, RecordRef, parse_log, read_history, recent_changes
+from generator.content.history import History, parse_log, read_history
+from generator.output.changes import RecordRef, recent_changes
 from sitecheck import tree_digest
 
 OCT = "2026-10-01T10:00:00+08:00"

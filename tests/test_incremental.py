@@ -19,7 +19,9 @@ import pytest
 
 from conftest import log_readers, minimal_files, write_tree
 from generator import Builder, ContentError
-from generator import cache, incremental, pipeline, serve, write
+from generator.engine import cache, incremental, write
+from generator import pipeline
+from generator.tools import serve
 from sitecheck import tree_digest
 
 TODAY = date(2026, 11, 27)
@@ -573,7 +575,7 @@ def test_out_deleted_between_rebuilds(tree):
 
 
 def test_parallel_rendering_gives_the_same_bytes(tree, monkeypatch):
-    from generator import render
+    from generator.output import render
 
     monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
     out = tree / "site"
@@ -590,7 +592,8 @@ def test_data_files_made_in_worker_processes_give_the_same_bytes(tree, monkeypat
     """A one-shot build makes its data files in the render workers, beside the pages; on a site
     with more pages than DATA_FILES_IN_WORKERS_MAX_PAGES, in workers of their own after the
     pages. The same bytes as a build in one process either way."""
-    from generator import incremental, render
+    from generator.engine import incremental
+    from generator.output import render
 
     expected = _fresh_build(tree, tree / "alone")  # one process: below PARALLEL_MIN_PAGES
     log = tree / "staged-by"
@@ -624,7 +627,7 @@ def test_data_files_made_in_worker_processes_give_the_same_bytes(tree, monkeypat
 
 
 def test_an_interrupted_build_leaves_the_site_and_no_debris(tree, monkeypatch):
-    from generator import render
+    from generator.output import render
 
     out = tree / "site"
     pipeline.build(tree / "content", "content", out, TODAY)
@@ -677,8 +680,8 @@ def test_a_patch_killed_half_way_is_finished_by_the_next_build(tree):
 def test_files_read_on_every_core_give_the_same_bytes(tree, monkeypatch):
     # A cold one-shot build with many files reads in a child process (isolate), which shares the
     # files out with a helper it forks (load._read_all; test_load checks the split): the same site.
-    import generator.incremental as incremental
-    from generator import load as load_module
+    import generator.engine.incremental as incremental
+    from generator.content import load as load_module
 
     monkeypatch.setattr(incremental, "PARALLEL_READ_MIN_FILES", 1)
     monkeypatch.setattr(load_module, "READ_BATCH", 1)

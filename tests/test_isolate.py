@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import isolate
-from generator.errors import Loc, Problems
+from generator.engine import isolate
+from generator.content.errors import Loc, Problems
 
 
 def _records(n):
@@ -78,7 +78,7 @@ def test_the_child_dies_with_its_parent(tmp_path):
     script = f"""
 import os, sys, time
 sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
-from generator import isolate
+from generator.engine import isolate
 def work():
     open({str(tmp_path / 'child.pid')!r}, 'w').write(str(os.getpid()))
     time.sleep(60)
@@ -108,7 +108,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_what_a_build_makes_ahead_fails_where_it_is_needed_not_ahead():
-    from generator.incremental import _Ready
+    from generator.engine.incremental import _Ready
 
     calls = []
 

@@ -106,7 +106,7 @@ def test_lists_json_matches_reference(monkeypatch, h1, h2, red_size, black_line,
 
 
 def _codes() -> list[str]:
-    from generator.checksums import credit_code_check_char
+    from generator.domain.checksums import credit_code_check_char
 
     bodies = [f"91370700MA3D{i:05d}" for i in range(len(companies))]
     return [b + credit_code_check_char(b) for b in bodies]

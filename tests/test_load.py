@@ -10,11 +10,11 @@ from pathlib import Path
 
 import pytest
 
-from generator import load as load_module
-from generator import markup
-from generator.errors import MAX_PROBLEMS_PER_FILE, Problems
-from generator.load import FileMemo, load
-from generator.validate import validate
+from generator.content import load as load_module
+from generator.content import markup
+from generator.content.errors import MAX_PROBLEMS_PER_FILE, Problems
+from generator.content.load import FileMemo, load
+from generator.content.validate import validate
 
 from conftest import REPO, log_readers, minimal_files, write_tree
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.markup import render_markdown, visible_text
+from generator.content.markup import render_markdown, visible_text
 from hostile import MARKDOWN_VECTORS, VECTORS
 from sitecheck import unsafe_markup
 
@@ -72,7 +72,7 @@ def test_pathological_markdown_stays_linear():
 
 
 def test_quotes_and_lists_nested_past_the_limit_are_shown_as_typed():
-    from generator.markup import MAX_NESTING
+    from generator.content.markup import MAX_NESTING
     ok = render_markdown("> " * MAX_NESTING + "深")
     assert ok.count("<blockquote>") == MAX_NESTING
     deep = render_markdown("> " * (MAX_NESTING + 1) + "深 <b>x</b>")
@@ -99,7 +99,7 @@ def test_rendering_frees_what_cmark_allocates():
     # (~20 KB a body: 4,000 bodies were 80 MB); markup frees both. Measured in a fresh process.
     script = """
 import sys
-from generator import markup
+from generator.content import markup
 def rss():
     with open("/proc/self/status") as fh:
         return int(fh.read().split("VmRSS:")[1].split()[0])
@@ -118,7 +118,7 @@ print(rss() - before)
 
 
 def test_bodies_rendered_in_workers_render_as_in_process():
-    from generator import markup
+    from generator.content import markup
 
     bodies = [f"## 第 {i} 条\n\n| 项 | 值 |\n|---|---|\n| 维修 | {i} |\n\n<script>x</script>正文 {i}" for i in range(250)]
     expected = [markup._render(text) for text in bodies]

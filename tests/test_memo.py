@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from generator import memo
+from generator.engine import memo
 
 
 def test_without_a_store_everything_is_computed():

@@ -11,7 +11,7 @@ import sys
 import yaml
 
 from conftest import REPO, TODAY, cli
-from generator.scaffold import scalar, suggest_id
+from generator.tools.scaffold import scalar, suggest_id
 
 
 def new(*args: str):

@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from conftest import SAMPLE, TODAY, cli, write_tree
-from generator.opendata import csv_cell
+from generator.output.opendata import csv_cell
 
 BOM = b"\xef\xbb\xbf"
 
@@ -194,8 +194,8 @@ def test_files_assembled_from_rows_are_the_whole_dataset_bytes(rows):
     rows): byte for byte what encoding the whole dataset at once gives."""
     from datetime import date
 
-    from generator import memo
-    from generator.opendata import Dataset, F, json_value, to_csv, to_json
+    from generator.engine import memo
+    from generator.output.opendata import Dataset, F, json_value, to_csv, to_json
 
     fields = (F("id", "string", "编号", ""), F("amount", "number", "金额", ""), F("day", "date", "日期", ""),
               F("flag", "boolean", "是否", ""), F("count", "integer", "个数", ""))

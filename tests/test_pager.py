@@ -7,7 +7,7 @@ from __future__ import annotations
 import re
 
 from conftest import TODAY, cli, dedent, write_tree
-from generator.render import page_window
+from generator.output.render import page_window
 
 
 def test_window_keeps_first_last_and_neighbours():

@@ -12,8 +12,8 @@ import pytest
 import zxingcpp
 from PIL import Image, ImageDraw
 
-from generator.models import Notice
-from generator.poster import BORDER, content_fingerprint, qr_svg
+from generator.domain.models import Notice
+from generator.output.poster import BORDER, content_fingerprint, qr_svg
 from sitecheck import inline_code
 
 NOTICE = Notice(id="a", source="notices/2026/a.md", title="福海花园维修资金使用公示", date=date(2026, 11, 20),

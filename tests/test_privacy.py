@@ -11,9 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator import privacy as privacy_module
-from generator.checksums import id_card_check_char, id_card_valid, luhn_valid
-from generator.privacy import BANK_CARD, DIGIT_CHARS, ID_CARD, MOBILE, Finding, mask, scan
+from generator.domain import privacy as privacy_module
+from generator.domain.checksums import id_card_check_char, id_card_valid, luhn_valid
+from generator.domain.privacy import BANK_CARD, DIGIT_CHARS, ID_CARD, MOBILE, Finding, mask, scan
 
 ID_X = "11010519491231002X"  # GB 11643's example; valid
 ID_DIGIT = "440308199901101512"  # computed check digit "2"
@@ -321,7 +321,7 @@ def test_full_width_text_gives_the_same_findings(parts):
 def test_nothing_shorter_than_shortest_is_ever_a_finding(text):
     # scan() skips texts shorter than SHORTEST without matching: the pattern itself never finds
     # a number in fewer characters.
-    from generator import privacy
+    from generator.domain import privacy
 
     original = privacy.SHORTEST
     privacy.SHORTEST = 0
@@ -365,8 +365,8 @@ def _candidates_both_ways(text: str, name: str = "n.md"):
     import tempfile
     from pathlib import Path
 
-    from generator.errors import Problems
-    from generator.sources import read_source
+    from generator.content.errors import Problems
+    from generator.content.sources import read_source
 
     with tempfile.TemporaryDirectory() as folder:
         (Path(folder) / name).write_text(text, encoding="utf-8")

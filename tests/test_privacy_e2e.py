@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from conftest import TODAY, cli, minimal_files, write_tree
-from generator.privacy import scan
+from generator.domain.privacy import scan
 from sitecheck import tree_digest
 
 PLANTED = {

@@ -464,7 +464,7 @@ def test_a_flood_of_problems_is_cut_to_a_hundred_per_file(project):
 
 
 def test_problems_kept_apart_replay_as_reported_unless_some_were_left_out():
-    from generator.errors import Loc, MAX_PROBLEMS_PER_FILE, Problems
+    from generator.content.errors import Loc, MAX_PROBLEMS_PER_FILE, Problems
 
     def step(count):
         def report(into):
@@ -498,7 +498,7 @@ def test_a_number_split_by_invisible_characters_is_found(project, invisible):
 def test_the_invisible_characters_are_every_format_character():
     import unicodedata
 
-    from generator.privacy import _INVISIBLE
+    from generator.domain.privacy import _INVISIBLE
 
     format_chars = {c for c in range(0x110000) if unicodedata.category(chr(c)) == "Cf"}
     assert format_chars <= set(_INVISIBLE)  # newer Unicode versions may add, never remove

@@ -12,7 +12,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from conftest import REPO, TODAY, cli
-from generator.search import JOBS, SHARD_BUDGET_MB, locate_pagefind, name_index, pinyin, plan_shards, shard_budget_mb
+from generator.output.search import JOBS, SHARD_BUDGET_MB, locate_pagefind, name_index, pinyin, plan_shards, shard_budget_mb
 from sitecheck import indexed_pages
 
 
@@ -39,7 +39,7 @@ def test_pagefind_is_looked_for_in_order(tmp_path):
 
 
 def test_pagefind_on_path_is_the_last_resort(tmp_path, monkeypatch):
-    import generator.search as search
+    import generator.output.search as search
 
     monkeypatch.setattr(search, "REPO", tmp_path / "no-repo")
     bin_dir = fake_pagefind(tmp_path / "tool").parent
@@ -93,7 +93,7 @@ def test_the_default_build_indexes_every_published_page_and_nothing_else(project
 
 
 def test_only_the_first_page_of_the_notice_list_is_indexed(project, monkeypatch):
-    from generator import routes
+    from generator.output import routes
 
     monkeypatch.setattr(routes, "NOTICES_PER_PAGE", 1)  # the fixture's notices over several pages
     run = cli("build", "--today", TODAY)
@@ -183,7 +183,7 @@ def test_a_shard_that_fails_leaves_no_index_at_all(project, monkeypatch):
 
 
 def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
-    from generator.search import indexed_text_bytes
+    from generator.output.search import indexed_text_bytes
 
     page = (b'<header>\xe5\xaf\xbc\xe8\x88\xaa</header><main id="main" data-pagefind-body>ab<ul class="x" data-pagefind-ignore>'
             b'<li>left out</li></ul>cd<div data-pagefind-ignore><div>q</div>rr</div></main><footer>x</footer>')
@@ -193,7 +193,7 @@ def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
 
 
 def test_the_shard_budget_is_what_the_build_leaves_of_its_total_unless_the_environment_says():
-    from generator.search import MARGIN_MB, TOTAL_MB
+    from generator.output.search import MARGIN_MB, TOTAL_MB
     assert shard_budget_mb({}, own_mb=300) == TOTAL_MB - 300 - MARGIN_MB
     assert shard_budget_mb({}, own_mb=1800) == SHARD_BUDGET_MB  # never below the floor
     assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "300"}, own_mb=300) == 300
@@ -239,9 +239,9 @@ def test_pinyin_gives_what_two_conversions_give(name):
 def test_name_index_lists_every_compound_community_company_and_area(project):
     from datetime import date
 
-    from generator.errors import Problems
-    from generator.load import load
-    from generator.validate import validate
+    from generator.content.errors import Problems
+    from generator.content.load import load
+    from generator.content.validate import validate
 
     problems = Problems()
     site = validate(load(project / "content", "content", problems), problems, date(2026, 11, 27))
@@ -256,7 +256,7 @@ def test_name_index_lists_every_compound_community_company_and_area(project):
 
 
 def test_a_killed_builds_shard_link_trees_are_swept_by_the_next_build(tmp_path):
-    from generator.write import recover
+    from generator.engine.write import recover
     out = tmp_path / "site"
     out.mkdir()
     dead = tmp_path / "..site.tmp-999999999-1-index-abcd"  # no such process
@@ -293,7 +293,7 @@ def _notice_pages(folder, count: int) -> None:
 
 
 def test_pages_weighed_beforehand_give_the_plan_reading_them_gives(tmp_path):
-    from generator.search import indexed_text_bytes
+    from generator.output.search import indexed_text_bytes
 
     _notice_pages(tmp_path, 60)
     rels = [p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.html")]
@@ -309,9 +309,10 @@ def test_pages_weighed_beforehand_give_the_plan_reading_them_gives(tmp_path):
 
 
 def test_render_workers_weigh_every_page_they_make_for_the_index(tree_with_search, monkeypatch):
-    from generator import incremental, render
-    from generator.incremental import Builder
-    from generator.search import indexed_text_bytes
+    from generator.engine import incremental
+    from generator.output import render
+    from generator.engine.incremental import Builder
+    from generator.output.search import indexed_text_bytes
 
     content, out = tree_with_search
     monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)  # forked workers even for a small site

@@ -19,8 +19,8 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO, TODAY
-from generator.errors import Loc, Problem
-from generator.serve import error_page, inject, problems_from, snapshot
+from generator.content.errors import Loc, Problem
+from generator.tools.serve import error_page, inject, problems_from, snapshot
 
 WAIT = 60  # seconds: a generous bound for a loaded CI machine; the usual wait is well under one
 
@@ -232,7 +232,7 @@ def test_internal_errors_become_a_problem_not_a_crash():
 
 
 def test_snapshot_sees_changes_and_ignores_editor_droppings(tmp_path):
-    from generator.serve import changes
+    from generator.tools.serve import changes
 
     (tmp_path / "a.yaml").write_text("a: 1\n", encoding="utf-8")
     before = snapshot([tmp_path])
@@ -265,7 +265,7 @@ def serving(tmp_path, monkeypatch):
     """`serve.run` in a thread over a content folder holding one notice, `rebuild` replaced by a
     recorder: yields (the notice's path, the change lists `rebuild` was called with); the server
     is stopped (and must have stopped) on the way out."""
-    from generator import serve
+    from generator.tools import serve
 
     content = tmp_path / "content"
     content.mkdir()
@@ -298,7 +298,7 @@ def test_rebuild_is_told_which_files_changed(tmp_path, monkeypatch, system_watch
     """In-process: the watcher hands `rebuild()` exactly the files that changed (what an
     incremental builder needs), and setting `stop` ends the server; the same where the system
     cannot watch the folders and they are scanned every POLL_SECONDS instead."""
-    from generator import serve
+    from generator.tools import serve
 
     if not system_watches:
         monkeypatch.setattr(serve, "watch", lambda roots, woken: None)
@@ -313,7 +313,7 @@ def test_an_idle_server_does_not_scan_until_the_system_reports_a_change(tmp_path
     """With the system watching, the folders are scanned once at the start, then only when a
     change is reported (or once every SCAN_SECONDS): scanning every 50 ms took most of a core
     at city size. A save is still picked up at once."""
-    from generator import serve
+    from generator.tools import serve
 
     scans: list[float] = []
     real_snapshot = serve.snapshot
@@ -335,7 +335,7 @@ def test_folders_that_cannot_be_watched_are_scanned_instead(tmp_path, monkeypatc
     and `run` falls back to scanning (see test_rebuild_is_told_which_files_changed)."""
     import watchdog.observers
 
-    from generator import serve
+    from generator.tools import serve
 
     class Refusing:
         def schedule(self, *args, **kwargs):

@@ -11,8 +11,8 @@ import yaml
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from generator.errors import Problems
-from generator.sources import read_source
+from generator.content.errors import Problems
+from generator.content.sources import read_source
 
 
 def read(tmp_path: Path, text: str | bytes, name: str = "x.yaml", markdown: bool = False):

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from generator.render import fingerprint, fmt_date, fmt_pct, fmt_score, fmt_yuan
-from generator.routes import Plan, RouteCollision
-from generator.write import MARKER, refusal, write_site
+from generator.output.render import fingerprint, fmt_date, fmt_pct, fmt_score, fmt_yuan
+from generator.output.routes import Plan, RouteCollision
+from generator.engine.write import MARKER, refusal, write_site
 
 
 def test_plan_rejects_two_outputs_on_one_path():
@@ -58,7 +58,7 @@ def test_write_failure_keeps_previous_site(tmp_path, monkeypatch):
     def broken_copy(src, dst):
         raise OSError("disk full")
 
-    monkeypatch.setattr("generator.write.shutil.copyfile", broken_copy)
+    monkeypatch.setattr("generator.engine.write.shutil.copyfile", broken_copy)
     with pytest.raises(OSError):
         write_site(out, {"index.html": b"two"}, {"a.pdf": tmp_path / "a.pdf"})
     assert (out / "index.html").read_bytes() == b"one"

@@ -20,9 +20,10 @@ import stat
 from datetime import date
 from pathlib import Path
 
+from ..content.history import git_head
 from .write import DIGEST_MOD, cache_dir, marker_digest, share
 
-GENERATOR_DIR = Path(__file__).resolve().parent
+GENERATOR_DIR = Path(__file__).resolve().parent.parent  # the package: its own source is an input
 
 
 def signature(dirs, suffix: str | None = None) -> list[tuple]:
@@ -104,33 +105,6 @@ def _pagefind_places(content: Path) -> list:
             except OSError:
                 found.append(None)
     return found
-
-
-def git_head(content: Path) -> list:
-    """What the pages' "last changed" dates come from (`history`): the commit checked out and
-    the index. Reading two small files is enough to notice a commit, a checkout or staging.
-    Empty when there is no `.git` in the content folder or above it; the first item says whether
-    `.git` is a folder ("dir") or a file (a worktree's pointer)."""
-    folder = Path(content).resolve()
-    for base in (folder, *folder.parents):
-        git = base / ".git"
-        if git.exists():
-            out: list = [("dir" if git.is_dir() else "file", str(git))]
-            for name in ("HEAD", "index", "shallow"):
-                try:
-                    st = (git / name).stat() if git.is_dir() else git.stat()
-                    out.append((name, st.st_size, st.st_mtime_ns))
-                except OSError:
-                    out.append((name, None))
-            try:
-                head = (git / "HEAD").read_text(encoding="utf-8").strip() if git.is_dir() else ""
-                if head.startswith("ref: "):
-                    st = (git / head[5:]).stat()
-                    out.append((head, st.st_mtime_ns))
-            except OSError:
-                pass
-            return out
-    return []
 
 
 def unchanged(out: Path, key: str) -> dict | None:

@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 
-from . import memo
+from ..engine import memo
 from .urls import absolute
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"

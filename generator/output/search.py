@@ -32,7 +32,7 @@ from pathlib import Path
 from typing import Iterable, Mapping
 
 from . import urls
-from .models import Site
+from ..domain.models import Site
 
 MINIMUM_VERSION = (1, 6, 0)
 OUTPUT_SUBDIR = "pagefind"
@@ -48,7 +48,7 @@ JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it 
 # when one would fit: Pagefind mostly uses one core, and two runs halve the indexing time, which
 # is most of a big build's time; each extra shard costs the first search ~3 requests and 11 KiB.
 PARALLEL_MIN_PAGES = 2000
-REPO = Path(__file__).resolve().parent.parent
+REPO = Path(__file__).resolve().parent.parent.parent
 INSTALL_HINT = "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
 
 

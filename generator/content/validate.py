@@ -19,12 +19,16 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
-from . import checksums, markup, memo, privacy
+from ..domain import checksums, privacy
+
+from . import markup
+
+from ..engine import memo
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
 from .markup import MAX_BODY_CHARS, render_markdown
 from .sources import control_problem
-from .models import (
+from ..domain.models import (
     ATTACHMENT_TYPES, Attachment, Community, CommunityStat, Company, Compound, District, Evaluation,
     EvaluationRules, Grid, Notice, OwnersBody, Part, Period, Project, ScoreRow, Site, SiteInfo, Street,
     Update, Venue,

@@ -26,8 +26,8 @@ from typing import Iterable
 
 from markupsafe import Markup, escape
 
-from .derive import Derived
-from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, Site
+from ..domain.derive import Derived
+from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, Site
 
 WIDTH = 360  # viewBox width; the stylesheet scales the drawing to the column
 FONT = 16  # viewBox units: about 15 px on a 375-px phone

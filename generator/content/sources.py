@@ -109,7 +109,7 @@ class Source:
     def slim(self) -> None:
         """Keep what later stages need (data, locations, body, privacy candidates) and drop the
         text and scalar spans, which are only read by the privacy scan done here."""
-        from .privacy import file_candidates
+        from ..domain.privacy import file_candidates
 
         self.pii = file_candidates(self)
         self.scalars = []

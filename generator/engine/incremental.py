@@ -61,19 +61,21 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Callable
 
-from . import admin as admin_site
-from . import cache, isolate, markup, memo, search
-from .derive import Derived, derive
-from .errors import ContentError, Loc, Problem, Problems
-from .load import FileMemo, load
-from .models import Site
-from .pipeline import BuildResult
-from .history import History, read_history
-from .render import ALL, Renderer, render_pages, static_outputs, template_environment
-from .routes import RouteCollision, plan
-from .search import OUTPUT_SUBDIR as SEARCH_FOLDER, Pagefind, index_site, locate_pagefind
-from .theme import Theme
-from .validate import validate
+from ..tools import admin as admin_site
+from . import cache, isolate, memo
+from ..content import markup
+from ..output import search
+from ..domain.derive import Derived, derive
+from ..content.errors import ContentError, Loc, Problem, Problems
+from ..content.load import FileMemo, load
+from ..domain.models import Site
+from ..pipeline import BuildResult
+from ..content.history import History, read_history
+from ..output.render import ALL, Renderer, render_pages, static_outputs, template_environment
+from ..output.routes import RouteCollision, plan
+from ..output.search import OUTPUT_SUBDIR as SEARCH_FOLDER, Pagefind, index_site, locate_pagefind
+from ..output.theme import Theme
+from ..content.validate import validate
 from .write import DIGEST_MOD, SiteWriter, marker_digest
 
 

@@ -41,7 +41,7 @@ import re
 import nh3
 from cmarkgfm import _cmark, cmark
 
-from . import privacy
+from ..domain import privacy
 
 MAX_BODY_CHARS = 200_000  # a body longer than this is an error (validate reports it)
 

@@ -37,9 +37,9 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from . import memo
-from .derive import LIST_LABELS, Derived, PeriodTable, YearTable
-from .models import Community, District, Notice, Site
+from ..engine import memo
+from ..domain.derive import LIST_LABELS, Derived, PeriodTable, YearTable
+from ..domain.models import Community, District, Notice, Site
 from .urls import (
     absolute, url_attachment, url_community, url_feed_community, url_feed_lists, url_feed_notices, url_list_period,
     url_list_year, url_notice, url_notices_page,

@@ -22,11 +22,11 @@ from decimal import ROUND_HALF_UP, Decimal
 import jinja2
 
 from . import charts, feeds, poster, routes, urls
-from .derive import LIST_LABELS, Derived
-from .history import History
+from ..domain.derive import LIST_LABELS, Derived
+from ..content.history import History
 from .search import indexed_text_bytes
 from .theme import Theme, default_templates_dir  # noqa: F401 - re-exported
-from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
+from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 
 
 def fingerprint(name: str, data: bytes) -> str:
@@ -431,7 +431,7 @@ def _in_order(pool, jobs: list, ahead: int):
 def _staged(path: str, data: bytes, made: set) -> str:
     """Stage `data` at `path` in the job's staging folder unless the site already holds these
     bytes there; its digest."""
-    from .write import digest, stage_file
+    from ..engine.write import digest, stage_file
 
     sig = digest(data)
     if _JOB["previous"].get(path) != sig:

@@ -16,7 +16,9 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
-from . import isolate, markup, schema
+from ..engine import isolate
+
+from . import markup, schema
 from .errors import Loc, Problems, did_you_mean
 from .sources import Source, display_path, read_source
 

@@ -28,10 +28,12 @@ from pathlib import Path
 import yaml
 from pypinyin import Style, lazy_pinyin
 
-from . import checksums, schema
-from .errors import Problems, did_you_mean
-from .load import PERIOD_RE, Loaded, load
-from .models import COMPOUND_TYPES, NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES
+from ..domain import checksums
+
+from ..content import schema
+from ..content.errors import Problems, did_you_mean
+from ..content.load import PERIOD_RE, Loaded, load
+from ..domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES
 
 KINDS = ("notice", "project", "compound", "company", "community", "evaluation")
 KIND_LABELS = {

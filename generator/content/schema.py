@@ -19,7 +19,7 @@ from decimal import Decimal
 from typing import Any
 
 from .errors import Loc, Problems, did_you_mean
-from .models import NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES, COMPOUND_TYPES
+from ..domain.models import NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES, COMPOUND_TYPES
 from .sources import Source, control_problem, shown
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")

@@ -44,8 +44,8 @@ from pathlib import Path
 
 import yaml
 
-from . import schema
-from .models import COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
+from ..content import schema
+from ..domain.models import COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 
 PLACEHOLDER_REPO = "CHANGE-ME/set-BULLETIN_ADMIN_REPO"
 DECAP_FILES = ("decap-cms.js",)  # plus every `<n>.decap-cms.js` chunk and `*.wasm`

@@ -12,9 +12,9 @@ from pathlib import Path
 
 
 def default_templates_dir() -> Path:
-    here = Path(__file__).resolve().parent
-    installed = here / "templates"
-    return installed if installed.is_dir() else here.parent / "templates"
+    package = Path(__file__).resolve().parent.parent
+    installed = package / "templates"
+    return installed if installed.is_dir() else package.parent / "templates"
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from . import memo
+from ..engine import memo
 from .models import Compound, Evaluation, Notice, Period, Site
 
 LISTS = ("red", "black", "dismissal")

@@ -30,9 +30,9 @@ from decimal import Decimal
 from typing import Any, Callable
 from urllib.parse import urlsplit
 
-from .derive import LIST_LABELS, Derived
-from . import memo
-from .models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
+from ..domain.derive import LIST_LABELS, Derived
+from ..engine import memo
+from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 from .urls import (
     absolute, url_community, url_company, url_compound, url_district, url_list_period, url_list_year, url_notice,
     url_project, url_street,

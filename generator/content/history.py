@@ -1,4 +1,4 @@
-"""When each content file last changed, from git; and the site's recent changes.
+"""When each content file last changed, from git.
 
 `read_history(content)` asks git about the whole content folder at once (three calls, never one
 per file) and returns a `History`: the date of each file's latest commit, and every commit's
@@ -13,8 +13,8 @@ tree as added there); and commits dated after the build date (a build `--today` 
 describes the site as of that day: later changes are not shown, and a file changed since has no
 date). Deleted files are not listed: what was withdrawn stays withdrawn.
 
-`record_sources(site)` names the page of every published record by its source file;
-`recent_changes` joins the two into the rows of `/changes/`. Both are pure.
+`git_head(content)` is what the history depends on (the checkout's HEAD, index and shallow
+file), read without running git: the build's "nothing changed" check includes it.
 """
 
 from __future__ import annotations
@@ -25,10 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
 
-from . import memo
-from .cache import git_head
-from .models import Site
-from .urls import url_community, url_company, url_compound, url_list_period, url_notice, url_project
+from ..engine import memo
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 GIT_TIMEOUT = 60  # seconds; a huge history on a slow disk, not a hang we wait on forever
@@ -48,18 +45,31 @@ class History:
     changes: tuple[FileChange, ...] = ()  # newest first
 
 
-@dataclass(frozen=True)
-class RecordRef:
-    kind: str  # what sort of record, in words (小区, 公示公告 …)
-    title: str
-    url: str
-
-
-@dataclass(frozen=True)
-class ChangeRow:
-    date: date
-    added: bool
-    record: RecordRef
+def git_head(content: Path) -> list:
+    """What the pages' "last changed" dates come from (`history`): the commit checked out and
+    the index. Reading two small files is enough to notice a commit, a checkout or staging.
+    Empty when there is no `.git` in the content folder or above it; the first item says whether
+    `.git` is a folder ("dir") or a file (a worktree's pointer)."""
+    folder = Path(content).resolve()
+    for base in (folder, *folder.parents):
+        git = base / ".git"
+        if git.exists():
+            out: list = [("dir" if git.is_dir() else "file", str(git))]
+            for name in ("HEAD", "index", "shallow"):
+                try:
+                    st = (git / name).stat() if git.is_dir() else git.stat()
+                    out.append((name, st.st_size, st.st_mtime_ns))
+                except OSError:
+                    out.append((name, None))
+            try:
+                head = (git / "HEAD").read_text(encoding="utf-8").strip() if git.is_dir() else ""
+                if head.startswith("ref: "):
+                    st = (git / head[5:]).stat()
+                    out.append((head, st.st_mtime_ns))
+            except OSError:
+                pass
+            return out
+    return []
 
 
 def _git(content: Path, *args: str) -> str | None:
@@ -124,39 +134,3 @@ def parse_log(log: str, shallow: bool, dirty: set[str], today: date) -> History:
         if change.path not in unknown and change.path not in last:
             last[change.path] = change.date
     return History(dict(sorted(last.items())), tuple(changes))
-
-
-def record_sources(site: Site) -> dict[str, RecordRef]:
-    """Source file (content-relative) → the page of the published record it holds."""
-    refs: dict[str, RecordRef] = {
-        "site.yaml": RecordRef("网站设置", "网站设置和考评规则", "/lists/"),
-        "areas.yaml": RecordRef("辖区", "区（市）和街道", "/areas/"),
-    }
-    # each record's entry by the record (memo.per_object, the edit loop: unchanged records are
-    # the same objects)
-    refs.update(memo.per_object("sources-community", site.communities.values(),
-                                lambda c: (c.source, RecordRef("社区", c.name, url_community(c.id)))))
-    refs.update(memo.per_object("sources-compound", site.compounds.values(),
-                                lambda c: (c.source, RecordRef("小区", c.name, url_compound(c.id)))))
-    refs.update(memo.per_object("sources-company", site.companies.values(),
-                                lambda c: (c.source, RecordRef("物业服务企业", c.name, url_company(c.id)))))
-    for e in site.evaluations:
-        name = f"{site.districts[e.district].name}{e.period.label}考评结果"
-        refs[e.source] = RecordRef("考评结果", name, url_list_period(e.district, e.period.key))
-    refs.update(memo.per_object("sources-project", site.projects.values(),
-                                lambda p: (p.source, RecordRef("项目", p.title, url_project(p.id)))))
-    refs.update(memo.per_object("sources-notice", site.notices.values(),
-                                lambda n: (n.source, RecordRef("公示公告", n.title, url_notice(n.id)))))
-    return refs
-
-
-def recent_changes(history: History, refs: dict[str, RecordRef], limit: int = 100) -> tuple[ChangeRow, ...]:
-    """The newest changes to published records, one row per record and day (新增 if it was added
-    that day), at most `limit`."""
-    by_day: dict[tuple[date, str], bool] = {}
-    for change in history.changes:
-        if change.path in refs:
-            key = (change.date, change.path)
-            by_day[key] = by_day.get(key, False) or change.added
-    ordered = sorted(by_day.items(), key=lambda kv: (-kv[0][0].toordinal(), kv[0][1]))
-    return tuple(ChangeRow(day, added, refs[path]) for (day, path), added in ordered[:limit])

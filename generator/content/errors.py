@@ -21,7 +21,7 @@ import difflib
 from dataclasses import dataclass, field
 from typing import Callable, Iterable, Literal, TypeVar
 
-from . import privacy
+from ..domain import privacy
 
 T = TypeVar("T")
 

@@ -33,7 +33,7 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 | not_found       | 404.html          | —                                                          |
 | search          | search.html       | — (its data file `search/names.json` feeds the instant box) |
 | data            | data.html         | datasets (opendata.Dataset), license, type_words           |
-| changes         | changes.html      | changes (history.ChangeRow, newest first)                  |
+| changes         | changes.html      | changes (changes.ChangeRow, newest first)                  |
 
 Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
 open data and its `datapackage.json` (`opendata`), `sitemap.xml` and `robots.txt` (`sitemap`).
@@ -52,11 +52,14 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
 
-from . import memo, search
-from .derive import Derived, lists_json
+from ..engine import memo
+
+from . import search
+from ..domain.derive import Derived, lists_json
 from .feeds import feed_files
-from .history import History, record_sources, recent_changes
-from .models import Site
+from ..content.history import History
+from .changes import record_sources, recent_changes
+from ..domain.models import Site
 from .opendata import LICENSE, TYPE_WORDS, data_files, datasets
 from .sitemap import sitemap_files
 from .urls import (  # the URL builders, shared with feeds, data files and templates

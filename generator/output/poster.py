@@ -21,7 +21,7 @@ from typing import Callable
 import zxingcpp
 from markupsafe import Markup, escape
 
-from .models import Notice
+from ..domain.models import Notice
 
 
 BORDER = 4  # modules of quiet zone around the symbol, as ISO/IEC 18004 asks

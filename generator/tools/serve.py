@@ -42,9 +42,9 @@ from urllib.parse import unquote, urlsplit
 
 import jinja2
 
-from . import pipeline
-from .errors import ContentError, Loc, Problem
-from .render import default_templates_dir
+from .. import pipeline
+from ..content.errors import ContentError, Loc, Problem
+from ..output.render import default_templates_dir
 
 POLL_SECONDS = 0.05  # how often the folders are scanned when the system cannot watch them
 SCAN_SECONDS = 2.0  # how often they are scanned anyway while it watches (36 ms at city size)
@@ -85,7 +85,7 @@ def rebuild(options: Options, changed: frozenset[str] = frozenset()) -> None:
     depend on it) and may patch the preview folder in place: the preview is local, never the
     published site.
     """
-    from .incremental import Builder
+    from ..engine.incremental import Builder
 
     today = options.today or pipeline.today_in_shanghai()
     key = (options, today)

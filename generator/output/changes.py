@@ -1,0 +1,66 @@
+"""The rows of `/changes/`: which published record each changed content file holds.
+
+`record_sources(site)` names the page of every published record by its source file;
+`recent_changes(history, refs)` joins that with the git history (`content.history`) into the
+rows of the page, newest first. Both are pure.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from ..content.history import History
+from ..domain.models import Site
+from ..engine import memo
+from .urls import url_community, url_company, url_compound, url_list_period, url_notice, url_project
+
+
+@dataclass(frozen=True)
+class RecordRef:
+    kind: str  # what sort of record, in words (小区, 公示公告 …)
+    title: str
+    url: str
+
+
+@dataclass(frozen=True)
+class ChangeRow:
+    date: date
+    added: bool
+    record: RecordRef
+
+
+def record_sources(site: Site) -> dict[str, RecordRef]:
+    """Source file (content-relative) → the page of the published record it holds."""
+    refs: dict[str, RecordRef] = {
+        "site.yaml": RecordRef("网站设置", "网站设置和考评规则", "/lists/"),
+        "areas.yaml": RecordRef("辖区", "区（市）和街道", "/areas/"),
+    }
+    # each record's entry by the record (memo.per_object, the edit loop: unchanged records are
+    # the same objects)
+    refs.update(memo.per_object("sources-community", site.communities.values(),
+                                lambda c: (c.source, RecordRef("社区", c.name, url_community(c.id)))))
+    refs.update(memo.per_object("sources-compound", site.compounds.values(),
+                                lambda c: (c.source, RecordRef("小区", c.name, url_compound(c.id)))))
+    refs.update(memo.per_object("sources-company", site.companies.values(),
+                                lambda c: (c.source, RecordRef("物业服务企业", c.name, url_company(c.id)))))
+    for e in site.evaluations:
+        name = f"{site.districts[e.district].name}{e.period.label}考评结果"
+        refs[e.source] = RecordRef("考评结果", name, url_list_period(e.district, e.period.key))
+    refs.update(memo.per_object("sources-project", site.projects.values(),
+                                lambda p: (p.source, RecordRef("项目", p.title, url_project(p.id)))))
+    refs.update(memo.per_object("sources-notice", site.notices.values(),
+                                lambda n: (n.source, RecordRef("公示公告", n.title, url_notice(n.id)))))
+    return refs
+
+
+def recent_changes(history: History, refs: dict[str, RecordRef], limit: int = 100) -> tuple[ChangeRow, ...]:
+    """The newest changes to published records, one row per record and day (新增 if it was added
+    that day), at most `limit`."""
+    by_day: dict[tuple[date, str], bool] = {}
+    for change in history.changes:
+        if change.path in refs:
+            key = (change.date, change.path)
+            by_day[key] = by_day.get(key, False) or change.added
+    ordered = sorted(by_day.items(), key=lambda kv: (-kv[0][0].toordinal(), kv[0][1]))
+    return tuple(ChangeRow(day, added, refs[path]) for (day, path), added in ordered[:limit])

@@ -1,0 +1,2 @@
+"""For editors: the preview server (`serve`), record skeletons (`scaffold`) and the web
+editor's configuration (`admin`)."""
