@@ -7,7 +7,7 @@ pipeline stage running, so the peak of each stage and which processes made it ar
 Prints the tree's PSS when each stage starts and ends, each stage's peak, and the processes at
 the highest sample (their names and PSS). The build is the real one (the CLI's `build`, cold:
 the persistent cache is removed first); "read" is the child process that loads and validates
-(`generator/isolate.py`), and time between the named stages (writing the data files, for
+(`generator/engine/isolate.py`), and time between the named stages (writing the data files, for
 instance) counts as "other".
 """
 
@@ -25,9 +25,10 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE.parent))
 sys.path.insert(0, str(HERE))
 
-import generator.engine.incremental as inc  # noqa: E402
-from generator.engine import cache, isolate  # noqa: E402
 from generator.cli import main as cli_main  # noqa: E402
+from generator.domain import derive  # noqa: E402
+from generator.engine import cache, incremental, isolate, pages  # noqa: E402
+from generator.output import routes, search  # noqa: E402
 from measure import _children, _pss_kib  # noqa: E402
 
 STAGE = ["other"]
@@ -80,9 +81,10 @@ def _tagged(owner, name: str, label: str) -> None:
 
 def main() -> None:
     content, out = Path(sys.argv[1]), Path(sys.argv[2])
-    for name, label in (("derive", "derive"), ("plan", "plan"), ("render_pages", "render pages"),
-                        ("_release_memory", "release"), ("index_site", "search index")):
-        _tagged(inc, name, label)
+    for owner, name, label in ((derive, "derive", "derive"), (routes, "plan", "plan"),
+                               (pages, "render_pages", "render pages"), (incremental.Session, "release", "release"),
+                               (search, "index_site", "search index")):
+        _tagged(owner, name, label)
     _tagged(isolate, "in_child", "read")
     shutil.rmtree(cache.cache_dir(out), ignore_errors=True)
     threading.Thread(target=_sample_forever, daemon=True).start()

@@ -3,7 +3,8 @@
     python benchmarks/stages.py CONTENT OUT [--workers N] [--search]
 
 Prints one line per stage: CPU seconds of this process, wall seconds, and, for the stages that
-fork (Markdown pre-rendering and page rendering), the CPU their worker processes used. The
+fork (loading, which reads and renders Markdown on every core, and page rendering), the CPU their
+worker processes used. The
 build is the real one (`pipeline.build` through the CLI), with the persistent cache removed
 first so it is a cold build; without `--search` Pagefind is left out (its time is the
 difference to a build with it). Loading and validation run in this process here, where a real
@@ -24,10 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import generator.engine.incremental as inc  # noqa: E402
-from generator.engine import cache, isolate
-from generator.content import markup  # noqa: E402
 from generator.cli import main as cli_main  # noqa: E402
+from generator.content import load, validate  # noqa: E402
+from generator.domain import derive  # noqa: E402
+from generator.engine import cache, isolate, pages, write  # noqa: E402
+from generator.output import routes  # noqa: E402
 
 TIMES: dict[str, list[float]] = {}
 
@@ -67,11 +69,10 @@ def main() -> None:
         os.environ["BULLETIN_PAGEFIND"] = "off"
     shutil.rmtree(cache.cache_dir(args.out), ignore_errors=True)
     isolate.available = lambda: False  # load and validate in this process, to be timed
-    for name, label in (("load", "load"), ("validate", "validate"), ("derive", "derive"), ("plan", "plan"),
-                        ("render_pages", "render pages")):
-        _timed(inc, name, label)
-    _timed(markup, "prerender", "markdown")
-    _timed(inc.SiteWriter, "commit", "write + search index")
+    for owner, name in ((load, "load"), (validate, "validate"), (derive, "derive"), (routes, "plan")):
+        _timed(owner, name, name)
+    _timed(pages, "render_pages", "render pages")
+    _timed(write.SiteWriter, "commit", "write + search index")
     started, cpu0 = time.perf_counter(), time.process_time()
     try:
         cli_main(["build", "--content", str(args.content), "--out", str(args.out), "--today", "2026-11-27"],

@@ -1,24 +1,43 @@
 """The pipeline: load → validate → derive → plan → render → write.
 
-`build()` runs every stage in order and returns a `BuildResult` (the stages are sequenced by
-`incremental.Builder`, which also serves the edit loop of `bulletin serve`); `check()` stops after
-validation. Content problems surface as `ContentError` (with every problem of the run) before
-anything is written, so a failed build never touches the published site. The full-text search
-index (`search.index_site`) is made over the new site folder before it replaces the published
-one; a missing Pagefind is a build note (`BuildResult.notes`), never a failure. `today` comes
-in as a parameter (the CLI computes it in Asia/Shanghai or takes `--today`); no stage reads the
-clock.
+`build()` runs the stages in order, each one named call, and returns a `BuildResult`; `check()`
+runs load → validate and returns every problem. Each stage is a plain function of the module
+that owns it:
+
+| stage    | function                         | takes → gives                                        |
+|----------|----------------------------------|------------------------------------------------------|
+| load     | `content.load.load`              | the content folder → `Loaded` (files read, checked)  |
+| validate | `content.validate.validate`      | `Loaded` → `Site` (frozen records), or the problems  |
+| derive   | `domain.derive.derive`           | `Site`, the build date → `Derived` (lists, indexes)  |
+| plan     | `output.routes.plan`             | → `Plan`: every page, data file and copy, by path    |
+| render   | `engine.pages.render_pages`      | each page's bytes, staged beside the site            |
+| write    | `engine.write.SiteWriter.commit` | the new site, published in one atomic swap           |
+
+How they run is the engine's (`engine.incremental.Session`): once (`bulletin build`: the content
+is read in a child process, pages render on every core), or again and again in one process with
+only what changed made again (`Builder`, the edit loop of `bulletin serve`): the same `build()`
+with a remembering session. Content problems surface as `ContentError` (with every problem of
+the run) before anything is written, so a failed build never touches the published site. The
+full-text search index (`output.search.index_site`) is made over the new site folder before it
+replaces the published one; a missing Pagefind is a build note (`BuildResult.notes`), never a
+failure. `today` comes in as a parameter (the CLI computes it in Asia/Shanghai or takes
+`--today`); no stage reads the clock.
 """
 
 from __future__ import annotations
 
+import dataclasses
+import time
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import date, datetime, timezone
 from pathlib import Path
+from typing import Any, Callable
 
-from .content.errors import Problem, Problems
-
-SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
+from .content.errors import ContentError, Loc, Problem, Problems
+from .content.history import SHANGHAI
+from .engine import cache
+from .engine.incremental import Session
+from .output.theme import Theme
 
 
 def today_in_shanghai(now: datetime | None = None) -> date:
@@ -38,7 +57,7 @@ class BuildResult:
 
 
 def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
-    """Load and validate only: (records read, all problems)."""
+    """load → validate only: (records read, all problems)."""
     from .content.load import load
     from .content.validate import validate
 
@@ -49,28 +68,191 @@ def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> 
 
 
 def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool = False,
-          base_url: str | None = None, preview: bool = False, admin=None) -> BuildResult:
-    """One full build (no dependency recording); see `incremental.Builder` for the edit loop.
-    `preview` puts a 预览 banner on every page (deploy previews); `admin` (admin.AdminOptions)
-    adds the web editor under /admin/.
-
-    The quick "nothing changed" check runs before the stages are even imported (see `cache`)."""
-    import time
-
-    from .engine import cache
-    from .output.theme import Theme
-
+          base_url: str | None = None, preview: bool = False, admin=None, *, session: Session | None = None,
+          changed_paths=None, complete: bool = False, fulltext: bool = True) -> BuildResult:
+    """Build the site of `content` into `out`. `preview` puts a 预览 banner on every page (deploy
+    previews); `admin` (tools.admin.AdminOptions) adds the web editor under /admin/;
+    `fulltext=False` leaves out the full-text search index. `session`: a remembering one for the edit loop (`Builder`),
+    with the paths that changed since its last build (`complete`: every one of them)."""
     started = time.perf_counter()
-    content_files = cache.signature([content.resolve()])
-    theme_files = cache.signature(Theme.for_content(content).dirs)
-    key = cache.inputs_key(content, cache.files_digest(content_files), theme_files, out, today,
-                           (drafts, preview, admin is not None), base_url)
-    saved = cache.unchanged(out, key)
-    if saved is not None:
-        return BuildResult(saved["records"], saved["pages"], saved["files"], time.perf_counter() - started, ())
+    content = Path(content)
+    if session is None:
+        session = Session(content, out, today, (drafts, preview, admin is not None), base_url, content_arg,
+                          remember=False)
+    theme = Theme.for_content(content)
 
-    from .engine.incremental import Builder
+    # Nothing changed since the site in `out` was built? Then stop here, before the stages are
+    # even imported: a build with nothing to do never loads YAML, Jinja or Markdown.
+    inputs = session.inputs(theme.dirs, changed_paths, complete)
+    previous = session.unchanged(inputs)
+    if previous is not None:
+        return _unchanged(previous, time.perf_counter() - started)
 
-    builder = Builder(content, out, today, drafts=drafts, base_url=base_url, content_arg=content_arg, tracking=False,
-                      preview=preview, admin=admin)
-    return builder.rebuild(inputs=(content_files, theme_files, key))
+    from .content.load import load
+    from .content.validate import validate
+    from .domain.derive import derive
+    from .output.render import Renderer, static_outputs, template_environment
+    from .output.routes import RouteCollision, plan
+    from .output.search import OUTPUT_SUBDIR, Pagefind, index_site, locate_pagefind, pinyin
+
+    def read(reader, run) -> tuple[Any, Problems]:  # load → validate, where the session runs it
+        problems = Problems()
+        loaded = load(content, content_arg, problems, reader)
+        return validate(loaded, problems, today, drafts=drafts, run=run), problems
+
+    # What needs no records is made while they are read (a one-shot build reads in a child).
+    ahead = _Ahead({
+        "history": session.history,
+        "pagefind": lambda: locate_pagefind(content) if fulltext else Pagefind(None),
+        "static": lambda: static_outputs(theme),
+        "env": lambda: template_environment(theme),
+        "pinyin": lambda: pinyin("小区"),  # loads pypinyin's dictionary, for the name index
+    })
+
+    with session.building():
+        # load → validate
+        site, problems = session.read(read, meanwhile=ahead.make_all)
+        if site is None:
+            raise ContentError(problems.sorted())
+        if base_url:
+            url = base_url if base_url.endswith("/") else base_url + "/"
+            site = dataclasses.replace(site, info=dataclasses.replace(site.info, base_url=url))
+        site = session.intern("site", site)
+
+        # derive
+        derived = session.intern("d", derive(site, today, session.run))
+        history = session.intern("history", ahead.get("history"))
+
+        # plan
+        try:
+            the_plan = plan(site, derived, history, session.run)
+        except RouteCollision as exc:
+            raise ContentError([Problem(Loc(content_arg), str(exc))]) from None
+
+        # render
+        pagefind = ahead.get("pagefind")
+        notes = [pagefind.problem] if pagefind.problem else []
+        static, asset_urls = ahead.get("static")
+        global_key = cache.digest((site.info, today, drafts, preview, sorted(asset_urls.items()), inputs.theme_files,
+                                   pagefind.ready))
+        renderer = session.renderer(global_key, lambda reads: Renderer(
+            site, derived, theme, asset_urls, today, history, fulltext_search=pagefind.ready, reads=reads,
+            preview=preview, env=ahead.get("env")), site, derived, history)
+        session.settle()
+        writer = session.writer()
+        try:
+            kept = session.kept_pages(the_plan.pages, writer, site, derived, history)
+            weights: dict[str, int | None] | None = {} if pagefind.ready else None
+            # (engine.pages.render_pages, in forked workers when there is much to render)
+            deps, made = session.render(renderer, the_plan.pages, kept, writer, weights, the_plan.data)
+
+            # write: what is not a page, then the whole site at once
+            for path, data in static.items():
+                writer.put(path, data)
+            for path, data in the_plan.data.items():
+                if path not in made:
+                    writer.put(path, data() if callable(data) else data, reused=session.remember)
+            for path, rel in the_plan.copies.items():
+                writer.copy(path, content / "attachments" / rel)
+            if admin is not None:
+                _write_admin(writer, site, content, content_arg, admin, today)
+            records, pages, rendered = site.record_count, len(the_plan.pages), len(the_plan.pages) - len(kept)
+            session.keep(global_key, site, derived, history, the_plan.pages, deps, renderer)
+            if not session.remember and pagefind.ready:
+                # Nothing of the records, plan or templates is needed any more: their memory goes
+                # back before Pagefind, whose share of the memory budget is what this process leaves.
+                renderer.env.globals.clear()  # the templates' references to the site
+                del site, derived, history, the_plan, static, renderer, ahead
+                session.release()
+            index = (lambda folder: notes.extend(index_site(
+                folder, pagefind, pages=[rel for rel in writer.files if rel.endswith(".html")],
+                weights=weights))) if pagefind.ready else None
+            written = writer.commit(before_publish=index, extra=OUTPUT_SUBDIR)
+        except BaseException:
+            writer.abort()
+            raise
+
+        result = BuildResult(
+            records=records, pages=pages, files=len(writer.files), seconds=time.perf_counter() - started,
+            warnings=tuple(problems.warnings), notes=tuple(notes), rendered=rendered, written=written,
+        )
+        # remembered beside `out` unless it has warnings or notes, which must show again
+        counts = None if result.warnings or result.notes else \
+            {"records": result.records, "pages": result.pages, "files": result.files}
+        session.finish(inputs, result, writer, counts)
+        return result
+
+
+class Builder:
+    """Many builds of one site in one process, each making again only what changed (the edit
+    loop of `bulletin serve`):
+
+        builder = Builder(content, out, today, drafts=True)
+        builder.rebuild()                                              # a full build
+        builder.rebuild(changed_paths={"notices/2026/x.md"})           # only what that touches
+        builder.rebuild(changed_paths=watched, complete=True)          # serve: trusts its watcher
+
+    `rebuild()` is `build()` with the builder's remembering session: it returns a `BuildResult`
+    or raises `ContentError` with every problem (the site is untouched then, and the builder
+    keeps its previous state). `changed_paths` (content-relative or absolute) is only a hint:
+    every input file is compared by size, mtime and inode anyway, and a listed path is treated as
+    changed even if those look the same; with `complete=True` the caller promises that the list
+    names every file and folder created, changed or deleted since the last rebuild. A builder
+    made with `tracking=False` remembers nothing (each rebuild is a one-shot build)."""
+
+    def __init__(self, content: Path, out: Path, today: date, drafts: bool = False, base_url: str | None = None,
+                 *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True,
+                 search: bool = True, patch: bool = False, preview: bool = False, admin=None):
+        self.content, self.out, self.today = Path(content), Path(out), today
+        self.content_arg = content_arg if content_arg is not None else str(content)
+        self.drafts, self.base_url, self.preview, self.admin, self.search = drafts, base_url, preview, admin, search
+        self._new_session = lambda: Session(self.content, self.out, today, (drafts, preview, admin is not None),
+                                            base_url, self.content_arg, remember=tracking, workers=workers,
+                                            patch=patch)
+        self.tracking = tracking
+        self.session = self._new_session()
+
+    def rebuild(self, changed_paths=None, *, complete: bool = False) -> BuildResult:
+        if not self.tracking:
+            self.session = self._new_session()
+        return build(self.content, self.content_arg, self.out, self.today, self.drafts, self.base_url,
+                     self.preview, self.admin, session=self.session, changed_paths=changed_paths,
+                     complete=complete, fulltext=self.search)
+
+
+def _unchanged(previous: BuildResult | dict, seconds: float) -> BuildResult:
+    """The result of a build that found the site already built: what the last build counted."""
+    if isinstance(previous, dict):  # remembered beside the output by another process
+        return BuildResult(previous["records"], previous["pages"], previous["files"], seconds, ())
+    return dataclasses.replace(previous, seconds=seconds, rendered=0, written=0)
+
+
+def _write_admin(writer, site, content: Path, content_arg: str, admin, today: date) -> None:
+    """The web editor under /admin/: `admin` is the `tools.admin.AdminOptions` the CLI made."""
+    files, copies = admin.outputs(site, content, content_arg, today)
+    for path, data in files.items():
+        writer.put(path, data)
+    for path, source in copies.items():
+        writer.copy(path, source)
+
+
+class _Ahead:
+    """What a build needs besides the records, each made once: all of it ahead (`make_all`, while
+    a child reads the records), or each where it is needed (`get`). Whatever fails ahead is made
+    again where it is needed, so that it fails there, as it would have."""
+
+    def __init__(self, makers: dict[str, Callable[[], Any]]):
+        self._makers = makers
+        self._made: dict[str, Any] = {}
+
+    def make_all(self) -> None:
+        for name, make in self._makers.items():
+            try:
+                self._made[name] = make()
+            except Exception:  # noqa: BLE001 - see above
+                pass
+
+    def get(self, name: str) -> Any:
+        if name not in self._made:
+            self._made[name] = self._makers[name]()
+        return self._made[name]

@@ -258,15 +258,16 @@ def bulletin_subprocess(*args: str, cwd: Path, timeout: float = 120) -> subproce
 
 
 def log_readers(monkeypatch, log: Path) -> Path:
-    """Make every record file read (load._read, in whichever process) append its process id to `log`."""
-    from generator.content import load as load_module
+    """Make every record file the engine's reader reads (`reads.read_record`, in whichever
+    process) append its process id to `log`."""
+    from generator.engine import reads
 
-    original = load_module._read
+    original = reads.read_record
 
     def read(*args, **kwargs):
         with open(log, "a", encoding="utf-8") as fh:
             fh.write(f"{os.getpid()}\n")
         return original(*args, **kwargs)
 
-    monkeypatch.setattr(load_module, "_read", read)
+    monkeypatch.setattr(reads, "read_record", read)
     return log

@@ -403,10 +403,10 @@ def test_after_watched_edits_a_new_process_finds_nothing_to_do(tree):
     for name in ("notice-add", "notice-change-body", "compound-change", "project-rename", "notice-delete"):
         EDITS[name](tree)
         builder.rebuild(changed_paths=watcher.changes(), complete=True)
-    assert builder._scan_sum == cache.files_digest(cache.signature([(tree / "content").resolve()]))
+    assert builder.session._scan_sum == cache.files_digest(cache.signature([(tree / "content").resolve()]))
     builder.rebuild(changed_paths=[], complete=True)  # remembered without the last list of paths
     # the manifest digest, updated commit by commit, is the one the manifest on disk has
-    assert write.read_manifest(tree / "site") == builder._state.sigs != {}
+    assert write.read_manifest(tree / "site") == builder.session._state.sigs != {}
     again = Builder(tree / "content", tree / "site", TODAY, workers=1, patch=True, content_arg="content")
     result = again.rebuild()
     assert (result.rendered, result.written) == (0, 0)
@@ -575,9 +575,9 @@ def test_out_deleted_between_rebuilds(tree):
 
 
 def test_parallel_rendering_gives_the_same_bytes(tree, monkeypatch):
-    from generator.output import render
+    from generator.engine import pages
 
-    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(pages, "PARALLEL_MIN_PAGES", 1)
     out = tree / "site"
     builder = Builder(tree / "content", out, TODAY, workers=2)
     builder.rebuild()
@@ -592,8 +592,7 @@ def test_data_files_made_in_worker_processes_give_the_same_bytes(tree, monkeypat
     """A one-shot build makes its data files in the render workers, beside the pages; on a site
     with more pages than DATA_FILES_IN_WORKERS_MAX_PAGES, in workers of their own after the
     pages. The same bytes as a build in one process either way."""
-    from generator.engine import incremental
-    from generator.output import render
+    from generator.engine import incremental, pages
 
     expected = _fresh_build(tree, tree / "alone")  # one process: below PARALLEL_MIN_PAGES
     log = tree / "staged-by"
@@ -604,9 +603,9 @@ def test_data_files_made_in_worker_processes_give_the_same_bytes(tree, monkeypat
             fh.write(f"{os.getpid()} {rel}\n")
         return stage_file(stage, rel, data, made)
 
-    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)
-    monkeypatch.setattr(render, "PARALLEL_MIN_FILES", 1)
-    monkeypatch.setattr(write, "stage_file", logged)
+    monkeypatch.setattr(pages, "PARALLEL_MIN_PAGES", 1)
+    monkeypatch.setattr(pages, "PARALLEL_MIN_FILES", 1)
+    monkeypatch.setattr(pages, "stage_file", logged)
     if limit is not None:
         monkeypatch.setattr(incremental, "DATA_FILES_IN_WORKERS_MAX_PAGES", limit)
     out = tree / "site"
@@ -679,12 +678,12 @@ def test_a_patch_killed_half_way_is_finished_by_the_next_build(tree):
 
 def test_files_read_on_every_core_give_the_same_bytes(tree, monkeypatch):
     # A cold one-shot build with many files reads in a child process (isolate), which shares the
-    # files out with a helper it forks (load._read_all; test_load checks the split): the same site.
+    # files out with a helper it forks (engine.reads; test_load checks the split): the same site.
     import generator.engine.incremental as incremental
-    from generator.content import load as load_module
+    from generator.engine import reads
 
     monkeypatch.setattr(incremental, "PARALLEL_READ_MIN_FILES", 1)
-    monkeypatch.setattr(load_module, "READ_BATCH", 1)
+    monkeypatch.setattr(reads, "READ_BATCH", 1)
     readers = log_readers(monkeypatch, tree / "readers.txt")
     out = tree / "site"
     Builder(tree / "content", out, TODAY, workers=2, tracking=False).rebuild()

@@ -108,7 +108,7 @@ def _alive(pid: int) -> bool:
 
 
 def test_what_a_build_makes_ahead_fails_where_it_is_needed_not_ahead():
-    from generator.engine.incremental import _Ready
+    from generator.pipeline import _Ahead
 
     calls = []
 
@@ -116,7 +116,7 @@ def test_what_a_build_makes_ahead_fails_where_it_is_needed_not_ahead():
         calls.append("broken")
         raise ValueError("模板有误")
 
-    ready = _Ready({"history": lambda: calls.append("history") or "h", "env": broken})
+    ready = _Ahead({"history": lambda: calls.append("history") or "h", "env": broken})
     ready.make_all()  # ahead, while a child reads: nothing raised
     assert ready.get("history") == "h" and calls == ["history", "broken"]  # made once
     with pytest.raises(ValueError, match="模板有误"):

@@ -105,10 +105,10 @@ def rss():
         return int(fh.read().split("VmRSS:")[1].split()[0])
 body = "## 通知\\n\\n" + "| 项目 | 金额 |\\n|---|---|\\n" + "| 维修 | 100 |\\n" * 30 + "- 一\\n- 二\\n\\n" + "正文。" * 300
 for i in range(200):
-    markup._render(body + str(i))
+    markup.render_markdown(body + str(i))
 before = rss()
 for i in range(4000):
-    markup._render(body + str(i))
+    markup.render_markdown(body + str(i))
 print(rss() - before)
 """
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
@@ -117,16 +117,3 @@ print(rss() - before)
     assert int(done.stdout) < 16 * 1024, f"RSS grew by {done.stdout} KiB over 4,000 bodies"
 
 
-def test_bodies_rendered_in_workers_render_as_in_process():
-    from generator.content import markup
-
-    bodies = [f"## 第 {i} 条\n\n| 项 | 值 |\n|---|---|\n| 维修 | {i} |\n\n<script>x</script>正文 {i}" for i in range(250)]
-    expected = [markup._render(text) for text in bodies]
-    markup._memo.clear()
-    markup.prerender(bodies + bodies[:10], 2)  # repeats are rendered once
-    assert [markup._memo[text] for text in bodies] == expected
-    # and what a reading helper renders (rendered) is kept here as this process would render it
-    markup._memo.clear()
-    for text in bodies[:5]:
-        markup.remember(text, markup.rendered(text))
-    assert [markup._memo[text] for text in bodies[:5]] == expected[:5]

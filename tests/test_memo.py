@@ -1,112 +1,140 @@
-"""The edit loop's memo: reuse only while the inputs are the same values, and only inside a store."""
+"""The edit loop's memo (`engine.memo.Memo`, a `steps.Runner`): a step's result is reused only
+while its declared inputs are the same values; `steps.DIRECT` remembers nothing."""
 
 from __future__ import annotations
 
-from generator.engine import memo
+import contextlib
+
+import pytest
+
+from generator.engine.memo import Memo
+from generator.steps import DIRECT, Step
 
 
-def test_without_a_store_everything_is_computed():
-    calls = []
-    for _ in range(2):
-        assert memo.remembered("slot", (1,), lambda: calls.append(1) or len(calls)) == len(calls)
-        memo.cached("t", "k", lambda: calls.append(2))
-    assert memo.table("t") is None
-    assert len(calls) == 4
+@contextlib.contextmanager
+def rebuild(memo: Memo):
+    """One completed build of the edit loop, as `engine.incremental.Session.building` runs it."""
+    memo.begin()
+    yield
+    memo.finish()
 
 
-def test_a_store_reuses_a_result_while_its_inputs_are_the_same():
-    calls = []
-    record, equal, other = ("a", 1), ("a", 1), ("a", 2)
-    compute = lambda: calls.append(1) or len(calls)  # noqa: E731
-    with memo.using(memo.Store()):
-        assert memo.remembered("slot", (record,), compute) == 1
-        assert memo.remembered("slot", (record,), compute) == 1  # the same object
-        assert memo.remembered("slot", (equal,), compute) == 1  # an equal value
-        assert memo.remembered("slot", (other,), compute) == 2  # changed
-        assert memo.remembered("slot", (other, record), compute) == 3  # more inputs
-        assert memo.remembered("another", (other, record), compute) == 4  # slots are separate
-        assert memo.cached("t", "k", compute) == 5
-        assert memo.cached("t", "k", compute) == 5
-    with memo.using(memo.Store()):  # a new store (a new builder) remembers nothing
-        assert memo.remembered("slot", (other, record), compute) == 6
-    assert memo.table("t") is None  # the store is current only inside `using`
+def counting(name: str = "step", **kwargs):
+    calls: list = []
+
+    def make(*args):
+        calls.append(args)
+        return len(calls)
+
+    return Step(name, make, **kwargs), calls
 
 
-def test_per_object_reuses_by_the_very_object_not_by_value():
-    calls = []
-    compute = lambda row: calls.append(row) or f"line {row[0]}"  # noqa: E731
+def test_direct_makes_every_result():
+    step, calls = counting()
+    assert [DIRECT(step, 1), DIRECT(step, 1)] == [1, 2]
+    assert DIRECT.each(step, [1, 1], "x") == [3, 4] and calls[-1] == (1, "x")
+
+
+def test_a_result_is_reused_while_its_inputs_are_the_same():
+    step, calls = counting()
+    memo = Memo()
+    record, equal, other = ("a", 1), ("a", int("1")), ("a", 2)
+    with rebuild(memo):
+        assert memo(step, record) == 1
+        assert memo(step, record) == 1  # the same object
+        assert memo(step, equal) == 1  # an equal value
+        assert memo(step, other) == 2  # changed
+        assert memo(step, other, record) == 3  # more inputs
+    another, _ = counting("another")
+    with rebuild(memo):
+        assert memo(step, other, record) == 3  # remembered across builds
+        assert memo(another, other, record) == 1  # each step has its own results
+    assert Memo()(step, other, record) == 4  # a new memo (a new edit loop) remembers nothing
+
+
+def test_declared_inputs_and_slots():
+    """`inputs` says what the result depends on (other arguments are not compared); `slot` which
+    of the step's results a call makes (one per slot)."""
+    step, calls = counting(inputs=lambda url, record, make: (record,), slot=lambda url, record, make: url)
+    memo = Memo()
+    with rebuild(memo):
+        assert memo(step, "/a/", "A", object()) == 1
+        assert memo(step, "/b/", "B", object()) == 2
+        assert memo(step, "/a/", "A", object()) == 1  # the third argument is not an input
+        assert memo(step, "/a/", "A2", None) == 3
+        assert memo(step, "/b/", "B", None) == 2  # slots are kept apart
+
+
+def test_each_reuses_by_the_very_object():
+    step, calls = counting()
+    memo = Memo()
     a, b = ("a", 1), ("b", 2)
-    assert memo.per_object("rows", [a, b], compute) == ["line a", "line b"]  # no store: computed
-    with memo.using(memo.Store()):
-        assert memo.per_object("rows", [a, b], compute) == ["line a", "line b"]
-        assert memo.per_object("rows", [a, b], compute) == ["line a", "line b"]
-        assert len(calls) == 4  # the second pass found both objects
-        equal = ("a", int("1"))  # equal to `a` but another object: computed again
-        assert memo.per_object("rows", [equal], compute) == ["line a"]
-        assert calls[-1] is equal
-        changed = ("a", 3)
-        assert memo.per_object("rows", [changed, b], compute) == ["line a", "line b"]
-        assert calls[-1] is changed and len(calls) == 6
-        assert memo.per_object("other", [b], compute) == ["line b"] and len(calls) == 7  # tables are separate
+    with rebuild(memo):
+        assert memo.each(step, [a, b]) == [1, 2]
+        assert memo.each(step, [a, b]) == [1, 2] and len(calls) == 2  # found both objects
+        equal = ("a", int("1"))  # equal to `a` but another object: made again
+        assert memo.each(step, [equal]) == [3] and calls[-1][0] is equal
+        assert memo.each(step, [b], "other args") == [4]  # each set of arguments has its own table
+        assert calls[-1] == (b, "other args")
 
 
-def test_bounds_grow_with_the_site_so_a_big_rebuild_keeps_its_memo(monkeypatch):
-    """More outputs than the fixed floors (a province: 120,000 pages against MAX_SLOTS) must not
-    empty the memo on every rebuild: it did, and a notice edit took 13 s instead of 3."""
-    monkeypatch.setattr(memo, "MAX_SLOTS", 10)
-    store, calls = memo.Store(), []
+def test_each_by_value_finds_an_equal_new_object():
+    step, calls = counting(by_value=True)
+    memo = Memo()
+    with rebuild(memo):
+        rows = [("a", 1), ("b", 2)]
+        assert memo.each(step, rows) == [1, 2]
+    with rebuild(memo):
+        again = [("a", int("1")), ("b", 3)]  # a table made again: one row equal, one changed
+        assert memo.each(step, again) == [1, 3] and len(calls) == 3
+
+
+def test_bounds_grow_with_the_site_so_a_big_rebuild_keeps_its_memo():
+    """More results than a step's floor (a province: 120,000 pages) must not empty the memo on
+    every rebuild: it did, and a notice edit took 13 s instead of 3."""
+    page, page_calls = counting("page", slot=lambda i: i, floor=10)
+    line, line_calls = counting("line", floor=10)
+    memo = Memo()
     rows = [("row", i) for i in range(50)]
 
-    def rebuild() -> None:
-        with memo.using(store):
+    def build() -> None:
+        with rebuild(memo):
             for i in range(50):
-                memo.remembered(("page", i), (i,), lambda: calls.append("slot"))
-                memo.cached("digests", i, lambda: calls.append("cached"), limit=10)
-            memo.per_object("lines", rows, lambda row: calls.append("object"), limit=10)
+                memo(page, i)
+            memo.each(line, rows)
 
-    rebuild()
-    assert len(calls) == 150  # the first rebuild computes everything
-    calls.clear()
-    rebuild()
-    rebuild()
-    assert calls == []  # and the next ones find all of it, though each holds 50 entries past a floor of 10
+    build()
+    assert len(page_calls) == 50 and len(line_calls) == 50  # the first rebuild makes everything
+    build()
+    build()
+    assert len(page_calls) == 50 and len(line_calls) == 50  # the next ones find all of it
 
 
-def test_bounds_still_drop_what_is_no_longer_made(monkeypatch):
-    monkeypatch.setattr(memo, "MAX_SLOTS", 10)
-    store = memo.Store()
-    with memo.using(store):
-        for i in range(20):
-            memo.remembered(("page", i), (i,), lambda: None)
-    for rebuild in range(1, 6):  # each rebuild makes 20 pages, all of them new outputs
-        with memo.using(store):
-            for i in range(20):
-                memo.remembered(("page", rebuild, i), (i,), lambda: None)
-        assert len(store.slots) <= 2 * 20 + 20  # past twice a rebuild's lookups the old ones go
-    # objects replaced since (a table made again) are dropped, the live ones kept
+def test_bounds_drop_what_is_no_longer_made():
+    page, _ = counting("page", slot=lambda *key: key, floor=10)
+    line, _ = counting("line", floor=10)
+    memo = Memo()
     live = [("row", i) for i in range(20)]
-    with memo.using(store):
-        for _ in range(5):
-            replaced = [("row", i) for i in range(20)]
-            memo.per_object("lines", replaced, repr, limit=10)
-        memo.per_object("lines", live, repr, limit=10)
-        table = memo.table("lines")
-        assert len(table) <= 2 * 20 and all(id(row) in table for row in live)
+    for number in range(6):  # each rebuild makes 20 pages, all new outputs, and a table made again
+        with rebuild(memo):
+            for i in range(20):
+                memo(page, number, i)
+            memo.each(line, [("row", i) for i in range(20)] if number < 5 else live)
+        assert len(memo._slots["page"]) <= 3 * 20  # past twice a rebuild's use the old ones go
+        assert len(memo._objects[("line", ())]) <= 3 * 20
+    assert all(id(row) in memo._objects[("line", ())] for row in live)
 
 
-def test_a_failed_rebuild_leaves_the_bounds(monkeypatch):
-    monkeypatch.setattr(memo, "MAX_SLOTS", 10)
-    store, calls = memo.Store(), []
-    with memo.using(store):
+def test_a_failed_rebuild_sweeps_nothing():
+    page, calls = counting("page", slot=lambda i: i, floor=10)
+    memo = Memo()
+    with rebuild(memo):
         for i in range(50):
-            memo.remembered(("page", i), (i,), lambda: calls.append(1))
-    try:
-        with memo.using(store):  # bad content: the rebuild stops after a few lookups
-            memo.remembered(("page", 0), (0,), lambda: calls.append(1))
-            raise ValueError
-    except ValueError:
-        pass
-    with memo.using(store):
+            memo(page, i)
+    with pytest.raises(ValueError), rebuild(memo):  # bad content: the rebuild stops after one lookup
+        memo(page, 0)
+        raise ValueError
+    with rebuild(memo):
         for i in range(50):
-            memo.remembered(("page", i), (i,), lambda: calls.append(1))
+            memo(page, i)
     assert len(calls) == 50

@@ -194,7 +194,7 @@ def test_files_assembled_from_rows_are_the_whole_dataset_bytes(rows):
     rows): byte for byte what encoding the whole dataset at once gives."""
     from datetime import date
 
-    from generator.engine import memo
+    from generator.engine.memo import Memo
     from generator.output.opendata import Dataset, F, json_value, to_csv, to_json
 
     fields = (F("id", "string", "编号", ""), F("amount", "number", "金额", ""), F("day", "date", "日期", ""),
@@ -212,6 +212,8 @@ def test_files_assembled_from_rows_are_the_whole_dataset_bytes(rows):
     expected_json = (json.dumps([{k: json_value(v) for k, v in zip(names, row)} for row in ds.rows],
                                 ensure_ascii=False, indent=1) + "\n").encode("utf-8")
     assert (to_csv(ds), to_json(ds)) == (expected_csv, expected_json)
-    with memo.using(memo.Store()):
-        for _ in range(2):
-            assert (to_csv(ds), to_json(ds)) == (expected_csv, expected_json)
+    memo = Memo()  # the edit loop's path: rows remembered, then reused
+    for _ in range(2):
+        memo.begin()
+        assert (to_csv(ds, memo), to_json(ds, memo)) == (expected_csv, expected_json)
+        memo.finish()

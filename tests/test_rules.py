@@ -463,26 +463,29 @@ def test_a_flood_of_problems_is_cut_to_a_hundred_per_file(project):
     assert out.strip().splitlines()[-2].endswith("此文件另有 4900 个错误未列出（每个文件最多列出 100 个）")
 
 
-def test_problems_kept_apart_replay_as_reported_unless_some_were_left_out():
-    from generator.content.errors import Loc, MAX_PROBLEMS_PER_FILE, Problems
+@pytest.mark.parametrize("before", [0, 3, 99, 100, 130])
+@pytest.mark.parametrize("count", [0, 1, 3, 100, 105, 250])
+def test_problems_collected_apart_merge_as_if_reported_directly(before, count):
+    """A step's problems collected apart (in a helper process, or remembered by the edit loop)
+    and merged give exactly what reporting them straight into the run's collection gives, the
+    per-file cap and its "另有 N 个…未列出" line included, whatever the file already had."""
+    from generator.content.errors import Loc, Problems
 
-    def step(count):
-        def report(into):
-            for line in range(1, count + 1):
-                into.error(Loc("a.yaml", line, 1), "错")
-            return "value"
-        return report
+    def report(into, lines, offset=0):
+        for line in range(1, lines + 1):
+            severity = into.warning if (line + offset) % 3 == 0 else into.error
+            severity(Loc("a.yaml", line + offset, 1), "错")
+        into.error(Loc("b.yaml", 1, 1), "别的文件")
 
-    problems = Problems()
-    value, kept = problems.keeping(step(3))
-    assert value == "value" and [p.loc.line for p in kept] == [1, 2, 3] == [p.loc.line for p in problems.items]
-    replayed = Problems()
-    replayed.extend(kept)
-    assert replayed.sorted() == problems.sorted()
-    flooded = Problems()
-    value, kept = flooded.keeping(step(MAX_PROBLEMS_PER_FILE + 5))
-    assert value == "value" and kept is None  # not to be remembered: the step ran into `flooded` itself
-    assert flooded.sorted()[-1].message.startswith("此文件另有 5 个错误未列出")
+    direct, merged = Problems(), Problems()
+    for problems in (direct, merged):
+        report(problems, before, offset=1000)
+    report(direct, count)
+    apart = Problems()
+    report(apart, count)
+    merged.merge(apart)
+    assert [p.format() for p in merged.sorted()] == [p.format() for p in direct.sorted()]
+    assert bool(merged) == bool(direct)
 
 
 @pytest.mark.parametrize("invisible", ["\u200b", "\u00ad", "\u2060", "\ufeff", "\u200d"])

@@ -309,21 +309,21 @@ def test_pages_weighed_beforehand_give_the_plan_reading_them_gives(tmp_path):
 
 
 def test_render_workers_weigh_every_page_they_make_for_the_index(tree_with_search, monkeypatch):
-    from generator.engine import incremental
-    from generator.output import render
-    from generator.engine.incremental import Builder
+    from generator import Builder
+    from generator.engine import pages
+    from generator.output import search
     from generator.output.search import indexed_text_bytes
 
     content, out = tree_with_search
-    monkeypatch.setattr(render, "PARALLEL_MIN_PAGES", 1)  # forked workers even for a small site
+    monkeypatch.setattr(pages, "PARALLEL_MIN_PAGES", 1)  # forked workers even for a small site
     seen = {}
-    real = incremental.index_site
+    real = search.index_site
 
     def spy(folder, pagefind, **kwargs):
         seen.update(kwargs, files={rel: (folder / rel).read_bytes() for rel in kwargs["pages"]})
         return real(folder, pagefind, **kwargs)
 
-    monkeypatch.setattr(incremental, "index_site", spy)
+    monkeypatch.setattr(search, "index_site", spy)
     Builder(content, out, date(2026, 11, 27), workers=2, tracking=False).rebuild()
     html = sorted(p.relative_to(out).as_posix() for p in out.rglob("*.html") if not p.is_relative_to(out / "pagefind"))
     assert sorted(seen["pages"]) == html

@@ -19,11 +19,10 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass, field
-from typing import Callable, Iterable, Literal, TypeVar
+from typing import Iterable, Literal
 
 from ..domain import privacy
 
-T = TypeVar("T")
 
 Severity = Literal["error", "warning"]
 MAX_MESSAGE_CHARS = 400
@@ -112,25 +111,10 @@ class Problems:
         """True once `path` has used up its problems (callers may skip costly hints)."""
         return self._per_file.get(path, 0) >= MAX_PROBLEMS_PER_FILE
 
-    def keeping(self, step: Callable[[Problems], T]) -> tuple[T, tuple[Problem, ...] | None]:
-        """`step(self)`'s value and the problems it reported, kept apart so that a caller can
-        remember both and replay the problems later (`extend`) instead of running the step
-        again. When the step used up some file's problems (some were left out), what it kept
-        would not replay as a run reports it: the step runs again straight into this
-        collection, and None is returned for the problems (not to be remembered)."""
-        local = Problems()
-        value = step(local)
-        if local.capped():
-            return step(self), None
-        self.extend(local.items)
-        return value, tuple(local.items)
-
-    def capped(self) -> bool:
-        """True when some file used up its problems (some may have been left out)."""
-        return any(self.full(problem.loc.path) for problem in self.items)
-
     def merge(self, other: Problems) -> None:
-        """Take in what `other` collected (in another process, say), the capped counts included."""
+        """Take in what `other` collected, the capped counts included: the same as if it had been
+        reported here (what a step reported apart, in another process or remembered from an
+        earlier build, is reported again this way)."""
         self.extend(other.items)
         for path, counts in other._hidden.items():
             mine = self._hidden.setdefault(path, [0, 0])

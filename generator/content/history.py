@@ -24,8 +24,8 @@ import subprocess
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
+from typing import Callable
 
-from ..engine import memo
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 GIT_TIMEOUT = 60  # seconds; a huge history on a slow disk, not a hang we wait on forever
@@ -86,22 +86,23 @@ def _git(content: Path, *args: str) -> str | None:
     return done.stdout.decode("utf-8", errors="replace")
 
 
-def read_history(content: Path, today: date) -> History:
+def git_log(content: Path, head: list) -> tuple[str | None, str | None]:
+    """What git says of the content folder's history: (whether the clone is shallow, the log of
+    every commit with the files it added or modified). Depends only on `head` (`git_head`) when
+    `.git` is a folder: a commit or checkout moves what it names, a save does not (the edit loop
+    asks again only then, see `engine.incremental`)."""
+    return (_git(content, "rev-parse", "--is-shallow-repository"),
+            _git(content, "log", "--no-renames", "--relative", "--name-status",
+                 f"--format={RECORD_SEP}%H{FIELD_SEP}%P{FIELD_SEP}%cI", "--", "."))
+
+
+def read_history(content: Path, today: date,
+                 ask: Callable[[Path, list], tuple[str | None, str | None]] = git_log) -> History:
+    """`ask`: how to get `git_log`'s answer (the edit loop's remembers it)."""
     head = git_head(content)
     if not head and "GIT_DIR" not in os.environ:
         return History()  # no .git here or above: git could only fail (and costs a process to say so)
-
-    def ask() -> tuple[str | None, str | None]:
-        return (_git(content, "rev-parse", "--is-shallow-repository"),
-                _git(content, "log", "--no-renames", "--relative", "--name-status",
-                     f"--format={RECORD_SEP}%H{FIELD_SEP}%P{FIELD_SEP}%cI", "--", "."))
-
-    # The edit loop (memo.cached) asks for the log again only when the checkout's HEAD, branch
-    # ref, index or shallow file changed: a commit or checkout moves them, a save does not. A
-    # `.git` file (a worktree) does not show commits that way, so there git is always asked.
-    key = head if head and head[0][0] == "dir" else None
-    shallow, log = ask() if key is None else memo.cached("git-log", (str(Path(content).resolve()), repr(key)), ask,
-                                                        limit=16)
+    shallow, log = ask(content, head)
     if shallow is None:
         return History()
     dirty = _git(content, "diff", "--name-only", "--relative", "HEAD", "--", ".")

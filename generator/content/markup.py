@@ -27,15 +27,14 @@ for checks that must look at what is published rather than at what was typed.
 Text fields (titles, names, addresses…) are never Markdown: the templates print them with Jinja's
 autoescape, the other half of the one path to a page.
 
-Rendering is memoised by body text (the function is pure), and `prerender` fills the memo in
-forked worker processes for large sites.
+Pure: `load` renders each body as it reads its file (on every core of a big build), and the
+edit loop keeps what an unchanged file gave.
 """
 
 from __future__ import annotations
 
 import ctypes
 import html as html_lib
-import multiprocessing
 import re
 
 import nh3
@@ -160,82 +159,29 @@ def _unlink_refused(html: str) -> str:
     return _BARE_LINK.sub(lambda m: f"<a{m.group(1)}{m.group(2)}>", html)
 
 
-_memo: dict[str, str] = {}  # body text -> HTML: the function is pure, so a rebuild reuses it
-MEMO_LIMIT = 200_000
-
-
 def render_markdown(text: str) -> str:
     """Render an editor's Markdown body to sanitised HTML."""
-    html = _memo.get(text)
-    if html is None:
-        if len(_memo) >= MEMO_LIMIT:
-            _memo.clear()
-        html = _memo[text] = _render(text)
-    return html
-
-
-def rendered(text: str) -> str:
-    """`render_markdown(text)` without keeping it here: for a process that only renders, to hand
-    the HTML to the one that keeps it (`remember`)."""
-    return _memo.get(text) or _render(text)
-
-
-def remember(text: str, html: str, numbers: tuple | None = None) -> None:
-    """Keep `html`, rendered elsewhere by `rendered(text)`, as `text`'s; and `numbers`, worked out
-    there too by `numbers_shown(html)`, as the HTML's."""
-    if len(_memo) >= MEMO_LIMIT:
-        _memo.clear()
-        _shown.clear()
-    _memo[text] = html
-    if numbers is not None:
-        _shown[html] = numbers
-
-
-def keep_only(texts) -> None:
-    """Forget every memoised body not in `texts` (the bodies of the current build)."""
-    keep = {t: _memo[t] for t in texts if t in _memo}
-    _memo.clear()
-    _memo.update(keep)
-    shown = {html: _shown[html] for html in keep.values() if html in _shown}
-    _shown.clear()
-    _shown.update(shown)
-
-
-_shown: dict[str, tuple] = {}  # body HTML -> numbers_shown(HTML), kept as _memo keeps the HTML
+    html = _commonmark(text)
+    if _too_deep(html):
+        # Shown as typed (escaped), the way markdown-it-py's nesting cap left the excess as text.
+        return f"<p>{html_lib.escape(text, quote=False)}</p>\n"
+    html = _shift_headings(html)
+    return _unlink_refused(_tidy_images(nh3.clean(
+        html,
+        tags=_TAGS,
+        attributes=_ATTRIBUTES,
+        url_schemes=_SCHEMES,
+        attribute_filter=_attribute_filter,
+        link_rel="noopener noreferrer",
+        strip_comments=True,
+    )))
 
 
 def numbers_shown(html: str) -> tuple:
     """The possible personal numbers (`privacy.Finding`s, before any allow list) in what a reader
-    sees of a body's HTML: its visible text without invisible characters. Remembered with the
-    HTML: a process that reads and renders a body works them out beside it (see load._read_all),
-    so that checking them (validate) does not scan every body again on one core."""
-    found = _shown.get(html)
-    if found is None:
-        found = scan_shown(html)
-    return found
-
-
-def scan_shown(html: str) -> tuple:
-    """`numbers_shown(html)`, worked out (not remembered)."""
+    sees of a body's HTML: its visible text without invisible characters. Found where the body
+    is read and rendered (`load`), on every core of a big build, and checked by `validate`."""
     return tuple(privacy.scan(privacy.without_invisibles(visible_text(html))))
-
-
-def prerender(texts: list[str], workers: int) -> None:
-    """Fill the memo for `texts`, in forked worker processes when there are many (same output).
-    A cold build's bodies are rendered as their files are read instead (`load._read_all`)."""
-    todo = [t for t in dict.fromkeys(texts) if t not in _memo]
-    if workers <= 1 or len(todo) < 200 or "fork" not in multiprocessing.get_all_start_methods():
-        for text in todo:
-            render_markdown(text)
-        return
-    batches = [todo[i:i + 64] for i in range(0, len(todo), 64)]
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
-        for batch, html in zip(batches, pool.map(_render_all, batches)):
-            _memo.update(zip(batch, html))
-
-
-def _render_all(texts: list[str]) -> list[str]:
-    return [_render(t) for t in texts]
 
 
 MAX_NESTING = 16  # quotes and lists inside each other; real notices use two or three
@@ -252,23 +198,6 @@ def _too_deep(html: str) -> bool:
         if depth > MAX_NESTING:
             return True
     return False
-
-
-def _render(text: str) -> str:
-    html = _commonmark(text)
-    if _too_deep(html):
-        # Shown as typed (escaped), the way markdown-it-py's nesting cap left the excess as text.
-        return f"<p>{html_lib.escape(text, quote=False)}</p>\n"
-    html = _shift_headings(html)
-    return _unlink_refused(_tidy_images(nh3.clean(
-        html,
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        url_schemes=_SCHEMES,
-        attribute_filter=_attribute_filter,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )))
 
 
 def visible_text(html: str) -> str:

@@ -85,6 +85,8 @@ class Source:
     scalars: list[ScalarSpan] = field(default_factory=list)
     body: str | None = None
     body_line: int = 1
+    body_html: str | None = None  # the body as published (markup.render_markdown), set by load
+    body_numbers: tuple = ()  # markup.numbers_shown(body_html), set by load
     ok: bool = True  # False when the file could not be parsed at all
     pii: tuple = ()  # privacy.file_candidates(), set by `slim()`
     _line_starts: list[int] = field(default_factory=list, repr=False)

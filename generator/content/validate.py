@@ -20,14 +20,11 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 from ..domain import checksums, privacy
-
-from . import markup
-
-from ..engine import memo
+from ..steps import DIRECT, Runner, Step
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
-from .markup import MAX_BODY_CHARS, render_markdown
-from .sources import control_problem
+from .markup import MAX_BODY_CHARS
+from .sources import Source, control_problem
 from ..domain.models import (
     ATTACHMENT_TYPES, Attachment, Community, CommunityStat, Company, Compound, District, Evaluation,
     EvaluationRules, Grid, Notice, OwnersBody, Part, Period, Project, ScoreRow, Site, SiteInfo, Street,
@@ -48,7 +45,11 @@ MAGIC = {
 }
 
 
-def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = False) -> Site | None:
+def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = False,
+             run: Runner = DIRECT) -> Site | None:
+    """The checked `Site`, or None when there are errors (all of them are in `problems`). Each
+    record is checked by a step (see `generator.steps`) declared by what it reads: its file's
+    reading and the records it refers to; its problems are part of its result."""
     info = _site_info(loaded, problems)
     districts, streets = _areas(loaded, problems)
     ids = {
@@ -66,16 +67,15 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
                 )
 
     bodies = _bodies(loaded, problems)
-    communities = _build(loaded, "community", _community, problems)
-    companies = _build(loaded, "company", _company, problems)
-    compounds = _build(loaded, "compound", lambda r, p: _compound(r, p, communities, companies), problems,
-                       lambda r: (communities.get(r.fields.get("community")), companies.get(r.fields.get("company"))))
-    projects = _build(loaded, "project", lambda r, p: _project(r, p, bodies), problems,
-                      lambda r: (bodies.get(r.src.rel),))
-    notices = _notices(loaded, problems, districts, today, drafts, bodies)
+    communities = _records(loaded, "community", problems, run, COMMUNITY)
+    companies = _records(loaded, "company", problems, run, COMPANY)
+    compounds = _records(loaded, "compound", problems, run, COMPOUND, lambda r: (
+        communities.get(r.fields.get("community")), companies.get(r.fields.get("company"))))
+    projects = _records(loaded, "project", problems, run, PROJECT, lambda r: (bodies.get(r.src.rel),))
+    notices = _notices(loaded, problems, districts, today, drafts, bodies, run)
     evaluations = _evaluations(loaded, problems, districts, info, today)
-    _latest_fee_warnings(loaded, compounds, problems)
-    _privacy(loaded, info, problems, bodies)
+    _latest_fee_warnings(loaded, compounds, problems, run)
+    _privacy(loaded, info, problems, run)
 
     if problems or info is None:
         return None
@@ -94,38 +94,39 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     )
 
 
-def _build(loaded: Loaded, kind: str, make, problems: Problems, reads=lambda record: ()) -> dict:
-    """Each record of `kind` made by `make(record, problems)`, which reads the record and what
-    `reads(record)` returns (other records, a body)."""
+def _records(loaded: Loaded, kind: str, problems: Problems, run: Runner, step: Step,
+             reads=lambda record: ()) -> dict:
+    """Each record of `kind` checked by `step` (see `_record_step`), which reads the record and
+    what `reads(record)` returns (other records, a body)."""
     out = {}
     for record in sorted(loaded.of(kind), key=lambda r: r.id or ""):
         if record.fields is None or record.id is None:
             continue
-        value = _remembered(record, reads(record), lambda p, record=record: make(record, p), problems)
+        value, found = run(step, record, *reads(record))
+        if found is not None:
+            problems.merge(found)
         if value is not None:
             out[record.id] = value
     return out
 
 
-def _remembered(record: RawRecord, reads: tuple, make, problems: Problems):
-    """`make(problems)` for one record, remembered in the edit loop (memo.table) by what it reads:
-    the file's fields and source (the loader's FileMemo hands back the very same objects while
-    the file is unchanged) and `reads`. Its problems are kept and reported again. So an unchanged
-    record stays the same object, and the builder's comparisons with the previous site are `is`
-    checks."""
-    table = memo.table("validate")
-    if table is None:
-        return make(problems)
-    key = (record.kind, record.src.rel)
-    inputs = (record.fields, record.src, record.id, record.folder, *reads)
-    hit = table.get(key)
-    if hit is not None and memo.same(hit[0], inputs):
-        problems.extend(hit[2])
-        return hit[1]
-    value, kept = problems.keeping(make)
-    if kept is not None:
-        table[key] = (inputs, value, kept)
-    return value
+def _checked(check):
+    """A record step's function: `check(record, problems, *reads)` with the problems it reports
+    collected apart and returned beside the record (remembered, they are reported again)."""
+
+    def make(record: RawRecord, *reads):
+        found = Problems()
+        return check(record, found, *reads), found if found.items else None  # most records have none
+
+    return make
+
+
+def _record_step(kind: str, check, reads=lambda *reads: reads) -> Step:
+    """The step checking one record of `kind`: its result depends on the file's reading (the
+    engine hands back the very same objects while the file is unchanged) and on `reads`."""
+    return Step(f"validate-{kind}", _checked(check),
+                inputs=lambda record, *more: (record.fields, record.src, record.id, record.folder, *reads(*more)),
+                slot=lambda record, *more: record.src.rel)
 
 
 def _has(fields: dict, *names: str) -> bool:
@@ -253,7 +254,10 @@ def _company(record: RawRecord, problems: Problems) -> Company | None:
     )
 
 
-def _compound(record: RawRecord, problems: Problems, communities: dict, companies: dict) -> Compound | None:
+def _compound(record: RawRecord, problems: Problems, community: Community | None,
+              company_record: Company | None) -> Compound | None:
+    """`community` and `company_record`: the records the compound names (None when it names none
+    or an unknown one)."""
     f, src = record.fields, record.src
     kind = f.get("type")
     company = f.get("company")
@@ -267,12 +271,11 @@ def _compound(record: RawRecord, problems: Problems, communities: dict, companie
             src.loc(("type",)), f"{'物业服务企业管理型' if kind == 'enterprise' else '无物业（国企兜管）'}小区必须填写 company",
             field="company",
         )
-    if kind == "state" and company in companies and not companies[company].state_owned:
+    if kind == "state" and company_record is not None and not company_record.state_owned:
         problems.error(
             src.loc(("company",)), f"国企兜管小区的企业“{company}”必须是国有企业（state_owned: true）", field="company",
         )
     grid = f.get("grid")
-    community = communities.get(f.get("community"))
     if grid and community is not None:
         grid_ids = [g.id for g in community.grids]
         if grid not in grid_ids:
@@ -294,15 +297,12 @@ def _compound(record: RawRecord, problems: Problems, communities: dict, companie
     )
 
 
-def _latest_fee_warnings(loaded: Loaded, compounds: dict[str, Compound], problems: Problems) -> None:
-    # by the compounds (the edit loop: unchanged compounds are the same objects, see _remembered)
+def _latest_fee_warnings(loaded: Loaded, compounds: dict[str, Compound], problems: Problems, run: Runner) -> None:
     values = tuple(compounds.values())
-    latest = memo.remembered("validate-latest-fee-year", values, lambda: max(
-        (y for c in values for y, _ in c.fee_collection), default=None))
+    latest = run(LATEST_FEE_YEAR, values)
     if latest is None:
         return
-    lacking = {c.id for c, no in zip(values, memo.per_object(("validate-fee-lacking", latest), values,
-                                                             lambda c: latest not in dict(c.fee_collection))) if no}
+    lacking = {c.id for c, no in zip(values, run.each(LACKS_FEE_YEAR, values, latest)) if no}
     for record in loaded.of("compound"):
         if record.id in lacking:
             where = ("fee_collection",) if "fee_collection" in (record.fields or {}) else ()
@@ -311,27 +311,34 @@ def _latest_fee_warnings(loaded: Loaded, compounds: dict[str, Compound], problem
             )
 
 
+LATEST_FEE_YEAR = Step("validate-latest-fee-year",
+                       lambda compounds: max((y for c in compounds for y, _ in c.fee_collection), default=None),
+                       inputs=lambda compounds: compounds)
+LACKS_FEE_YEAR = Step("validate-fee-lacking", lambda compound, year: year not in dict(compound.fee_collection))
+
+
 # --- projects and notices ----------------------------------------------------------------------
 
 def _bodies(loaded: Loaded, problems: Problems) -> dict[str, str]:
-    """Every Markdown body rendered once, drafts and future notices included (the privacy scan
-    reads what would be published): source path → sanitised HTML. Over-long bodies are errors."""
+    """Every Markdown body as published (rendered by `load`), drafts and future notices included
+    (the privacy scan reads what would be published): source path → sanitised HTML. Over-long
+    bodies are errors."""
     out = {}
     for record in loaded.all():
-        body = record.src.body
-        if body is None:
+        src = record.src
+        if src.body is None:
             continue
-        if len(body) > MAX_BODY_CHARS:
+        if len(src.body) > MAX_BODY_CHARS:
             problems.error(
-                Loc(record.src.display, record.src.body_line),
-                f"正文过长（{len(body)} 字），上限 {MAX_BODY_CHARS} 字；请拆分，或把长表格作为附件",
+                Loc(src.display, src.body_line),
+                f"正文过长（{len(src.body)} 字），上限 {MAX_BODY_CHARS} 字；请拆分，或把长表格作为附件",
             )
             continue
-        out[record.src.rel] = render_markdown(body)
+        out[src.rel] = src.body_html
     return out
 
 
-def _project(record: RawRecord, problems: Problems, bodies: dict[str, str]) -> Project | None:
+def _project(record: RawRecord, problems: Problems, body_html: str | None) -> Project | None:
     f, src = record.fields, record.src
     if not f.get("compounds") and not f.get("communities") and "compounds" not in (src.data or {}) \
             and "communities" not in (src.data or {}):
@@ -348,12 +355,12 @@ def _project(record: RawRecord, problems: Problems, bodies: dict[str, str]) -> P
         id=record.id, source=src.rel, title=f["title"], category=f["category"], status=f["status"],
         compounds=f.get("compounds", ()), communities=f.get("communities", ()), budget=f.get("budget"),
         funding=f.get("funding"), start=f.get("start"), finish=f.get("finish"), unit=f.get("unit"),
-        company=f.get("company"), updates=updates, body_html=bodies.get(src.rel, ""),
+        company=f.get("company"), updates=updates, body_html=body_html or "",
     )
 
 
 def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, drafts: bool,
-             bodies: dict[str, str]) -> dict[str, Notice]:
+             bodies: dict[str, str], run: Runner) -> dict[str, Notice]:
     out: dict[str, Notice] = {}
     first_seen: dict[str, str] = {}
     for record in sorted(loaded.of("notice"), key=lambda r: (r.id or "", r.src.rel)):
@@ -367,18 +374,20 @@ def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, d
             first_seen[record.id] = src.display
         if f is None:
             continue
-        make = lambda p, record=record: _notice(record, p, loaded.root, today, drafts, bodies)  # noqa: E731
+        reads = (today, drafts, bodies.get(src.rel), loaded.root)
         if f.get("attachments"):
-            notice = make(problems)  # reads the attachments folder: never remembered
+            notice, found = NOTICE.make(record, *reads)  # reads the attachments folder: never remembered
         else:
-            notice = _remembered(record, (today, drafts, bodies.get(src.rel)), make, problems)
+            notice, found = run(NOTICE, record, *reads)
+        if found is not None:
+            problems.merge(found)
         if notice is not None:
             out[record.id] = notice
     return dict(sorted(out.items()))
 
 
-def _notice(record: RawRecord, problems: Problems, root: Path, today: date, drafts: bool,
-            bodies: dict[str, str]) -> Notice | None:
+def _notice(record: RawRecord, problems: Problems, today: date, drafts: bool, body_html: str | None,
+            root: Path) -> Notice | None:
     src, f = record.src, record.fields
     if "date" in f and record.folder != str(f["date"].year):
         problems.error(
@@ -398,7 +407,7 @@ def _notice(record: RawRecord, problems: Problems, root: Path, today: date, draf
         id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
         district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
         compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
-        attachments=attachments, body_html=bodies.get(src.rel, ""),
+        attachments=attachments, body_html=body_html or "",
     )
 
 
@@ -459,6 +468,16 @@ def attachment_problem(base: Path, name: str) -> str | None:
     return None
 
 
+COMMUNITY = _record_step("community", _community)
+COMPANY = _record_step("company", _company)
+COMPOUND = _record_step("compound", _compound)
+PROJECT = _record_step("project", _project)
+# a notice also depends on the build date and whether drafts are published; the content folder
+# (for its attachments) is the same throughout an edit loop, and a notice with attachments is
+# never remembered
+NOTICE = _record_step("notice", _notice, reads=lambda today, drafts, body, root: (today, drafts, body))
+
+
 # --- evaluations -------------------------------------------------------------------------------
 
 def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: SiteInfo | None, today: date) -> list[Evaluation]:
@@ -503,32 +522,33 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 # --- privacy -----------------------------------------------------------------------------------
 
-def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, bodies: dict[str, str]) -> None:
+def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, run: Runner) -> None:
     allow = tuple(info.pii_allow) if info else ()
-    # The edit loop: findings by the allow list and the very reading of the file (the loader hands
-    # back the same Source while the file is unchanged); its body's HTML is made from the reading.
-    findings = memo.per_object(("privacy", allow), [record.src for record in loaded.all()],
-                               lambda src: _pii_findings(src, allow, bodies.get(src.rel, "") if src.body else None))
-    for found in findings:
+    # Each file's findings by its very reading (the engine hands back the same Source while the
+    # file is unchanged) and the allow list.
+    for found in run.each(PII_FINDINGS, [record.src for record in loaded.all()], allow):
         for loc, finding, where in found:
             _report_pii(problems, loc, finding, where)
 
 
-def _pii_findings(src, allow: tuple, body_html: str | None) -> list:
+def _pii_findings(src: Source, allow: tuple) -> list:
     """(Loc, Finding, where) for every number that may not be published in one file: in its name
     (a file name becomes a URL), its fields and its body."""
     out = [(Loc(src.display), finding, "文件名") for finding in privacy.scan(src.rel, allow)]
     found = privacy.file_findings(src.pii, allow) if src.pii else []
     out.extend((loc, finding, "") for loc, finding in found)
-    if body_html is not None:
+    if src.body_html is not None:
         # What a reader would see can hold a number that the typed text splits up: character
         # references (&#49;), comments or empty tags between the digits.
         seen = {_digits(f.text) for _, f in found}
-        for finding in privacy.allowed_out(markup.numbers_shown(body_html), allow):
+        for finding in privacy.allowed_out(src.body_numbers, allow):
             if _digits(finding.text) not in seen:
                 seen.add(_digits(finding.text))
                 out.append((Loc(src.display, src.body_line), finding, "正文显示出来的文字"))
     return out
+
+
+PII_FINDINGS = Step("validate-privacy", _pii_findings)
 
 
 def _digits(text: str) -> str:

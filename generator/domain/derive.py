@@ -21,7 +21,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Iterable
 
-from ..engine import memo
+from ..steps import DIRECT, Runner, Step
 from .models import Compound, Evaluation, Notice, Period, Site
 
 LISTS = ("red", "black", "dismissal")
@@ -300,34 +300,14 @@ class Derived:
         return table.get(company) if table else None
 
 
-def derive(site: Site, today: date) -> Derived:
-    # Each part by what it reads (memo.remembered, the edit loop): a notice edit leaves the
-    # evaluation tables and the area indexes alone, and a compound edit the evaluation tables.
-    rules = site.info.evaluation
-    districts = tuple(site.districts)
-    period_tables, year_tables, current, year_rows, period_rows = memo.remembered(
-        "derive-evaluations", (rules, districts, site.evaluations), lambda: _evaluation_tables(site))
-    areas = memo.remembered(
-        "derive-areas",
-        (districts, site.evaluations, len(site.streets), *site.streets.values(), len(site.communities),
-         *site.communities.values(), len(site.compounds), *site.compounds.values()),
-        lambda: _area_indexes(site))
-    projects = memo.remembered(
-        "derive-projects",
-        (len(site.projects), *site.projects.values(), len(site.compounds), *site.compounds.values()),
-        lambda: _project_indexes(site))
-
-    # Which notices reach which community and compound depends only on the notices' dates and
-    # scopes and on the areas: the edit loop (memo.remembered) skips it for a body or title edit.
-    scopes = tuple((n.id, n.date, n.site_wide, n.district, n.streets, n.communities, n.compounds)
-                   for n in site.notices.values())
-    newest, notices_by_community, notices_by_compound = memo.remembered(
-        "derive-notice-reach",
-        (scopes, len(site.communities), *site.communities.values(), len(site.compounds), *site.compounds.values(),
-         *site.streets.values()),
-        lambda: _notice_reach(site, areas["district_of_street"], areas["communities_by_street"],
-                              areas["compounds_by_community"]))
-
+def derive(site: Site, today: date, run: Runner = DIRECT) -> Derived:
+    """Every derived fact. Its parts are steps (see `generator.steps`) declared below by what
+    they read: in the edit loop a notice edit leaves the evaluation tables and the area indexes
+    alone, and a compound edit the evaluation tables."""
+    period_tables, year_tables, current, year_rows, period_rows = run(EVALUATION_TABLES, site)
+    areas = run(AREA_INDEXES, site)
+    projects = run(PROJECT_INDEXES, site)
+    newest, notices_by_community, notices_by_compound = run(NOTICE_REACH, site, areas)
     return Derived(
         today=today,
         period_tables=period_tables,
@@ -461,6 +441,29 @@ def _notice_reach(site: Site, district_of_street: dict, communities_by_street: d
     return (newest,
             {k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_community.items()},
             {k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_compound.items()})
+
+
+EVALUATION_TABLES = Step(
+    "derive-evaluations", _evaluation_tables,
+    inputs=lambda site: (site.info.evaluation, tuple(site.districts), site.evaluations))
+AREA_INDEXES = Step(
+    "derive-areas", _area_indexes,
+    inputs=lambda site: (tuple(site.districts), site.evaluations, len(site.streets), *site.streets.values(),
+                         len(site.communities), *site.communities.values(),
+                         len(site.compounds), *site.compounds.values()))
+PROJECT_INDEXES = Step(
+    "derive-projects", _project_indexes,
+    inputs=lambda site: (len(site.projects), *site.projects.values(), len(site.compounds), *site.compounds.values()))
+# Which notices reach which community and compound depends only on the notices' dates and scopes
+# and on the areas: a body or title edit leaves it alone.
+NOTICE_REACH = Step(
+    "derive-notice-reach", lambda site, areas: _notice_reach(
+        site, areas["district_of_street"], areas["communities_by_street"], areas["compounds_by_community"]),
+    inputs=lambda site, areas: (
+        tuple((n.id, n.date, n.site_wide, n.district, n.streets, n.communities, n.compounds)
+              for n in site.notices.values()),
+        len(site.communities), *site.communities.values(), len(site.compounds), *site.compounds.values(),
+        *site.streets.values()))
 
 
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:

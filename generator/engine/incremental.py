@@ -1,119 +1,93 @@
-"""The builder: one build, or many in one process with only what changed re-rendered.
+"""How `pipeline.build` runs its stages: once (`bulletin build`), or again and again in one
+process with only what changed made again (the edit loop of `bulletin serve`).
 
-    builder = Builder(content, out, today, drafts=False)   # state lives in this object
-    result = builder.rebuild()                             # first call: a full build
-    result = builder.rebuild(changed_paths={"notices/2026/x.md"})   # later calls: incremental
-    result = builder.rebuild(changed_paths=watched, complete=True)  # serve: trusts its watcher
+`pipeline.build` calls the stages itself, in order; a `Session` supplies what differs between a
+one-shot build and the edit loop at each of them. `Session(…, remember=False)` is a one-shot
+build: the content is read in a child process (`isolate`: only the records come back, so the
+pages render in workers forked from a process that holds little besides them) with helpers on
+the other cores (`reads`), every stage runs whole (`steps.DIRECT`), every page is rendered in
+forked workers (`pages`), and the site is published by one atomic swap (`write`).
 
-`rebuild()` runs the whole pipeline (load → validate → derive → plan → render → write) and
-returns a `BuildResult`, or raises `ContentError` with every problem (the site is untouched
-then, and the builder keeps its previous state). `changed_paths` (content-relative or absolute)
-is only a hint: every input file is compared by size, mtime and inode anyway, and a listed path
-is treated as changed even if those look the same. With `complete=True` the caller promises
-that the list names every file and folder created, changed or deleted since the last rebuild
-(`bulletin serve`'s watcher, which has just scanned them all): then only the listed content files
-are looked at again instead of every file (`Builder._scan_content` says when the whole folder
-is scanned anyway: a folder change, a long list, one rebuild in `FULL_SCAN_EVERY`).
+`Session(…, remember=True)` keeps what the stages made for the next build. **Correct before
+fast**: every build still loads, validates, derives and plans the whole site, but what they make
+from unchanged inputs is not made again:
 
-**Correct before fast.** Every rebuild loads, validates, derives and plans the whole site, but
-what those stages make from unchanged inputs is not made again: the Markdown of unchanged
-bodies comes from a memo, the loader hands back each unchanged file's very record and reuses
-its folder listings while no file was created or deleted there (`load.FileMemo`), and
-the builder owns a `memo.Store` that validation (each record, by the reading it came from; the
-privacy findings by the reading), derivation (the evaluation tables, the area and project
-indexes, which notices reach where) and planning (each record's page context, the feeds and
-their entries, the list and open-data files row by row, the name index, the sitemap) consult
-while it is current; a one-shot build has no store and computes everything. What is skipped
-besides is rendering:
+- What changed: every input file is compared by size, mtime and inode (`scan`); a list of
+  changed paths is only a hint, unless the caller promises it is complete (`complete=True`,
+  serve's watcher): then only the listed files are looked at again (`scan` says when the whole
+  folder is scanned anyway: a folder change, a long list, one build in `FULL_SCAN_EVERY`).
+- Reading: `reads.FileMemo` hands back each unchanged file's very record, and the folder
+  listings while no file was created or deleted there.
+- The stages' declared steps (`generator.steps`) run through a `memo.Memo`: validation (each
+  record by its reading), derivation (the evaluation tables, the area and project indexes, which
+  notices reach where) and planning (each record's page, the feeds and their entries, the list
+  and open-data files row by row, the name index, the sitemap) are made again only where their
+  inputs changed.
+- Unchanged values keep their identity across builds (`intern`: a new value equal to the old
+  one is replaced by the old object), and for every mapping of `Site`, `Derived` and the history
+  the set of keys whose value changed is known.
+- While a page renders, the templates read `site` and `d` through a `recorder.Recorder`, so each
+  page's exact reads are known. A page is rendered again when it is new, its planned context
+  differs, it read a key whose value changed, it iterated a mapping whose keys or values
+  changed, or it read a plain value that changed. A change to the templates, static assets,
+  `site.yaml`'s site info, the build date or the options re-renders everything.
+- Writing goes through `write.SiteWriter` (only changed bytes, atomic, stale files pruned;
+  `patch=True` lets small changes be published in place: serve's local preview only).
 
-- Unchanged records keep their identity across rebuilds (`_intern`: a new record equal to the old
-  one is replaced by the old object), and for every mapping of `Site` and `Derived` the set of
-  keys whose value changed is known.
-- While a page renders, the templates see `site` and `d` through recording views
-  (`render.Recorder`), so each page's exact reads are known: ("site.notices", id),
-  ("d.notices_by_compound", id), (name, ALL) when it iterates a mapping, (name, None) for a
-  plain value.
-- A page is rendered again when it is new, its planned context differs, it read a key whose
-  value changed, it iterated a mapping whose keys or values changed, or it read a plain value
-  that changed. A change to the templates, static assets, `site.yaml`'s site info, the build date
-  or the options re-renders everything.
-- Writing goes through `write.SiteWriter` (only changed bytes, atomic, stale files pruned).
-
-A builder created with `tracking=False` (what `bulletin build` uses) renders everything every
-time and skips the recording overhead, and loads and validates in a child process (`isolate`):
-only the records come back, so the pages render in workers forked from a process that holds
-little besides them (a province's loading garbage is 1.3 GB that a process keeps once touched).
-
-The full-text index is rebuilt from every page whenever any page changed (Pagefind cannot update an index in place): several seconds at city size, so
-an edit loop that must answer at once (`bulletin serve`) can pass `search=False` and preview the
-site without full-text search, exactly as a build without Pagefind looks. With nothing changed at all, `rebuild()` returns at once;
-so does a new process (`bulletin build` again) when the inputs recorded beside the output match.
+The full-text index is made again from every page whenever any page changed (Pagefind cannot
+update an index in place), so an edit loop that must answer at once (serve) passes
+`search=False`. With nothing changed at all, a build returns at once; so does a new process
+(`bulletin build` again) when the inputs recorded beside the output match (`cache`).
 """
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
 import dataclasses
 import gc
 import os
-import time
 from datetime import date
 from pathlib import Path
-from typing import Any, Callable
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
-from ..tools import admin as admin_site
-from . import cache, isolate, memo
-from ..content import markup
-from ..output import search
-from ..domain.derive import Derived, derive
-from ..content.errors import ContentError, Loc, Problem, Problems
-from ..content.load import FileMemo, load
+from ..content.history import History, git_log, read_history
+from ..domain.derive import Derived
 from ..domain.models import Site
-from ..pipeline import BuildResult
-from ..content.history import History, read_history
-from ..output.render import ALL, Renderer, render_pages, static_outputs, template_environment
-from ..output.routes import RouteCollision, plan
-from ..output.search import OUTPUT_SUBDIR as SEARCH_FOLDER, Pagefind, index_site, locate_pagefind
-from ..output.theme import Theme
-from ..content.validate import validate
+from ..steps import DIRECT, Runner
+from . import cache, isolate, pool
+from .memo import Memo
+from .recorder import ALL, Recorder
 from .write import DIGEST_MOD, SiteWriter, marker_digest
 
+if TYPE_CHECKING:  # the reader and the renderer bring YAML, Markdown and Jinja: imported when used
+    from ..output.render import Renderer
+    from ..output.routes import Page
+    from .reads import FileMemo, Files
 
 MAX_LISTED = 64  # more changed paths than this at once: scan the content folder whole
-FULL_SCAN_EVERY = 16  # even with a complete list of changes, scan whole one rebuild in this many
+FULL_SCAN_EVERY = 16  # even with a complete list of changes, scan whole one build in this many
 PARALLEL_READ_MIN_FILES = 400  # content files from which a cold build reads them in worker processes
 # Up to this many pages, a one-shot build makes its data files in the render workers, beside the
-# pages (render_pages' `files`); above it, in workers of their own once the pages are done. At
-# province size (119,171 pages) the two render workers already hold 1.2 GiB, and making the data
-# files beside them took the build to 2,051 MiB, over its 2 GiB bound; at city size (9,540 pages)
-# the build's peak did not move and it took 2.6 % less time.
+# pages; above it, in workers of their own once the pages are done: at province size the render
+# workers already hold so much that making the data files beside them took the build over its
+# memory bound (benchmarks/README.md).
 DATA_FILES_IN_WORKERS_MAX_PAGES = 40_000
 
 
-class _Ready:
-    """What a build needs besides the records, each made once: all of it ahead (`make_all`,
-    while a child reads the records), or each where it is needed (`get`). Whatever fails ahead is
-    made again where it is needed, so that it fails there, as it would have."""
+@dataclasses.dataclass(frozen=True)
+class Inputs:
+    """What a build reads, as far as the "nothing changed" check needs to know."""
 
-    def __init__(self, makers: dict[str, Callable[[], Any]]):
-        self._makers = makers
-        self._made: dict[str, Any] = {}
-
-    def make_all(self) -> None:
-        for name, make in self._makers.items():
-            try:
-                self._made[name] = make()
-            except Exception:  # noqa: BLE001 - see above
-                pass
-
-    def get(self, name: str) -> Any:
-        if name not in self._made:
-            self._made[name] = self._makers[name]()
-        return self._made[name]
+    key: str  # a digest of every input (cache.inputs_key)
+    content_files: int  # how many files the content folder holds
+    theme_files: list  # cache.signature of the template folders
 
 
 @dataclasses.dataclass
 class _State:
+    """What a remembering session keeps of its last build."""
+
     inputs_key: str
     global_key: str
     site: Site
@@ -122,209 +96,209 @@ class _State:
     contexts: dict  # page path -> (template, context)
     sigs: dict  # output path -> digest
     manifest_digest: str
-    deps: dict  # page path -> frozenset of (name, key)
+    deps: dict  # page path -> frozenset of (name, key, attribute)
     dependents: dict  # (name, key) -> {attribute or None: set of page paths}
     renderer: Renderer
-    result: BuildResult
+    result: Any  # the pipeline's BuildResult
 
 
-class Builder:
-    def __init__(self, content: Path, out: Path, today: date, drafts: bool = False, base_url: str | None = None,
-                 *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True,
-                 search: bool = True, patch: bool = False, preview: bool = False, admin=None):
-        self.content = Path(content)
-        self.preview = preview  # a 预览 banner on every page (deploy previews)
-        self.admin = admin  # admin.AdminOptions: also build the web editor under /admin/
+class Session:
+    def __init__(self, content: Path, out: Path, today: date, options: tuple, base_url: str | None,
+                 content_arg: str, *, remember: bool, workers: int | None = None, patch: bool = False):
+        """`options`: the build's options that change its output (drafts, preview, admin)."""
+        self.content, self.out, self.today = Path(content), Path(out), today
+        self.options, self.base_url, self.content_arg = options, base_url, content_arg
+        self.remember = remember
+        self.workers = workers if workers is not None else pool.workers()
         self.patch = patch  # publish small changes in place (serve's preview); never for `build`
-        self.content_arg = content_arg if content_arg is not None else str(content)
-        self.out = Path(out)
-        self.today = today
-        self.drafts = drafts
-        self.base_url = base_url
-        self.workers = workers if workers is not None else _default_workers()
-        self.tracking = tracking
-        self.search = search
+        self.run: Runner = Memo() if remember else DIRECT
+        self._files: FileMemo | None = None
+        if remember:
+            from .reads import FileMemo
+
+            self._files = FileMemo()
+        self._git: tuple | None = None  # (git_head, git_log's answer) of the last build
         self._state: _State | None = None
-        self._files = FileMemo() if tracking else None  # per-file reads, reused while unchanged
-        self._memo = memo.Store() if tracking else None  # plan outputs by their inputs (see memo)
-        self._scan: dict | None = None  # content rel -> (size, mtime, inode), see _scan_content
+        self._previous: _State | None = None  # the state the build under way compares with
+        self._changed: dict[str, set] = {}  # what intern() found changed, by name
+        self._scan: dict | None = None  # content rel -> (size, mtime, inode), see scan
         self._scan_hashes: dict = {}  # content rel -> its cache.entry_digest
         self._scan_base: str | None = None  # the resolved content folder the scan is of
         self._scan_sum = 0
-        self._trusted_scans = 0  # rebuilds since the last full scan
+        self._trusted_scans = 0  # builds since the last full scan
+        self._count = 0  # files in the content folder at the last `inputs`
+        self._kept: tuple | None = None  # see keep()
 
-    def rebuild(self, changed_paths=None, inputs=None, *, complete: bool = False) -> BuildResult:
-        """Bring `out` up to date. `inputs` is (content signature, theme signature, inputs key)
-        when the caller has just computed them (pipeline.build's quick check), so the trees are
-        not scanned and git not asked twice. `complete=True` promises that `changed_paths` names
-        every file and folder created, changed or deleted since the previous rebuild (serve's
-        watcher): then only those are looked at again (see `_scan_content`)."""
-        # The cyclic garbage collector would scan every long-lived object (records, sources, the
-        # dependency index) again and again while the stages allocate: keep it off until they are
-        # done, then freeze what survives so later collections only look at new objects.
+    # --- has anything changed? ---------------------------------------------------------------------
+
+    def inputs(self, theme_dirs, changed_paths=None, complete: bool = False) -> Inputs:
+        """The build's inputs now. `changed_paths` (content-relative or absolute) are treated as
+        changed whatever their stat says; with `complete`, they are every change (see `scan`)."""
+        listed = self._listed(changed_paths)
+        if self._files is not None:
+            for rel in listed:
+                self._files.forget(rel)
+        if self.remember:
+            content_digest = self.scan(listed if complete else None)
+            count = len(self._scan or ())
+        else:
+            files = cache.signature([self.content.resolve()])
+            content_digest, count = cache.files_digest(files), len(files)
+        self._count = count
+        theme_files = cache.signature(theme_dirs)
+        key = cache.inputs_key(self.content, content_digest, theme_files, self.out, self.today, self.options,
+                               self.base_url, changed_paths)
+        return Inputs(key, count, theme_files)
+
+    def unchanged(self, inputs: Inputs) -> Any | None:
+        """The previous build's result when the inputs are exactly those of the site `out`
+        holds now (a dict of what it counted, when that build was another process's)."""
+        state = self._state
+        if state is not None:
+            if state.inputs_key == inputs.key and state.manifest_digest == marker_digest(self.out.resolve()):
+                return state.result
+            return None
+        return cache.unchanged(self.out, inputs.key)
+
+    # --- the stages --------------------------------------------------------------------------------
+
+    @contextlib.contextmanager
+    def building(self) -> Iterator[None]:
+        """Around the stages of one build. The cyclic garbage collector would scan every
+        long-lived object (records, sources, the dependency index) again and again while the
+        stages allocate: it is off until `settle()` freezes what they made (later collections
+        only look at new objects), and again while `finish()` keeps the state. The memo sweeps
+        what the build did not use once it completed."""
         gc.disable()
+        memo = self.run if isinstance(self.run, Memo) else None
+        if memo is not None:
+            memo.begin()
+        self._previous, self._changed = self._state, {}
         try:
-            with memo.using(self._memo):
-                return self._rebuild(changed_paths, inputs, complete)
+            yield
+            if memo is not None:
+                memo.finish()
         finally:
             gc.enable()
 
-    def _rebuild(self, changed_paths, inputs, complete) -> BuildResult:
-        started = time.perf_counter()
-        theme = Theme.for_content(self.content)
-        if inputs is not None:
-            content_files, theme_files, inputs_key = inputs
-            content_rels = [rel for _, rel, *_ in content_files]
-        else:
-            listed = self._listed(changed_paths)
-            if self._files is not None:
-                for rel in listed:
-                    self._files.forget(rel)
-            content_digest = self._scan_content(listed if complete else None)
-            theme_files = cache.signature(theme.dirs)
-            inputs_key = cache.inputs_key(self.content, content_digest, theme_files, self.out, self.today,
-                                          (self.drafts, self.preview, self.admin is not None), self.base_url,
-                                          changed_paths)
-            content_rels = self._scan  # its keys
-        unchanged = self._unchanged(inputs_key)
-        if unchanged is not None:
-            return dataclasses.replace(unchanged, seconds=time.perf_counter() - started, rendered=0, written=0)
+    def read(self, read: Callable[[Files, Runner], Any], meanwhile: Callable[[], None]) -> Any:
+        """`read(reader, run)` (load → validate). A one-shot build reads in a child process, with
+        helpers on the other cores when the content folder is big, and only the result comes
+        back; meanwhile this process runs `meanwhile` (what needs no records)."""
+        from .reads import Files
 
-        # A one-shot build reads in a child process, and only the records come back (isolate);
-        # meanwhile this process makes what does not depend on them (`_Ready`).
-        ready = _Ready({
-            "history": lambda: read_history(self.content, self.today),
-            "pagefind": lambda: locate_pagefind(self.content) if self.search else Pagefind(None),
-            "static": lambda: static_outputs(theme),
-            "env": lambda: template_environment(theme),
-            "pinyin": lambda: search.pinyin("小区"),  # loads pypinyin's dictionary, for the name index
-        })
-        if self.tracking:
-            site, problems = self._read(content_rels)
-        else:
-            site, problems = isolate.in_child(self._read, content_rels, meanwhile=ready.make_all)
-        if site is None:
-            raise ContentError(problems.sorted())
-        if self.base_url:
-            url = self.base_url if self.base_url.endswith("/") else self.base_url + "/"
-            site = dataclasses.replace(site, info=dataclasses.replace(site.info, base_url=url))
+        cold = self._state is None
+        helpers = self.workers - 1 if cold and self._count >= PARALLEL_READ_MIN_FILES else 0
+        reader = Files(self.content, self.content_arg, self._files, helpers)
+        if self.remember:
+            return read(reader, self.run)
+        return isolate.in_child(read, reader, self.run, meanwhile=meanwhile)
 
-        prev = self._state if self.tracking else None
-        changed: dict[str, set] = {}
-        if prev is not None:
-            site = _intern_fields(prev.site, site, "site", changed)
-        derived = derive(site, self.today)
-        if prev is not None:
-            derived = _intern_fields(prev.derived, derived, "d", changed)
-        history = ready.get("history")
-        if prev is not None:
-            keys = _changed_keys(prev.history.last_changed, history.last_changed)
-            if keys:
-                changed["history.last_changed"] = keys
-        try:
-            the_plan = plan(site, derived, history)
-        except RouteCollision as exc:
-            raise ContentError([Problem(Loc(self.content_arg), str(exc))]) from None
+    def history(self) -> History:
+        """`content.history.read_history`, asking git for its log again only when the checkout's
+        HEAD, branch, index or shallow file changed (remembering sessions; a worktree's `.git`
+        file does not show commits that way, so there git is always asked)."""
+        if not self.remember:
+            return read_history(self.content, self.today)
 
-        pagefind = ready.get("pagefind")
-        notes = [pagefind.problem] if pagefind.problem else []
-        static, asset_urls = ready.get("static")
-        global_key = cache.digest((site.info, self.today, self.drafts, self.preview, sorted(asset_urls.items()),
-                                   theme_files, pagefind.ready))
+        def ask(content: Path, head: list) -> tuple:
+            if head and head[0][0] == "dir" and self._git is not None and self._git[0] == head:
+                return self._git[1]
+            answer = git_log(content, head)
+            self._git = (head, answer)
+            return answer
+
+        return read_history(self.content, self.today, ask)
+
+    def intern(self, name: str, value: Any) -> Any:
+        """`value` (the build's `site`, `d` or `history`) with everything equal to the previous
+        build's replaced by the previous object, noting which keys of each mapping changed."""
+        if self._previous is None:
+            return value
+        return _intern_fields(getattr(self._previous, _STATE_FIELDS[name]), value, name, self._changed)
+
+    def renderer(self, global_key: str, make: Callable[[Recorder | None], Renderer],
+                 site: Site, derived: Derived, history: History) -> Renderer:
+        """`make(recorder)`, or the previous build's renderer pointed at the new values when
+        nothing every page depends on changed (`global_key`: templates, assets, site info, date,
+        options)."""
+        prev = self._previous
         if prev is not None and prev.global_key == global_key:
-            renderer = prev.renderer
-            renderer.retarget(site, derived, history)
-        else:
-            prev = None
-            renderer = Renderer(site, derived, theme, asset_urls, self.today, history,
-                                fulltext_search=pagefind.ready, tracking=self.tracking, preview=self.preview,
-                                env=ready.get("env"))
+            prev.renderer.retarget(site, derived, history)
+            return prev.renderer
+        self._previous = None  # everything is rendered again
+        return make(Recorder(site, derived, history.last_changed) if self.remember else None)
 
+    def settle(self) -> None:
+        """The records, plan and renderer are made: freeze them out of the garbage collector's
+        sight, and let it run for what rendering and writing allocate."""
         gc.freeze()
         gc.enable()
-        writer = SiteWriter(self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None,
-                            patch=self.patch)
+
+    def writer(self) -> SiteWriter:
+        prev = self._previous
+        return SiteWriter(self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None,
+                          patch=self.patch, run=self.run)
+
+    def kept_pages(self, pages: list[Page], writer: SiteWriter, site: Site, derived: Derived,
+                   history: History) -> dict[str, str]:
+        """Path → digest of the pages that need no rendering: unchanged context, nothing they
+        read changed, and the file on disk is what the last build wrote."""
+        prev = self._previous
+        if prev is None:
+            return {}
+        dirty = _dirty_pages(prev, site, derived, history, self._changed)
+        kept = {}
+        for page in pages:
+            path = page.path
+            if not (path in dirty or prev.contexts.get(path) != (page.template, page.context)
+                    or writer.previous.get(path) != prev.sigs.get(path)):
+                kept[path] = prev.sigs[path]
+        return kept
+
+    def render(self, renderer: Renderer, pages: list[Page], kept: dict[str, str], writer: SiteWriter,
+               weights: dict | None, data: dict) -> tuple[dict[str, frozenset], set[str]]:
+        """Every page not `kept`, rendered into `writer` (see `pages.render_pages`); a one-shot
+        build makes its data files (`data`: path → bytes or the function making them) in the
+        render workers too. (Each rendered page's reads, the data files made.)"""
+        from .pages import render_pages
+
+        made = {} if self.remember else {path: make for path, make in data.items() if callable(make)}
+        beside = len(pages) <= DATA_FILES_IN_WORKERS_MAX_PAGES
+        deps = render_pages(renderer, pages, kept, writer, self.workers, self.remember, weights,
+                            files=made if beside else None)
+        if made and not beside:
+            render_pages(renderer, [], {}, writer, self.workers, False, files=made)
+        return deps, set(made)
+
+    def keep(self, global_key: str, site: Site, derived: Derived, history: History, pages: list[Page],
+             deps: dict, renderer: Renderer) -> None:
+        """What a remembering session compares the next build with (completed by `finish`)."""
+        if self.remember:
+            self._kept = (global_key, site, derived, history, pages, deps, renderer)
+
+    def release(self) -> None:
+        """Collect what the caller just dropped and hand freed heap pages back to the system
+        (glibc's malloc_trim; elsewhere the collection alone)."""
+        gc.collect()
         try:
-            kept = {}
-            dirty = _dirty_pages(prev, site, derived, history, changed) if prev is not None else None
-            if dirty is not None:
-                for page in the_plan.pages:
-                    path = page.path
-                    if not (path in dirty or prev.contexts.get(path) != (page.template, page.context)
-                            or writer.previous.get(path) != prev.sigs.get(path)):
-                        kept[path] = prev.sigs[path]
-            weights: dict[str, int | None] | None = {} if pagefind.ready else None
-            # A one-shot build makes its data files in worker processes: beside the pages unless the
-            # site is so big that memory forbids it, then after them. The edit loop makes them
-            # here, where they are memoised and their bytes handed over again.
-            made = {} if self.tracking else {path: data for path, data in the_plan.data.items() if callable(data)}
-            beside = len(the_plan.pages) <= DATA_FILES_IN_WORKERS_MAX_PAGES
-            deps = render_pages(renderer, the_plan.pages, kept, writer, self.workers, self.tracking, weights,
-                                files=made if beside else None)
-            if made and not beside:
-                render_pages(renderer, [], {}, writer, self.workers, False, files=made)
-            made = set(made)  # only the paths: the functions hold the site, whose memory is given back below
-            for path, data in static.items():
-                writer.put(path, data)
-            for path, data in the_plan.data.items():
-                if path not in made:
-                    writer.put(path, data() if callable(data) else data, reused=self.tracking)
-            for path, rel in the_plan.copies.items():
-                writer.copy(path, self.content / "attachments" / rel)
-            if self.admin is not None:
-                admin_files, admin_copies = admin_site.outputs(site, self.content, self.content_arg, self.admin,
-                                                               self.today)
-                for path, data in admin_files.items():
-                    writer.put(path, data)
-                for path, source in admin_copies.items():
-                    writer.copy(path, source)
-            records, pages = site.record_count, len(the_plan.pages)
-            if not self.tracking and pagefind.ready:
-                # A one-shot build needs none of its records, plan or templates any more: give
-                # their memory back before Pagefind, whose share of the memory budget is what
-                # this process leaves (search.shard_budget_mb).
-                renderer.env.globals.clear()  # the templates' references to the site
-                del site, derived, history, the_plan, renderer, static
-                _release_memory()
-            # Pagefind's CLI over the complete new site (unchanged files hard-linked in): measured
-            # against feeding its service mode page by page, the CLI used a third of the CPU.
-            # The writer knows every file of the new site, and the render workers weighed the
-            # pages they made: only unchanged pages are read to cut the index's shards.
-            index = (lambda folder: notes.extend(index_site(
-                folder, pagefind, pages=[rel for rel in writer.files if rel.endswith(".html")],
-                weights=weights))) if pagefind.ready else None
-            written = writer.commit(before_publish=index, extra=SEARCH_FOLDER)
-        except BaseException:
-            writer.abort()
-            raise
+            ctypes.CDLL("libc.so.6").malloc_trim(0)
+        except (OSError, AttributeError):
+            pass  # not glibc
 
-        result = BuildResult(
-            records=records, pages=pages, files=len(writer.files),
-            seconds=time.perf_counter() - started, warnings=tuple(problems.warnings), notes=tuple(notes),
-            rendered=pages - len(kept), written=written,
-        )
+    def finish(self, inputs: Inputs, result: Any, writer: SiteWriter, counts: dict | None) -> None:
+        """The build is published: remember it in memory for the next one (remembering sessions)
+        and beside `out` for a new process (`counts`, unless None)."""
         gc.disable()
-        if self.tracking:
-            self._state = self._next_state(prev, inputs_key, global_key, site, derived, history, the_plan, writer,
-                                           deps, renderer, result)
-        self._remember(inputs_key, result, writer.manifest_digest)
-        return result
+        if self.remember:
+            global_key, site, derived, history, pages, deps, renderer = self._kept
+            self._kept = None
+            self._state = self._next_state(inputs.key, global_key, site, derived, history, pages, writer, deps,
+                                           renderer, result)
+        if counts is not None:
+            cache.remember(self.out, inputs.key, writer.manifest_digest, counts)
 
-    def _read(self, content_rels) -> tuple[Site | None, Problems]:
-        """load → Markdown → validate: the records (None when there are errors) and every problem.
-        `content_rels`: the content files, content-relative."""
-        problems = Problems()
-        # A cold build with many files reads them on every core (load's helpers), Markdown too.
-        cold = self._state is None or not self.tracking
-        helpers = self.workers - 1 if cold and len(content_rels) >= PARALLEL_READ_MIN_FILES else 0
-        loaded = load(self.content, self.content_arg, problems, self._files, helpers=helpers)
-        bodies = [r.src.body or "" for kind in ("notice", "project") for r in loaded.of(kind)]
-        markup.prerender(bodies, self.workers)  # whatever is not rendered yet
-        site = validate(loaded, problems, self.today, drafts=self.drafts)
-        markup.keep_only(bodies if self.tracking else ())  # a one-shot build: the records hold the HTML now
-        return site, problems
-
-    # --- what changed? ----------------------------------------------------------------------------
+    # --- what changed? -----------------------------------------------------------------------------
 
     def _listed(self, changed_paths) -> list[str]:
         """`changed_paths` inside the content folder, content-relative (POSIX)."""
@@ -340,17 +314,17 @@ class Builder:
             out.append(path.as_posix())
         return out
 
-    def _scan_content(self, listed: list[str] | None) -> int:
+    def scan(self, listed: list[str] | None) -> int:
         """`cache.files_digest` of the content folder's signature, kept up to date in
-        `self._scan` (rel → (size, mtime, inode)), which the loader's FileMemo reads too.
+        `self._scan` (rel → (size, mtime, inode)), which the FileMemo reads too.
 
         `listed` (from a complete list of changes, or None) is trusted: only those files are
-        stat-ed again, so an edit costs a few stats instead of one per file (9,246 at city size),
-        and load reuses its folder listings unless a file was created or deleted there. Whenever
-        that list is in doubt the whole tree is scanned as before: the first rebuild, a list
-        that names a folder or a path the scan never saw and that is gone now (a folder
-        deleted), more than `MAX_LISTED` paths (a checkout), and one rebuild in
-        `FULL_SCAN_EVERY` in any case, so a change the watcher missed cannot live long."""
+        stat-ed again, so an edit costs a few stats instead of one per file, and load reuses
+        its folder listings unless a file was created or deleted there. Whenever that list is in
+        doubt the whole tree is scanned: the first build, a list that names a folder or a path
+        the scan never saw and that is gone now (a folder deleted), more than `MAX_LISTED` paths
+        (a checkout), and one build in `FULL_SCAN_EVERY` in any case, so a change the watcher
+        missed cannot live long."""
         base = str(self.content.resolve())
         scan = self._scan
         if base != self._scan_base:  # the content folder is a link that now points elsewhere
@@ -402,26 +376,10 @@ class Builder:
             self._files.moved(None)
         return self._scan_sum
 
-    # --- nothing changed? -------------------------------------------------------------------------
-
-    def _unchanged(self, inputs_key: str) -> BuildResult | None:
-        """The previous result when the inputs are exactly those of the site `out` holds now."""
-        if self._state is not None:
-            state = self._state
-            if state.inputs_key == inputs_key and state.manifest_digest == marker_digest(self.out.resolve()):
-                return state.result
-            return None
-        saved = cache.unchanged(self.out, inputs_key)
-        return None if saved is None else BuildResult(saved["records"], saved["pages"], saved["files"], 0.0, ())
-
-    def _remember(self, inputs_key: str, result: BuildResult, manifest_digest: str) -> None:
-        if not result.warnings and not result.notes:  # shown again next time: never skip such a build
-            cache.remember(self.out, inputs_key, manifest_digest,
-                           {"records": result.records, "pages": result.pages, "files": result.files})
-
-    def _next_state(self, prev, inputs_key, global_key, site, derived, history, the_plan, writer, deps, renderer,
-                    result):
-        contexts = {p.path: (p.template, p.context) for p in the_plan.pages}
+    def _next_state(self, inputs_key, global_key, site, derived, history, pages, writer, deps, renderer,
+                    result) -> _State:
+        prev = self._previous
+        contexts = {p.path: (p.template, p.context) for p in pages}
         if prev is None:
             all_deps, dependents = {}, {}
         else:
@@ -437,6 +395,9 @@ class Builder:
                 dependents.setdefault((name, key), {}).setdefault(attr, set()).add(path)
         return _State(inputs_key, global_key, site, derived, history, contexts, dict(writer.files),
                       writer.manifest_digest, all_deps, dependents, renderer, result)
+
+
+_STATE_FIELDS = {"site": "site", "d": "derived", "history": "history"}
 
 
 def _unindex(dependents: dict, path: str, deps) -> None:
@@ -463,7 +424,7 @@ def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
     for f in dataclasses.fields(new):
         name = f"{prefix}.{f.name}"
         a, b = getattr(old, f.name), getattr(new, f.name)
-        if a is b:  # a memo handed back last rebuild's very value
+        if a is b:  # a memo handed back last build's very value
             updates[f.name] = a
         elif isinstance(b, dict) and isinstance(a, dict):
             merged, keys = {}, set()
@@ -479,18 +440,11 @@ def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
                 keys.add(ALL)
                 changed[name] = keys
             updates[f.name] = merged
-        elif a is b or a == b:
+        elif a == b:
             updates[f.name] = a
         else:
             changed[name] = {None}
     return dataclasses.replace(new, **updates)
-
-
-def _changed_keys(old: dict, new: dict) -> set:
-    keys = {k for k, v in new.items() if old.get(k, _MISSING) != v} | {k for k in old if k not in new}
-    if keys or list(old) != list(new):
-        keys.add(ALL)
-    return keys
 
 
 def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, changed: dict[str, set]) -> set[str]:
@@ -516,21 +470,3 @@ def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, c
                         getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING):
                     dirty.update(paths)
     return dirty
-
-
-def _release_memory() -> None:
-    """Collect what was just dropped and hand freed heap pages back to the system (glibc's
-    malloc_trim; elsewhere the collection alone)."""
-    gc.collect()
-    try:
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):
-        pass  # not glibc
-
-
-def _default_workers() -> int:
-    """Processes that render in parallel: every core, or BULLETIN_WORKERS (1 = no forking)."""
-    try:
-        return max(1, int(os.environ["BULLETIN_WORKERS"]))
-    except (KeyError, ValueError):
-        return os.cpu_count() or 1

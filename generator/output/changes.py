@@ -12,7 +12,7 @@ from datetime import date
 
 from ..content.history import History
 from ..domain.models import Site
-from ..engine import memo
+from ..steps import DIRECT, Runner, Step
 from .urls import url_community, url_company, url_compound, url_list_period, url_notice, url_project
 
 
@@ -30,28 +30,29 @@ class ChangeRow:
     record: RecordRef
 
 
-def record_sources(site: Site) -> dict[str, RecordRef]:
-    """Source file (content-relative) → the page of the published record it holds."""
+def record_sources(site: Site, run: Runner = DIRECT) -> dict[str, RecordRef]:
+    """Source file (content-relative) → the page of the published record it holds (each entry a
+    step of its record: see `generator.steps`)."""
     refs: dict[str, RecordRef] = {
         "site.yaml": RecordRef("网站设置", "网站设置和考评规则", "/lists/"),
         "areas.yaml": RecordRef("辖区", "区（市）和街道", "/areas/"),
     }
-    # each record's entry by the record (memo.per_object, the edit loop: unchanged records are
-    # the same objects)
-    refs.update(memo.per_object("sources-community", site.communities.values(),
-                                lambda c: (c.source, RecordRef("社区", c.name, url_community(c.id)))))
-    refs.update(memo.per_object("sources-compound", site.compounds.values(),
-                                lambda c: (c.source, RecordRef("小区", c.name, url_compound(c.id)))))
-    refs.update(memo.per_object("sources-company", site.companies.values(),
-                                lambda c: (c.source, RecordRef("物业服务企业", c.name, url_company(c.id)))))
+    refs.update(run.each(COMMUNITY_SOURCE, site.communities.values()))
+    refs.update(run.each(COMPOUND_SOURCE, site.compounds.values()))
+    refs.update(run.each(COMPANY_SOURCE, site.companies.values()))
     for e in site.evaluations:
         name = f"{site.districts[e.district].name}{e.period.label}考评结果"
         refs[e.source] = RecordRef("考评结果", name, url_list_period(e.district, e.period.key))
-    refs.update(memo.per_object("sources-project", site.projects.values(),
-                                lambda p: (p.source, RecordRef("项目", p.title, url_project(p.id)))))
-    refs.update(memo.per_object("sources-notice", site.notices.values(),
-                                lambda n: (n.source, RecordRef("公示公告", n.title, url_notice(n.id)))))
+    refs.update(run.each(PROJECT_SOURCE, site.projects.values()))
+    refs.update(run.each(NOTICE_SOURCE, site.notices.values()))
     return refs
+
+
+COMMUNITY_SOURCE = Step("source-community", lambda c: (c.source, RecordRef("社区", c.name, url_community(c.id))))
+COMPOUND_SOURCE = Step("source-compound", lambda c: (c.source, RecordRef("小区", c.name, url_compound(c.id))))
+COMPANY_SOURCE = Step("source-company", lambda c: (c.source, RecordRef("物业服务企业", c.name, url_company(c.id))))
+PROJECT_SOURCE = Step("source-project", lambda p: (p.source, RecordRef("项目", p.title, url_project(p.id))))
+NOTICE_SOURCE = Step("source-notice", lambda n: (n.source, RecordRef("公示公告", n.title, url_notice(n.id))))
 
 
 def recent_changes(history: History, refs: dict[str, RecordRef], limit: int = 100) -> tuple[ChangeRow, ...]:

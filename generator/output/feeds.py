@@ -37,9 +37,9 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from ..engine import memo
+from ..steps import DIRECT, Runner, Step
 from ..domain.derive import LIST_LABELS, Derived, PeriodTable, YearTable
-from ..domain.models import Community, District, Notice, Site
+from ..domain.models import Community, District, Notice, Site, SiteInfo
 from .urls import (
     absolute, url_attachment, url_community, url_feed_community, url_feed_lists, url_feed_notices, url_list_period,
     url_list_year, url_notice, url_notices_page,
@@ -92,20 +92,17 @@ def _sub(parent: ET.Element, tag: str, text: str | None = None, **attrs: str) ->
     return el
 
 
-def render_feed(feed: Feed, site: Site, fallback_updated: date) -> bytes:
-    # Feed XML by its inputs (memo.remembered: entries of unchanged records are the same objects)
-    # and each entry's XML by the entry (memo.cached), in the edit loop: a rebuild would otherwise
-    # serialise every feed that holds a changed notice again, entry by entry (the site-wide feed
-    # holds every notice).
-    return memo.remembered(("feed", feed.url), (site.info, fallback_updated, feed.title, feed.subtitle, feed.page,
-                                                *feed.entries),
-                           lambda: _render_feed(feed, site.info, fallback_updated))
+def render_feed(feed: Feed, site: Site, fallback_updated: date, run: Runner = DIRECT) -> bytes:
+    """The feed's XML. A step by its entries (unchanged records give the same entry objects),
+    and each entry's XML a step by the entry: otherwise the edit loop would serialise every feed
+    that holds a changed notice again, entry by entry (the site-wide feed holds every notice)."""
+    return run(FEED_XML, feed, site.info, fallback_updated, run)
 
 
 _INDENT = "  "
 
 
-def _render_feed(feed: Feed, info, fallback_updated: date) -> bytes:
+def _render_feed(feed: Feed, info, fallback_updated: date, run: Runner = DIRECT) -> bytes:
     """The feed as `ElementTree` writes it indented (`ET.indent`), assembled from the feed's head
     and each entry serialised on its own at the depth it has in the feed: the same bytes, with
     the entries reusable across feeds and rebuilds."""
@@ -134,7 +131,7 @@ def _render_feed(feed: Feed, info, fallback_updated: date) -> bytes:
     assert head.endswith(closing)
     parts = [head[: -len(closing)]]
     for e in feed.entries:
-        parts.append(memo.cached("feed-entries", (e, info.base_url), lambda e=e: _entry_xml(e, info.base_url)))
+        parts.append(run(ENTRY_XML, e, info.base_url))
     parts.append(closing + b"\n")
     return b"".join(parts)
 
@@ -162,20 +159,7 @@ def _absolute_links(html: str, base_url: str) -> str:
     return re.sub(r'(\s(?:href|src)=")/(?!/)', lambda m: f"{m.group(1)}{root}/", html)
 
 
-def notice_entry(n: Notice, site: Site) -> Entry:
-    # By identity (the edit loop keeps unchanged records as the same objects): a notice's entry
-    # is a pure function of it and the site info. Checked inline: this runs for every notice.
-    known = memo.table("feed-notice")
-    if known is None:
-        return _notice_entry(n, site)
-    hit = known.get(n.id)
-    if hit is None or hit[0] is not n or hit[1] is not site.info:
-        hit = known[n.id] = (n, site.info, _notice_entry(n, site))
-    return hit[2]
-
-
-def _notice_entry(n: Notice, site: Site) -> Entry:
-    info = site.info
+def notice_entry(n: Notice, info: SiteInfo) -> Entry:
     facts = [f"类别：{n.category}", f"发布日期：{n.date.isoformat()}"]
     if n.until is not None:
         facts.append(f"公示期：{n.date.isoformat()} 至 {n.until.isoformat()}")
@@ -257,29 +241,33 @@ def lists_feed_title(district: District) -> str:
     return f"{district.name}物业服务企业红黑榜"
 
 
-def feeds(site: Site, d: Derived) -> list[Feed]:
+def feeds(site: Site, d: Derived, run: Runner = DIRECT) -> list[Feed]:
     title = site.info.title
-    made: dict[str, Entry] = {}
 
-    def newest(notice_ids) -> tuple[Entry, ...]:
+    def chosen(notice_ids) -> list[str]:
         """The FEED_ENTRIES first published notices of `notice_ids` (derive orders them newest
-        first, by date and id), as entries; an entry is made once however many feeds carry it."""
-        chosen = list(itertools.islice((n for n in notice_ids if not site.notices[n].draft), FEED_ENTRIES))
-        for n in chosen:
-            if n not in made:
-                made[n] = notice_entry(site.notices[n], site)
-        return _newest([made[n] for n in chosen])
+        first, by date and id)."""
+        return list(itertools.islice((n for n in notice_ids if not site.notices[n].draft), FEED_ENTRIES))
+
+    lists = {"": chosen(d.notices_newest)}
+    for c in site.communities.values():
+        lists[c.id] = chosen(d.notices_by_community.get(c.id, ()))
+    # each notice's entry made once however many feeds carry it, a step by the notice
+    wanted = list(dict.fromkeys(n for ids in lists.values() for n in ids))
+    made = dict(zip(wanted, run.each(NOTICE_ENTRY, [site.notices[n] for n in wanted], site.info)))
+
+    def newest(feed_key: str) -> tuple[Entry, ...]:
+        return _newest([made[n] for n in lists[feed_key]])
 
     out = [Feed(url_feed_notices(), notices_feed_title(site), f"{title}发布的公示公告（最新 {FEED_ENTRIES} 条）", url_notices_page(1),
-                newest(d.notices_newest))]
+                newest(""))]
     for c in site.communities.values():
         out.append(Feed(url_feed_community(c.id), community_feed_title(c), f"与{c.name}有关的公示公告（{title}）",
-                        url_community(c.id), newest(d.notices_by_community.get(c.id, ()))))
+                        url_community(c.id), newest(c.id)))
     for district in site.districts.values():
-        items = [memo.remembered(("feed-period", key), _table_inputs(t, site), lambda t=t: period_entry(t, site))
-                 for key, t in d.period_tables.items() if key[0] == district.id]
-        items += [memo.remembered(("feed-year", key), _table_inputs(t, site), lambda t=t: year_entry(t, site))
-                  for key, t in d.year_tables.items() if key[0] == district.id and t.has_annual]
+        items = [run(PERIOD_ENTRY, t, site) for key, t in d.period_tables.items() if key[0] == district.id]
+        items += [run(YEAR_ENTRY, t, site) for key, t in d.year_tables.items()
+                  if key[0] == district.id and t.has_annual]
         latest = d.current_year.get(district.id)
         page = url_list_year(district.id, latest.year) if latest else "/lists/"
         out.append(Feed(url_feed_lists(district.id), lists_feed_title(district),
@@ -293,6 +281,21 @@ def _table_inputs(table, site: Site) -> tuple:
     return (table, site.districts[table.district], site.info, *(site.companies[r.company] for r in table.rows))
 
 
-def feed_files(site: Site, d: Derived) -> dict[str, Callable[[], bytes]]:
+def feed_files(site: Site, d: Derived, run: Runner = DIRECT) -> dict[str, Callable[[], bytes]]:
     fallback = site_content_date(site, d)
-    return {feed.url.lstrip("/"): functools.partial(render_feed, feed, site, fallback) for feed in feeds(site, d)}
+    return {feed.url.lstrip("/"): functools.partial(render_feed, feed, site, fallback, run)
+            for feed in feeds(site, d, run)}
+
+
+# The steps (see `generator.steps`), by what each reads.
+NOTICE_ENTRY = Step("feed-notice-entry", notice_entry)  # by the notice and the site info
+PERIOD_ENTRY = Step("feed-period-entry", period_entry, inputs=_table_inputs,
+                    slot=lambda table, site: (table.district, table.period.key))
+YEAR_ENTRY = Step("feed-year-entry", year_entry, inputs=_table_inputs, slot=lambda table, site: (table.district, table.year))
+FEED_XML = Step("feed-xml", lambda feed, info, fallback, run: _render_feed(feed, info, fallback, run),
+                inputs=lambda feed, info, fallback, run: (info, fallback, feed.title, feed.subtitle, feed.page,
+                                                         *feed.entries),
+                slot=lambda feed, info, fallback, run: feed.url)
+# an entry's XML by its value: the same notice's entry in many feeds is serialised once
+ENTRY_XML = Step("feed-entry-xml", _entry_xml, inputs=lambda entry, base_url: (), slot=lambda entry, base_url: (entry, base_url),
+                 floor=100_000)

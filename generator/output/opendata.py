@@ -31,7 +31,7 @@ from typing import Any, Callable
 from urllib.parse import urlsplit
 
 from ..domain.derive import LIST_LABELS, Derived
-from ..engine import memo
+from ..steps import DIRECT, Runner, Step
 from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 from .urls import (
     absolute, url_community, url_company, url_compound, url_district, url_list_period, url_list_year, url_notice,
@@ -95,7 +95,8 @@ def _url_field(what: str) -> Field:
     return F("url", "string", "网页地址", f"本站上{what}页面的完整网址")
 
 
-def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
+def datasets(site: Site, d: Derived, run: Runner = DIRECT) -> tuple[Dataset, ...]:
+    """Every dataset with its rows; the big tables' rows are steps (see `generator.steps`)."""
     base = site.info.base_url
 
     def url(path: str) -> str:
@@ -143,14 +144,6 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
                url(url_community(c.id))) for c in site.communities.values()),
     )
 
-    def compound_row(c):
-        ob = c.owners_body
-        street = site.communities[c.community].street
-        return (c.id, c.name, c.community, street, d.district_of_street[street], c.grid, c.type, COMPOUND_TYPES[c.type],
-                COMPOUND_TYPE_MODES[c.type], c.company, c.households, c.buildings, c.built_year, c.resettlement,
-                ob.kind if ob else None, ob.established if ob else None, ob.party_members if ob else None,
-                _ids(str(y) for y in c.demonstration), url(url_compound(c.id)))
-
     compounds = Dataset(
         "compounds", "小区", "各小区的类型（三型三管）、物业服务企业、规模和业主组织。各年的物业费收缴率和投诉件数见“小区年度数据”。",
         (F("compound_id", "string", "小区编号", "小区的固定编号"),
@@ -175,17 +168,8 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
         ("compound_id",),
         (ForeignKey(("community_id",), "communities", ("community_id",)),
          ForeignKey(("company_id",), "companies", ("company_id",))),
-        # rows by what they read (memo.remembered, the edit loop): a notice edit leaves them alone
-        memo.remembered("opendata-compounds", (base, d.district_of_street, *site.communities.values(),
-                                               len(site.compounds), *site.compounds.values()),
-                        lambda: tuple(compound_row(c) for c in site.compounds.values())),
+        run(COMPOUND_ROWS, site, d),
     )
-
-    def year_rows():
-        for c in site.compounds.values():
-            fees, complaints = dict(c.fee_collection), dict(c.complaints)
-            for year in sorted(fees.keys() | complaints.keys()):
-                yield (c.id, year, fees.get(year), complaints.get(year))
 
     compound_years = Dataset(
         "compound_years", "小区年度数据", "各小区每年的物业费收缴率和投诉件数，一个小区一年一行。",
@@ -194,7 +178,7 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
          F("fee_collection_rate", "number", "物业费收缴率", "0 到 1 之间的小数，1 表示 100%；空白表示没有数据"),
          F("complaints", "integer", "投诉件数", "当年的投诉件数；空白表示没有数据")),
         ("compound_id", "year"), (ForeignKey(("compound_id",), "compounds", ("compound_id",)),),
-        memo.remembered("opendata-compound-years", tuple(site.compounds.values()), lambda: tuple(year_rows())),
+        run(COMPOUND_YEAR_ROWS, tuple(site.compounds.values())),
     )
     companies = Dataset(
         "companies", "物业服务企业", "在本站小区提供物业服务或参加考评的企业。",
@@ -306,14 +290,44 @@ def datasets(site: Site, d: Derived) -> tuple[Dataset, ...]:
          F("attachments", "integer", "附件数", "随公告发布的附件个数"),
          _url_field("该公告")),
         ("notice_id",), (ForeignKey(("district_id",), "districts", ("district_id",)),),
-        # each row by its notice (the edit loop: an edit makes one row again, and the others stay
-        # the very same objects, so comparing and encoding the table costs little)
-        tuple(memo.per_object(("opendata-notice", base), published, lambda n: (
-            n.id, n.title, n.date, n.category, n.until, n.site_wide, n.district, _ids(n.streets),
-            _ids(n.communities), _ids(n.compounds), len(n.attachments), url(url_notice(n.id))))),
+        # each row by its notice: an edit makes one row again, and the others stay the very
+        # same objects, so comparing and encoding the table costs little
+        tuple(run.each(NOTICE_ROW, published, base)),
     )
     return (districts, streets, communities, compounds, compound_years, companies, evaluations, annual_results,
             projects, notices)
+
+
+def _compound_row(c, site: Site, d: Derived) -> tuple:
+    ob = c.owners_body
+    street = site.communities[c.community].street
+    return (c.id, c.name, c.community, street, d.district_of_street[street], c.grid, c.type, COMPOUND_TYPES[c.type],
+            COMPOUND_TYPE_MODES[c.type], c.company, c.households, c.buildings, c.built_year, c.resettlement,
+            ob.kind if ob else None, ob.established if ob else None, ob.party_members if ob else None,
+            _ids(str(y) for y in c.demonstration), absolute(site.info.base_url, url_compound(c.id)))
+
+
+def _compound_years(compounds: tuple) -> tuple:
+    rows = []
+    for c in compounds:
+        fees, complaints = dict(c.fee_collection), dict(c.complaints)
+        for year in sorted(fees.keys() | complaints.keys()):
+            rows.append((c.id, year, fees.get(year), complaints.get(year)))
+    return tuple(rows)
+
+
+def _notice_row(n, base: str) -> tuple:
+    return (n.id, n.title, n.date, n.category, n.until, n.site_wide, n.district, _ids(n.streets),
+            _ids(n.communities), _ids(n.compounds), len(n.attachments), absolute(base, url_notice(n.id)))
+
+
+# The rows by what they read: a notice edit leaves the compounds' alone.
+COMPOUND_ROWS = Step("opendata-compound-rows",
+                     lambda site, d: tuple(_compound_row(c, site, d) for c in site.compounds.values()),
+                     inputs=lambda site, d: (site.info.base_url, d.district_of_street, *site.communities.values(),
+                                             len(site.compounds), *site.compounds.values()))
+COMPOUND_YEAR_ROWS = Step("opendata-compound-year-rows", _compound_years, inputs=lambda compounds: compounds)
+NOTICE_ROW = Step("opendata-notice-row", _notice_row)
 
 
 # --- files ----------------------------------------------------------------------------------------
@@ -347,16 +361,12 @@ def json_value(value: Any) -> Any:
     return value
 
 
-def to_csv(ds: Dataset) -> bytes:
+def to_csv(ds: Dataset, run: Runner = DIRECT) -> bytes:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow([f.name for f in ds.fields])
     head = out.getvalue()
-    # each row's line by the row object, and by its values when the object is new (a table made
-    # again for one changed record): the tables are the dataset's own, bounded by its size
-    by_value, bound = ("opendata-csv", ds.name), 2 * len(ds.rows) + 64
-    lines = memo.per_object(("opendata-csv-lines", ds.name), ds.rows,
-                            lambda row: memo.cached(by_value, row, lambda: _csv_line(row), limit=bound))
+    lines = run.each(CSV_LINE, ds.rows)
     return "\ufeff".encode("utf-8") + (head + "".join(lines)).encode("utf-8")
 
 
@@ -366,24 +376,26 @@ def _csv_line(row: tuple) -> str:
     return out.getvalue()
 
 
-def to_json(ds: Dataset) -> bytes:
+def to_json(ds: Dataset, run: Runner = DIRECT) -> bytes:
     """`json.dumps` of the rows as objects (indent 1), assembled from each row's text."""
     names = tuple(f.name for f in ds.fields)
     if not ds.rows:
         return b"[]\n"
-    # each row's text by the row object (hashing thousands of unchanged rows to find them by
-    # value would cost more), and by its values when the object is new: a title edit changes one
-    # row of the notices dataset, and the edit loop re-encodes only that row. Both tables are the
-    # field names' (the keys of every object: the evaluation parts are the site's settings).
-    by_value, bound = ("opendata-json", names), 2 * len(ds.rows) + 64
-    lines = memo.per_object(("opendata-json-lines", names), ds.rows,
-                            lambda row: memo.cached(by_value, row, lambda: _json_object(names, row), limit=bound))
+    lines = run.each(JSON_OBJECT, ds.rows, names)
     return ("[\n" + ",\n".join(lines) + "\n]\n").encode("utf-8")
 
 
-def _json_object(names: tuple, row: tuple) -> str:
+def _json_object(row: tuple, names: tuple) -> str:
     # The object as it appears inside the indented array: the array's "[\n" and "\n]" dropped.
     return json.dumps([{k: json_value(v) for k, v in zip(names, row)}], ensure_ascii=False, indent=1)[2:-2]
+
+
+# Each row's text by the row object (hashing thousands of unchanged rows to find them by value
+# would cost more), and by its values when the object is new (a table made again for one changed
+# record): the edit loop encodes again only the rows that changed. A JSON object's text depends
+# on the field names too (the evaluation parts are the site's settings).
+CSV_LINE = Step("opendata-csv-line", lambda row: _csv_line(row), by_value=True)
+JSON_OBJECT = Step("opendata-json-object", _json_object, by_value=True)
 
 
 
@@ -453,18 +465,20 @@ def _package_file(site: Site, sets: tuple[Dataset, ...]) -> bytes:
     return (json.dumps(datapackage(site, sets), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
 
 
-def data_files(site: Site, d: Derived, sets: tuple[Dataset, ...] | None = None) -> dict[str, Callable[[], bytes]]:
-    sets = datasets(site, d) if sets is None else sets
+def data_files(site: Site, d: Derived, sets: tuple[Dataset, ...] | None = None,
+               run: Runner = DIRECT) -> dict[str, Callable[[], bytes]]:
+    """Output path → the function making the file (steps by their dataset: the edit loop mostly
+    finds every dataset unchanged, and compares them row by row)."""
+    sets = datasets(site, d, run) if sets is None else sets
     files: dict[str, Callable[[], bytes]] = {}
     for ds in sets:
-        # Each file by its dataset's rows: the edit loop mostly finds every dataset unchanged, and
-        # compares them row by row (rows that did not change are mostly the same objects).
-        inputs = (ds.fields, ds.rows)
-        files[ds.csv_path] = functools.partial(memo.remembered, ("opendata-csv", ds.name), inputs,
-                                               functools.partial(to_csv, ds))
-        files[ds.json_path] = functools.partial(memo.remembered, ("opendata-json", ds.name), inputs,
-                                                functools.partial(to_json, ds))
-    described = tuple((ds.name, ds.title, ds.description, ds.fields, ds.primary_key, ds.foreign_keys) for ds in sets)
-    files["data/datapackage.json"] = functools.partial(memo.remembered, "data/datapackage.json", (site.info, described),
-                                                       functools.partial(_package_file, site, sets))
+        files[ds.csv_path] = functools.partial(run, CSV_FILE, ds, run)
+        files[ds.json_path] = functools.partial(run, JSON_FILE, ds, run)
+    files["data/datapackage.json"] = functools.partial(run, PACKAGE_FILE, site, sets)
     return files
+
+
+CSV_FILE = Step("opendata-csv", to_csv, inputs=lambda ds, run: (ds.fields, ds.rows), slot=lambda ds, run: ds.name)
+JSON_FILE = Step("opendata-json", to_json, inputs=lambda ds, run: (ds.fields, ds.rows), slot=lambda ds, run: ds.name)
+PACKAGE_FILE = Step("opendata-datapackage", _package_file, inputs=lambda site, sets: (
+    site.info, tuple((ds.name, ds.title, ds.description, ds.fields, ds.primary_key, ds.foreign_keys) for ds in sets)))

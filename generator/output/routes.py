@@ -37,8 +37,8 @@ Every page's context has `page` (title, description, breadcrumbs as (label, url)
 
 Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
 open data and its `datapackage.json` (`opendata`), `sitemap.xml` and `robots.txt` (`sitemap`).
-In the edit loop each record's page and each data file is remembered by the records it is made
-from (`memo.remembered`), so a rebuild after one edit makes only what that edit touched.
+Each record's page and each data file is a step declared by the records it is made from (see
+`generator.steps`): in the edit loop a rebuild after one edit makes only what that edit touched.
 
 All templates also see the globals `site`, `info`, `d` (Derived), `today`, `preview` (a deploy
 preview: show the 预览 banner) and the helpers registered in `render`.
@@ -52,8 +52,7 @@ from dataclasses import dataclass, field
 from functools import cached_property
 from typing import Any, Callable
 
-from ..engine import memo
-
+from ..steps import DIRECT, Runner, Step
 from . import search
 from ..domain.derive import Derived, lists_json
 from .feeds import feed_files
@@ -91,6 +90,7 @@ class Page:
 
 @dataclass
 class Plan:
+    run: Runner = DIRECT  # how record pages are made (see `add_record_page`)
     pages: list[Page] = field(default_factory=list)
     # output path -> bytes, or a function making them: the big files (feeds, open data) are made
     # as they are written, one at a time, not all held in memory while the pages render
@@ -120,9 +120,10 @@ class Plan:
 
     def add_record_page(self, url: str, template: str, origin: str, inputs: tuple, context: Callable[[], dict]) -> None:
         """`add_page` for a page whose context is made by `context()` from the records in `inputs`
-        alone: the edit loop gets last rebuild's very `Page` back when they are the same objects
-        (memo.remembered), so an unchanged page costs neither its context nor comparing it."""
-        page = memo.remembered(("page", url), (template, origin, *inputs), lambda: Page(url, template, context(), origin))
+        alone: a step (see `generator.steps`), so the edit loop gets last rebuild's very `Page`
+        back when they are the same objects, and an unchanged page costs neither its context nor
+        comparing it."""
+        page = self.run(RECORD_PAGE, url, template, origin, inputs, context)
         self.claim(page.path, origin)
         self.pages.append(page)
 
@@ -130,6 +131,10 @@ class Plan:
     def paths(self) -> list[str]:
         return list(self._owners)
 
+
+RECORD_PAGE = Step("page", lambda url, template, origin, inputs, context: Page(url, template, context(), origin),
+                   inputs=lambda url, template, origin, inputs, context: (template, origin, *inputs),
+                   slot=lambda url, template, origin, inputs, context: url)
 
 HOME = ("首页", "/")
 
@@ -151,8 +156,14 @@ def _name_index_inputs(site: Site) -> tuple:
     return tuple(out)
 
 
-def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
-    p = Plan()
+NAME_INDEX_FILE = Step("name-index", search.name_index, inputs=_name_index_inputs)
+LIST_FILE = Step("list-json", _list_file, slot=lambda table: (table.district, table.year))
+
+
+def plan(site: Site, d: Derived, history: History | None = None, run: Runner = DIRECT) -> Plan:
+    """Every output of the site; its parts that are made from a few records are steps (see
+    `generator.steps`) run by `run`."""
+    p = Plan(run)
     info = site.info
 
     latest = [site.notices[n] for n in d.notices_newest[:8]]
@@ -162,7 +173,7 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
     p.add_page("/404.html", "404.html", "404", page=_ctx("页面未找到", "not_found", [HOME]))
     p.add_page("/search/", "search.html", "搜索", page=_ctx("搜索", "search", [HOME], f"在{info.title}查找小区、物业服务企业、社区和公告"))
     p.claim(NAME_INDEX, "搜索")
-    p.data[NAME_INDEX] = memo.remembered(NAME_INDEX, _name_index_inputs(site), lambda: search.name_index(site))
+    p.data[NAME_INDEX] = run(NAME_INDEX_FILE, site)
 
     areas_crumb = ("辖区", "/areas/")
     p.add_page("/areas/", "areas.html", "辖区", page=_ctx("辖区", "areas", [HOME]))
@@ -223,7 +234,7 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
                    district=district, table=table)
         path = url_list_json(district_id, year).lstrip("/")
         p.claim(path, f"evaluations/{district_id}/{year}")
-        p.data[path] = memo.remembered(path, (table,), lambda: _list_file(table))
+        p.data[path] = run(LIST_FILE, table)
     for (district_id, key), table in d.period_tables.items():
         district = site.districts[district_id]
         year_crumb = (f"{district.name} {table.period.year} 年度", url_list_year(district_id, table.period.year))
@@ -258,19 +269,19 @@ def plan(site: Site, d: Derived, history: History | None = None) -> Plan:
         p.claim(path, f"attachments/{f}")
         p.copies[path] = f
 
-    for path, data in feed_files(site, d).items():
+    for path, data in feed_files(site, d, run).items():
         p.add_data(path, data, "订阅源")
-    sets = datasets(site, d)
-    for path, data in data_files(site, d, sets).items():
+    sets = datasets(site, d, run)
+    for path, data in data_files(site, d, sets, run).items():
         p.add_data(path, data, "开放数据")
     p.add_page(url_data(), "data.html", "开放数据页",
                page=_ctx("开放数据", "data", [HOME], f"{info.title}的数据下载：CSV 和 JSON 文件及字段说明"),
                datasets=sets, license=LICENSE, type_words=TYPE_WORDS)
     p.add_page(url_changes(), "changes.html", "最近更新页",
                page=_ctx("最近更新", "changes", [HOME], f"{info.title}最近更新的页面"),
-               changes=recent_changes(history or History(), record_sources(site)))
+               changes=recent_changes(history or History(), record_sources(site, run)))
     # Keep this last: the sitemap lists every page planned above.
     indexed = [page.url for page in p.pages if page.context["page"]["kind"] != "not_found"]
-    for path, data in sitemap_files(info.base_url, indexed).items():
+    for path, data in sitemap_files(info.base_url, indexed, run=run).items():
         p.add_data(path, data, "站点地图")
     return p

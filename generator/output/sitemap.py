@@ -14,7 +14,7 @@ from __future__ import annotations
 import io
 import xml.etree.ElementTree as ET
 
-from ..engine import memo
+from ..steps import DIRECT, Runner, Step
 from .urls import absolute
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -49,13 +49,12 @@ def robots_txt(base_url: str) -> bytes:
     return f"User-agent: *\nAllow: /\n\nSitemap: {absolute(base_url, '/sitemap.xml')}\n".encode("utf-8")
 
 
-def sitemap_files(base_url: str, urls: list[str], per_file: int = PER_FILE) -> dict[str, bytes]:
-    # The edit loop (memo.remembered): most edits leave the set of pages alone.
-    return dict(memo.remembered("sitemap", (base_url, tuple(urls), per_file),
-                                lambda: _sitemap_files(base_url, urls, per_file)))
+def sitemap_files(base_url: str, urls: list[str], per_file: int = PER_FILE, run: Runner = DIRECT) -> dict[str, bytes]:
+    """Output path → bytes. A step (see `generator.steps`): most edits leave the set of pages alone."""
+    return dict(run(SITEMAP, base_url, tuple(urls), per_file))
 
 
-def _sitemap_files(base_url: str, urls: list[str], per_file: int) -> dict[str, bytes]:
+def _sitemap_files(base_url: str, urls: tuple[str, ...], per_file: int) -> dict[str, bytes]:
     ordered = sorted(set(urls))
     files = {"robots.txt": robots_txt(base_url)}
     if len(ordered) <= per_file:
@@ -68,3 +67,6 @@ def _sitemap_files(base_url: str, urls: list[str], per_file: int) -> dict[str, b
         parts.append("/" + path)
     files["sitemap.xml"] = sitemap_index(base_url, parts)
     return files
+
+
+SITEMAP = Step("sitemap", _sitemap_files)

@@ -1,6 +1,7 @@
 """The web editor at /admin/: Decap CMS, self-hosted, configured from the content model.
 
-`outputs(site, content, content_arg, options, today)` returns the files of `/admin/` for the build to write:
+`outputs(site, content, content_arg, options, today)` (also `AdminOptions.outputs`, which the
+pipeline calls on the options the CLI made) returns the files of `/admin/` for the build to write:
 `index.html` (loads only `decap-cms.js`, from the same folder), `config.yml` (generated here)
 and copies of Decap's own files taken from the npm package `decap-cms` (`node_modules/decap-cms/
 dist`: the main script, its lazily loaded chunks and WebAssembly files). Nothing comes from a CDN.
@@ -97,6 +98,12 @@ class AdminOptions:
             branch=env.get("BULLETIN_ADMIN_BRANCH") or "main",
             local_backend=env.get("BULLETIN_ADMIN_LOCAL_BACKEND") or None,
         )
+
+    def outputs(self, site: Site, content: Path, content_arg: str,
+                today: date) -> tuple[dict[str, bytes], dict[str, Path]]:
+        """The files of /admin/ with these options (see `outputs`): how a build that was asked
+        for the web editor makes it, without importing this module."""
+        return outputs(site, content, content_arg, self, today)
 
 
 def decap_files(dist: Path) -> dict[str, Path]:

@@ -8,7 +8,7 @@ through watchdog): only then, and once every SCAN_SECONDS in case it missed one 
 drive), are the folders scanned (`snapshot`), so an idle server costs next to nothing where
 scanning every 50 ms took most of a core at city size; where the system cannot watch, the
 folders are scanned every POLL_SECONDS. On any change it rebuilds through `rebuild()` — the one call into the
-pipeline: an `incremental.Builder` kept for the life of the server, told exactly which files and
+pipeline: a `pipeline.Builder` kept for the life of the server, told exactly which files and
 folders changed (the watcher's list is complete, so the builder need not scan the content folder
 again), so only the pages a change affects are rendered and only changed files are written — and
 every open page reloads itself.
@@ -44,7 +44,7 @@ import jinja2
 
 from .. import pipeline
 from ..content.errors import ContentError, Loc, Problem
-from ..output.render import default_templates_dir
+from ..output.theme import default_templates_dir
 
 POLL_SECONDS = 0.05  # how often the folders are scanned when the system cannot watch them
 SCAN_SECONDS = 2.0  # how often they are scanned anyway while it watches (36 ms at city size)
@@ -72,7 +72,7 @@ class Options:
     today: date | None = None  # None: today in Asia/Shanghai at each rebuild
 
 
-_builders: dict[tuple, object] = {}  # (options, day) -> incremental.Builder
+_builders: dict[tuple, pipeline.Builder] = {}  # (options, day) -> its builder
 
 
 def rebuild(options: Options, changed: frozenset[str] = frozenset()) -> None:
@@ -85,14 +85,12 @@ def rebuild(options: Options, changed: frozenset[str] = frozenset()) -> None:
     depend on it) and may patch the preview folder in place: the preview is local, never the
     published site.
     """
-    from ..engine.incremental import Builder
-
     today = options.today or pipeline.today_in_shanghai()
     key = (options, today)
     builder = _builders.get(key)
     if builder is None:
         _builders.clear()
-        builder = _builders[key] = Builder(options.content, options.out, today, drafts=True,
+        builder = _builders[key] = pipeline.Builder(options.content, options.out, today, drafts=True,
                                            content_arg=options.content_arg, patch=True)
     builder.rebuild(changed_paths=sorted(changed) or None, complete=True)
 
