@@ -4,9 +4,10 @@ from datetime import date
 from decimal import Decimal as D
 
 from generator.domain.derive import (
-    bottom_positions, competition_ranks, lists_json, period_table, year_table,
+    bottom_positions, competition_ranks, period_table, year_table,
 )
 from generator.domain.models import Evaluation, Period, ScoreRow
+from generator.output.lists import lists_json
 
 PARTS = ("authority", "street", "owners")
 

@@ -180,38 +180,6 @@ def year_table(
     return YearTable(district, year, h1, h2, tuple(rows), changes)
 
 
-def lists_json(table: YearTable) -> dict:
-    """The machine-readable list file: exactly the documented shape, numbers unrounded."""
-
-    def num(value: Decimal | None):
-        return None if value is None else _json_number(value)
-
-    return {
-        "district": table.district,
-        "year": table.year,
-        "companies": [
-            {
-                "company": r.company,
-                "h1_total": num(r.h1.total if r.h1 else None),
-                "h2_total": num(r.h2.total if r.h2 else None),
-                "annual": num(r.annual),
-                "annual_rank": r.annual_rank,
-                "h1_rank": r.h1.rank if r.h1 else None,
-                "h2_rank": r.h2.rank if r.h2 else None,
-                "red": r.red,
-                "black": r.black,
-                "dismissal": r.dismissal,
-            }
-            for r in table.rows
-        ],
-    }
-
-
-def _json_number(value: Decimal) -> float | int:
-    # Totals have at most two decimals and annuals three: float's shortest repr round-trips them.
-    return float(value)
-
-
 @dataclass(frozen=True)
 class Figures:
     """Aggregate figures over a set of compounds."""
@@ -224,15 +192,17 @@ class Figures:
 
     @property
     def owners_body_coverage(self) -> Decimal | None:
-        return _ratio(self.with_owners_body, self.compounds)
+        return ratio(self.with_owners_body, self.compounds)
 
     @property
     def party_share(self) -> Decimal | None:
-        return _ratio(self.owners_body_with_party, self.with_owners_body)
+        return ratio(self.owners_body_with_party, self.with_owners_body)
 
 
-def _ratio(part: int, whole: int) -> Decimal | None:
-    return None if whole == 0 else Decimal(part) / Decimal(whole)
+def ratio(part: int, whole: int) -> Decimal | None:
+    """`part / whole` exactly, None when there is no whole (the site's one ratio: figures, the
+    pages' rates)."""
+    return None if not whole else Decimal(part) / Decimal(whole)
 
 
 def figures(compounds: Iterable[Compound]) -> Figures:

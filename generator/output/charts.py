@@ -21,13 +21,14 @@ compounds, and compounds by type per street of a district.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Iterable
 
 from markupsafe import Markup, escape
 
 from ..domain.derive import Derived
 from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, Site
+from .formats import plain, rounded
 
 WIDTH = 360  # viewBox width; the stylesheet scales the drawing to the column
 FONT = 16  # viewBox units: about 15 px on a 375-px phone
@@ -61,19 +62,18 @@ class Chart:
         if value is None:
             return "无数据"
         if self.number == "pct":
-            pct = (value * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
-            return _trim(pct) + "%"
+            return rounded(value * 100, 1, trim=True) + "%"
         if self.number == "score":
-            text = str(value.quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))
+            text = rounded(value, 2)
         else:
-            text = _trim(value)
+            text = plain(value)
         return f"{text} {self.unit}" if with_unit and self.unit else text
 
     def tick(self, value: Decimal) -> str:
         """An axis label: short (at most one decimal)."""
         if self.number == "pct":
-            return _trim((value * 100).quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)) + "%"
-        return _trim(value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP))
+            return rounded(value * 100, 1, trim=True) + "%"
+        return rounded(value, 1, trim=True)
 
     def totals(self) -> tuple[Decimal, ...]:
         return tuple(sum((v for v in row if v is not None), Decimal(0)) for row in self.values)
@@ -83,11 +83,6 @@ class Chart:
             return self.scale_max
         found = self.totals() if self.kind == "stacked" else [v for row in self.values for v in row if v is not None]
         return max(found, default=Decimal(0))
-
-
-def _trim(value: Decimal) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
 
 
 def _n(x: float) -> str:
@@ -283,7 +278,7 @@ def score_history(site: Site, d: Derived, company_id: str) -> Chart:
         unit="分",
         scale_max=max_total,
         short=tuple(f"{p.year}\n{'上' if p.half == 1 else '下'}半年" for p in periods),
-        note=f"纵轴为半年总分（满分 {_trim(max_total)} 分），横轴为考评期；图中数字见下方的表格。",
+        note=f"纵轴为半年总分（满分 {plain(max_total)} 分），横轴为考评期；图中数字见下方的表格。",
     )
 
 

@@ -38,6 +38,7 @@ from urllib.parse import urlsplit
 from markupsafe import Markup
 
 from ..steps import DIRECT, Runner, Step
+from .formats import rounded
 from ..domain.derive import LIST_LABELS, Derived, PeriodTable, YearTable
 from ..domain.models import Community, District, Notice, Site, SiteInfo
 from .urls import (
@@ -155,8 +156,7 @@ def _entry_xml(e: Entry, base_url: str) -> bytes:
 def _absolute_links(html: str, base_url: str) -> str:
     """Root-relative links and images in body HTML made absolute, since feed readers show the
     content away from the site (xml:base is not honoured by all of them)."""
-    root = base_url.rstrip("/")
-    return re.sub(r'(\s(?:href|src)=")/(?!/)', lambda m: f"{m.group(1)}{root}/", html)
+    return re.sub(r'(\s(?:href|src)=")/(?!/)', lambda m: m.group(1) + absolute(base_url, "/"), html)
 
 
 def notice_entry(n: Notice, info: SiteInfo) -> Entry:
@@ -181,7 +181,7 @@ def notice_entry(n: Notice, info: SiteInfo) -> Entry:
 def period_entry(table: PeriodTable, site: Site) -> Entry:
     district = site.districts[table.district]
     rows = Markup("").join(
-        Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(r.rank, site.companies[r.company].name, _score(r.total))
+        Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(r.rank, site.companies[r.company].name, rounded(r.total, 2))
         for r in table.rows
     )
     html = Markup("<p>{}{}物业服务企业考评结果已公布，共 {} 家企业参加考评。</p>"
@@ -211,10 +211,6 @@ def year_entry(table: YearTable, site: Site) -> Entry:
         url=url_list_year(table.district, table.year),
         published=day, updated=day, html=str(html), category="红黑榜",
     )
-
-
-def _score(value) -> str:
-    return f"{value:.2f}"  # totals have at most two decimals: this never rounds
 
 
 FEED_ENTRIES = 20

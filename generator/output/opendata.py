@@ -32,6 +32,7 @@ from urllib.parse import urlsplit
 
 from ..domain.derive import LIST_LABELS, Derived
 from ..steps import DIRECT, Runner, Step
+from .formats import json_number, plain
 from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 from .urls import (
     absolute, url_community, url_company, url_compound, url_district, url_list_period, url_list_year, url_notice,
@@ -333,18 +334,13 @@ NOTICE_ROW = Step("opendata-notice-row", _notice_row)
 # --- files ----------------------------------------------------------------------------------------
 
 
-def _text(value: Decimal) -> str:
-    text = f"{value:f}"
-    return text.rstrip("0").rstrip(".") if "." in text else text
-
-
 def csv_cell(value: Any) -> str:
     if value is None:
         return ""
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, Decimal):
-        return _text(value)
+        return plain(value)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, int):
@@ -355,7 +351,7 @@ def csv_cell(value: Any) -> str:
 
 def json_value(value: Any) -> Any:
     if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**53 else float(value)
+        return json_number(value)
     if isinstance(value, date):
         return value.isoformat()
     return value

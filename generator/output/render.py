@@ -9,18 +9,20 @@ templates may call are registered here.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from collections.abc import Mapping
 from datetime import date
-from decimal import ROUND_HALF_UP, Decimal
+from decimal import Decimal
 from typing import Any, Protocol
 
 import jinja2
 
 from . import charts, feeds, poster, routes, urls
-from ..domain.derive import LIST_LABELS, Derived
+from ..domain.derive import LIST_LABELS, Derived, ratio
 from ..content.history import History
+from .formats import plain, rounded
 from .theme import Theme
 from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 
@@ -45,30 +47,15 @@ def static_outputs(theme: Theme) -> tuple[dict[str, bytes], dict[str, str]]:
 # --- formatting helpers ---------------------------------------------------------------------------
 
 def fmt_score(value: Decimal | None, places: int = 2) -> str:
-    if value is None:
-        return "—"
-    q = Decimal(1).scaleb(-places)
-    return str(value.quantize(q, rounding=ROUND_HALF_UP))
+    return "—" if value is None else rounded(value, places)
 
 
 def fmt_number(value) -> str:
-    if value is None:
-        return "—"
-    if isinstance(value, Decimal):
-        value = value.normalize()
-        text = f"{value:f}"
-        return text
-    return f"{value}"
+    return "—" if value is None else plain(value)
 
 
 def fmt_pct(value: Decimal | None, places: int = 2) -> str:
-    if value is None:
-        return "—"
-    pct = (value * 100).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_UP)
-    text = f"{pct:f}"
-    if "." in text:
-        text = text.rstrip("0").rstrip(".")
-    return text + "%"
+    return "—" if value is None else rounded(value * 100, places, trim=True) + "%"
 
 
 def fmt_date(value: date | None) -> str:
@@ -81,10 +68,8 @@ def fmt_yuan(value: Decimal | None) -> str:
     if value is None:
         return "—"
     if value >= 10000:
-        wan = (value / 10000).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)
-        text = f"{wan:f}".rstrip("0").rstrip(".")
-        return f"{text} 万元"
-    return f"{fmt_number(value)} 元"
+        return f"{rounded(value / 10000, 2, trim=True)} 万元"
+    return f"{plain(value)} 元"
 
 
 _PHONE = re.compile(r"^\+?[0-9(][0-9 ()\-]{2,28}[0-9]$")
@@ -96,10 +81,6 @@ def tel_href(phone: str | None) -> str | None:
     if not phone or not _PHONE.match(phone):
         return None
     return "tel:" + re.sub(r"[ ()]", "", phone)
-
-
-def ratio(part: int, whole: int) -> Decimal | None:
-    return None if not whole else Decimal(part) / Decimal(whole)
 
 
 class _Environment(jinja2.Environment):
@@ -166,7 +147,7 @@ class Renderer:
             site=s, info=site.info, d=d, today=build_date, preview=preview, asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
             PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
-            ratio=ratio, absolute_url=lambda url: site.info.base_url.rstrip("/") + url,
+            ratio=ratio, absolute_url=functools.partial(urls.absolute, site.info.base_url),
             qr_svg=poster.qr_svg, content_fingerprint=poster.content_fingerprint, fulltext_search=fulltext_search,
             fragment=self.fragment, once=self.once, page_window=page_window,
         )

@@ -46,7 +46,6 @@ preview: show the 预览 banner) and the helpers registered in `render`.
 
 from __future__ import annotations
 
-import json
 import unicodedata
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -54,8 +53,9 @@ from typing import Any, Callable
 
 from ..steps import DIRECT, Runner, Step
 from . import search
-from ..domain.derive import Derived, lists_json
+from ..domain.derive import Derived
 from .feeds import feed_files
+from .lists import list_file
 from ..content.history import History
 from .changes import record_sources, recent_changes
 from ..domain.models import Site
@@ -143,10 +143,6 @@ def _ctx(title: str, kind: str, crumbs: list[tuple[str, str]], description: str 
     return {"title": title, "kind": kind, "crumbs": crumbs, "description": description}
 
 
-def _list_file(table) -> bytes:
-    return (json.dumps(lists_json(table), ensure_ascii=False, indent=2) + "\n").encode("utf-8")
-
-
 def _name_index_inputs(site: Site) -> tuple:
     """Everything `search.name_index` reads: the records of five kinds, in order."""
     out: list = []
@@ -157,7 +153,7 @@ def _name_index_inputs(site: Site) -> tuple:
 
 
 NAME_INDEX_FILE = Step("name-index", search.name_index, inputs=_name_index_inputs)
-LIST_FILE = Step("list-json", _list_file, slot=lambda table: (table.district, table.year))
+LIST_FILE = Step("list-json", list_file, slot=lambda table: (table.district, table.year))
 
 
 def plan(site: Site, d: Derived, history: History | None = None, run: Runner = DIRECT) -> Plan:

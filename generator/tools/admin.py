@@ -47,6 +47,7 @@ import yaml
 
 from ..content import schema
 from ..domain.models import COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
+from ..output.formats import json_number
 
 PLACEHOLDER_REPO = "CHANGE-ME/set-BULLETIN_ADMIN_REPO"
 DECAP_FILES = ("decap-cms.js",)  # plus every `<n>.decap-cms.js` chunk and `*.wasm`
@@ -262,13 +263,13 @@ def _number(kind: str, lo, hi, places) -> dict:
     if hi is not None:
         shape["max"] = _plain(hi)
     if places:
-        shape["step"] = float(Decimal(1).scaleb(-places))
+        shape["step"] = json_number(Decimal(1).scaleb(-places))
     return shape
 
 
-def _plain(value):
-    value = Decimal(value)
-    return int(value) if value == value.to_integral_value() else float(value)
+def _plain(value) -> int | float:
+    """A bound as the JSON-like YAML Decap reads: the site's one way of writing a number there."""
+    return json_number(Decimal(value))
 
 
 def _relation(kind: str, multiple: bool) -> dict:
