@@ -33,7 +33,7 @@ def _content_dir(content: str) -> Path:
     return path
 
 
-def _today(value: date | None) -> date:
+def _today(value: datetime | None) -> date:
     """The build date: `--today`, else SOURCE_DATE_EPOCH's date in Asia/Shanghai, else today there.
 
     SOURCE_DATE_EPOCH (reproducible-builds.org) is the one clock a build may read; since pages
@@ -80,8 +80,8 @@ def _guard(fn):
 
 
 def _scaffold():
-    """`bulletin new`'s module, imported when used: it brings YAML and pypinyin (0.2 s), which a
-    build with nothing to do never needs."""
+    """`bulletin new`'s module, imported when used: it brings YAML and pypinyin, which a build
+    with nothing to do never needs."""
     from .tools import scaffold
 
     return scaffold
@@ -189,7 +189,7 @@ def serve(content: str, out: str | None, host: str, port: int, today) -> None:
 
     content_dir = _content_dir(content)
     temporary = out is None
-    out_dir = Path(tempfile.mkdtemp(prefix="bulletin-preview-")) if temporary else Path(out)
+    out_dir = Path(tempfile.mkdtemp(prefix="bulletin-preview-")) if out is None else Path(out)
     reason = None if temporary else refusal(out_dir, content_dir)
     if reason:
         raise click.UsageError(reason)

@@ -103,6 +103,29 @@ def test_a_wrong_way_edge_and_a_cycle_would_be_found():
     assert any("generator.pipeline" in component and len(component) > 1 for component in _components(looped))
 
 
+def test_the_readme_layout_names_every_module_where_it_is():
+    """The README's layout table lists each folder's modules, and only those."""
+    import re
+
+    rows = {}
+    for line in (REPO / "README.md").read_text(encoding="utf-8").splitlines():
+        found = re.match(r"\| `generator/(\w+)/` \| (.*) \|$", line)
+        if found:
+            rows[found.group(1)] = set(re.findall(r"`(\w+)`", found.group(2)))
+    assert set(rows) == FOLDERS
+    for folder, named in rows.items():
+        present = {m.rsplit(".", 1)[1] for m in MODULES if m.startswith(f"generator.{folder}.")}
+        assert named == present, f"README layout, generator/{folder}/: {sorted(named ^ present)}"
+
+
+def test_every_module_states_its_contract():
+    for module, path in MODULES.items():
+        if module.endswith("__main__"):
+            continue
+        doc = ast.get_docstring(ast.parse(path.read_text(encoding="utf-8")))
+        assert doc and len(doc) > 40, f"{module} has no module docstring"
+
+
 def _components(graph: dict[str, set[str]]) -> list[list[str]]:
     """Strongly connected components (Tarjan), each sorted."""
     index: dict[str, int] = {}

@@ -36,10 +36,12 @@ def redact(text: str) -> str:
     return text
 
 
+def _cap(text: str) -> str:
+    return text if len(text) <= MAX_MESSAGE_CHARS else text[:MAX_MESSAGE_CHARS] + "…"
+
+
 def _capped(text: str | None) -> str | None:
-    if text is None or len(text) <= MAX_MESSAGE_CHARS:
-        return text
-    return text[:MAX_MESSAGE_CHARS] + "…"
+    return None if text is None else _cap(text)
 
 
 @dataclass(frozen=True, order=True)
@@ -102,10 +104,10 @@ class Problems:
     _hidden: dict[str, list[int]] = field(default_factory=dict, repr=False)  # path -> [errors, warnings]
 
     def error(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self._add(Problem(loc, _capped(message), _capped(field), _capped(hint), "error"))
+        self._add(Problem(loc, _cap(message), _capped(field), _capped(hint), "error"))
 
     def warning(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self._add(Problem(loc, _capped(message), _capped(field), _capped(hint), "warning"))
+        self._add(Problem(loc, _cap(message), _capped(field), _capped(hint), "warning"))
 
     def full(self, path: str) -> bool:
         """True once `path` has used up its problems (callers may skip costly hints)."""

@@ -125,7 +125,7 @@ def load(root: Path, content_arg: str, problems: Problems, reader: Reader | None
 
     parts = _evaluation_parts(loaded)
 
-    files = []  # (rel, kind, is Markdown)
+    files: list[tuple[str, str, bool]] = []  # (rel, kind, is Markdown)
     for folder, kind, ext, depth in (
         ("communities", "community", ".yaml", 1),
         ("compounds", "compound", ".yaml", 1),

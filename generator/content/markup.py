@@ -2,15 +2,14 @@
 
 cmark-gfm (GitHub's C implementation of CommonMark, through `cmarkgfm`) renders CommonMark with
 exactly two of GitHub's extensions: tables and `~~strikethrough~~` (no autolinks, task lists or
-tag filter: what editors type stays what CommonMark says). It replaced markdown-it-py, which
-took 0.5 ms a notice in pure Python where cmark-gfm takes 0.04 ms (Markdown was the largest
-share of a 4,000-notice build), with the same output on the sample bulletin. Both were chosen
-over Python-Markdown for bounded cost on hostile input: cmark is designed to run in linear time
-and renders without recursion, where Python-Markdown took a minute for 20 000 `[` and
-overflowed the stack on a deeply nested list. A body whose quotes and lists nest deeper than
-`MAX_NESTING` is shown as plain text instead (the sanitiser would take seconds over it). Table alignment comes out as `style` and is
-dropped by the sanitiser, as before. Raw HTML in a body is kept at this step and then
-sanitised.
+tag filter: what editors type stays what CommonMark says). It replaced markdown-it-py (pure
+Python, many times slower: benchmarks/markdown_engines.py) with the same output on the sample
+bulletin. Both were chosen over Python-Markdown for bounded cost on hostile input: cmark is
+designed to run in linear time and renders without recursion, where Python-Markdown is
+quadratic on unclosed brackets and recursed on deeply nested lists. A body whose quotes and
+lists nest deeper than `MAX_NESTING` is shown as plain text instead (the sanitiser's time grows
+with the square of the depth). Table alignment comes out as `style` and is dropped by the
+sanitiser. Raw HTML in a body is kept at this step and then sanitised.
 
 nh3 (an allow-list sanitiser, html5ever underneath) then keeps only harmless elements and
 attributes: no script, no event handlers, no iframes, forms, styles, `base` or `meta`, and links
@@ -104,8 +103,8 @@ class _CmarkMem(ctypes.Structure):  # cmark_mem: the allocator cmark made its re
 
 
 # cmarkgfm's markdown_to_html_with_extensions never frees the document tree nor the HTML string
-# it renders (~20 KB a notice: a province's Markdown workers grew by 600 MB each; reported as
-# theacodes/cmarkgfm#53, closed unfixed, still so in 2025.10.22). The same calls
+# it renders (the whole body's worth, every call; reported as theacodes/cmarkgfm#53, closed
+# unfixed, still so in 2025.10.22; tests/test_markup.py measures it). The same calls
 # are made here, and both are freed with the library's own cmark_node_free and allocator, which
 # its Python binding does not expose but its compiled library does.
 _lib, _ffi = _cmark.lib, _cmark.ffi
@@ -190,8 +189,7 @@ _CONTAINER = re.compile(r"<(/?)(?:blockquote|ul|ol)[\s>]")
 
 def _too_deep(html: str) -> bool:
     """True when cmark's HTML nests quotes/lists deeper than MAX_NESTING. The sanitiser's HTML
-    parser slows down quadratically with depth (50 000 nested quotes: 5 s), and no browser
-    lays out such a page usefully."""
+    parser slows down quadratically with depth, and no browser lays out such a page usefully."""
     depth = 0
     for m in _CONTAINER.finditer(html):
         depth += -1 if m.group(1) else 1

@@ -7,7 +7,7 @@ References are not resolved here; each `Ref` records (kind, id, location) in `Ch
 `validate` resolves them all once every record is known.
 
 The tables below are the single statement of which fields exist; docs/content-model.md describes
-them for editors and a test keeps the two in step.
+them for editors and tests/test_content_model_docs.py keeps the two in step.
 """
 
 from __future__ import annotations

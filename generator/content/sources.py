@@ -213,7 +213,7 @@ def _read_bounded(root: Path, rel: str, display: str, problems: Problems) -> byt
     try:
         info = _unlinked_stat(root, rel)
         linked = info is None
-        if linked:
+        if info is None:
             info = os.stat(path)  # follows a link: what matters is what would be read
         if not stat.S_ISREG(info.st_mode):
             problems.error(Loc(display), "不是普通文件（可能是设备、管道或文件夹），不能读取")
@@ -390,7 +390,7 @@ class _Builder:
             src.scalars.append(ScalarSpan(path, event.start_mark.index, event.end_mark.index, value))
             return value
         if kind is _SEQUENCE:
-            items = []
+            items: list = []
             event = self.next()
             while type(event) is not yaml.SequenceEndEvent:
                 items.append(self.node(event, path + (len(items),), depth + 1))

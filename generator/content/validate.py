@@ -129,6 +129,14 @@ def _record_step(kind: str, check, reads=lambda *reads: reads) -> Step:
                 slot=lambda record, *more: record.src.rel)
 
 
+def _read(record: RawRecord) -> tuple[dict, Source, str]:
+    """The fields, source and id of a record that was read (the record steps see no other:
+    `_records` and `_notices` skip the rest); the id is empty when the file's name is not one,
+    and such a record is checked but never built."""
+    assert record.fields is not None
+    return record.fields, record.src, record.id or ""
+
+
 def _has(fields: dict, *names: str) -> bool:
     return all(n in fields for n in names)
 
@@ -203,7 +211,7 @@ def _areas(loaded: Loaded, problems: Problems) -> tuple[dict[str, District], dic
 # --- communities, companies, compounds -----------------------------------------------------------
 
 def _community(record: RawRecord, problems: Problems) -> Community | None:
-    f, src = record.fields, record.src
+    f, src, rid = _read(record)
     grids, seen = [], set()
     for i, g in enumerate(f.get("grids", ())):
         if not _has(g, "id", "name"):
@@ -234,14 +242,14 @@ def _community(record: RawRecord, problems: Problems) -> Community | None:
     if not _has(f, "name", "street"):
         return None
     return Community(
-        id=record.id, source=src.rel, name=f["name"], street=f["street"], secretary=f.get("secretary"),
+        id=rid, source=src.rel, name=f["name"], street=f["street"], secretary=f.get("secretary"),
         office_phone=f.get("office_phone"), address=f.get("address"), grids=tuple(grids), venues=venues,
         stats=tuple(sorted(stats, key=lambda s: s.period)),
     )
 
 
 def _company(record: RawRecord, problems: Problems) -> Company | None:
-    f, src = record.fields, record.src
+    f, src, rid = _read(record)
     if "credit_code" in f:
         problem = checksums.credit_code_problem(f["credit_code"])
         if problem:
@@ -249,7 +257,7 @@ def _company(record: RawRecord, problems: Problems) -> Company | None:
     if not _has(f, "name", "credit_code", "state_owned", "party_organization"):
         return None
     return Company(
-        id=record.id, source=src.rel, name=f["name"], credit_code=f["credit_code"], state_owned=f["state_owned"],
+        id=rid, source=src.rel, name=f["name"], credit_code=f["credit_code"], state_owned=f["state_owned"],
         party_organization=f["party_organization"], phone=f.get("phone"), address=f.get("address"),
     )
 
@@ -258,7 +266,7 @@ def _compound(record: RawRecord, problems: Problems, community: Community | None
               company_record: Company | None) -> Compound | None:
     """`community` and `company_record`: the records the compound names (None when it names none
     or an unknown one)."""
-    f, src = record.fields, record.src
+    f, src, rid = _read(record)
     kind = f.get("type")
     company = f.get("company")
     if kind == "self" and company:
@@ -289,7 +297,7 @@ def _compound(record: RawRecord, problems: Problems, community: Community | None
     if not _has(f, "name", "community", "type", "households") or (body is not None and owners_body is None):
         return None
     return Compound(
-        id=record.id, source=src.rel, name=f["name"], community=f["community"], grid=grid, type=kind,
+        id=rid, source=src.rel, name=f["name"], community=f["community"], grid=grid, type=f["type"],
         company=company if kind != "self" else None, households=f["households"], buildings=f.get("buildings"),
         built_year=f.get("built_year"), resettlement=f.get("resettlement", False), owners_body=owners_body,
         fee_collection=f.get("fee_collection", ()), complaints=f.get("complaints", ()),
@@ -334,12 +342,12 @@ def _bodies(loaded: Loaded, problems: Problems) -> dict[str, str]:
                 f"正文过长（{len(src.body)} 字），上限 {MAX_BODY_CHARS} 字；请拆分，或把长表格作为附件",
             )
             continue
-        out[src.rel] = src.body_html
+        out[src.rel] = src.body_html or ""
     return out
 
 
 def _project(record: RawRecord, problems: Problems, body_html: str | None) -> Project | None:
-    f, src = record.fields, record.src
+    f, src, rid = _read(record)
     if not f.get("compounds") and not f.get("communities") and "compounds" not in (src.data or {}) \
             and "communities" not in (src.data or {}):
         problems.error(src.loc(), "项目至少要关联一个小区（compounds）或社区（communities）")
@@ -352,7 +360,7 @@ def _project(record: RawRecord, problems: Problems, body_html: str | None) -> Pr
                key=lambda u: u.date)
     )
     return Project(
-        id=record.id, source=src.rel, title=f["title"], category=f["category"], status=f["status"],
+        id=rid, source=src.rel, title=f["title"], category=f["category"], status=f["status"],
         compounds=f.get("compounds", ()), communities=f.get("communities", ()), budget=f.get("budget"),
         funding=f.get("funding"), start=f.get("start"), finish=f.get("finish"), unit=f.get("unit"),
         company=f.get("company"), updates=updates, body_html=body_html or "",
@@ -382,13 +390,13 @@ def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, d
         if found is not None:
             problems.merge(found)
         if notice is not None:
-            out[record.id] = notice
+            out[notice.id] = notice
     return dict(sorted(out.items()))
 
 
 def _notice(record: RawRecord, problems: Problems, today: date, drafts: bool, body_html: str | None,
             root: Path) -> Notice | None:
-    src, f = record.src, record.fields
+    f, src, rid = _read(record)
     if "date" in f and record.folder != str(f["date"].year):
         problems.error(
             src.loc(("date",)), f"日期 {f['date']} 与所在年份文件夹“{record.folder}”不一致", field="date",
@@ -397,14 +405,14 @@ def _notice(record: RawRecord, problems: Problems, today: date, drafts: bool, bo
     if "date" in f and "until" in f and f["until"] < f["date"]:
         problems.error(src.loc(("until",)), f"公示截止日期 {f['until']} 早于发布日期 {f['date']}", field="until")
     attachments = _attachments(record, root, problems)
-    if not _has(f, "title", "date", "category") or record.id is None:
+    if not _has(f, "title", "date", "category") or not rid:
         return None
     if f.get("draft", False) and not drafts:
         return None
     if f["date"] > today:
         return None
     return Notice(
-        id=record.id, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
+        id=rid, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
         district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
         compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
         attachments=attachments, body_html=body_html or "",
@@ -412,7 +420,7 @@ def _notice(record: RawRecord, problems: Problems, today: date, drafts: bool, bo
 
 
 def _attachments(record: RawRecord, root: Path, problems: Problems) -> tuple[Attachment, ...]:
-    listed = record.fields.get("attachments", ())
+    listed = _read(record)[0].get("attachments", ())
     if not listed:
         return ()
     out = []
@@ -484,16 +492,17 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
     out = []
     for record in loaded.of("evaluation"):
         src, f = record.src, record.fields
-        if record.folder not in districts and districts:
+        stem, folder = record.id or "", record.folder or ""  # load names every evaluation file by both
+        if folder not in districts and districts:
             problems.error(
-                Loc(src.display), f"考评文件夹“{record.folder}”不是区（市）标识",
-                hint=did_you_mean(record.folder, districts),
+                Loc(src.display), f"考评文件夹“{folder}”不是区（市）标识",
+                hint=did_you_mean(folder, districts),
             )
         if f is None:
             continue
-        if "period" in f and f["period"] != record.id:
+        if "period" in f and f["period"] != stem:
             problems.error(
-                src.loc(("period",)), f"考评期“{f['period']}”与文件名“{record.id}.yaml”不一致", field="period"
+                src.loc(("period",)), f"考评期“{f['period']}”与文件名“{stem}.yaml”不一致", field="period"
             )
         seen: dict[str, int] = {}
         rows = []
@@ -511,12 +520,12 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
             if info is None or not all(p.key in row for p in info.evaluation.parts) or company is None:
                 continue
             rows.append(ScoreRow(company, tuple((p.key, row[p.key]) for p in info.evaluation.parts), row.get("note")))
-        if info is None or not _has(f, "period", "published", "scores") or f["period"] != record.id:
+        if info is None or not _has(f, "period", "published", "scores") or f["period"] != stem:
             continue
         if f["published"] > today:
             continue
-        period = Period(int(record.id[:4]), int(record.id[-1]))
-        out.append(Evaluation(src.rel, record.folder, period, f["published"], tuple(rows)))
+        period = Period(int(stem[:4]), int(stem[-1]))
+        out.append(Evaluation(src.rel, folder, period, f["published"], tuple(rows)))
     return out
 
 

@@ -162,7 +162,7 @@ def year_table(
     for company in sorted(h1_rows.keys() | h2_rows.keys()):
         a, b = h1_rows.get(company), h2_rows.get(company)
         score = annual.get(company)
-        if score is None:
+        if score is None or a is None or b is None:  # a and b are there whenever score is
             rows.append(AnnualRow(company, a, b, None, None, False, False, False))
             continue
         black = score < black_line
@@ -323,9 +323,9 @@ def _evaluation_tables(site: Site) -> tuple:
         for row in table.rows:
             year_rows[row.company].append((district, year, row))
     period_rows: dict[str, list] = defaultdict(list)
-    for (district, _), table in sorted(period_tables.items(), key=lambda kv: (kv[1].period.key, kv[0][0])):
-        for row in table.rows:
-            period_rows[row.company].append((district, table.period, row))
+    for (district, _), half in sorted(period_tables.items(), key=lambda kv: (kv[1].period.key, kv[0][0])):
+        for result in half.rows:
+            period_rows[result.company].append((district, half.period, result))
     return (period_tables, year_tables, current, {k: tuple(v) for k, v in year_rows.items()},
             {k: tuple(v) for k, v in period_rows.items()})
 

@@ -27,6 +27,7 @@ PROJECT_CATEGORIES = {
 }
 PROJECT_STATUSES = {"planned": "计划中", "in_progress": "实施中", "completed": "已完成", "suspended": "已暂停"}
 NOTICE_CATEGORIES = ("通知", "公示", "红黑榜", "项目", "活动", "招聘")
+Day = date  # for annotations inside a record that has a field named `date`
 ATTACHMENT_TYPES = {"pdf": "PDF", "png": "PNG", "jpg": "JPG", "jpeg": "JPG", "webp": "WEBP"}
 
 
@@ -219,7 +220,7 @@ class Notice:
     streets: tuple[str, ...]
     communities: tuple[str, ...]
     compounds: tuple[str, ...]
-    until: date | None
+    until: Day | None
     draft: bool
     attachments: tuple[Attachment, ...]
     body_html: str

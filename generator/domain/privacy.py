@@ -90,8 +90,8 @@ def _digits_of(ascii_digits: str) -> str:
 def _build_pattern() -> re.Pattern[str]:
     # Every alternative starts with a digit, and that digit is matched once, up front, outside the
     # alternation: the regex engine can then skip straight to the next digit-like character
-    # instead of trying every alternative at every position, which keeps a 2 MB text of prose in
-    # the tens of milliseconds. So what an alternative must not follow is tested by a lookbehind
+    # instead of trying every alternative at every position, which keeps the scan of a long text
+    # of prose linear and quick. So what an alternative must not follow is tested by a lookbehind
     # that spans the digit just consumed.
     d = _class(DIGIT_CHARS)
     d_or_letter = _class(DIGIT_CHARS + _LETTER_CHARS)
@@ -299,14 +299,14 @@ def file_candidates(src) -> tuple:
 
     Entries are ("scalar", raw findings, findings of the constructed value) and ("body", findings),
     each finding paired with its Loc; scalars without a candidate are left out."""
-    out = []
+    out: list[tuple] = []
     for span in _may_hold_numbers(src):
         names = [p for p in span.path if isinstance(p, str)]
         if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
             continue
         raw = src.text[span.start:span.end]
         raw_hits = tuple((src.index_loc(span.start + f.start), f) for f in scan(raw))
-        value_hits = ()
+        value_hits: tuple = ()
         if isinstance(span.value, str):
             # As written the number may be hidden (a YAML escape, an invisible character between
             # digits); as a reader sees it, it may not.
@@ -334,7 +334,7 @@ def _may_hold_numbers(src) -> list:
     end = len(text) - len(src.body) if src.body else len(text)  # the scalars are all before a body
     if text.find("\\", 0, end) != -1 or _ANY_INVISIBLE.search(text, 0, end):
         return scalars
-    chosen = []
+    chosen: list = []
     starts = None
     for run in _FILE_RUN.finditer(text, 0, end):
         if starts is None:

@@ -291,11 +291,12 @@ class Session:
         and beside `out` for a new process (`counts`, unless None)."""
         gc.disable()
         if self.remember:
+            assert self._kept is not None  # keep() ran before the commit
             global_key, site, derived, history, pages, deps, renderer = self._kept
             self._kept = None
             self._state = self._next_state(inputs.key, global_key, site, derived, history, pages, writer, deps,
                                            renderer, result)
-        if counts is not None:
+        if counts is not None and writer.manifest_digest is not None:  # set by the commit
             cache.remember(self.out, inputs.key, writer.manifest_digest, counts)
 
     # --- what changed? -----------------------------------------------------------------------------

@@ -2,12 +2,12 @@
 allocates on the way (and all the garbage it leaves) goes back to the system when the child
 exits, and only its result, re-made from a pickle, lives on here.
 
-A one-shot build loads and validates in a child this way (`incremental.Builder`): reading a
-province's 115,000 files builds 1.3 GB of parse trees, positions and sources around the records
-it keeps, and a process that did that keeps most of the memory even after freeing it (Python's
-allocator returns an arena only when every object in it is gone). The records themselves pickle
-to 15 MB at city size (0.1 s each way; some 190 MB at province size); the pages then render in
-workers forked from a process that holds little besides them.
+A one-shot build loads and validates in a child this way (`incremental.Session.read`): reading
+builds parse trees, positions and sources many times the size of the records it keeps, and a
+process that did that keeps most of the memory even after freeing it (Python's allocator returns
+an arena only when every object in it is gone). Only the records come back, so the pages then
+render in workers forked from a process that holds little besides them (what this costs and
+saves: benchmarks/README.md, "Figures behind the design").
 
 `in_child(fn, *args)` returns `fn(*args)` or raises what it raised (the same exception type when
 it can be pickled, with the child's traceback as a note; else a RuntimeError naming it). Where
@@ -18,7 +18,7 @@ result gets done on the core the child leaves free.
 `streamed(fn, count, *args, meanwhile=)` forks `count` children whose `fn` yields its results
 one at a time; each item is pickled back as soon as it is made and taken in here by a thread
 while `meanwhile` runs, so a child holds no more than the item it is making. The read child
-shares the content files out this way with helpers on the other cores (`load._read_all`).
+shares the content files out this way with helpers on the other cores (`reads.Files`).
 """
 
 from __future__ import annotations
@@ -55,7 +55,7 @@ def in_child(fn: Callable[..., Any], *args: Any, meanwhile: Callable[[], Any] | 
 def streamed(fn: Callable[..., Iterable[Any]], count: int, *args: Any,
              meanwhile: Callable[[], Any] | None = None) -> list[Any]:
     """For work shared out between this process (`meanwhile`) and `count` children each running
-    `fn(*args)`, a generator (see `load._read_all`): every item the children yield, each sent
+    `fn(*args)`, a generator (see `reads.Files`): every item the children yield, each sent
     here as soon as it is made and taken in by a thread while `meanwhile` runs, so a child holds
     no more than the item it is making. The first child's items, then the second's, and so on;
     the first failure (a child's exception, or one here) is raised once every child is stopped.
@@ -151,8 +151,8 @@ def _fork(fn: Callable[..., Any], args: tuple, streamed: bool) -> list:
                     result = None
                     pipe.write(_failure(exc))
                 if result is not None:
-                    # Streamed: neither side ever holds the whole pickle (~190 MB at province
-                    # size), and the parent re-makes objects while the child still writes.
+                    # Streamed: neither side ever holds the whole pickle (a province's records
+                    # are a big one), and the parent re-makes objects while the child still writes.
                     pickle.dump(result, pipe, protocol=pickle.HIGHEST_PROTOCOL)
         except BaseException:  # noqa: BLE001 - the parent reports a child that said nothing
             traceback.print_exc()

@@ -9,7 +9,7 @@ produced (tests/test_incremental.py compares them byte for byte).
   (`step.slot(*args)`) when every object of `step.inputs(*args)` is the very object it was
   then, or equal to it. Sound because records, derived tables and settings are frozen values
   that no stage mutates; cheap because the edit loop keeps every unchanged record as the same
-  object from one rebuild to the next (`incremental.intern`), so comparing thousands of inputs
+  object from one rebuild to the next (`incremental.Session.intern`), so comparing thousands of inputs
   is a pass of `is` checks. One result per slot: a slot names one output (a page, a data file).
 - `memo.each(step, objects, *args)` is `[step.make(obj, *args) for obj in objects]`, each result
   remembered by its object's identity (the object is kept, so its id cannot be reused) and, for

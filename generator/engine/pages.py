@@ -35,8 +35,8 @@ def render_pages(renderer: Renderer, pages: list[Page], keep: dict[str, str], wr
 
     With `workers` > 1 and enough pages to render (or files to make), forked processes render
     spans of pages in parallel and stage their files themselves; they make `files` too, first
-    (the data files were half a second on one core at city size, after the pages). Otherwise
-    `files` are made here after the pages. The output is the same either way."""
+    (rather than here on one core after the pages). Otherwise `files` are made here after the
+    pages. The output is the same either way."""
     deps_by_path: dict[str, frozenset] = {}
     files = files or {}
     todo = sum(1 for page in pages if page.path not in keep)
@@ -51,7 +51,7 @@ def render_pages(renderer: Renderer, pages: list[Page], keep: dict[str, str], wr
             writer.put(path, data)
             if weights is not None:
                 weights[path] = indexed_text_bytes(data)
-            if track:
+            if deps is not None:
                 deps_by_path[path] = frozenset(deps)
         for path, make in files.items():
             writer.put(path, make())
@@ -64,10 +64,10 @@ def render_pages(renderer: Renderer, pages: list[Page], keep: dict[str, str], wr
     jobs += [(_render_span, (start, min(start + chunk, len(pages)))) for start in range(0, len(pages), chunk)]
     try:
         for results, weighed in pool.forked(jobs, workers):
-            for path, sig, deps in results:
+            for path, sig, read in results:
                 writer.record(path, sig)
-                if track and deps is not None:
-                    deps_by_path[path] = deps
+                if read is not None:
+                    deps_by_path[path] = read
             if weights is not None:
                 weights.update(weighed)
     finally:
@@ -96,7 +96,7 @@ def _render_span(span: tuple[int, int]) -> tuple[list, dict]:
     job = _JOB
     renderer, keep, track = job["renderer"], job["keep"], job["track"]
     made: set = set()
-    out = []
+    out: list[tuple[str, str, frozenset | None]] = []
     weighed = {}
     for page in job["pages"][span[0]:span[1]]:
         path = page.path
@@ -108,5 +108,5 @@ def _render_span(span: tuple[int, int]) -> tuple[list, dict]:
         sig = _staged(path, data, made)
         if job["weigh"]:
             weighed[path] = indexed_text_bytes(data)
-        out.append((path, sig, frozenset(deps) if track else None))
+        out.append((path, sig, frozenset(deps) if deps is not None else None))
     return out, weighed

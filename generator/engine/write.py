@@ -57,7 +57,7 @@ import shutil
 import stat
 import sys
 from pathlib import Path
-from typing import Callable
+from typing import Any, Callable
 
 from ..steps import DIRECT, Runner, Step
 
@@ -72,6 +72,7 @@ _counter = itertools.count()
 
 _AT_FDCWD = -100
 _RENAME_EXCHANGE = 2
+_renameat2: Any
 try:
     _renameat2 = ctypes.CDLL(None, use_errno=True).renameat2
 except (AttributeError, OSError):  # not glibc >= 2.28 / not Linux

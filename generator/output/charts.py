@@ -213,10 +213,10 @@ def _line(chart: Chart) -> tuple[float, list[str]]:
 
     ticks = 5
     for k in range(ticks + 1):
-        value = top * k / ticks
-        y = ypos(value) if top > 0 else plot_top + plot_h
+        level = top * k / ticks
+        y = ypos(level) if top > 0 else plot_top + plot_h
         out.append(f'<line class="grid" x1="{_n(left)}" y1="{_n(y)}" x2="{_n(WIDTH - right)}" y2="{_n(y)}" stroke="{GRID}" stroke-width="1"/>')
-        out.append(_text(left - 4, y + 5, chart.tick(value), anchor="end", cls="tick"))
+        out.append(_text(left - 4, y + 5, chart.tick(level), anchor="end", cls="tick"))
     out.append(f'<line class="axis" x1="{_n(left)}" y1="{_n(plot_top + plot_h)}" x2="{_n(WIDTH - right)}" y2="{_n(plot_top + plot_h)}" stroke="{AXIS}" stroke-width="1.5"/>')
 
     labels = chart.short or chart.categories

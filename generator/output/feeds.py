@@ -1,7 +1,7 @@
 """Atom feeds (RFC 4287) that residents can follow in a feed reader.
 
 `feed_files(site, d)` returns output path → a function that makes the file's bytes (called when
-the file is written, one at a time: a province's feeds are 360 MB of XML) for:
+the file is written, one at a time: a big site's feeds are too much XML to hold at once) for:
 - `/feeds/notices.xml`: the published notices, newest first;
 - `/feeds/communities/<id>.xml`: the notices that reach one community (`d.notices_by_community`);
 - `/feeds/lists/<district>.xml`: an entry per published half-year evaluation and per year with

@@ -4,7 +4,8 @@
 `datasets(site, d)` declares each dataset as data — its fields (name, Table Schema type, Chinese
 title, plain-Chinese description), primary and foreign keys — with its rows, so the files, the
 descriptor and the page can never disagree. `data_files(site, d)` returns output path → a
-function making its bytes (called when the file is written: a province's open data is 120 MB).
+function making its bytes (called when the file is written, one at a time: a big site's open
+data is too much to hold at once).
 
 - Only what the site publishes: no drafts (not even in a `--drafts` preview) and nothing dated
   after the build date (validation already left those out of the `Site`).
@@ -226,10 +227,10 @@ def datasets(site: Site, d: Derived, run: Runner = DIRECT) -> tuple[Dataset, ...
     )
 
     annual = []
-    for (district_id, year), t in sorted(d.year_tables.items()):
-        for r in sorted(t.rows, key=lambda r: r.company):
-            annual.append((district_id, year, r.company, r.h1.total if r.h1 else None, r.h2.total if r.h2 else None,
-                           r.annual, r.annual_rank, r.red, r.black, r.dismissal, STATUS_WORDS[r.status],
+    for (district_id, year), year_table in sorted(d.year_tables.items()):
+        for a in sorted(year_table.rows, key=lambda a: a.company):
+            annual.append((district_id, year, a.company, a.h1.total if a.h1 else None, a.h2.total if a.h2 else None,
+                           a.annual, a.annual_rank, a.red, a.black, a.dismissal, STATUS_WORDS[a.status],
                            url(url_list_year(district_id, year))))
     annual_results = Dataset(
         "annual_results", "年度综合评价和红黑榜", "每家企业在一个区（市）一年的年度综合评价、年度排名和上榜情况。只参加了一个半年考评的企业没有年度综合评价，不上任何榜。",

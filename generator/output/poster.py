@@ -2,8 +2,8 @@
 
 `qr_svg(url, label)` is an inline SVG QR code (error correction M, a 4-module quiet zone; no style
 attributes, so a strict Content Security Policy allows it) that opens `url`. The symbol comes from
-zxing-cpp's encoder (C++: 0.13 ms a code where segno, pure Python, took 5 ms, which made QR codes
-60 % of a 4,000-notice build); the SVG path is drawn here (see `_path`).
+zxing-cpp's encoder (C++, far faster than the pure-Python segno it replaced: see
+benchmarks/README.md, "Figures behind the design"); the SVG path is drawn here (see `_path`).
 
 `content_fingerprint(notice)` is the first eight hex digits (upper case) of SHA-256 over the
 notice's title, date, end of 公示期 and body as published; the notice page shows it on screen and
@@ -16,7 +16,7 @@ import functools
 import hashlib
 import operator
 import re
-from typing import Callable
+from typing import Any, Callable, cast
 
 import zxingcpp
 from markupsafe import Markup, escape
@@ -31,8 +31,8 @@ SPAN = 12  # modules a row is cut into for drawing (even: every QR symbol's widt
 
 def qr_svg(url: str, label: str) -> Markup:
     symbol = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
-    image = memoryview(symbol.to_image(scale=1, add_quiet_zones=False))
-    height, width = image.shape
+    image = memoryview(cast(Any, symbol.to_image(scale=1, add_quiet_zones=False)))  # a buffer of pixels
+    height, width = cast(tuple[int, int], image.shape)
     size = width + 2 * BORDER
     return Markup(f'<svg role="img" aria-label="{escape(label)}" viewBox="0 0 {size} {size}" class="qr">'
                   f"<title>{escape(label)}</title>"
@@ -44,11 +44,10 @@ def _path(pixels: bytes, width: int, height: int) -> str:
     """The stroke path of the dark modules: one pen that starts at the top row's left end and goes
     along each row (`h` over dark modules, `m` over light ones), then back to the next row's start.
 
-    Drawing run by run in Python took 0.11 ms a code (most of the QR code's cost). Here each row
-    is cut into pieces of SPAN modules, and a piece's path is looked up by its pixels: the cutting
-    is one C call (`operator.itemgetter` of slices), and the pieces of all codes of a build come
-    from 2**SPAN shapes, each written once (0.008 ms a code). A run cut in two (`h2h3`) draws the
-    same line as `h5`."""
+    Drawing run by run in Python would be most of a QR code's cost. Instead each row is cut into
+    pieces of SPAN modules, and a piece's path is looked up by its pixels: the cutting is one C
+    call (`operator.itemgetter` of slices), and the pieces of all codes of a build come from
+    2**SPAN shapes, each written once. A run cut in two (`h2h3`) draws the same line as `h5`."""
     cut, steps = _drawing(width, height)
     return f"M{BORDER} {BORDER}.5" + "".join(map(steps.__getitem__, cut(pixels)))
 

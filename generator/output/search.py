@@ -38,15 +38,15 @@ MINIMUM_VERSION = (1, 6, 0)
 OUTPUT_SUBDIR = "pagefind"
 SHARDS_FILE = "shards.json"  # in OUTPUT_SUBDIR: the shards the search page merges
 # The estimated Pagefind peak of the runs at a time (see _estimate_mb) is what the generator's
-# own memory leaves of TOTAL_MB (the whole build's target peak), never below SHARD_BUDGET_MB: a
-# province (>100k pages) would need ~30 GB for one index, a 4,000-notice site ~1.5 GB.
+# own memory leaves of TOTAL_MB (the whole build's target peak), never below SHARD_BUDGET_MB:
+# one index of a province-size site would need many times that (benchmarks/search-index.md).
 TOTAL_MB = 2048
 MARGIN_MB = 192  # what the estimate may miss, and the generator's own growth meanwhile
 SHARD_BUDGET_MB = 512
 JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it mostly uses one core
 # From this many indexed pages on, the index is built as (at least) JOBS shards side by side even
-# when one would fit: Pagefind mostly uses one core, and two runs halve the indexing time, which
-# is most of a big build's time; each extra shard costs the first search ~3 requests and 11 KiB.
+# when one would fit: Pagefind mostly uses one core, so two runs side by side take about half the
+# time, at the cost of a few more requests for the first search (benchmarks/search-index.md).
 PARALLEL_MIN_PAGES = 2000
 REPO = Path(__file__).resolve().parent.parent.parent
 INSTALL_HINT = "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
@@ -91,7 +91,7 @@ def locate_pagefind(content_dir: Path, env: Mapping[str, str] | None = None, cwd
 def _native(node_modules: Path) -> Pagefind | None:
     """The platform's Pagefind executable that npm installed beside its Node wrapper
     (`@pagefind/<platform>/bin/pagefind_extended`), when one runs here: the wrapper only starts
-    it, and costs a Node start (0.06 s, 44 MB) per run, once per search shard."""
+    it, and costs a Node start per run, once per search shard."""
     for path in sorted(node_modules.glob("@pagefind/*/bin/pagefind_extended*")):
         if path.suffix in ("", ".exe") and path.is_file():
             found = _checked(path)
@@ -213,7 +213,7 @@ def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1, min_pages_paral
     files = sorted(pages, key=lambda rel: rel.split("/"))  # path order, as sorting Paths gives
     weights = weights or {}
     everything = [files]
-    parallel = jobs > 1 and min_pages_parallel is not None
+    least = min_pages_parallel if jobs > 1 else None  # indexed pages from which shards run side by side
 
     def weight(rel: str) -> int | None:
         return weights[rel] if rel in weights else indexed_text_bytes((site_dir / rel).read_bytes())
@@ -221,12 +221,11 @@ def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1, min_pages_paral
     def most(rel: str) -> int:  # an upper bound of its indexed text, without reading it
         return (weights[rel] or 0) if rel in weights else (site_dir / rel).stat().st_size
 
-    if (not parallel or len(files) < min_pages_parallel) and \
+    if (least is None or len(files) < least) and \
             _estimate_mb(len(files), sum(most(rel) for rel in files)) <= budget_mb:
         return everything
-    weighed = [(rel, weight(rel)) for rel in files]
-    weighed = [(rel, text) for rel, text in weighed if text is not None]
-    side_by_side = parallel and len(weighed) >= min_pages_parallel
+    weighed = [(rel, text) for rel, text in ((rel, weight(rel)) for rel in files) if text is not None]
+    side_by_side = least is not None and len(weighed) >= least
     if not weighed or (not side_by_side and _estimate_mb(len(weighed), sum(text for _, text in weighed)) <= budget_mb):
         return everything
     costs = [(rel, _estimate_mb(1, text) - _estimate_mb(0, 0)) for rel, text in weighed]
@@ -253,10 +252,8 @@ def _cut(costs: list[tuple[str, float]], limit: float) -> list[list[str]]:
 
 def _estimate_mb(pages: int, text_bytes: int) -> float:
     """Pagefind 1.6's peak memory (MB) for a Chinese index of `pages` pages holding `text_bytes`
-    of indexed text. Fitted on Hugo's and bulletin's pages (benchmarks/search-index.md):
-    about 20 MB, 0.05 MB a page and 112 bytes per byte of text, linear in both; the constants
-    below are above that fit (a small shard of project pages needed 90 MB where it said 87), so
-    that a shard's measured peak stays under its estimate."""
+    of indexed text: linear in both, as fitted on Hugo's and bulletin's pages, with constants set
+    above the fit so that a shard's peak stays under its estimate (benchmarks/search-index.md)."""
     return 40 + 0.06 * pages + 125 * text_bytes / 1e6
 
 
@@ -321,8 +318,8 @@ _NO_PINYIN = "\0"
 @functools.lru_cache(maxsize=65536)  # names repeat across rebuilds in one process (the edit loop)
 def pinyin(name: str) -> tuple[str, str]:
     """(initials, full pinyin) of a name, lowercase, without separators: 福海花园 → (fhhy, fuhaihuayuan)."""
-    # Imported here: loading pypinyin's phrase dictionary takes 0.13 s, which a one-shot build
-    # spends while its content is read in a child process (see incremental), not before.
+    # Imported here: loading pypinyin's phrase dictionary takes a while, which a one-shot build
+    # spends while its content is read in a child process (see pipeline), not before.
     from pypinyin import Style, lazy_pinyin
 
     # One conversion (the slow part: phrases decide how a character reads): the initials are the
@@ -347,11 +344,11 @@ def name_index(site: Site) -> bytes:
     for c in site.compounds.values():
         community = site.communities[c.community]
         add(c.name, "小区", urls.url_compound(c.id), f"{site.streets[community.street].name}{community.name}")
-    for c in site.communities.values():
-        street = site.streets[c.street]
-        add(c.name, "社区", urls.url_community(c.id), f"{site.districts[street.district].name}{street.name}")
-    for c in site.companies.values():
-        add(c.name, "物业企业", urls.url_company(c.id), "")
+    for community in site.communities.values():
+        street = site.streets[community.street]
+        add(community.name, "社区", urls.url_community(community.id), f"{site.districts[street.district].name}{street.name}")
+    for company in site.companies.values():
+        add(company.name, "物业企业", urls.url_company(company.id), "")
     for district in site.districts.values():
         add(district.name, "区（市）", urls.url_district(district.id), "")
         for street in district.streets:

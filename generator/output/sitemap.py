@@ -51,7 +51,8 @@ def robots_txt(base_url: str) -> bytes:
 
 def sitemap_files(base_url: str, urls: list[str], per_file: int = PER_FILE, run: Runner = DIRECT) -> dict[str, bytes]:
     """Output path → bytes. A step (see `generator.steps`): most edits leave the set of pages alone."""
-    return dict(run(SITEMAP, base_url, tuple(urls), per_file))
+    files: dict[str, bytes] = run(SITEMAP, base_url, tuple(urls), per_file)
+    return dict(files)
 
 
 def _sitemap_files(base_url: str, urls: tuple[str, ...], per_file: int) -> dict[str, bytes]:

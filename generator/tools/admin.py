@@ -41,6 +41,7 @@ import os
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from typing import Any
 from pathlib import Path
 
 import yaml
@@ -273,6 +274,7 @@ def _plain(value) -> int | float:
 
 
 def _relation(kind: str, multiple: bool) -> dict:
+    shape: dict[str, Any]
     if kind in AREA_RELATIONS:
         base = AREA_RELATIONS[kind]
         shape = {"widget": "relation", "collection": "areas", "file": "areas",
@@ -324,7 +326,9 @@ def _evaluation_table(site: Site, period: str) -> schema.Obj:
     """The evaluation table of `schema.evaluation_table`, with the period fixed to the file's."""
     parts = site.info.evaluation.parts
     table = schema.evaluation_table([p.key for p in parts], {p.key: p.max for p in parts})
-    row = dict(table.table["scores"].spec.item.table)
+    scores = table.table["scores"].spec
+    assert isinstance(scores, schema.ListOf) and isinstance(scores.item, schema.Obj)
+    row = dict(scores.item.table)
     for part in parts:
         row[part.key] = schema.req(row[part.key].spec, f"{part.label}（满分 {_plain(part.max)}）")
     return schema.Obj({

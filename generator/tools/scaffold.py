@@ -177,7 +177,7 @@ def _evaluations(loaded: Loaded) -> dict[str, list[tuple[str, list[str]]]]:
     for r in loaded.of("evaluation"):
         scores = ((r.src.data or {}) if isinstance(r.src.data, dict) else {}).get("scores") or []
         companies = [row["company"] for row in scores if isinstance(row, dict) and isinstance(row.get("company"), str)]
-        out.setdefault(r.folder, []).append((r.id, companies))
+        out.setdefault(r.folder or "", []).append((r.id or "", companies))  # load names both
     return out
 
 

@@ -5,9 +5,9 @@ that folder over HTTP on `options.host:options.port` (127.0.0.1 by default), and
 content folder, the `templates/` override folder beside it and the package's default templates
 and static assets. The operating system reports changes (inotify, FSEvents, ReadDirectoryChangesW,
 through watchdog): only then, and once every SCAN_SECONDS in case it missed one (a network
-drive), are the folders scanned (`snapshot`), so an idle server costs next to nothing where
-scanning every 50 ms took most of a core at city size; where the system cannot watch, the
-folders are scanned every POLL_SECONDS. On any change it rebuilds through `rebuild()` — the one call into the
+drive), are the folders scanned (`snapshot`), so an idle server costs next to nothing (scanning
+all the time costs a big site most of a core); where the system cannot watch, the folders are
+scanned every POLL_SECONDS. On any change it rebuilds through `rebuild()` — the one call into the
 pipeline: a `pipeline.Builder` kept for the life of the server, told exactly which files and
 folders changed (the watcher's list is complete, so the builder need not scan the content folder
 again), so only the pages a change affects are rendered and only changed files are written — and
@@ -47,7 +47,7 @@ from ..content.errors import ContentError, Loc, Problem
 from ..output.theme import default_templates_dir
 
 POLL_SECONDS = 0.05  # how often the folders are scanned when the system cannot watch them
-SCAN_SECONDS = 2.0  # how often they are scanned anyway while it watches (36 ms at city size)
+SCAN_SECONDS = 2.0  # how often they are scanned anyway while it watches
 SETTLE_SECONDS = 0.02  # after the first report, for the rest of a save (temporary file, rename) to land
 KEEPALIVE_SECONDS = 15
 PREFIX = "/__bulletin/"
@@ -296,7 +296,7 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             with preview.site_lock:
                 generation, failed, problems = preview.generation, preview.failed, list(preview.problems)
                 target = self.target(path)
-                data = target.read_bytes() if target is not None else None
+                found = target.read_bytes() if target is not None else None
             is_page = target is None or target.suffix == ".html"
             if failed and is_page:
                 return self.send(500, "text/html; charset=utf-8", error_page(problems, generation), head)
@@ -304,12 +304,13 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 missing = preview.options.out / "404.html"
                 page = missing.read_bytes() if missing.is_file() else "<!doctype html><title>404</title><p>页面未找到</p>".encode()
                 return self.send(404, "text/html; charset=utf-8", inject(page, generation), head)
+            body = found if found is not None else b""  # read with the target, under the lock
             kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
             if kind == "text/html":
-                data = inject(data, generation)
+                body = inject(body, generation)
             if kind.startswith("text/") or kind in ("application/json", "application/javascript"):
                 kind += "; charset=utf-8"
-            return self.send(200, kind, data, head)
+            return self.send(200, kind, body, head)
 
         def target(self, path: str) -> Path | None:
             root = preview.options.out.resolve()
@@ -378,7 +379,7 @@ def _serve(options: Options, stop: threading.Event, preview: Preview, roots: lis
     httpd.daemon_threads = True
     server = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     server.start()
-    host, port = httpd.server_address[:2]
+    host, port = str(httpd.server_address[0]), httpd.server_address[1]
     url = f"http://{host}:{port}/" if ":" not in host else f"http://[{host}]:{port}/"
     ready(url)
     scanned = time.monotonic()
