@@ -25,7 +25,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator import Builder  # noqa: E402
+from generator import Builder
 
 
 def _edit_body(path: Path, i: int) -> None:
@@ -53,8 +53,12 @@ def main() -> None:
         nochange.append(time.perf_counter() - t)
         nochange_cpu.append(time.process_time() - c)
     notices = sorted((content / "notices").rglob("*.md"))
-    report = {"full": full, "pages": first.pages, "no_change": statistics.median(nochange),
-              "no_change_cpu": statistics.median(nochange_cpu)}
+    report = {
+        "full": full,
+        "pages": first.pages,
+        "no_change": statistics.median(nochange),
+        "no_change_cpu": statistics.median(nochange_cpu),
+    }
     for name, edit, offset in (("one_edit", _edit_body, 11), ("title_edit", _edit_title, 5)):
         wall, cpu, rendered = [], [], []
         for i in range(runs):
@@ -65,8 +69,9 @@ def main() -> None:
             wall.append(time.perf_counter() - t)
             cpu.append(time.process_time() - c)
             rendered.append(result.rendered)
-        report.update({name: statistics.median(wall), f"{name}_cpu": statistics.median(cpu),
-                       f"{name}_rendered": rendered})
+        report.update(
+            {name: statistics.median(wall), f"{name}_cpu": statistics.median(cpu), f"{name}_rendered": rendered}
+        )
     print(json.dumps(report))
 
 

@@ -15,13 +15,14 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-import markdown  # noqa: E402
-import mistune  # noqa: E402
-import nh3  # noqa: E402
-from markdown_it import MarkdownIt  # noqa: E402
+import markdown
+import mistune
+import nh3
+from markdown_it import MarkdownIt
 
-import synth  # noqa: E402
-from generator.content import markup  # noqa: E402
+from generator.content import markup
+
+import synth
 
 
 def main() -> None:
@@ -46,11 +47,20 @@ def main() -> None:
         html = [render(b) for b in bodies]
         rendered = time.process_time()
         for h in html:
-            nh3.clean(h, tags=markup._TAGS, attributes=markup._ATTRIBUTES, url_schemes=markup._SCHEMES,
-                      attribute_filter=markup._attribute_filter, link_rel="noopener noreferrer", strip_comments=True)
+            nh3.clean(
+                h,
+                tags=markup._TAGS,
+                attributes=markup._ATTRIBUTES,
+                url_schemes=markup._SCHEMES,
+                attribute_filter=markup._attribute_filter,
+                link_rel="noopener noreferrer",
+                strip_comments=True,
+            )
         cleaned = time.process_time()
-        print(f"{name:55s} render {1000 * (rendered - started) / len(bodies):.3f} ms  "
-              f"nh3 {1000 * (cleaned - rendered) / len(bodies):.3f} ms per body")
+        print(
+            f"{name:55s} render {1000 * (rendered - started) / len(bodies):.3f} ms  "
+            f"nh3 {1000 * (cleaned - rendered) / len(bodies):.3f} ms per body"
+        )
 
 
 if __name__ == "__main__":

@@ -22,7 +22,6 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-
 INTERVAL = 0.02  # seconds between memory samples, at least
 SAMPLER_SHARE = 9  # ... and at least this many times as long as the last sample took
 

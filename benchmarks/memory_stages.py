@@ -29,6 +29,7 @@ from generator.cli import main as cli_main  # noqa: E402
 from generator.domain import derive  # noqa: E402
 from generator.engine import cache, incremental, isolate, pages  # noqa: E402
 from generator.output import routes, search  # noqa: E402
+
 from measure import _children, _pss_kib  # noqa: E402
 
 STAGE = ["other"]
@@ -81,16 +82,21 @@ def _tagged(owner, name: str, label: str) -> None:
 
 def main() -> None:
     content, out = Path(sys.argv[1]), Path(sys.argv[2])
-    for owner, name, label in ((derive, "derive", "derive"), (routes, "plan", "plan"),
-                               (pages, "render_pages", "render pages"), (incremental.Session, "release", "release"),
-                               (search, "index_site", "search index")):
+    for owner, name, label in (
+        (derive, "derive", "derive"),
+        (routes, "plan", "plan"),
+        (pages, "render_pages", "render pages"),
+        (incremental.Session, "release", "release"),
+        (search, "index_site", "search index"),
+    ):
         _tagged(owner, name, label)
     _tagged(isolate, "in_child", "read")
     shutil.rmtree(cache.cache_dir(out), ignore_errors=True)
     threading.Thread(target=_sample_forever, daemon=True).start()
     try:
-        cli_main(["build", "--content", str(content), "--out", str(out), "--today", "2026-11-27"],
-                 standalone_mode=False)
+        cli_main(
+            ["build", "--content", str(content), "--out", str(out), "--today", "2026-11-27"], standalone_mode=False
+        )
     except SystemExit:
         pass
     for at, event, mib in EVENTS:

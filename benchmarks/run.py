@@ -72,7 +72,7 @@ def bench_peers(sizes: list[int], runs: int, workdir: Path) -> dict:
         build: dict[str, list] = {name: [] for name in PEERS}
         search: dict[str, list] = {name: [] for name in PEERS if name != "bulletin"}
         for run_index in range(runs):
-            order = PEERS[run_index % len(PEERS):] + PEERS[: run_index % len(PEERS)]
+            order = PEERS[run_index % len(PEERS) :] + PEERS[: run_index % len(PEERS)]
             for name in order:
                 peer = setups[name]
                 _fresh(*(_bulletin_caches(peer.out) if name == "bulletin" else [peer.out]))
@@ -131,10 +131,22 @@ def bench_sizes(sizes: list[str], runs: int, workdir: Path) -> dict:
             edit.append(measure.run(command, root, ENV))
             print(f"size {size}: run {i + 1}/{n} cold {sample.wall:.2f}s", file=sys.stderr)
         files = sum(1 for p in out.rglob("*") if p.is_file())
-        loop = json.loads(subprocess.run(
-            [sys.executable, str(HERE / "editloop.py"), str(root / "content"), str(root / "loop-site"), str(max(n, 3))],
-            cwd=root, env=ENV, capture_output=True, text=True, check=True,
-        ).stdout)
+        loop = json.loads(
+            subprocess.run(
+                [
+                    sys.executable,
+                    str(HERE / "editloop.py"),
+                    str(root / "content"),
+                    str(root / "loop-site"),
+                    str(max(n, 3)),
+                ],
+                cwd=root,
+                env=ENV,
+                capture_output=True,
+                text=True,
+                check=True,
+            ).stdout
+        )
         results[size] = {
             "files": files,
             "runs": n,
@@ -178,7 +190,11 @@ def table(results: dict) -> str:
         ]
         for name in PEERS:
             row = rows[name]
-            variants = [("", row["build"])] if name == "bulletin" else [(" (no search)", row["build"]), (" + Pagefind", row["with_search"])]
+            variants = (
+                [("", row["build"])]
+                if name == "bulletin"
+                else [(" (no search)", row["build"]), (" + Pagefind", row["with_search"])]
+            )
             for suffix, m in variants:
                 lines.append(
                     f"| {name}{suffix} | {m['wall']:.2f} | {m['cpu']:.2f} | {m['peak_mib']:.0f} | "
@@ -199,14 +215,22 @@ def table(results: dict) -> str:
                 f"| {size} | {r['files']} | {c['wall']:.2f} | {c['cpu']:.2f} | {c['peak_mib']:.0f} | {r['cli_no_change']:.2f} "
                 f"({r['cli_no_change'] / c['wall']:.3f}) | "
                 f"{r['cli_one_edit']:.2f} | {r['serve_no_change']:.3f} | {r['serve_one_edit']:.3f}"
-                + (f" ({r['serve_one_edit_cpu']:.3f})" if r.get("serve_one_edit_cpu") is not None else "") + " | "
-                + (f"{r['serve_title_edit']:.3f} ({r['serve_title_edit_cpu']:.3f})" if r.get("serve_title_edit") is not None else "—")
+                + (f" ({r['serve_one_edit_cpu']:.3f})" if r.get("serve_one_edit_cpu") is not None else "")
+                + " | "
+                + (
+                    f"{r['serve_title_edit']:.3f} ({r['serve_title_edit_cpu']:.3f})"
+                    if r.get("serve_title_edit") is not None
+                    else "—"
+                )
                 + " |"
             )
         if "city" in sizes and "province" in sizes:
             province, city = sizes["province"]["cold"], sizes["city"]["cold"]
-            lines += ["", f"Province cold / city cold: {province['wall'] / city['wall']:.1f} × wall, "
-                          f"{province['cpu'] / city['cpu']:.1f} × CPU; province peak {province['peak_mib']:.0f} MiB"]
+            lines += [
+                "",
+                f"Province cold / city cold: {province['wall'] / city['wall']:.1f} × wall, "
+                f"{province['cpu'] / city['cpu']:.1f} × CPU; province peak {province['peak_mib']:.0f} MiB",
+            ]
         lines.append("")
     return "\n".join(lines)
 
@@ -228,18 +252,23 @@ def main() -> None:
     parser.add_argument("--skip-sizes", action="store_true")
     parser.add_argument("--workdir", default="/dev/shm/bulletin-bench")
     parser.add_argument("--update-readme", action="store_true")
-    parser.add_argument("--merge", action="store_true",
-                        help="keep the other sections of results/latest.json (e.g. run province on its own)")
+    parser.add_argument(
+        "--merge",
+        action="store_true",
+        help="keep the other sections of results/latest.json (e.g. run province on its own)",
+    )
     args = parser.parse_args()
     workdir = Path(args.workdir)
     workdir.mkdir(parents=True, exist_ok=True)
     latest = HERE / "results" / "latest.json"
     results: dict = json.loads(latest.read_text()) if args.merge and latest.is_file() else {}
-    results.update({
-        "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
-        "date": time.strftime("%Y-%m-%d %H:%M"),
-        "runs": args.runs,
-    })
+    results.update(
+        {
+            "machine": {"cpus": os.cpu_count(), "python": platform.python_version(), "platform": platform.platform()},
+            "date": time.strftime("%Y-%m-%d %H:%M"),
+            "runs": args.runs,
+        }
+    )
     if not args.skip_peers:
         results["peers"] = bench_peers([int(x) for x in args.peers.split(",") if x], args.runs, workdir)
     if not args.skip_sizes:

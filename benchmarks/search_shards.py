@@ -21,7 +21,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.output.search import JOBS, _estimate_mb, indexed_text_bytes, locate_pagefind, plan_shards, shard_budget_mb  # noqa: E402
+from generator.output.search import (
+    JOBS,
+    _estimate_mb,
+    indexed_text_bytes,
+    locate_pagefind,
+    plan_shards,
+    shard_budget_mb,
+)
 
 
 def main() -> None:
@@ -41,17 +48,21 @@ def main() -> None:
                 (tree / rel).parent.mkdir(parents=True, exist_ok=True)
                 (tree / rel).hardlink_to(site / rel)
             started = time.perf_counter()
-            child = subprocess.Popen([str(pagefind.path), "--site", str(tree), "--output-path",
-                                      str(tree / "pagefind"), "--quiet"], stdout=subprocess.DEVNULL)
+            child = subprocess.Popen(
+                [str(pagefind.path), "--site", str(tree), "--output-path", str(tree / "pagefind"), "--quiet"],
+                stdout=subprocess.DEVNULL,
+            )
             _, status, usage = os.wait4(child.pid, 0)  # this child's own CPU time and peak RSS
             child.returncode = os.waitstatus_to_exitcode(status)
             if child.returncode != 0:
                 raise SystemExit(f"Pagefind failed on shard {number}")
         finally:
             shutil.rmtree(tree, ignore_errors=True)
-        print(f"| {number} | {len(shard):,} | {text / 1e6:.2f} | {_estimate_mb(len(shard), text):.0f} | "
-              f"{usage.ru_maxrss / 1024:.0f} | {usage.ru_utime + usage.ru_stime:.2f} |"
-              f"  ({time.perf_counter() - started:.1f} s wall)")
+        print(
+            f"| {number} | {len(shard):,} | {text / 1e6:.2f} | {_estimate_mb(len(shard), text):.0f} | "
+            f"{usage.ru_maxrss / 1024:.0f} | {usage.ru_utime + usage.ru_stime:.2f} |"
+            f"  ({time.perf_counter() - started:.1f} s wall)"
+        )
 
 
 if __name__ == "__main__":

@@ -55,8 +55,14 @@ URL_PATH = "/notices/2026-dongji-gongre-tongzhi/"
 
 def start(work: Path) -> tuple[subprocess.Popen, str]:
     env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
-    proc = subprocess.Popen([sys.executable, "-m", "generator", "serve", "--port", "0"], cwd=work, env=env,
-                            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--port", "0"],
+        cwd=work,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
     deadline = time.monotonic() + 120
     for line in proc.stdout:
         if "预览地址：" in line:
@@ -89,9 +95,17 @@ def main() -> None:
             sync_playwright = None
         if sync_playwright and Path("/usr/bin/chromium").is_file():
             with sync_playwright() as p:
-                browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=[
-                    "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync", "--no-first-run"])
+                browser = p.chromium.launch(
+                    executable_path="/usr/bin/chromium",
+                    args=[
+                        "--no-sandbox",
+                        "--disable-gpu",
+                        "--disable-background-networking",
+                        "--disable-component-update",
+                        "--disable-sync",
+                        "--no-first-run",
+                    ],
+                )
                 page = browser.new_page()
                 page.goto(base.rstrip("/") + URL_PATH)
                 for run in range(args.runs):
@@ -117,8 +131,10 @@ def main() -> None:
         proc.terminate()
         proc.wait(timeout=60)
         shutil.rmtree(work, ignore_errors=True)
-    print(f"{what}: median {statistics.median(samples):.2f} s, max {max(samples):.2f} s ({len(samples)} runs): "
-          + ", ".join(f"{s:.2f}" for s in samples))
+    print(
+        f"{what}: median {statistics.median(samples):.2f} s, max {max(samples):.2f} s ({len(samples)} runs): "
+        + ", ".join(f"{s:.2f}" for s in samples)
+    )
 
 
 if __name__ == "__main__":

@@ -25,11 +25,11 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.cli import main as cli_main  # noqa: E402
-from generator.content import load, validate  # noqa: E402
-from generator.domain import derive  # noqa: E402
-from generator.engine import cache, isolate, pages, write  # noqa: E402
-from generator.output import routes  # noqa: E402
+from generator.cli import main as cli_main
+from generator.content import load, validate
+from generator.domain import derive
+from generator.engine import cache, isolate, pages, write
+from generator.output import routes
 
 TIMES: dict[str, list[float]] = {}
 
@@ -75,8 +75,10 @@ def main() -> None:
     _timed(write.SiteWriter, "commit", "write + search index")
     started, cpu0 = time.perf_counter(), time.process_time()
     try:
-        cli_main(["build", "--content", str(args.content), "--out", str(args.out), "--today", "2026-11-27"],
-                 standalone_mode=False)
+        cli_main(
+            ["build", "--content", str(args.content), "--out", str(args.out), "--today", "2026-11-27"],
+            standalone_mode=False,
+        )
     except SystemExit:
         pass
     total_wall, total_cpu = time.perf_counter() - started, time.process_time() - cpu0

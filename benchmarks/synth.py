@@ -20,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.domain.checksums import CREDIT_CODE_CHARS, credit_code_check_char  # noqa: E402
+from generator.domain.checksums import CREDIT_CODE_CHARS, credit_code_check_char
 
 
 @dataclass(frozen=True)
@@ -36,34 +36,101 @@ class Size:
 
 SIZES = {
     # one district at the seed article's scale (高新区: 307 compounds)
-    "district": Size(districts=1, streets_per_district=6, communities_per_street=5, compounds=307, companies=50,
-                     notices=400, projects=40),
-    "city": Size(districts=8, streets_per_district=8, communities_per_street=5, compounds=3000, companies=400,
-                 notices=5000, projects=500),
-    "province": Size(districts=120, streets_per_district=9, communities_per_street=5, compounds=50000,
-                     companies=5000, notices=50000, projects=5000),
+    "district": Size(
+        districts=1,
+        streets_per_district=6,
+        communities_per_street=5,
+        compounds=307,
+        companies=50,
+        notices=400,
+        projects=40,
+    ),
+    "city": Size(
+        districts=8,
+        streets_per_district=8,
+        communities_per_street=5,
+        compounds=3000,
+        companies=400,
+        notices=5000,
+        projects=500,
+    ),
+    "province": Size(
+        districts=120,
+        streets_per_district=9,
+        communities_per_street=5,
+        compounds=50000,
+        companies=5000,
+        notices=50000,
+        projects=5000,
+    ),
 }
 
 TODAY = date(2026, 11, 27)
 
 # (汉字, pinyin) pools: names read like real ones and ids are their pinyin.
-PLACE = [("福海", "fuhai"), ("兰亭", "lanting"), ("金色", "jinse"), ("阳光", "yangguang"), ("鸢飞", "yuanfei"),
-         ("张营", "zhangying"), ("清池", "qingchi"), ("新城", "xincheng"), ("东明", "dongming"), ("北海", "beihai"),
-         ("银河", "yinhe"), ("翡翠", "feicui"), ("锦绣", "jinxiu"), ("和平", "heping"), ("幸福", "xingfu"),
-         ("康乐", "kangle"), ("桃源", "taoyuan"), ("玉清", "yuqing"), ("宝通", "baotong"), ("潍州", "weizhou"),
-         ("永安", "yongan"), ("文华", "wenhua"), ("惠民", "huimin"), ("泰和", "taihe"), ("丰华", "fenghua"),
-         ("安顺", "anshun"), ("明珠", "mingzhu"), ("绿城", "lvcheng"), ("书香", "shuxiang"), ("瑞祥", "ruixiang")]
-COMPOUND_SUFFIX = [("花园", "huayuan"), ("小区", "xiaoqu"), ("家园", "jiayuan"), ("苑", "yuan"), ("新村", "xincun"),
-                   ("公寓", "gongyu"), ("雅居", "yaju"), ("名都", "mingdu")]
+PLACE = [
+    ("福海", "fuhai"),
+    ("兰亭", "lanting"),
+    ("金色", "jinse"),
+    ("阳光", "yangguang"),
+    ("鸢飞", "yuanfei"),
+    ("张营", "zhangying"),
+    ("清池", "qingchi"),
+    ("新城", "xincheng"),
+    ("东明", "dongming"),
+    ("北海", "beihai"),
+    ("银河", "yinhe"),
+    ("翡翠", "feicui"),
+    ("锦绣", "jinxiu"),
+    ("和平", "heping"),
+    ("幸福", "xingfu"),
+    ("康乐", "kangle"),
+    ("桃源", "taoyuan"),
+    ("玉清", "yuqing"),
+    ("宝通", "baotong"),
+    ("潍州", "weizhou"),
+    ("永安", "yongan"),
+    ("文华", "wenhua"),
+    ("惠民", "huimin"),
+    ("泰和", "taihe"),
+    ("丰华", "fenghua"),
+    ("安顺", "anshun"),
+    ("明珠", "mingzhu"),
+    ("绿城", "lvcheng"),
+    ("书香", "shuxiang"),
+    ("瑞祥", "ruixiang"),
+]
+COMPOUND_SUFFIX = [
+    ("花园", "huayuan"),
+    ("小区", "xiaoqu"),
+    ("家园", "jiayuan"),
+    ("苑", "yuan"),
+    ("新村", "xincun"),
+    ("公寓", "gongyu"),
+    ("雅居", "yaju"),
+    ("名都", "mingdu"),
+]
 COMPANY_SUFFIX = [("物业服务有限公司", "wuye"), ("物业管理有限公司", "guanli"), ("城市服务集团有限公司", "chengfu")]
 DISTRICT_SUFFIX = [("区", "qu"), ("市", "shi")]
 CN_DIGITS = "零一二三四五六七八九"
 
 CATEGORIES = ("通知", "公示", "红黑榜", "项目", "活动", "招聘")
 NOTICE_TOPICS = [
-    "维修资金使用", "物业服务考评结果", "业委会换届选举", "停车位改造方案", "老旧小区改造施工",
-    "垃圾分类督导", "二次供水设施清洗", "电梯加装意见征集", "消防通道整治", "物业服务收费标准",
-    "党群服务中心开放安排", "志愿服务招募", "环境卫生整治", "雨污管网改造", "安防监控升级",
+    "维修资金使用",
+    "物业服务考评结果",
+    "业委会换届选举",
+    "停车位改造方案",
+    "老旧小区改造施工",
+    "垃圾分类督导",
+    "二次供水设施清洗",
+    "电梯加装意见征集",
+    "消防通道整治",
+    "物业服务收费标准",
+    "党群服务中心开放安排",
+    "志愿服务招募",
+    "环境卫生整治",
+    "雨污管网改造",
+    "安防监控升级",
 ]
 SENTENCES = [
     "社区党委坚持党建引领，协同物业服务企业和业主委员会共同推进小区治理。",
@@ -132,7 +199,7 @@ def markdown_body(rng: random.Random, target_bytes: int, place: str) -> str:
     ]
     for _ in range(rng.randint(2, 5)):
         parts.append(f"| {rng.choice(NOTICE_TOPICS)} | {rng.randint(1, 40)} | {rng.randint(1000, 900000)} |")
-    parts += ["", f"详见[社区公示栏](/notices/)及[潍坊市住房和城乡建设局](https://zjj.weifang.gov.cn/)网站。", ""]
+    parts += ["", "详见[社区公示栏](/notices/)及[潍坊市住房和城乡建设局](https://zjj.weifang.gov.cn/)网站。", ""]
     text = "\n".join(parts)
     while len(text.encode("utf-8")) < target_bytes:
         text += "\n" + paragraph(rng, 4) + "\n"
@@ -216,7 +283,11 @@ def site_files(size_name: str) -> dict[str, str]:
         state = i < len(districts)  # each district's first company is its state-owned one
         p, py = PLACE[rng.randrange(len(PLACE))]
         sfx, spy = COMPANY_SUFFIX[2] if state else COMPANY_SUFFIX[rng.randrange(2)]
-        name, ident = _unique(rng, used, lambda: (f"潍坊{p}{_hanzi_number(i % 97)}{sfx}", f"{py}-{spy}-{i}"))
+        name, ident = _unique(
+            rng,
+            used,
+            lambda p=p, i=i, sfx=sfx, py=py, spy=spy: (f"潍坊{p}{_hanzi_number(i % 97)}{sfx}", f"{py}-{spy}-{i}"),
+        )
         company_ids.append(ident)
         companies_by_district[did].append(ident)
         if state:
@@ -229,23 +300,35 @@ def site_files(size_name: str) -> dict[str, str]:
 
     compounds, compounds_by_community = [], {}
     for i in range(size.compounds):
-        cid, cname, sid, did = communities[i % len(communities)]
+        cid, _cname, sid, did = communities[i % len(communities)]
         p, py = PLACE[rng.randrange(len(PLACE))]
         s, spy = COMPOUND_SUFFIX[rng.randrange(len(COMPOUND_SUFFIX))]
         ident = f"{py}-{spy}-{i}"
         kind = rng.choices(["enterprise", "self", "state"], [70, 20, 10])[0]
-        lines = [f"name: {p}{s}{_hanzi_number(i % 100 + 1)}期", f"community: {cid}", f"grid: {cid}-{rng.randint(1, 3)}",
-                 f"type: {kind}"]
+        lines = [
+            f"name: {p}{s}{_hanzi_number(i % 100 + 1)}期",
+            f"community: {cid}",
+            f"grid: {cid}-{rng.randint(1, 3)}",
+            f"type: {kind}",
+        ]
         if kind == "enterprise":
             lines.append(f"company: {rng.choice(companies_by_district[did][1:] or companies_by_district[did])}")
         elif kind == "state":
             lines.append(f"company: {state_companies[did]}")
-        lines += [f"households: {rng.randint(80, 3000)}", f"buildings: {rng.randint(2, 40)}", f"built_year: {rng.randint(1985, 2022)}"]
+        lines += [
+            f"households: {rng.randint(80, 3000)}",
+            f"buildings: {rng.randint(2, 40)}",
+            f"built_year: {rng.randint(1985, 2022)}",
+        ]
         if rng.random() < 0.1:
             lines.append("resettlement: true")
         if rng.random() < 0.9:
-            lines.append(f"owners_body: {{kind: {rng.choice(['业委会', '自治小组'])}, established: 20{rng.randint(10, 25):02d}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}, party_members: {rng.randint(0, 9)}}}")
-        lines.append(f"fee_collection: {{2024: {rng.randint(40, 100) / 100}, 2025: {rng.randint(40, 100) / 100}, 2026: \"{rng.randint(40, 100)}%\"}}")
+            lines.append(
+                f"owners_body: {{kind: {rng.choice(['业委会', '自治小组'])}, established: 20{rng.randint(10, 25):02d}-0{rng.randint(1, 9)}-1{rng.randint(0, 9)}, party_members: {rng.randint(0, 9)}}}"
+            )
+        lines.append(
+            f'fee_collection: {{2024: {rng.randint(40, 100) / 100}, 2025: {rng.randint(40, 100) / 100}, 2026: "{rng.randint(40, 100)}%"}}'
+        )
         lines.append(f"complaints: {{2025: {rng.randint(0, 80)}, 2026: {rng.randint(0, 80)}}}")
         if rng.random() < 0.05:
             lines.append("demonstration: [2025]")
@@ -270,10 +353,18 @@ def site_files(size_name: str) -> dict[str, str]:
         p = rng.choice(PLACE)[0]
         start = date(2025, 1, 1) + timedelta(days=rng.randrange(600))
         front = [
-            "---", f"title: {p}{rng.choice(NOTICE_TOPICS)}项目（第{_hanzi_number(i % 50 + 1)}批）", f"category: {category}",
-            f"status: {rng.choice(statuses)}", f"compounds: [{ident}]", f"budget: {rng.randint(50, 5000) * 1000}",
-            "funding: 中央和省级补助资金、区级配套资金", f"start: {start.isoformat()}", "unit: 街道办事处",
-            "updates:", f"  - {{date: {start.isoformat()}, text: 项目启动，完成现场勘查。}}", "---",
+            "---",
+            f"title: {p}{rng.choice(NOTICE_TOPICS)}项目（第{_hanzi_number(i % 50 + 1)}批）",
+            f"category: {category}",
+            f"status: {rng.choice(statuses)}",
+            f"compounds: [{ident}]",
+            f"budget: {rng.randint(50, 5000) * 1000}",
+            "funding: 中央和省级补助资金、区级配套资金",
+            f"start: {start.isoformat()}",
+            "unit: 街道办事处",
+            "updates:",
+            f"  - {{date: {start.isoformat()}, text: 项目启动，完成现场勘查。}}",
+            "---",
         ]
         files[f"projects/prj-{i}.md"] = "\n".join(front) + "\n" + markdown_body(rng, rng.randint(600, 1500), p)
 
@@ -304,7 +395,9 @@ def _notices(rng, count, districts, streets, communities, compounds) -> dict[str
         day = start + timedelta(days=rng.randrange(span + 1))
         category = CATEGORIES[rng.randrange(len(CATEGORIES))]
         place = rng.choice(PLACE)[0]
-        until = f"until: {(day + timedelta(days=rng.choice([5, 7, 10, 15]))).isoformat()}\n" if category == "公示" else ""
+        until = (
+            f"until: {(day + timedelta(days=rng.choice([5, 7, 10, 15]))).isoformat()}\n" if category == "公示" else ""
+        )
         draft = "draft: true\n" if i % 97 == 0 and i else ""
         text = (
             f"---\ntitle: {place}{rng.choice(NOTICE_TOPICS)}{category}（{day.year}年第{_hanzi_number(i % 60 + 1)}号）\n"
@@ -333,6 +426,7 @@ def write_site(root: Path, size_name: str) -> Path:
 
 # --- the peer corpus ------------------------------------------------------------------------------
 
+
 def peer_notices(n: int) -> list[dict]:
     """N notices: id, title, date, community (id, name), category, body (1-3 KB Markdown)."""
     rng = random.Random(f"peers-{n}")
@@ -343,14 +437,16 @@ def peer_notices(n: int) -> list[dict]:
         place = rng.choice(PLACE)[0]
         day = start + timedelta(days=rng.randrange((TODAY - start).days + 1))
         category = CATEGORIES[rng.randrange(len(CATEGORIES))]
-        out.append({
-            "id": f"n{i:05d}",
-            "title": f"{place}{rng.choice(NOTICE_TOPICS)}{category}（第{i + 1}号）",
-            "date": day,
-            "community": communities[rng.randrange(len(communities))],
-            "category": category,
-            "body": markdown_body(rng, rng.randint(1000, 3000), place),
-        })
+        out.append(
+            {
+                "id": f"n{i:05d}",
+                "title": f"{place}{rng.choice(NOTICE_TOPICS)}{category}（第{i + 1}号）",
+                "date": day,
+                "community": communities[rng.randrange(len(communities))],
+                "category": category,
+                "body": markdown_body(rng, rng.randint(1000, 3000), place),
+            }
+        )
     return out, communities
 
 

@@ -11,17 +11,17 @@ from __future__ import annotations
 import json
 import os
 import sys
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import click
 
 from . import pipeline
-from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
-from .tools.admin import AdminOptions, AdminUnavailable
 from .content.errors import ContentError, Problem, redact
 from .content.schema import BASE_URL_RE
+from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
 from .engine.write import recover, refusal
+from .tools.admin import AdminOptions, AdminUnavailable
 
 DATE = click.DateTime(formats=["%Y-%m-%d"])
 
@@ -43,9 +43,11 @@ def _today(value: datetime | None) -> date:
     epoch = os.environ.get("SOURCE_DATE_EPOCH")
     if epoch is not None and epoch.strip():
         try:
-            moment = datetime.fromtimestamp(int(epoch), timezone.utc)
+            moment = datetime.fromtimestamp(int(epoch), UTC)
         except (ValueError, OverflowError, OSError):
-            raise click.UsageError(f"环境变量 SOURCE_DATE_EPOCH 应为整数秒数（Unix 时间），实际为“{epoch[:40]}”") from None
+            raise click.UsageError(
+                f"环境变量 SOURCE_DATE_EPOCH 应为整数秒数（Unix 时间），实际为“{epoch[:40]}”"
+            ) from None
         return pipeline.today_in_shanghai(moment)
     return pipeline.today_in_shanghai()
 
@@ -68,10 +70,13 @@ def _guard(fn):
             return fn(*args, **kwargs)
         except (click.exceptions.Exit, click.ClickException, click.Abort, SystemExit):
             raise
-        except Exception as exc:  # noqa: BLE001 - last resort; content problems never get here
+        except Exception as exc:  # last resort; content problems never get here
             if os.environ.get("BULLETIN_DEBUG"):
                 raise
-            click.echo(f"bulletin: 内部错误：{type(exc).__name__}: {redact(str(exc))[:400]}（设置 BULLETIN_DEBUG=1 可查看详情，请报告此问题）", err=True)
+            click.echo(
+                f"bulletin: 内部错误：{type(exc).__name__}: {redact(str(exc))[:400]}（设置 BULLETIN_DEBUG=1 可查看详情，请报告此问题）",
+                err=True,
+            )
             sys.exit(3)
 
     wrapper.__name__ = fn.__name__
@@ -102,19 +107,31 @@ def main() -> None:
 @main.command()
 @click.option("--content", default="content", show_default=True, help="内容目录")
 @click.option("--out", default="site", show_default=True, help="网站输出目录")
-@click.option("--today", type=DATE, default=None, help="构建日期 YYYY-MM-DD（默认：SOURCE_DATE_EPOCH 所在日，否则上海时间今天）")
+@click.option(
+    "--today", type=DATE, default=None, help="构建日期 YYYY-MM-DD（默认：SOURCE_DATE_EPOCH 所在日，否则上海时间今天）"
+)
 @click.option("--drafts", is_flag=True, help="同时发布草稿（用于预览）")
 @click.option("--base-url", default=None, help="覆盖 site.yaml 中的 base_url")
-@click.option("--preview", is_flag=True, envvar="BULLETIN_PREVIEW",
-              help="预览版：发布草稿，并在每页顶部标注“预览”（也可设环境变量 BULLETIN_PREVIEW=1）")
-@click.option("--admin", is_flag=True, envvar="BULLETIN_ADMIN",
-              help="同时生成网页编辑器 /admin/（需要先 npm ci；仓库见环境变量 BULLETIN_ADMIN_REPO）")
+@click.option(
+    "--preview",
+    is_flag=True,
+    envvar="BULLETIN_PREVIEW",
+    help="预览版：发布草稿，并在每页顶部标注“预览”（也可设环境变量 BULLETIN_PREVIEW=1）",
+)
+@click.option(
+    "--admin",
+    is_flag=True,
+    envvar="BULLETIN_ADMIN",
+    help="同时生成网页编辑器 /admin/（需要先 npm ci；仓库见环境变量 BULLETIN_ADMIN_REPO）",
+)
 @_guard
 def build(content: str, out: str, today, drafts: bool, base_url: str | None, preview: bool, admin: bool) -> None:
     """检查内容并生成网站。"""
     content_dir = _content_dir(content)
     if base_url is not None and not BASE_URL_RE.match(base_url):
-        raise click.UsageError(f"--base-url 应为 http:// 或 https:// 开头的网址，且只含网址允许的字符：“{base_url[:80]}”")
+        raise click.UsageError(
+            f"--base-url 应为 http:// 或 https:// 开头的网址，且只含网址允许的字符：“{base_url[:80]}”"
+        )
     reason = refusal(Path(out), content_dir)
     if reason:
         raise click.UsageError(reason)
@@ -126,8 +143,16 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
         except AdminUnavailable as exc:
             raise click.UsageError(str(exc)) from None
     try:
-        result = pipeline.build(content_dir, content, Path(out), _today(today), drafts=drafts or preview,
-                                base_url=base_url, preview=preview, admin=admin_options)
+        result = pipeline.build(
+            content_dir,
+            content,
+            Path(out),
+            _today(today),
+            drafts=drafts or preview,
+            base_url=base_url,
+            preview=preview,
+            admin=admin_options,
+        )
     except ContentError as exc:
         _emit(exc.problems, err=True)
         errors, warnings = _counts(exc.problems)
@@ -144,8 +169,14 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
 
 @main.command()
 @click.option("--content", default="content", show_default=True, help="内容目录")
-@click.option("--format", "fmt", type=click.Choice(["text", "json", "github"]), default="text", show_default=True,
-              help="输出格式：text 文本，json，github（GitHub Actions 注释，标在拉取请求的对应行上）")
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 文本，json，github（GitHub Actions 注释，标在拉取请求的对应行上）",
+)
 @click.option("--today", type=DATE, default=None, help="检查所用的日期 YYYY-MM-DD")
 @_guard
 def check(content: str, fmt: str, today) -> None:
@@ -158,10 +189,18 @@ def check(content: str, fmt: str, today) -> None:
     errors, warnings = _counts(problems)
     seconds = time.perf_counter() - started
     if fmt == "json":
-        click.echo(json.dumps({
-            "records": records, "errors": errors, "warnings": warnings,
-            "problems": [p.as_json() for p in problems],
-        }, ensure_ascii=False, indent=2))
+        click.echo(
+            json.dumps(
+                {
+                    "records": records,
+                    "errors": errors,
+                    "warnings": warnings,
+                    "problems": [p.as_json() for p in problems],
+                },
+                ensure_ascii=False,
+                indent=2,
+            )
+        )
     elif fmt == "github":
         for p in problems:
             click.echo(p.github())
@@ -178,7 +217,9 @@ def check(content: str, fmt: str, today) -> None:
 @click.option("--content", default="content", show_default=True, help="内容目录")
 @click.option("--out", default=None, help="预览网站的输出目录（默认：临时目录，停止时删除）")
 @click.option("--host", default="127.0.0.1", show_default=True, help="监听地址（默认只允许本机访问）")
-@click.option("--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口；0 表示自动选择空闲端口")
+@click.option(
+    "--port", default=8000, show_default=True, type=click.IntRange(0, 65535), help="端口；0 表示自动选择空闲端口"
+)
 @click.option("--today", type=DATE, default=None, help="预览所用的日期 YYYY-MM-DD（默认：上海时间今天）")
 @_guard
 def serve(content: str, out: str | None, host: str, port: int, today) -> None:
@@ -200,10 +241,16 @@ def serve(content: str, out: str | None, host: str, port: int, today) -> None:
     stop = threading.Event()
     _preview_server().main_thread_signals(stop)
     try:
-        _preview_server().run(options, stop, log=click.echo,
-                           ready=lambda url: click.echo(f"预览地址：{url}（草稿也会显示；按 Ctrl+C 停止）"))
+        _preview_server().run(
+            options,
+            stop,
+            log=click.echo,
+            ready=lambda url: click.echo(f"预览地址：{url}（草稿也会显示；按 Ctrl+C 停止）"),
+        )
     except OSError as exc:
-        raise click.UsageError(f"无法在 {host}:{port} 上启动预览：{exc.strerror or exc}（可用 --port 换一个端口）") from None
+        raise click.UsageError(
+            f"无法在 {host}:{port} 上启动预览：{exc.strerror or exc}（可用 --port 换一个端口）"
+        ) from None
     finally:
         if temporary:
             shutil.rmtree(out_dir, ignore_errors=True)
@@ -273,14 +320,27 @@ ID = click.option("--id", "record_id", default=None, help="标识（默认由名
 def new_notice(content, record_id, title, day, category, district, streets, communities, compounds, until, draft):
     """新建公示公告：content/notices/<年份>/<标识>.md"""
     title = _ask(title, "标题", "--title")
-    category = _ask(category, "类别（" + "、".join(NOTICE_CATEGORIES) + "）", "--category",
-                    type=click.Choice(NOTICE_CATEGORIES))
+    category = _ask(
+        category, "类别（" + "、".join(NOTICE_CATEGORIES) + "）", "--category", type=click.Choice(NOTICE_CATEGORIES)
+    )
     day = day.date() if day else pipeline.today_in_shanghai()
     record_id = _record_id(record_id, title, "notice")
-    _create(content, lambda known: _scaffold().notice(
-        known, title=title, day=day, category=category, record_id=record_id, district=district,
-        streets=_ids(streets), communities=_ids(communities), compounds=_ids(compounds),
-        until=until.date() if until else None, draft=draft))
+    _create(
+        content,
+        lambda known: _scaffold().notice(
+            known,
+            title=title,
+            day=day,
+            category=category,
+            record_id=record_id,
+            district=district,
+            streets=_ids(streets),
+            communities=_ids(communities),
+            compounds=_ids(compounds),
+            until=until.date() if until else None,
+            draft=draft,
+        ),
+    )
 
 
 @new.command("project")
@@ -297,14 +357,29 @@ def new_notice(content, record_id, title, day, category, district, streets, comm
 def new_project(content, record_id, title, category, status, compounds, communities, company, unit):
     """新建项目：content/projects/<标识>.md"""
     title = _ask(title, "项目名称", "--title")
-    category = _ask(category, "类别（" + "、".join(PROJECT_CATEGORIES) + "）", "--category",
-                    type=click.Choice(list(PROJECT_CATEGORIES)))
+    category = _ask(
+        category,
+        "类别（" + "、".join(PROJECT_CATEGORIES) + "）",
+        "--category",
+        type=click.Choice(list(PROJECT_CATEGORIES)),
+    )
     if compounds is None and communities is None:
         compounds = _ask(None, "涉及小区的标识（多个用逗号分隔）", "--compounds 或 --communities")
     record_id = _record_id(record_id, title, "project")
-    _create(content, lambda known: _scaffold().project(
-        known, title=title, category=category, status=status, record_id=record_id,
-        compounds=_ids(compounds), communities=_ids(communities), company=company, unit=unit))
+    _create(
+        content,
+        lambda known: _scaffold().project(
+            known,
+            title=title,
+            category=category,
+            status=status,
+            record_id=record_id,
+            compounds=_ids(compounds),
+            communities=_ids(communities),
+            company=company,
+            unit=unit,
+        ),
+    )
 
 
 @new.command("compound")
@@ -320,15 +395,28 @@ def new_compound(content, record_id, name, community, type_, company, households
     """新建小区：content/compounds/<标识>.yaml"""
     name = _ask(name, "小区名称", "--name")
     community = _ask(community, "所属社区的标识", "--community")
-    type_ = _ask(type_, "类型（enterprise 物业企业管理、self 居民自治、state 国企兜管）", "--type",
-                 type=click.Choice(list(COMPOUND_TYPES)))
+    type_ = _ask(
+        type_,
+        "类型（enterprise 物业企业管理、self 居民自治、state 国企兜管）",
+        "--type",
+        type=click.Choice(list(COMPOUND_TYPES)),
+    )
     if type_ != "self":
         company = _ask(company, "物业服务企业的标识", "--company")
     households = _ask(households, "户数", "--households", type=click.IntRange(0))
     record_id = _record_id(record_id, name, "compound")
-    _create(content, lambda known: _scaffold().compound(
-        known, name=name, community=community, type_=type_, households=households, company=company,
-        record_id=record_id))
+    _create(
+        content,
+        lambda known: _scaffold().compound(
+            known,
+            name=name,
+            community=community,
+            type_=type_,
+            households=households,
+            company=company,
+            record_id=record_id,
+        ),
+    )
 
 
 @new.command("company")
@@ -344,12 +432,25 @@ def new_company(content, record_id, name, credit_code, state_owned, party_organi
     name = _ask(name, "企业名称", "--name")
     credit_code = _ask(credit_code, "统一社会信用代码", "--credit-code")
     state_owned = _ask(state_owned, "是否国有企业", "--state-owned 或 --not-state-owned", default=False, type=bool)
-    party_organization = _ask(party_organization, "是否建立党组织", "--party-organization 或 --no-party-organization",
-                              default=False, type=bool)
+    party_organization = _ask(
+        party_organization,
+        "是否建立党组织",
+        "--party-organization 或 --no-party-organization",
+        default=False,
+        type=bool,
+    )
     record_id = _record_id(record_id, name, "company")
-    _create(content, lambda known: _scaffold().company(
-        known, name=name, credit_code=credit_code.strip(), state_owned=state_owned,
-        party_organization=party_organization, record_id=record_id))
+    _create(
+        content,
+        lambda known: _scaffold().company(
+            known,
+            name=name,
+            credit_code=credit_code.strip(),
+            state_owned=state_owned,
+            party_organization=party_organization,
+            record_id=record_id,
+        ),
+    )
 
 
 @new.command("community")

@@ -28,10 +28,11 @@ from __future__ import annotations
 
 import dataclasses
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from .content.errors import ContentError, Loc, Problem, Problems
 from .content.history import SHANGHAI
@@ -41,7 +42,7 @@ from .output.theme import Theme
 
 
 def today_in_shanghai(now: datetime | None = None) -> date:
-    return (now or datetime.now(timezone.utc)).astimezone(SHANGHAI).date()
+    return (now or datetime.now(UTC)).astimezone(SHANGHAI).date()
 
 
 @dataclass(frozen=True)
@@ -67,9 +68,21 @@ def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> 
     return len(loaded.all()), problems.sorted()
 
 
-def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool = False,
-          base_url: str | None = None, preview: bool = False, admin=None, *, session: Session | None = None,
-          changed_paths=None, complete: bool = False, fulltext: bool = True) -> BuildResult:
+def build(
+    content: Path,
+    content_arg: str,
+    out: Path,
+    today: date,
+    drafts: bool = False,
+    base_url: str | None = None,
+    preview: bool = False,
+    admin=None,
+    *,
+    session: Session | None = None,
+    changed_paths=None,
+    complete: bool = False,
+    fulltext: bool = True,
+) -> BuildResult:
     """Build the site of `content` into `out`. `preview` puts a 预览 banner on every page (deploy
     previews); `admin` (tools.admin.AdminOptions) adds the web editor under /admin/;
     `fulltext=False` leaves out the full-text search index. `session`: a remembering one for the edit loop (`Builder`),
@@ -77,8 +90,9 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
     started = time.perf_counter()
     content = Path(content)
     if session is None:
-        session = Session(content, out, today, (drafts, preview, admin is not None), base_url, content_arg,
-                          remember=False)
+        session = Session(
+            content, out, today, (drafts, preview, admin is not None), base_url, content_arg, remember=False
+        )
     theme = Theme.for_content(content)
 
     # Nothing changed since the site in `out` was built? Then stop here, before the stages are
@@ -101,13 +115,15 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
         return validate(loaded, problems, today, drafts=drafts, run=run), problems
 
     # What needs no records is made while they are read (a one-shot build reads in a child).
-    ahead = _Ahead({
-        "history": session.history,
-        "pagefind": lambda: locate_pagefind(content) if fulltext else Pagefind(None),
-        "static": lambda: static_outputs(theme),
-        "env": lambda: template_environment(theme),
-        "pinyin": lambda: pinyin("小区"),  # loads pypinyin's dictionary, for the name index
-    })
+    ahead = _Ahead(
+        {
+            "history": session.history,
+            "pagefind": lambda: locate_pagefind(content) if fulltext else Pagefind(None),
+            "static": lambda: static_outputs(theme),
+            "env": lambda: template_environment(theme),
+            "pinyin": lambda: pinyin("小区"),  # loads pypinyin's dictionary, for the name index
+        }
+    )
 
     with session.building():
         # load → validate
@@ -133,11 +149,27 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
         pagefind = ahead.get("pagefind")
         notes = [pagefind.problem] if pagefind.problem else []
         static, asset_urls = ahead.get("static")
-        global_key = cache.digest((site.info, today, drafts, preview, sorted(asset_urls.items()), inputs.theme_files,
-                                   pagefind.ready))
-        renderer = session.renderer(global_key, lambda reads: Renderer(
-            site, derived, theme, asset_urls, today, history, fulltext_search=pagefind.ready, reads=reads,
-            preview=preview, env=ahead.get("env")), site, derived, history)
+        global_key = cache.digest(
+            (site.info, today, drafts, preview, sorted(asset_urls.items()), inputs.theme_files, pagefind.ready)
+        )
+        renderer = session.renderer(
+            global_key,
+            lambda reads: Renderer(
+                site,
+                derived,
+                theme,
+                asset_urls,
+                today,
+                history,
+                fulltext_search=pagefind.ready,
+                reads=reads,
+                preview=preview,
+                env=ahead.get("env"),
+            ),
+            site,
+            derived,
+            history,
+        )
         session.settle()
         writer = session.writer()
         try:
@@ -164,21 +196,41 @@ def build(content: Path, content_arg: str, out: Path, today: date, drafts: bool 
                 renderer.env.globals.clear()  # the templates' references to the site
                 del site, derived, history, the_plan, static, renderer, ahead
                 session.release()
-            index = (lambda folder: notes.extend(index_site(
-                folder, pagefind, pages=[rel for rel in writer.files if rel.endswith(".html")],
-                weights=weights))) if pagefind.ready else None
+            index = (
+                (
+                    lambda folder: notes.extend(
+                        index_site(
+                            folder,
+                            pagefind,
+                            pages=[rel for rel in writer.files if rel.endswith(".html")],
+                            weights=weights,
+                        )
+                    )
+                )
+                if pagefind.ready
+                else None
+            )
             written = writer.commit(before_publish=index, extra=OUTPUT_SUBDIR)
         except BaseException:
             writer.abort()
             raise
 
         result = BuildResult(
-            records=records, pages=pages, files=len(writer.files), seconds=time.perf_counter() - started,
-            warnings=tuple(problems.warnings), notes=tuple(notes), rendered=rendered, written=written,
+            records=records,
+            pages=pages,
+            files=len(writer.files),
+            seconds=time.perf_counter() - started,
+            warnings=tuple(problems.warnings),
+            notes=tuple(notes),
+            rendered=rendered,
+            written=written,
         )
         # remembered beside `out` unless it has warnings or notes, which must show again
-        counts = None if result.warnings or result.notes else \
-            {"records": result.records, "pages": result.pages, "files": result.files}
+        counts = (
+            None
+            if result.warnings or result.notes
+            else {"records": result.records, "pages": result.pages, "files": result.files}
+        )
         session.finish(inputs, result, writer, counts)
         return result
 
@@ -200,24 +252,56 @@ class Builder:
     names every file and folder created, changed or deleted since the last rebuild. A builder
     made with `tracking=False` remembers nothing (each rebuild is a one-shot build)."""
 
-    def __init__(self, content: Path, out: Path, today: date, drafts: bool = False, base_url: str | None = None,
-                 *, content_arg: str | None = None, workers: int | None = None, tracking: bool = True,
-                 search: bool = True, patch: bool = False, preview: bool = False, admin=None):
+    def __init__(
+        self,
+        content: Path,
+        out: Path,
+        today: date,
+        drafts: bool = False,
+        base_url: str | None = None,
+        *,
+        content_arg: str | None = None,
+        workers: int | None = None,
+        tracking: bool = True,
+        search: bool = True,
+        patch: bool = False,
+        preview: bool = False,
+        admin=None,
+    ):
         self.content, self.out, self.today = Path(content), Path(out), today
         self.content_arg = content_arg if content_arg is not None else str(content)
         self.drafts, self.base_url, self.preview, self.admin, self.search = drafts, base_url, preview, admin, search
-        self._new_session = lambda: Session(self.content, self.out, today, (drafts, preview, admin is not None),
-                                            base_url, self.content_arg, remember=tracking, workers=workers,
-                                            patch=patch)
+        self._new_session = lambda: Session(
+            self.content,
+            self.out,
+            today,
+            (drafts, preview, admin is not None),
+            base_url,
+            self.content_arg,
+            remember=tracking,
+            workers=workers,
+            patch=patch,
+        )
         self.tracking = tracking
         self.session = self._new_session()
 
     def rebuild(self, changed_paths=None, *, complete: bool = False) -> BuildResult:
         if not self.tracking:
             self.session = self._new_session()
-        return build(self.content, self.content_arg, self.out, self.today, self.drafts, self.base_url,
-                     self.preview, self.admin, session=self.session, changed_paths=changed_paths,
-                     complete=complete, fulltext=self.search)
+        return build(
+            self.content,
+            self.content_arg,
+            self.out,
+            self.today,
+            self.drafts,
+            self.base_url,
+            self.preview,
+            self.admin,
+            session=self.session,
+            changed_paths=changed_paths,
+            complete=complete,
+            fulltext=self.search,
+        )
 
 
 def _unchanged(previous: BuildResult | dict, seconds: float) -> BuildResult:

@@ -19,23 +19,32 @@ from datetime import date
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 import pytest
 
-from conftest import REPO, SAMPLE, TODAY, cli
-from generator.domain.derive import derive
 from generator.content.errors import Problems
 from generator.content.load import load
-from generator.output.routes import Page, plan
 from generator.content.validate import validate
+from generator.domain.derive import derive
+from generator.output.routes import Page, plan
+
+from conftest import REPO, SAMPLE, TODAY, cli
 
 ARTIFACTS = REPO / "test-artifacts"
 AXE = REPO / "node_modules" / "axe-core" / "axe.min.js"
 AXE_URL = "/__test__/axe.min.js"  # served by the test server only, so the page's CSP allows it
 WCAG_TAGS = ["wcag2a", "wcag2aa", "wcag21a", "wcag21aa", "wcag22aa"]
-CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-quic"]
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+    "--disable-quic",
+]
 
 
 def production_headers() -> dict[str, str]:
@@ -50,8 +59,10 @@ def production_headers() -> dict[str, str]:
 def chromium_path() -> str:
     found = os.environ.get("BULLETIN_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     if not found:
-        pytest.fail("Chromium is missing: apt-get install -y chromium fonts-noto-cjk "
-                    "(or set BULLETIN_CHROMIUM); deselect browser tests with -m 'not browser'")
+        pytest.fail(
+            "Chromium is missing: apt-get install -y chromium fonts-noto-cjk "
+            "(or set BULLETIN_CHROMIUM); deselect browser tests with -m 'not browser'"
+        )
     return found
 
 
@@ -69,9 +80,9 @@ def one_page_per_kind(pages: list[Page]) -> dict[str, str]:
     chosen: dict[str, Page] = {}
     for page in pages:
         kind = page.context["page"]["kind"]
-        if kind not in chosen:
-            chosen[kind] = page
-        elif kind == "notice" and chosen[kind].context["notice"].until is None and page.context["notice"].until:
+        if kind not in chosen or (
+            kind == "notice" and chosen[kind].context["notice"].until is None and page.context["notice"].until
+        ):
             chosen[kind] = page
     return {kind: page.url for kind, page in chosen.items()}
 
@@ -95,7 +106,7 @@ def sample_site(tmp_path_factory) -> Path:
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    headers_to_send: dict[str, str] = {}
+    headers_to_send: ClassVar[dict[str, str]] = {}
 
     def end_headers(self):
         for name, value in self.headers_to_send.items():
@@ -140,8 +151,12 @@ class Watch:
         context.on("page", self._page)
 
     def _page(self, page) -> None:
-        page.on("console", lambda msg: self.errors.append(f"{page.url}: console {msg.type}: {msg.text}")
-                if msg.type == "error" else None)
+        page.on(
+            "console",
+            lambda msg: (
+                self.errors.append(f"{page.url}: console {msg.type}: {msg.text}") if msg.type == "error" else None
+            ),
+        )
         page.on("pageerror", lambda exc: self.errors.append(f"{page.url}: uncaught {exc}"))
 
     def _request(self, request) -> None:
@@ -165,7 +180,8 @@ def run_axe(page, extra_rules: tuple[str, ...] = ("color-contrast-enhanced",)) -
     for run_only in ({"type": "tag", "values": WCAG_TAGS}, {"type": "rule", "values": list(extra_rules)}):
         if run_only["values"]:
             result = page.evaluate(
-                "async (only) => await axe.run(document, {runOnly: only, resultTypes: ['violations']})", run_only)
+                "async (only) => await axe.run(document, {runOnly: only, resultTypes: ['violations']})", run_only
+            )
             violations += result["violations"]
     return violations
 

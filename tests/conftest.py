@@ -25,7 +25,7 @@ settings.register_profile("ci", derandomize=True, database=None)
 if os.environ.get("CI"):
     settings.load_profile("ci")
 
-from generator.cli import main
+from generator.cli import main  # noqa: E402 - after the hypothesis profile, as hypothesis asks
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "content"

@@ -62,7 +62,7 @@ VECTORS = [
     '<noscript><p title="</noscript><img src=x onerror=alert(1)>">',
     '<svg></p><style><a id="</style><img src=1 onerror=alert(1)>">',
     "<form><math><mtext></form><form><mglyph><style></math><img src onerror=alert(1)>",
-    '<svg><style><img src=x onerror=alert(1)></style></svg>',
+    "<svg><style><img src=x onerror=alert(1)></style></svg>",
     "<select><noembed></select><script>alert(1)</script>",
     '<!--<img src="--><img src=x onerror=alert(1)//">',
     "<![CDATA[<script>alert(1)</script>]]>",
@@ -90,7 +90,7 @@ VECTORS = [
     "<marquee onstart=alert(1)>",
     "<isindex type=image src=1 onerror=alert(1)>",
     '<table background="javascript:alert(1)"><tr><td>x</td></tr></table>',
-    '<frameset onload=alert(1)>',
+    "<frameset onload=alert(1)>",
     '<img src="http://tracker.example/p.png">',
     '<img srcset="//tracker.example/p.png 1x">',
     '<a ping="//tracker.example/" href="/">x</a>',
@@ -105,9 +105,9 @@ VECTORS = [
     '\\"-alert(1)-\\"',
     "</script><script>alert(1)</script>",
     "]]><script>alert(1)</script><![CDATA[",
-    "<?xml-stylesheet href=\"javascript:alert(1)\"?>",
+    '<?xml-stylesheet href="javascript:alert(1)"?>',
     "&lt;script&gt;alert(1)&lt;/script&gt;",
-    "=HYPERLINK(\"http://xss.example\",\"x\")",
+    '=HYPERLINK("http://xss.example","x")',
     "+cmd|' /C calc'!A0",
     "-2+3+cmd|' /C calc'!A0",
     "@SUM(1+1)*cmd|' /C calc'!A0",
@@ -139,6 +139,7 @@ MARKDOWN_VECTORS = [
     "<div>\n\n*x* <img src=x onerror=alert(1)>\n\n</div>",
     "    <script>alert(1)</script>",
 ]
+
 
 class Packer:
     """Hands out vectors field by field: each call for a field returns as many whole, unplaced
@@ -182,8 +183,14 @@ def hostile_body() -> str:
     return "\n\n".join(VECTORS + MARKDOWN_VECTORS) + "\n"
 
 
-ATTACHMENT_NAMES = ['"><svg onload=alert(1)>.pdf', "<img src=x onerror=alert(1)>.pdf", "javascript:alert(1).pdf",
-                    "a' onclick='alert(1).pdf", "%3Cscript%3E.pdf", "#<b>x</b>?.pdf"]
+ATTACHMENT_NAMES = [
+    '"><svg onload=alert(1)>.pdf',
+    "<img src=x onerror=alert(1)>.pdf",
+    "javascript:alert(1).pdf",
+    "a' onclick='alert(1).pdf",
+    "%3Cscript%3E.pdf",
+    "#<b>x</b>?.pdf",
+]
 PDF = b"%PDF-1.4\n%%EOF\n"
 
 
@@ -197,10 +204,14 @@ def hostile_files() -> tuple[dict[str, str | bytes], list[tuple[str, str]]]:
     site = site.replace("title: 测试公示栏", "title: " + pack.once("site.title", 200))
     site = site.replace("publisher: 测试编辑组", "publisher: " + pack.once("site.publisher", 200))
     site = site.replace("contact: 电话 0536-8000000", "contact: " + pack.once("site.contact", 500))
-    site = site.replace("{label: 主管部门, max: 30}", "{label: " + pack.once("evaluation.parts.label", 40) + ", max: 30}")
+    site = site.replace(
+        "{label: 主管部门, max: 30}", "{label: " + pack.once("evaluation.parts.label", 40) + ", max: 30}"
+    )
     # The base URL admits only URL characters (quotes and brackets are refused), but those include
     # ' ( ) & ; = which must still be escaped in attributes.
-    site = site.replace("base_url: https://example.org/", "base_url: \"https://example.org/x'onmouseover=alert(1)&a=1;(b)/\"")
+    site = site.replace(
+        "base_url: https://example.org/", 'base_url: "https://example.org/x\'onmouseover=alert(1)&a=1;(b)/"'
+    )
     pack.placed.append(("site.base_url", "'onmouseover=alert(1)&a=1;(b)"))
     files["site.yaml"] = site
 
@@ -217,74 +228,99 @@ def hostile_files() -> tuple[dict[str, str | bytes], list[tuple[str, str]]]:
                 f"    address: {pack.take('venue.address', 300)}",
                 f"    services: [{pack.take('venue.services', 100)}, {pack.take('venue.services', 100)}]",
             ]
-        files[f"communities/{community}.yaml"] = "\n".join([
-            f"name: {pack.take('community.name', 100, f'社区{i}')}",
-            f"street: s{i}",
-            f"secretary: {pack.take('community.secretary', 50, '书记')}",
-            f"office_phone: {pack.take('community.office_phone', 50, '0536-8000000')}",
-            f"address: {pack.take('community.address', 300)}",
-            "grids:",
-            f"  - {{id: g1, name: {pack.take('grid.name', 100)}, members: 3}}",
-            f"  - {{id: g2, name: {pack.take('grid.name', 100)}}}",
-            "venues:", *venues, "",
-        ])
-        files[f"companies/m{i}.yaml"] = "\n".join([
-            f"name: {pack.take('company.name', 200, f'公司{i}')}",
-            "credit_code: 91370700MA3C00001G",
-            "state_owned: true",
-            "party_organization: true",
-            f"phone: {pack.take('company.phone', 50, '0536-8000000')}",
-            f"address: {pack.take('company.address', 300)}",
-            "",
-        ])
-        files[f"compounds/k{i}.yaml"] = "\n".join([
-            f"name: {pack.take('compound.name', 100, f'小区{i}')}",
-            f"community: {community}",
-            "grid: g1",
-            "type: enterprise",
-            f"company: m{i}",
-            "households: 100",
-            "fee_collection: {2025: 0.9}",
-            "",
-        ])
-        scores.append(f"  - {{company: m{i}, authority: 20, street: 20, owners: 20, note: {pack.take('evaluation.note', 500)}}}")
-        updates = [f"  - {{date: 2026-03-0{d}, status: in_progress, text: {pack.take('project.updates.text', 2000)}}}" for d in (1, 2)]
-        files[f"projects/p{i}.md"] = "\n".join([
-            "---",
-            f"title: {pack.take('project.title', 200, f'项目{i}')}",
-            "category: facility",
-            "status: in_progress",
-            f"compounds: [k{i}]",
-            f"funding: {pack.take('project.funding', 300)}",
-            f"unit: {pack.take('project.unit', 200)}",
-            f"company: m{i}",
-            "updates:", *updates,
-            "---",
-            pack.raw("project.body", 10**6, "项目说明。", pool=body_vectors[half:], at_most=1),
-            "",
-        ])
-        attachments = [f"  - {{title: {pack.take('attachment.title', 200)}, file: {q(f'h/{i}-{a}.pdf')}}}" for a in range(3)]
+        files[f"communities/{community}.yaml"] = "\n".join(
+            [
+                f"name: {pack.take('community.name', 100, f'社区{i}')}",
+                f"street: s{i}",
+                f"secretary: {pack.take('community.secretary', 50, '书记')}",
+                f"office_phone: {pack.take('community.office_phone', 50, '0536-8000000')}",
+                f"address: {pack.take('community.address', 300)}",
+                "grids:",
+                f"  - {{id: g1, name: {pack.take('grid.name', 100)}, members: 3}}",
+                f"  - {{id: g2, name: {pack.take('grid.name', 100)}}}",
+                "venues:",
+                *venues,
+                "",
+            ]
+        )
+        files[f"companies/m{i}.yaml"] = "\n".join(
+            [
+                f"name: {pack.take('company.name', 200, f'公司{i}')}",
+                "credit_code: 91370700MA3C00001G",
+                "state_owned: true",
+                "party_organization: true",
+                f"phone: {pack.take('company.phone', 50, '0536-8000000')}",
+                f"address: {pack.take('company.address', 300)}",
+                "",
+            ]
+        )
+        files[f"compounds/k{i}.yaml"] = "\n".join(
+            [
+                f"name: {pack.take('compound.name', 100, f'小区{i}')}",
+                f"community: {community}",
+                "grid: g1",
+                "type: enterprise",
+                f"company: m{i}",
+                "households: 100",
+                "fee_collection: {2025: 0.9}",
+                "",
+            ]
+        )
+        scores.append(
+            f"  - {{company: m{i}, authority: 20, street: 20, owners: 20, note: {pack.take('evaluation.note', 500)}}}"
+        )
+        updates = [
+            f"  - {{date: 2026-03-0{d}, status: in_progress, text: {pack.take('project.updates.text', 2000)}}}"
+            for d in (1, 2)
+        ]
+        files[f"projects/p{i}.md"] = "\n".join(
+            [
+                "---",
+                f"title: {pack.take('project.title', 200, f'项目{i}')}",
+                "category: facility",
+                "status: in_progress",
+                f"compounds: [k{i}]",
+                f"funding: {pack.take('project.funding', 300)}",
+                f"unit: {pack.take('project.unit', 200)}",
+                f"company: m{i}",
+                "updates:",
+                *updates,
+                "---",
+                pack.raw("project.body", 10**6, "项目说明。", pool=body_vectors[half:], at_most=1),
+                "",
+            ]
+        )
+        attachments = [
+            f"  - {{title: {pack.take('attachment.title', 200)}, file: {q(f'h/{i}-{a}.pdf')}}}" for a in range(3)
+        ]
         for a in range(3):
             files[f"attachments/h/{i}-{a}.pdf"] = PDF
-        files[f"notices/2026/n{i}.md"] = "\n".join([
-            "---",
-            f"title: {pack.take('notice.title', 200, f'公告{i}')}",
-            f"date: 2026-{1 + i % 10:02d}-{1 + i % 28:02d}",
-            "category: 公示",
-            f"communities: [{community}]",
-            "until: 2026-12-31",
-            "attachments:", *attachments,
-            "---",
-            pack.raw("notice.body", 10**6, "公告正文。", pool=body_vectors[:half], at_most=1),
-            "",
-        ])
+        files[f"notices/2026/n{i}.md"] = "\n".join(
+            [
+                "---",
+                f"title: {pack.take('notice.title', 200, f'公告{i}')}",
+                f"date: 2026-{1 + i % 10:02d}-{1 + i % 28:02d}",
+                "category: 公示",
+                f"communities: [{community}]",
+                "until: 2026-12-31",
+                "attachments:",
+                *attachments,
+                "---",
+                pack.raw("notice.body", 10**6, "公告正文。", pool=body_vectors[:half], at_most=1),
+                "",
+            ]
+        )
         i += 1
     files["areas.yaml"] = (
         "districts:\n  - id: gx\n    name: 高新区\n    streets:\n      - {id: xc, name: 新城街道}\n      - {id: qc, name: 清池街道}\n"
         f"  - id: hx\n    name: {pack.once('district.name', 100)}\n    streets:\n" + "\n".join(streets) + "\n"
     )
-    files["evaluations/hx/2025-H1.yaml"] = "period: 2025-H1\npublished: 2025-07-15\nscores:\n" + "\n".join(scores) + "\n"
-    files["evaluations/hx/2025-H2.yaml"] = "period: 2025-H2\npublished: 2026-01-15\nscores:\n" + "\n".join(scores) + "\n"
+    files["evaluations/hx/2025-H1.yaml"] = (
+        "period: 2025-H1\npublished: 2025-07-15\nscores:\n" + "\n".join(scores) + "\n"
+    )
+    files["evaluations/hx/2025-H2.yaml"] = (
+        "period: 2025-H2\npublished: 2026-01-15\nscores:\n" + "\n".join(scores) + "\n"
+    )
 
     attachments = "\n".join(f"  - {{title: 附件, file: {q('n/' + name)}}}" for name in ATTACHMENT_NAMES)
     for name in ATTACHMENT_NAMES:

@@ -17,10 +17,28 @@ from pathlib import Path
 
 from conftest import REPO, SAMPLE, TODAY, minimal_files, write_tree
 
-KIND_URLS_MINIMAL = ["/", "/areas/", "/areas/gx/", "/areas/gx/xc/", "/communities/", "/communities/yf/", "/compounds/",
-             "/compounds/fuhai/", "/companies/", "/companies/alpha/", "/lists/", "/lists/gx/2025/",
-             "/lists/gx/2025-H1/", "/projects/", "/projects/guanwang/", "/notices/", "/notices/page/2/",
-             "/notices/gongshi/", "/notices/tupian/", "/404.html"]
+KIND_URLS_MINIMAL = [
+    "/",
+    "/areas/",
+    "/areas/gx/",
+    "/areas/gx/xc/",
+    "/communities/",
+    "/communities/yf/",
+    "/compounds/",
+    "/compounds/fuhai/",
+    "/companies/",
+    "/companies/alpha/",
+    "/lists/",
+    "/lists/gx/2025/",
+    "/lists/gx/2025-H1/",
+    "/projects/",
+    "/projects/guanwang/",
+    "/notices/",
+    "/notices/page/2/",
+    "/notices/gongshi/",
+    "/notices/tupian/",
+    "/404.html",
+]
 
 
 def png_pixel() -> bytes:
@@ -29,8 +47,12 @@ def png_pixel() -> bytes:
     def chunk(kind: bytes, data: bytes) -> bytes:
         return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
 
-    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)) + \
-        chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00")) + chunk(b"IEND", b"")
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(b"\x00\xff\x00\x00"))
+        + chunk(b"IEND", b"")
+    )
 
 
 def every_kind_files() -> dict:
@@ -53,7 +75,13 @@ def build_every_kind(root: Path) -> Path:
         shutil.copytree(SAMPLE, root / "content")
     else:
         write_tree(root / "content", every_kind_files())
-    run = subprocess.run([sys.executable, "-m", "generator", "build", "--today", TODAY], cwd=root,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--today", TODAY],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return root / "site"

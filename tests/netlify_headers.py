@@ -9,6 +9,7 @@ import tomllib
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from typing import ClassVar
 from urllib.parse import urlsplit
 
 REPO = Path(__file__).resolve().parent.parent
@@ -31,7 +32,11 @@ def headers_for(path: str) -> dict[str, str]:
 
 
 class _Handler(SimpleHTTPRequestHandler):
-    extensions_map = {**SimpleHTTPRequestHandler.extensions_map, ".yml": "text/yaml", ".wasm": "application/wasm"}
+    extensions_map: ClassVar[dict[str, str]] = {
+        **SimpleHTTPRequestHandler.extensions_map,
+        ".yml": "text/yaml",
+        ".wasm": "application/wasm",
+    }
 
     def end_headers(self):
         for name, value in headers_for(urlsplit(self.path).path).items():
@@ -39,7 +44,7 @@ class _Handler(SimpleHTTPRequestHandler):
                 self.send_header(name, value)
         super().end_headers()
 
-    def log_message(self, format, *args):  # noqa: A002
+    def log_message(self, format, *args):
         pass
 
 

@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
 from html.parser import HTMLParser
 from pathlib import Path
-from typing import Iterator
 from urllib.parse import unquote, urlsplit
 
 
@@ -115,7 +115,9 @@ def inline_code(html: str) -> list[str]:
 
 
 class _Indexed(HTMLParser):
-    _VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    _VOID = frozenset(
+        {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+    )
 
     def __init__(self):
         super().__init__(convert_charrefs=True)
@@ -169,20 +171,87 @@ def indexed_pages(site: Path) -> dict[str, str]:
 # --- what must never be in a published page ---------------------------------------------------
 
 DANGEROUS_TAGS = {
-    "script", "iframe", "frame", "frameset", "object", "embed", "applet", "form", "input", "button",
-    "textarea", "select", "option", "base", "style", "svg", "math", "noscript", "template", "audio",
-    "video", "source", "track", "isindex", "xmp", "plaintext", "noembed", "portal", "marquee", "bgsound",
-    "param", "keygen", "dialog", "details", "listing", "image", "animate", "set", "foreignobject",
+    "script",
+    "iframe",
+    "frame",
+    "frameset",
+    "object",
+    "embed",
+    "applet",
+    "form",
+    "input",
+    "button",
+    "textarea",
+    "select",
+    "option",
+    "base",
+    "style",
+    "svg",
+    "math",
+    "noscript",
+    "template",
+    "audio",
+    "video",
+    "source",
+    "track",
+    "isindex",
+    "xmp",
+    "plaintext",
+    "noembed",
+    "portal",
+    "marquee",
+    "bgsound",
+    "param",
+    "keygen",
+    "dialog",
+    "details",
+    "listing",
+    "image",
+    "animate",
+    "set",
+    "foreignobject",
 }
 URL_ATTRIBUTES = {
-    "href", "src", "action", "formaction", "data", "poster", "background", "cite", "longdesc", "lowsrc",
-    "dynsrc", "codebase", "xlink:href", "srcset", "ping", "manifest", "icon", "profile", "usemap",
+    "href",
+    "src",
+    "action",
+    "formaction",
+    "data",
+    "poster",
+    "background",
+    "cite",
+    "longdesc",
+    "lowsrc",
+    "dynsrc",
+    "codebase",
+    "xlink:href",
+    "srcset",
+    "ping",
+    "manifest",
+    "icon",
+    "profile",
+    "usemap",
 }
 SAFE_SCHEMES = ("http:", "https:", "mailto:", "tel:")
 _SCHEME = re.compile(r"^[a-z][a-z0-9+.\-]*:")
-HEAD_META = {"charset", "viewport", "description", "robots", "og:title", "og:description", "og:url", "og:type",
-             "og:site_name", "og:locale", "generator", "color-scheme", "theme-color", "referrer",
-             "format-detection", "pagefind"}
+HEAD_META = {
+    "charset",
+    "viewport",
+    "description",
+    "robots",
+    "og:title",
+    "og:description",
+    "og:url",
+    "og:type",
+    "og:site_name",
+    "og:locale",
+    "generator",
+    "color-scheme",
+    "theme-color",
+    "referrer",
+    "format-detection",
+    "pagefind",
+}
 
 
 def _normalised_url(value: str) -> str:
@@ -200,8 +269,21 @@ OUR_COMPONENTS = (
     ("noscript", "class", {"search-fallback"}),
 )
 # What a chart or QR code may hold: shapes and text, nothing that links, embeds or scripts.
-SVG_TAGS = {"svg", "g", "rect", "line", "polyline", "polygon", "path", "circle", "ellipse", "text", "tspan", "title",
-            "desc"}
+SVG_TAGS = {
+    "svg",
+    "g",
+    "rect",
+    "line",
+    "polyline",
+    "polygon",
+    "path",
+    "circle",
+    "ellipse",
+    "text",
+    "tspan",
+    "title",
+    "desc",
+}
 
 
 def _ours(tag: str, attrs) -> bool:
@@ -251,8 +333,9 @@ class _Inspector(HTMLParser):
         if "svg" in self.components:
             return tag in SVG_TAGS
         if self.components and self.components[-1] == "form":
-            return (tag == "input" and a.get("type") == "search" and a.get("name") == "q") or \
-                (tag == "button" and a.get("type") == "submit")
+            return (tag == "input" and a.get("type") == "search" and a.get("name") == "q") or (
+                tag == "button" and a.get("type") == "submit"
+            )
         return False
 
     def _check(self, tag, attrs, closed=False):
@@ -282,8 +365,17 @@ class _Inspector(HTMLParser):
                 self.found.append(f"<meta {attrs}>")
         if tag == "link":
             rel = a.get("rel", "")
-            if not self.in_head or rel not in ("stylesheet", "canonical", "icon", "alternate", "manifest", "preload",
-                                               "prev", "next", "search"):
+            if not self.in_head or rel not in (
+                "stylesheet",
+                "canonical",
+                "icon",
+                "alternate",
+                "manifest",
+                "preload",
+                "prev",
+                "next",
+                "search",
+            ):
                 self.found.append(f"<link {attrs}>")
         for name, value in attrs:
             value = value or ""
@@ -296,8 +388,11 @@ class _Inspector(HTMLParser):
                 scheme = _SCHEME.match(url)  # as the URL standard reads it: no %-decoding in a scheme
                 if scheme and scheme.group() not in SAFE_SCHEMES:
                     self.found.append(f"<{tag} {name}={value[:60]!r}> (scheme)")
-                if tag in ("img", "script", "link", "source", "video", "audio") and name in ("src", "srcset") \
-                        and (scheme or url.replace("\\", "/").startswith("//")):
+                if (
+                    tag in ("img", "script", "link", "source", "video", "audio")
+                    and name in ("src", "srcset")
+                    and (scheme or url.replace("\\", "/").startswith("//"))
+                ):
                     self.found.append(f"<{tag} {name}={value[:60]!r}> (third-party load)")
 
 
@@ -310,6 +405,7 @@ def unsafe_markup(html: str) -> list[str]:
 
 
 # --- serving a built site on 127.0.0.1 the way Netlify would ---------------------------------------
+
 
 def netlify_headers(repo: Path) -> list[tuple[str, dict[str, str]]]:
     """(path pattern, headers) from netlify.toml, in file order."""

@@ -19,11 +19,12 @@ from pathlib import Path
 import pytest
 import yaml
 
+from generator.content import schema
+from generator.tools.admin import PLACEHOLDER_REPO, active_companies
+
 import netlify_headers
 from browserkit import CHROMIUM_ARGS, chromium_path
 from conftest import REPO, TODAY, cli
-from generator.content import schema
-from generator.tools.admin import PLACEHOLDER_REPO, active_companies
 
 DECAP_DIST = REPO / "node_modules" / "decap-cms" / "dist"
 DECAP_SERVER = REPO / "node_modules" / "decap-server" / "dist" / "index.js"
@@ -126,12 +127,20 @@ def test_config_follows_the_content_model(project, monkeypatch):
     assert notice["category"]["widget"] == "select"
     assert [o["value"] for o in notice["category"]["options"]] == list(schema.NOTICE.table["category"].spec.choices)
     assert notice["date"]["widget"] == "datetime" and notice["date"]["format"] == "YYYY-MM-DD"
-    assert {"widget": "relation", "collection": "compounds", "value_field": "{{slug}}", "multiple": True}.items() \
-        <= notice["compounds"].items()
+    assert {
+        "widget": "relation",
+        "collection": "compounds",
+        "value_field": "{{slug}}",
+        "multiple": True,
+    }.items() <= notice["compounds"].items()
     assert notice["streets"]["value_field"] == "districts.*.streets.*.id"
     assert notice["body"]["widget"] == "markdown"
     compound = fields(collection(cfg, "compounds"))
-    assert {o["label"] for o in compound["type"]["options"]} == {"物业服务企业管理型", "居民自治型", "无物业（国企兜管）"}
+    assert {o["label"] for o in compound["type"]["options"]} == {
+        "物业服务企业管理型",
+        "居民自治型",
+        "无物业（国企兜管）",
+    }
     assert compound["households"]["value_type"] == "int"
     assert compound["owners_body"]["widget"] == "object"
     assert compound["demonstration"]["field"]["value_type"] == "int"
@@ -149,8 +158,13 @@ def test_config_follows_the_content_model(project, monkeypatch):
 
 
 def test_repository_and_local_backend_come_from_the_environment(project, monkeypatch):
-    cfg = build_admin(project, monkeypatch, BULLETIN_ADMIN_REPO="weifang/bulletin", BULLETIN_ADMIN_BRANCH="publish",
-                      BULLETIN_ADMIN_LOCAL_BACKEND="http://127.0.0.1:9999/api/v1")
+    cfg = build_admin(
+        project,
+        monkeypatch,
+        BULLETIN_ADMIN_REPO="weifang/bulletin",
+        BULLETIN_ADMIN_BRANCH="publish",
+        BULLETIN_ADMIN_LOCAL_BACKEND="http://127.0.0.1:9999/api/v1",
+    )
     assert cfg["backend"] == {"name": "github", "repo": "weifang/bulletin", "branch": "publish"}
     assert cfg["local_backend"] == {"url": "http://127.0.0.1:9999/api/v1"}
     assert "占位" not in (project / "site/admin/config.yml").read_text(encoding="utf-8")
@@ -160,15 +174,18 @@ def test_active_companies_agree_with_bulletin_new(project):
     """The web editor's hint and `bulletin new evaluation` name the same companies."""
     from generator.content.errors import Problems
     from generator.content.load import load
-    from generator.tools.scaffold import Known, active_companies as scaffold_active
     from generator.content.validate import validate
+    from generator.tools.scaffold import Known
+    from generator.tools.scaffold import active_companies as scaffold_active
 
     content = project / "content"
     (content / "companies/delta.yaml").write_text(
         "name: 德尔塔物业\ncredit_code: 91370700MA3C00004R\nstate_owned: false\nparty_organization: false\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (content / "compounds/delta-yuan.yaml").write_text(
-        "name: 德尔塔苑\ncommunity: zy\ntype: enterprise\ncompany: delta\nhouseholds: 10\n", encoding="utf-8")
+        "name: 德尔塔苑\ncommunity: zy\ntype: enterprise\ncompany: delta\nhouseholds: 10\n", encoding="utf-8"
+    )
     site = validate(load(content, "content", Problems()), Problems(), date(2026, 11, 27))
     assert active_companies(site, "gx") == ["alpha", "beta", "delta", "guoqi"]
     assert scaffold_active(Known.read(content), "gx") == active_companies(site, "gx")
@@ -186,6 +203,7 @@ def test_admin_csp_is_relaxed_only_under_admin():
 
 
 # --- the real editor in a real browser ------------------------------------------------------------
+
 
 def _require_browser_tools() -> None:
     """Fail (never skip) when the README's test command was not run: npm ci brings decap-cms and
@@ -210,8 +228,12 @@ def _post(url: str, payload: dict) -> dict:
         return json.loads(response.read())
 
 
-GIT_ENV = {"GIT_AUTHOR_NAME": "测试编辑", "GIT_AUTHOR_EMAIL": "editor@example.org",
-           "GIT_COMMITTER_NAME": "测试编辑", "GIT_COMMITTER_EMAIL": "editor@example.org"}
+GIT_ENV = {
+    "GIT_AUTHOR_NAME": "测试编辑",
+    "GIT_AUTHOR_EMAIL": "editor@example.org",
+    "GIT_COMMITTER_NAME": "测试编辑",
+    "GIT_COMMITTER_EMAIL": "editor@example.org",
+}
 
 
 def git(project: Path, *args: str) -> str:
@@ -228,8 +250,15 @@ def decap_server(project):
     git(project, "add", "content")
     git(project, "commit", "-q", "-m", "content")
     port = _free_port()
-    env = dict(os.environ, PORT=str(port), BIND_HOST="127.0.0.1", MODE="git", GIT_REPO_DIRECTORY=str(project),
-               LOG_LEVEL="error", **GIT_ENV)
+    env = dict(
+        os.environ,
+        PORT=str(port),
+        BIND_HOST="127.0.0.1",
+        MODE="git",
+        GIT_REPO_DIRECTORY=str(project),
+        LOG_LEVEL="error",
+        **GIT_ENV,
+    )
     proc = subprocess.Popen(["node", str(DECAP_SERVER)], env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/api/v1"
     deadline = time.monotonic() + WAIT
@@ -240,7 +269,7 @@ def decap_server(project):
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise AssertionError("decap-server did not start")
+                raise AssertionError("decap-server did not start") from None
             time.sleep(0.2)
     yield url
     proc.terminate()
@@ -285,12 +314,19 @@ def test_an_editor_creates_a_notice_and_scores_in_the_browser(project, monkeypat
     try:
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-            context = browser.new_context(timezone_id="Asia/Shanghai", locale="zh-CN",
-                                          viewport={"width": 1280, "height": 1400})
+            context = browser.new_context(
+                timezone_id="Asia/Shanghai", locale="zh-CN", viewport={"width": 1280, "height": 1400}
+            )
             page = context.new_page()
             page.on("dialog", lambda dialog: dialog.accept())
-            page.on("console", lambda m: csp_violations.append(m.text)
-                    if "Content Security Policy" in m.text or "Refused to" in m.text else None)
+            page.on(
+                "console",
+                lambda m: (
+                    csp_violations.append(m.text)
+                    if "Content Security Policy" in m.text or "Refused to" in m.text
+                    else None
+                ),
+            )
             page.goto(base + "/admin/")
             page.get_by_role("button", name="登录").click()
             page.get_by_text("公示公告").first.wait_for()

@@ -76,10 +76,19 @@ GRAPH = {module: imports(module) for module in MODULES}
 
 
 def test_the_walk_sees_the_package():
-    assert {"generator.steps", "generator.pipeline", "generator.engine.memo", "generator.output.routes",
-            "generator.content.validate", "generator.domain.derive", "generator.tools.serve"} <= set(MODULES)
-    assert "generator.domain.derive" in GRAPH["generator.content.validate"] or \
-        "generator.domain.models" in GRAPH["generator.content.validate"]
+    assert {
+        "generator.steps",
+        "generator.pipeline",
+        "generator.engine.memo",
+        "generator.output.routes",
+        "generator.content.validate",
+        "generator.domain.derive",
+        "generator.tools.serve",
+    } <= set(MODULES)
+    assert (
+        "generator.domain.derive" in GRAPH["generator.content.validate"]
+        or "generator.domain.models" in GRAPH["generator.content.validate"]
+    )
     assert "generator.engine.memo" in GRAPH["generator.engine.incremental"]
     assert "generator.steps" in GRAPH["generator.domain.derive"]  # `from ..steps import …`
 

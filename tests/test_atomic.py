@@ -27,7 +27,7 @@ import pytest
 from conftest import REPO, TODAY, minimal_files, write_tree
 from sitecheck import tree_digest
 
-PAUSING_BULLETIN = r'''
+PAUSING_BULLETIN = r"""
 import atexit, json, os, sys, time
 STEP = int(os.environ["PAUSE_AT"])
 UNDER = os.path.abspath(os.environ["PAUSE_UNDER"]) + os.sep
@@ -75,28 +75,47 @@ atexit.register(report)
 sys.addaudithook(hook)
 from generator.cli import main
 main(prog_name="bulletin")
-'''
+"""
 
 
 def bulletin_process(cwd: Path, *args: str, env: dict | None = None) -> subprocess.Popen:
     full_env = dict(os.environ, PYTHONPATH=str(REPO), **(env or {}))
-    return subprocess.Popen([sys.executable, "-m", "generator", *args], cwd=cwd, env=full_env,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "generator", *args],
+        cwd=cwd,
+        env=full_env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def run_bulletin(cwd: Path, *args: str) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    return subprocess.run([sys.executable, "-m", "generator", *args], cwd=cwd, env=env,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=300
+    )
 
 
 def paused_build(cwd: Path, step: int, report: Path, extra_env: dict | None = None) -> subprocess.Popen:
     script = cwd / "pausing_bulletin.py"
     script.write_text(PAUSING_BULLETIN)
-    env = dict(os.environ, PYTHONPATH=str(REPO), PAUSE_AT=str(step), PAUSE_UNDER=str(cwd / "out"),
-               PAUSE_REPORT=str(report), **(extra_env or {}))
-    return subprocess.Popen([sys.executable, str(script), "build", "--today", TODAY, "--out", "out/site"],
-                            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    env = dict(
+        os.environ,
+        PYTHONPATH=str(REPO),
+        PAUSE_AT=str(step),
+        PAUSE_UNDER=str(cwd / "out"),
+        PAUSE_REPORT=str(report),
+        **(extra_env or {}),
+    )
+    return subprocess.Popen(
+        [sys.executable, str(script), "build", "--today", TODAY, "--out", "out/site"],
+        cwd=cwd,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def wait_for(path: Path, proc: subprocess.Popen, limit: float = 120) -> None:
@@ -126,9 +145,13 @@ def debris(parent: Path) -> list[str]:
 def second_version(root: Path) -> None:
     """Edit the content so that the next build differs from the first on many pages."""
     notice = root / "content/notices/2025/tongzhi.md"
-    notice.write_text(notice.read_text(encoding="utf-8").replace("全区物业服务考评通知", "全区物业服务考评通知（更正）"),
-                      encoding="utf-8")
-    write_tree(root / "content", {"notices/2026/xin.md": "---\ntitle: 新公告\ndate: 2026-11-01\ncategory: 通知\n---\n新。\n"})
+    notice.write_text(
+        notice.read_text(encoding="utf-8").replace("全区物业服务考评通知", "全区物业服务考评通知（更正）"),
+        encoding="utf-8",
+    )
+    write_tree(
+        root / "content", {"notices/2026/xin.md": "---\ntitle: 新公告\ndate: 2026-11-01\ncategory: 通知\n---\n新。\n"}
+    )
 
 
 @pytest.fixture(scope="module")
@@ -178,8 +201,12 @@ def test_a_build_killed_at_any_step_leaves_the_old_site_or_the_new_one(versions,
     names = events(steps)
     writes = [i + 1 for i, e in enumerate(names) if e == "open"]
     step = {
-        "first write": writes[0], "second write": writes[1], "middle": writes[len(writes) // 2], "last write": writes[-1],
-        "swap": names.index("bulletin.write.swap") + 1, "after swap": names.index("bulletin.write.swapped") + 1,
+        "first write": writes[0],
+        "second write": writes[1],
+        "middle": writes[len(writes) // 2],
+        "last write": writes[-1],
+        "swap": names.index("bulletin.write.swap") + 1,
+        "after swap": names.index("bulletin.write.swapped") + 1,
         "end": len(names),
     }[where]
     root = tmp_path / "p"
@@ -203,7 +230,7 @@ def test_a_build_killed_at_any_step_leaves_the_old_site_or_the_new_one(versions,
 
 @pytest.mark.parametrize("between", [1, 2])
 def test_without_an_atomic_exchange_a_kill_between_the_renames_is_recovered(versions, tmp_path, between):
-    template, old, new, steps = versions
+    template, old, new, _steps = versions
     root = tmp_path / "p"
     shutil.copytree(template, root)
     counting = tmp_path / "count.json"
@@ -212,7 +239,9 @@ def test_without_an_atomic_exchange_a_kill_between_the_renames_is_recovered(vers
     probe.communicate()
     fallback_steps = json.loads(counting.read_text())
     # the two renames of the swap (the build cache beside the site is renamed into place too)
-    renames = [i + 1 for i, (e, path) in enumerate(fallback_steps) if e == "os.rename" and ".bulletin-cache" not in path]
+    renames = [
+        i + 1 for i, (e, path) in enumerate(fallback_steps) if e == "os.rename" and ".bulletin-cache" not in path
+    ]
     assert len(renames) == 2, fallback_steps
 
     report = tmp_path / "reached.json"
@@ -239,7 +268,9 @@ def test_a_build_killed_as_soon_as_its_temporary_folder_appears(tmp_path):
     root = tmp_path / "p"
     files = minimal_files()
     for i in range(300):
-        files[f"notices/2026/n{i}.md"] = f"---\ntitle: 公告{i}\ndate: 2026-03-{1 + i % 28:02d}\ncategory: 通知\n---\n" + "正文。" * 500
+        files[f"notices/2026/n{i}.md"] = (
+            f"---\ntitle: 公告{i}\ndate: 2026-03-{1 + i % 28:02d}\ncategory: 通知\n---\n" + "正文。" * 500
+        )
     write_tree(root / "content", files)
     assert run_bulletin(root, "build", "--today", TODAY, "--out", "out/site").returncode == 0
     old = tree_digest(root / "out/site")
@@ -262,12 +293,19 @@ def test_a_build_killed_as_soon_as_its_temporary_folder_appears(tmp_path):
 
 # --- --out refusals, through the real command ----------------------------------------------------------------
 
+
 def _refused(root: Path, out: str, home: Path | None = None) -> str:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     if home is not None:
         env["HOME"] = str(home)
-    run = subprocess.run([sys.executable, "-m", "generator", "build", "--today", TODAY, "--out", out],
-                         cwd=root, env=env, capture_output=True, text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--today", TODAY, "--out", out],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert run.returncode == 2, (out, run.stdout, run.stderr)
     assert "拒绝" in run.stderr and "Traceback" not in run.stderr
     return run.stderr

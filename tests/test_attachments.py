@@ -14,8 +14,9 @@ from urllib.parse import quote
 
 import pytest
 
-from conftest import TODAY, cli, dedent, write_tree
 from generator.engine.write import write_site
+
+from conftest import TODAY, cli, write_tree
 from sitecheck import broken_links, page_links
 
 PDF = b"%PDF-1.4\n%%EOF\n"
@@ -34,8 +35,16 @@ def add_attachments(project, names: list[str], data: bytes = PDF) -> None:
         path.write_bytes(data)
 
 
-ODD_NAMES = ["2025/维修 方案.pdf", "2025/100%完成.pdf", "2025/第#1号.pdf", "2025/问答?.pdf", "2025/a&b;c'd\".pdf",
-             "2025/＃全角 名称.pdf", "2025/e\u0301clair.pdf", "2025/ 前后空格 .pdf"]
+ODD_NAMES = [
+    "2025/维修 方案.pdf",
+    "2025/100%完成.pdf",
+    "2025/第#1号.pdf",
+    "2025/问答?.pdf",
+    "2025/a&b;c'd\".pdf",
+    "2025/＃全角 名称.pdf",
+    "2025/e\u0301clair.pdf",
+    "2025/ 前后空格 .pdf",
+]
 
 
 def test_odd_names_are_percent_encoded_in_links_and_served(project):
@@ -69,8 +78,11 @@ class _Quiet(SimpleHTTPRequestHandler):
 
 @pytest.mark.parametrize(
     ("first", "second"),
-    [("2025/Plan.pdf", "2025/plan.pdf"), ("2025/PLAN/a.pdf", "2025/plan/a.pdf"),
-     (unicodedata.normalize("NFC", "2025/é.pdf"), unicodedata.normalize("NFD", "2025/é.pdf"))],
+    [
+        ("2025/Plan.pdf", "2025/plan.pdf"),
+        ("2025/PLAN/a.pdf", "2025/plan/a.pdf"),
+        (unicodedata.normalize("NFC", "2025/é.pdf"), unicodedata.normalize("NFD", "2025/é.pdf")),
+    ],
 )
 def test_outputs_differing_only_in_case_or_normalisation_collide(project, first, second):
     add_attachments(project, [first, second])
@@ -101,8 +113,19 @@ def test_a_linked_folder_inside_attachments_is_refused(project):
     assert run.exit_code == 1 and "是指向别处的链接" in run.stdout
 
 
-@pytest.mark.parametrize("name", ["2025/a\nb.pdf", "2025/a\tb.pdf", "2025/a\x01b.pdf", "2025\\a.pdf", "C:/a.pdf",
-                                  "2025//a.pdf", "./a.pdf", "2025/../../x.pdf"])
+@pytest.mark.parametrize(
+    "name",
+    [
+        "2025/a\nb.pdf",
+        "2025/a\tb.pdf",
+        "2025/a\x01b.pdf",
+        "2025\\a.pdf",
+        "C:/a.pdf",
+        "2025//a.pdf",
+        "./a.pdf",
+        "2025/../../x.pdf",
+    ],
+)
 def test_names_that_could_mean_somewhere_else_are_refused(project, name):
     write_tree(project / "content", notice("notices/2025/a.md", ["2025/ok.pdf"]))
     path = project / "content/notices/2025/a.md"
@@ -117,7 +140,9 @@ def test_only_attachments_of_published_notices_are_copied(project):
     files["notices/2026/b.md"] = files["notices/2026/b.md"].replace("date: 2025-08-01", "date: 2026-08-01\ndraft: true")
     write_tree(project / "content", files)
     assert cli("build", "--today", TODAY).exit_code == 0
-    copied = sorted(p.relative_to(project / "site/attachments").as_posix() for p in (project / "site/attachments").rglob("*.pdf"))
+    copied = sorted(
+        p.relative_to(project / "site/attachments").as_posix() for p in (project / "site/attachments").rglob("*.pdf")
+    )
     assert copied == ["2025/published.pdf"]
 
 

@@ -36,14 +36,21 @@ def _cap_memory() -> None:
 def bounded_build(root: Path) -> subprocess.CompletedProcess:
     env = dict(os.environ, PYTHONPATH=str(REPO))
     env.pop("BULLETIN_DEBUG", None)
-    return subprocess.run([sys.executable, "-m", "generator", "build", "--today", TODAY], cwd=root, env=env,
-                          capture_output=True, timeout=HANG_GUARD, preexec_fn=_cap_memory)
+    return subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--today", TODAY],
+        cwd=root,
+        env=env,
+        capture_output=True,
+        timeout=HANG_GUARD,
+        preexec_fn=_cap_memory,
+    )
 
 
 def append(rel: str, text: str):
     def change(content: Path) -> None:
         with open(content / rel, "a", encoding="utf-8") as fh:
             fh.write(text)
+
     return change
 
 
@@ -53,6 +60,7 @@ def replace(rel: str, old: str, new: str):
         text = path.read_text(encoding="utf-8")
         assert old in text
         path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
     return change
 
 
@@ -61,6 +69,7 @@ def write(rel: str, data: str | bytes):
         path = content / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(data if isinstance(data, bytes) else data.encode("utf-8"))
+
     return change
 
 
@@ -78,6 +87,7 @@ def sparse(rel: str, size: int):
     def change(content: Path) -> None:
         with open(content / rel, "r+b") as fh:
             fh.truncate(size)
+
     return change
 
 
@@ -94,7 +104,9 @@ def many_notices(count: int):
         for i in range(count):
             (content / "notices/2026" / f"n{i}.md").write_text(
                 f"---\ntitle: 第{i}号通知\ndate: 2026-{1 + i % 11:02d}-{1 + i % 28:02d}\ncategory: 通知\n---\n正文第 {i} 号。\n",
-                encoding="utf-8")
+                encoding="utf-8",
+            )
+
     return change
 
 
@@ -122,41 +134,72 @@ CASES = [
     ("scalar alias", append("compounds/fuhai.yaml", "x: &a 福海\ny: *a\n"), "别名"),
     ("3 MiB file", write("compounds/big.yaml", "name: '" + "很" * (1024 * 1024) + "'\n"), "文件过大"),
     ("8 GiB sparse file", sparse("compounds/fuhai.yaml", 8 * 1024**3), "文件过大"),
-    ("flow nesting 1 000 000 deep", append("compounds/fuhai.yaml", "x: " + "[" * 1_000_000 + "]" * 1_000_000 + "\n"),
-     "嵌套层级过深"),
-    ("block nesting 1000 deep", append("compounds/fuhai.yaml", "".join(" " * i + f"k{i}:\n" for i in range(1000))),
-     "嵌套层级过深"),
+    (
+        "flow nesting 1 000 000 deep",
+        append("compounds/fuhai.yaml", "x: " + "[" * 1_000_000 + "]" * 1_000_000 + "\n"),
+        "嵌套层级过深",
+    ),
+    (
+        "block nesting 1000 deep",
+        append("compounds/fuhai.yaml", "".join(" " * i + f"k{i}:\n" for i in range(1000))),
+        "嵌套层级过深",
+    ),
     ("200 000 nodes", append("compounds/fuhai.yaml", "x: [" + "1," * 200_000 + "1]\n"), "文件结构过大"),
     ("binary garbage as YAML", write("compounds/garbage.yaml", GARBAGE), "error"),
     ("binary garbage as Markdown", write("notices/2026/garbage.md", GARBAGE), "error"),
     ("binary garbage after front matter", write("notices/2026/garbage2.md", FRONT.encode() + GARBAGE), "error"),
-    ("invalid UTF-8", write("companies/beta.yaml", "name: 贝塔\n".encode() + b"address: \xc3\x28\n"), "不是有效的 UTF-8"),
+    (
+        "invalid UTF-8",
+        write("companies/beta.yaml", "name: 贝塔\n".encode() + b"address: \xc3\x28\n"),
+        "不是有效的 UTF-8",
+    ),
     ("UTF-16 file", write("companies/beta.yaml", "name: 贝塔\n".encode("utf-16")), "不是有效的 UTF-8"),
     ("NUL byte", append("compounds/fuhai.yaml", "x: a\x00b\n"), "空字符"),
     ("control characters", append("notices/2026/gongshi.md", "\x1b[31m红字\x1b[0m\n"), "控制字符"),
-    ("control character by YAML escape", replace("compounds/fuhai.yaml", "name: 福海花园", 'name: "福海\\x07花园"'),
-     "控制字符"),
+    (
+        "control character by YAML escape",
+        replace("compounds/fuhai.yaml", "name: 福海花园", 'name: "福海\\x07花园"'),
+        "控制字符",
+    ),
     (".nan", replace("communities/yf.yaml", "area_m2: 800", "area_m2: .nan"), "不是有效的数字"),
     (".inf", replace("communities/yf.yaml", "area_m2: 800", "area_m2: .inf"), "不是有效的数字"),
     ("-.Inf", replace("projects/guanwang.md", "budget: 1250000", "budget: -.Inf"), "不是有效的数字"),
     ("1e400 (a string in YAML 1.1)", replace("projects/guanwang.md", "budget: 1250000", "budget: 1e400"), "应为数字"),
     ("1.0e+400", replace("projects/guanwang.md", "budget: 1250000", "budget: 1.0e+400"), "不合理"),
-    ("1.0e+999999999 as an integer", replace("compounds/fuhai.yaml", "households: 860", "households: 1.0e+999999999"),
-     "不合理"),
+    (
+        "1.0e+999999999 as an integer",
+        replace("compounds/fuhai.yaml", "households: 860", "households: 1.0e+999999999"),
+        "不合理",
+    ),
     ("1.0e-999999999", replace("communities/yf.yaml", "area_m2: 800", "area_m2: 1.0e-999999999"), "不合理"),
-    ("integer of 100 000 digits", replace("compounds/fuhai.yaml", "households: 860", "households: 1" + "0" * 100_000),
-     "无法识别的值"),
-    ("integer of 4000 digits", replace("compounds/fuhai.yaml", "households: 860", "households: 1" + "0" * 4000),
-     "超出范围"),
+    (
+        "integer of 100 000 digits",
+        replace("compounds/fuhai.yaml", "households: 860", "households: 1" + "0" * 100_000),
+        "无法识别的值",
+    ),
+    (
+        "integer of 4000 digits",
+        replace("compounds/fuhai.yaml", "households: 860", "households: 1" + "0" * 4000),
+        "超出范围",
+    ),
     ("2025-02-30", replace("notices/2025/tongzhi.md", "date: 2025-06-01", "date: 2025-02-30"), "不是有效的日期"),
     ("0000-00-00", replace("notices/2025/tongzhi.md", "date: 2025-06-01", "date: 0000-00-00"), "不是有效的日期"),
-    ("timestamp hour 25", replace("notices/2025/tongzhi.md", "date: 2025-06-01", "date: 2025-06-01 25:00:00"),
-     "不是有效的日期"),
+    (
+        "timestamp hour 25",
+        replace("notices/2025/tongzhi.md", "date: 2025-06-01", "date: 2025-06-01 25:00:00"),
+        "不是有效的日期",
+    ),
     ("until 9999-12-31", replace("notices/2026/gongshi.md", "until: 2026-12-01", "until: 9999-12-31"), None),
-    ("project dates at the calendar's ends", replace("projects/guanwang.md", "start: 2026-03-01",
-                                                     "start: 0001-01-01\nfinish: 9999-12-31"), None),
-    ("1.9 MB line in a text field", replace("compounds/fuhai.yaml", "name: 福海花园", "name: " + "长" * 600_000),
-     "文本过长"),
+    (
+        "project dates at the calendar's ends",
+        replace("projects/guanwang.md", "start: 2026-03-01", "start: 0001-01-01\nfinish: 9999-12-31"),
+        None,
+    ),
+    (
+        "1.9 MB line in a text field",
+        replace("compounds/fuhai.yaml", "name: 福海花园", "name: " + "长" * 600_000),
+        "文本过长",
+    ),
     ("1 MiB key", append("compounds/fuhai.yaml", "k" * (1024 * 1024) + ": 1\n"), "YAML 语法错误"),
     ("1000-character key", append("compounds/fuhai.yaml", "k" * 1000 + ": 1\n"), "未知字段"),
     ("200 000-character body line", body("字" * 199_000), None),
@@ -166,11 +209,21 @@ CASES = [
     ("over-long body", body("很长。" * 70_000), "正文过长"),
     ("unterminated front matter", write("notices/2026/open.md", "---\ntitle: x\n" + "a: b\n" * 1000), "前置信息"),
     ("10 000 YAML documents", write("compounds/docs.yaml", "---\na: 1\n" * 10_000), "YAML 语法错误"),
-    ("python tag on a list", replace("compounds/fuhai.yaml", "name: 福海花园",
-                                     "name: !!python/object/apply:os.system ['echo pwned']"), "应为文本"),
-    ("python tag on a scalar", replace("compounds/fuhai.yaml", "name: 福海花园", "name: !!python/name:os.system"),
-     "无法识别的 YAML 值"),
-    ("unknown local tag", replace("compounds/fuhai.yaml", "name: 福海花园", "name: !shell rm -rf /"), "无法识别的 YAML 值"),
+    (
+        "python tag on a list",
+        replace("compounds/fuhai.yaml", "name: 福海花园", "name: !!python/object/apply:os.system ['echo pwned']"),
+        "应为文本",
+    ),
+    (
+        "python tag on a scalar",
+        replace("compounds/fuhai.yaml", "name: 福海花园", "name: !!python/name:os.system"),
+        "无法识别的 YAML 值",
+    ),
+    (
+        "unknown local tag",
+        replace("compounds/fuhai.yaml", "name: 福海花园", "name: !shell rm -rf /"),
+        "无法识别的 YAML 值",
+    ),
     ("binary tag", append("compounds/fuhai.yaml", "x: !!binary " + "QUFB" * 100_000 + "\n"), "未知字段"),
     ("complex key", append("compounds/fuhai.yaml", "? [a, b]\n: 1\n"), "字段名必须是简单文本"),
     ("merge key", append("compounds/fuhai.yaml", "<<: {name: x}\n"), "未知字段"),

@@ -20,10 +20,21 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from browserkit import (ARTIFACTS, CHROMIUM_ARGS, Watch, chromium_path, describe, one_page_per_kind, run_axe,
-                        sample_pages, sample_site, serve)
-from conftest import SAMPLE
 from generator.output.search import pinyin
+
+from browserkit import (
+    ARTIFACTS,
+    CHROMIUM_ARGS,
+    Watch,
+    chromium_path,
+    describe,
+    one_page_per_kind,
+    run_axe,
+    sample_pages,
+    sample_site,
+    serve,
+)
+from conftest import SAMPLE
 from sitecheck import indexed_pages
 
 pytestmark = pytest.mark.browser
@@ -84,6 +95,7 @@ def turn_on_large_text(page) -> None:
 
 
 # --- accessibility -----------------------------------------------------------------------------
+
 
 @pytest.mark.parametrize("kind", sorted(KINDS))
 def test_axe_wcag22_aa_finds_nothing_at_1280_and_at_375_in_large_text(browse, kind):
@@ -196,8 +208,10 @@ def test_skip_link_and_focus_are_visible(browse):
     assert page.evaluate("() => document.activeElement.id") == "main"
     for _ in range(12):  # every stop along the way shows where the focus is
         page.keyboard.press("Tab")
-        style = page.evaluate("() => { const s = getComputedStyle(document.activeElement); "
-                              "return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; }")
+        style = page.evaluate(
+            "() => { const s = getComputedStyle(document.activeElement); "
+            "return [document.activeElement.tagName, s.outlineStyle, parseFloat(s.outlineWidth)]; }"
+        )
         assert style[1] != "none" and style[2] >= 2, style
 
 
@@ -239,6 +253,7 @@ def test_everything_reads_without_javascript(browse):
 
 # --- search ------------------------------------------------------------------------------------
 
+
 def requested(page) -> list[str]:
     return page.evaluate("() => performance.getEntriesByType('resource').map(e => new URL(e.name).pathname)")
 
@@ -257,7 +272,9 @@ def test_search_code_loads_only_when_a_resident_starts_searching(browse):
     page.goto(browse.url("/search/"))
     assert not [u for u in requested(page) if "pagefind" in u]
     page.fill("#q", "物业")
-    page.wait_for_function("() => document.querySelector('[data-fulltext-results] .finder-status').textContent.startsWith('共有')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-fulltext-results] .finder-status').textContent.startsWith('共有')"
+    )
     assert any(u.startswith("/pagefind/") for u in requested(page))
 
 
@@ -267,7 +284,9 @@ def full_text(page, query: str) -> tuple[str, list[str]]:
     status = page.locator("[data-fulltext-results] .finder-status")
     page.wait_for_function(
         "(q) => { const s = document.querySelector('[data-fulltext-results] .finder-status').textContent;"
-        " return s.includes('“' + q + '”') && !s.startsWith('正在'); }", arg=query)
+        " return s.includes('“' + q + '”') && !s.startsWith('正在'); }",
+        arg=query,
+    )
     more = page.locator(".more-results")
     while more.is_visible():
         count = page.locator(".result-list li").count()
@@ -282,14 +301,17 @@ COMPANY = next(p for p in PAGES if p.url == "/companies/anjia-wuye/").context["c
 FUHAI = "/compounds/fuhai-huayuan/"
 
 
-@pytest.mark.parametrize("query, at_least, must_include, top, first_name", [
-    ("红黑榜", 5, LIST_PAGES, ["/lists/"], None),
-    ("红榜", 5, LIST_PAGES, [], None),
-    ("物业", 20, ["/companies/", "/lists/"], [], None),
-    ("福海花园", 1, [FUHAI], [], FUHAI),
-    ("福海", 1, [FUHAI], [], FUHAI),
-    ("安佳物业", 1, ["/companies/anjia-wuye/"], ["/companies/anjia-wuye/"], "/companies/anjia-wuye/"),
-])
+@pytest.mark.parametrize(
+    "query, at_least, must_include, top, first_name",
+    [
+        ("红黑榜", 5, LIST_PAGES, ["/lists/"], None),
+        ("红榜", 5, LIST_PAGES, [], None),
+        ("物业", 20, ["/companies/", "/lists/"], [], None),
+        ("福海花园", 1, [FUHAI], [], FUHAI),
+        ("福海", 1, [FUHAI], [], FUHAI),
+        ("安佳物业", 1, ["/companies/anjia-wuye/"], ["/companies/anjia-wuye/"], "/companies/anjia-wuye/"),
+    ],
+)
 def test_full_text_search_finds_the_right_pages(browse, sample_site, query, at_least, must_include, top, first_name):
     page = browse(375, 812)
     page.goto(browse.url("/search/"))
@@ -315,7 +337,9 @@ def test_full_text_search_says_when_nothing_matches_and_keeps_the_query(browse):
     assert urls == [] and "没有找到" in status
     assert page.url.endswith("/search/?q=%E9%87%8F%E5%AD%90%E8%AE%A1%E7%AE%97%E6%9C%BA")
     page.reload()  # the address keeps the query, so reload or back shows the same answer
-    page.wait_for_function("() => document.querySelector('[data-fulltext-results] .finder-status').textContent.includes('没有找到')")
+    page.wait_for_function(
+        "() => document.querySelector('[data-fulltext-results] .finder-status').textContent.includes('没有找到')"
+    )
 
 
 def test_a_query_in_the_address_runs_on_arrival(browse):
@@ -330,8 +354,9 @@ def test_a_query_in_the_address_runs_on_arrival(browse):
 def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
     """The sample indexed in shards of a few dozen pages (as a province site is, in shards of a few
     thousand): one query finds the pages of every shard, the same pages as the single index."""
-    from conftest import cli
     from generator.output.search import JOBS, plan_shards
+
+    from conftest import cli
 
     budget = 50 * JOBS  # the sample needs ~110 MB in one index: about 7 shards
     monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", str(budget))
@@ -349,13 +374,18 @@ def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
             page = browse(375, 812)
             pages.append(page)
             fetched = []  # the worker's requests too, which the page's resource timing leaves out
-            page.context.on("request", lambda request: fetched.append(urlsplit(request.url).path))
+            page.context.on("request", lambda request, fetched=fetched: fetched.append(urlsplit(request.url).path))
             page.goto(sharded.url("/search/"))
-            status, urls = full_text(page, query)
+            _status, urls = full_text(page, query)
             words = query.split()  # a query of several words finds the pages holding each of them as typed
             containing = {url for url, text in indexed.items() if all(word in text for word in words)}
-            assert containing and containing <= set(urls) and len(set(urls)) == len(urls), sorted(containing - set(urls))
-            assert all(all(word in indexed[url] for word in words) for url in urls), (query, [u for u in urls if not all(w in indexed[u] for w in words)])
+            assert containing and containing <= set(urls) and len(set(urls)) == len(urls), sorted(
+                containing - set(urls)
+            )
+            assert all(all(word in indexed[url] for word in words) for url in urls), (
+                query,
+                [u for u in urls if not all(w in indexed[u] for w in words)],
+            )
             if query == "物业":
                 assert len({shard_of[url] for url in urls}) >= 3, {url: shard_of[url] for url in urls}
                 folders = {m.group(1) for m in map(re.compile(r"^/pagefind/(s\d+)/").match, fetched) if m}

@@ -30,7 +30,6 @@ from hostile import hostile_files
 from kinds import KIND_URLS_MINIMAL, build_every_kind
 from sitecheck import headers_for, netlify_headers, page_urls, serve_in_subprocess
 
-
 # any host but 127.0.0.1 fails at once (recorded by the request listener), no DNS wait
 ISOLATED_ARGS = CHROMIUM_ARGS + ["--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1"]
 WORKERS = 3
@@ -96,8 +95,14 @@ STYLED = """() => {
 
 def _build(root: Path, files: dict) -> Path:
     write_tree(root / "content", files)
-    run = subprocess.run([sys.executable, "-m", "generator", "build", "--today", TODAY], cwd=root,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--today", TODAY],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return root / "site"
 
@@ -142,8 +147,11 @@ async def _visit_all(base: str, urls: list[str], visit) -> dict[str, list[str]]:
                 console.clear()
                 problems = await visit(page, base + url)
                 problems += [f"dialog {d}" for d in dialogs]
-                problems += [f"console {c}" for c in console if "Content Security Policy" in c or "page error" in c
-                             or "Refused" in c]
+                problems += [
+                    f"console {c}"
+                    for c in console
+                    if "Content Security Policy" in c or "page error" in c or "Refused" in c
+                ]
                 if problems:
                     found[url] = problems
             await page.close()
@@ -203,7 +211,8 @@ def test_the_csp_would_report_an_inline_script(tmp_path):
     (site / "index.html").write_text(
         '<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><title>t</title></head>'
         '<body><p style="color:red">x</p><script>alert(1)</script><img src=x onerror="alert(2)"></body></html>',
-        encoding="utf-8")
+        encoding="utf-8",
+    )
 
     async def visit(page, url):
         await page.goto(url, wait_until="load")

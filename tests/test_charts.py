@@ -9,16 +9,18 @@ from decimal import Decimal as D
 
 from markupsafe import Markup
 
-from conftest import TODAY, cli
 from generator.output.charts import WIDTH, Chart, svg
+
+from conftest import TODAY, cli
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 def bars(values, **kw) -> Chart:
     names = tuple(f"小区{i}" for i in range(len(values)))
-    return Chart("bars", "收缴率", "小区", names, ("收缴率",), tuple((v,) for v in values), number="pct",
-                 scale_max=D(1), **kw)
+    return Chart(
+        "bars", "收缴率", "小区", names, ("收缴率",), tuple((v,) for v in values), number="pct", scale_max=D(1), **kw
+    )
 
 
 def parse(markup: Markup) -> ET.Element:
@@ -40,8 +42,15 @@ def test_bar_lengths_are_proportional_to_values():
 
 
 def test_stacked_segments_are_proportional_and_add_up():
-    chart = Chart("stacked", "类型", "街道", ("甲街道", "乙街道"), ("A", "B", "C"),
-                  ((D(6), D(3), D(1)), (D(5), D(0), D(0))), unit="个")
+    chart = Chart(
+        "stacked",
+        "类型",
+        "街道",
+        ("甲街道", "乙街道"),
+        ("A", "B", "C"),
+        ((D(6), D(3), D(1)), (D(5), D(0), D(0))),
+        unit="个",
+    )
     root = parse(svg(chart, "s"))
     segments = rects(root)
     assert len(segments) == 4  # a zero draws no segment
@@ -56,11 +65,19 @@ def test_stacked_segments_are_proportional_and_add_up():
 
 
 def test_line_chart_points_scale_and_break_at_gaps():
-    chart = Chart("line", "得分", "考评期", ("一", "二", "三", "四"), ("甲区", "乙区"),
-                  ((D(100), None), (D(50), D(80)), (None, D(40)), (D(0), D(60))),
-                  number="score", unit="分", scale_max=D(100))
+    chart = Chart(
+        "line",
+        "得分",
+        "考评期",
+        ("一", "二", "三", "四"),
+        ("甲区", "乙区"),
+        ((D(100), None), (D(50), D(80)), (None, D(40)), (D(0), D(60))),
+        number="score",
+        unit="分",
+        scale_max=D(100),
+    )
     root = parse(svg(chart, "l"))
-    points = [c for c in root.iter(f"{SVG}circle")]
+    points = list(root.iter(f"{SVG}circle"))
     assert len(points) == 6
     first = [float(c.get("cy")) for c in points if "series-0" in c.get("class")]
     top, mid, bottom = first
@@ -128,6 +145,7 @@ def test_output_is_stable():
 
 # --- on the built site ----------------------------------------------------------------------------
 
+
 def build_site(project):
     run = cli("build", "--today", TODAY)
     assert run.exit_code == 0, run.output
@@ -146,18 +164,18 @@ def figure(html: str, dom_id: str) -> str:
 def test_company_page_has_its_score_history(project):
     html = (build_site(project) / "companies/alpha/index.html").read_text(encoding="utf-8")
     fig = figure(html, "chart-scores")
-    root = parse(Markup(fig[fig.index("<svg"): fig.index("</svg>") + 6]))
+    root = parse(Markup(fig[fig.index("<svg") : fig.index("</svg>") + 6]))
     values = [t.text for t in root.iter(f"{SVG}text") if t.get("class") == "value"]
     assert values == ["88.50", "90.00"]  # 2025-H1 and H2 totals of alpha
     # the numbers are also in the period table next to it
-    assert "88.50" in html[html.index("</figure>"):] and "90.00" in html[html.index("</figure>"):]
+    assert "88.50" in html[html.index("</figure>") :] and "90.00" in html[html.index("</figure>") :]
 
 
 def test_community_page_has_fee_rates_with_a_table(project):
     html = (build_site(project) / "communities/yf/index.html").read_text(encoding="utf-8")
     fig = figure(html, "chart-fees")
     assert "鸢飞社区各小区 2025 年物业费收缴率" in fig
-    table = fig[fig.index("<table"):]
+    table = fig[fig.index("<table") :]
     assert "福海花园" in table and "100%" in table and "兰亭苑" in table and "90%" in table
     widths = [float(w) for w in re.findall(r'<rect class="bar series-0" x="0" y="[\d.]+" width="([\d.]+)"', fig)]
     assert len(widths) == 2 and abs(widths[1] / widths[0] - 0.9) < 0.001
@@ -166,7 +184,7 @@ def test_community_page_has_fee_rates_with_a_table(project):
 def test_district_page_has_types_per_street(project):
     html = (build_site(project) / "areas/gx/index.html").read_text(encoding="utf-8")
     fig = figure(html, "chart-types")
-    table = fig[fig.index("<table"):]
+    table = fig[fig.index("<table") :]
     # 新城街道: fuhai (self) and lanting (enterprise); 清池街道: zhangying (enterprise) and laoyuan (state)
     rows = re.findall(r'<tr><th scope="row">(.+?)</th>(.*?)</tr>', table)
     assert [(name, re.findall(r">([^<]+)</td>", cells)) for name, cells in rows] == [

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import json
 
-from conftest import TODAY, cli
 from generator.content.errors import Loc, Problem
+
+from conftest import TODAY, cli
 
 
 def test_annotations_point_at_the_line(project):
@@ -24,12 +25,15 @@ def test_annotations_point_at_the_line(project):
 
 def test_warnings_are_warning_annotations(project):
     compound = project / "content/compounds/laoyuan.yaml"
-    compound.write_text(compound.read_text(encoding="utf-8").replace("fee_collection: {2025: 0.75}\n", ""),
-                        encoding="utf-8")
+    compound.write_text(
+        compound.read_text(encoding="utf-8").replace("fee_collection: {2025: 0.75}\n", ""), encoding="utf-8"
+    )
     run = cli("check", "--today", TODAY, "--format", "github")
     assert run.exit_code == 0
-    assert any(line.startswith("::warning file=content/compounds/laoyuan.yaml,line=1,col=1,")
-               for line in run.stdout.splitlines())
+    assert any(
+        line.startswith("::warning file=content/compounds/laoyuan.yaml,line=1,col=1,")
+        for line in run.stdout.splitlines()
+    )
 
 
 def test_clean_content_prints_no_annotation(project):
@@ -55,4 +59,9 @@ def test_json_format_is_kept(project):
     data = json.loads(run.stdout)
     assert data["errors"] == 1
     assert {k: data["problems"][0][k] for k in ("path", "line", "col", "severity", "field")} == {
-        "path": "content/notices/2026/gongshi.md", "line": 4, "col": 11, "severity": "error", "field": "category"}
+        "path": "content/notices/2026/gongshi.md",
+        "line": 4,
+        "col": 11,
+        "severity": "error",
+        "field": "category",
+    }

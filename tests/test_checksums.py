@@ -97,7 +97,9 @@ def test_a_bad_character_is_reported_before_the_length():
     assert credit_code_problem("9135 0100M000100Y43").startswith("第5位")
 
 
-@pytest.mark.parametrize("first17", ["91350100M000100Y", "91350100M000100Y43", "91350100O000100Y4", "9135010０M000100Y4"])
+@pytest.mark.parametrize(
+    "first17", ["91350100M000100Y", "91350100M000100Y43", "91350100O000100Y4", "9135010０M000100Y4"]
+)
 def test_check_char_rejects_bad_input(first17):
     with pytest.raises(ValueError):
         credit_code_check_char(first17)
@@ -161,7 +163,9 @@ def test_id_card_valid(number, valid):
     assert id_card_valid(number) is valid
 
 
-@pytest.mark.parametrize("first17", ["1101051949123100", "1101051949123100X", "11010519491231002X", "1101051949123100a"])
+@pytest.mark.parametrize(
+    "first17", ["1101051949123100", "1101051949123100X", "11010519491231002X", "1101051949123100a"]
+)
 def test_id_check_char_rejects_bad_input(first17):
     with pytest.raises(ValueError):
         id_card_check_char(first17)

@@ -24,6 +24,7 @@ def test_readme_build_command_is_netlifys_and_installs_pagefind():
 def test_readme_test_command_is_the_last_line_of_ci_and_installs_the_test_extras():
     _, test = readme_commands()
     assert "\n" not in test and "'.[test]'" in test and "npm ci" in test and test.endswith("python -m pytest")
+    assert all(linter in test for linter in ("ruff check", "ruff format --check", "mypy"))  # before the tests
     ci = (REPO / ".ci/run").read_text(encoding="utf-8").strip().splitlines()
     assert ci[-1] == test
     assert any("apt-get install -y chromium fonts-noto-cjk" in line for line in ci)

@@ -59,15 +59,20 @@ LITERALS = {
 }
 # Fields of another kind that a section may name, as (other kind, path in it): any field at or below that path.
 OTHER_KIND_FIELDS = {
-    ("evaluation", "site", "evaluation"):
-        "an evaluation's part keys and maxima, and the list rules it is ranked by, are site.yaml's `evaluation`",
+    (
+        "evaluation",
+        "site",
+        "evaluation",
+    ): "an evaluation's part keys and maxima, and the list rules it is ranked by, are site.yaml's `evaluation`",
     ("compound", "company", "state_owned"): "a `state` compound's company must have `state_owned: true`",
 }
 # Fields the schema leaves optional that their section makes optional in other words than "optional": the phrase
 # must stay in the section (if it goes, the entry must be looked at again).
 NOT_CALLED_OPTIONAL = {
-    ("compound", "company"): ("is required for `enterprise` and `state`, and forbidden for `self`",
-                              "required or forbidden by `type`; validate enforces it, the table cannot"),
+    ("compound", "company"): (
+        "is required for `enterprise` and `state`, and forbidden for `self`",
+        "required or forbidden by `type`; validate enforces it, the table cannot",
+    ),
     ("project", "compounds"): ("(refs; at least one)", "one of `compounds` and `communities`; validate enforces it"),
     ("project", "communities"): ("(refs; at least one)", "as `compounds`"),
     ("notice", "district"): ("any of `district`", "the scope: any of the four, none meaning site-wide"),
@@ -109,8 +114,15 @@ def walk(table: schema.Obj, parts: tuple[str, ...] = (), prefix: str = "") -> di
         path = f"{prefix}{name}"
         inner = _inner(f.spec)
         choices = inner.choices if isinstance(inner, schema.Choice) else ()
-        found[path] = FieldInfo(path, name, f.required, choices, isinstance(inner, schema.Obj),
-                                boolean=isinstance(inner, schema.Bool), part=bool(prefix) and name in parts)
+        found[path] = FieldInfo(
+            path,
+            name,
+            f.required,
+            choices,
+            isinstance(inner, schema.Obj),
+            boolean=isinstance(inner, schema.Bool),
+            part=bool(prefix) and name in parts,
+        )
         if isinstance(inner, schema.Obj):
             found.update(walk(inner, parts, path + "."))
     return found
@@ -138,7 +150,8 @@ KEY_VALUE_RE = re.compile(rf"^({IDENT}):(?:\s+(.*))?$")  # `districts:`, `state_
 DOTTED_RE = re.compile(rf"^{IDENT}(?:\.{IDENT})+$")  # `evaluation.parts`
 FILE_RE = re.compile(r"\.(?:ya?ml|md)$")  # `site.yaml`: a file, not a field path
 FENCE_RE = re.compile(r"^```(\w*)\n(.*?)^```[ \t]*$", re.M | re.S)
-TOKEN_RE = re.compile(r"""
+TOKEN_RE = re.compile(
+    r"""
     `(?P<code>[^`\n]+)`
   | (?P<item>^[ \t]*[-*][ \t])          # a list item starts: whatever the previous one said is over
   | (?P<blank>\n[ \t]*\n)               # so does a paragraph
@@ -146,7 +159,9 @@ TOKEN_RE = re.compile(r"""
   | (?P<punct>[(),;:—])
   | (?P<word>[^\s`(),;:—.]+(?:\.[^\s`(),;:—.]+)*)
   | (?P<other>\S)
-""", re.M | re.X)
+""",
+    re.M | re.X,
+)
 
 
 def sections(text: str) -> dict[str, str]:
@@ -195,8 +210,13 @@ def _resolve(name: str, scopes: list[str], fields: dict[str, FieldInfo]) -> tupl
 
 def _other_kind(kind: str, token: str) -> list[FieldInfo]:
     """The fields of other kinds that `token` (a name or a dotted path) means in `kind`'s section, if allowed."""
-    return [f for (owner, other, root) in OTHER_KIND_FIELDS if owner == kind for path, f in FIELDS[other].items()
-            if (path == root or path.startswith(root + ".")) and token in (f.name, path)]
+    return [
+        f
+        for (owner, other, root) in OTHER_KIND_FIELDS
+        if owner == kind
+        for path, f in FIELDS[other].items()
+        if (path == root or path.startswith(root + ".")) and token in (f.name, path)
+    ]
 
 
 class _Reader:
@@ -229,6 +249,7 @@ class _Reader:
 
     def close(self, depth: int, sentence: bool) -> None:
         """End what is open at `depth` or deeper: sentence-long scopes and lists only, or (at ")") all."""
+
         def keep(at: int, sentence_long: bool) -> bool:
             return at < depth or (sentence and not sentence_long)
 
@@ -335,8 +356,9 @@ def _read_yaml(reading: Reading, data: object, spec: schema.Spec, path: str) -> 
     elif isinstance(spec, schema.Choice) and isinstance(data, str):
         reading.values.add(data)
         if data not in spec.choices:
-            reading.rejected.append(f"`{path.rstrip('.')}: {data}` in the YAML example (accepted: "
-                                    f"{', '.join(spec.choices)})")
+            reading.rejected.append(
+                f"`{path.rstrip('.')}: {data}` in the YAML example (accepted: {', '.join(spec.choices)})"
+            )
 
 
 def read_docs(text: str) -> dict[str, Reading]:
@@ -422,8 +444,10 @@ def unnamed_fields(kind: str, reading: Reading) -> list[str]:
             # One score key per part of site.yaml's `evaluation.parts`: the docs name the source of the keys and
             # give one as an example (`authority: 27.5`), not every key of the sample.
             if "evaluation.parts" not in reading.codes:
-                problems.append(f"{reading.where()}: the score keys (`{path}`, …) come from site.yaml's "
-                                f"`evaluation.parts`, which the section does not name")
+                problems.append(
+                    f"{reading.where()}: the score keys (`{path}`, …) come from site.yaml's "
+                    f"`evaluation.parts`, which the section does not name"
+                )
         elif path not in reading.named:
             what = "required" if f.required else "optional"
             problems.append(f"{reading.where()}: the {what} field `{path}` is not named in backticks")
@@ -432,8 +456,10 @@ def unnamed_fields(kind: str, reading: Reading) -> list[str]:
 
 def unknown_names(kind: str, reading: Reading) -> list[str]:
     """Rule 2: every field-like backticked word of the section is a field, a choice value or allowed."""
-    return [f"{reading.where()}: {token} is named, but it is no field of {kind} nor a value any field accepts"
-            for token in reading.unknown]
+    return [
+        f"{reading.where()}: {token} is named, but it is no field of {kind} nor a value any field accepts"
+        for token in reading.unknown
+    ]
 
 
 def choice_problems(kind: str, reading: Reading) -> list[str]:
@@ -458,11 +484,15 @@ def optional_problems(kind: str, reading: Reading) -> list[str]:
             continue
         phrase = NOT_CALLED_OPTIONAL.get((kind, path), (None,))[0]
         if phrase is None:
-            problems.append(f"{reading.where()}: `{path}` is optional in the schema, but the docs never call it "
-                            f"optional, so by their rule an editor must give it")
+            problems.append(
+                f"{reading.where()}: `{path}` is optional in the schema, but the docs never call it "
+                f"optional, so by their rule an editor must give it"
+            )
         elif not says(reading.text, phrase):
-            problems.append(f"{reading.where()}: `{path}` is optional in the schema; the section no longer says "
-                            f"“{phrase}”, which made it optional in other words")
+            problems.append(
+                f"{reading.where()}: `{path}` is optional in the schema; the section no longer says "
+                f"“{phrase}”, which made it optional in other words"
+            )
     return problems
 
 
@@ -506,8 +536,18 @@ def test_the_walk_reaches_every_depth():
 def test_the_reading_follows_the_prose():
     community, project = readings()["community"], readings()["project"]
     assert {"grids.name", "venues.name", "venues.address", "stats.period"} <= community.named
-    assert {"secretary", "office_phone", "address", "grids", "venues", "stats", "grids.members",
-            "venues.area_m2", "venues.address", "venues.services"} == set(community.optional)
+    assert {
+        "secretary",
+        "office_phone",
+        "address",
+        "grids",
+        "venues",
+        "stats",
+        "grids.members",
+        "venues.area_m2",
+        "venues.address",
+        "venues.services",
+    } == set(community.optional)
     assert "updates.status" in project.optional and "status" not in project.optional
     assert "evaluation" not in readings()["site"].optional and "sample" in readings()["site"].optional
     assert set(decided_optional(TEXT)) == {"compound", "community", "site"}
@@ -528,8 +568,12 @@ def test_every_allowance_is_still_needed():
     for (kind, other, root), reason in OTHER_KIND_FIELDS.items():
         assert root in FIELDS[other], f"{kind} may name {other}'s `{root}` ({reason}), which does not exist"
         names = {KEY_VALUE_RE.sub(r"\1", t) for t in readings()[kind].codes}
-        used = [n for n in names if not any(f.name == n or p == n for p, f in FIELDS[kind].items())
-                and any(f.path == root or f.path.startswith(root + ".") for f in _other_kind(kind, n))]
+        used = [
+            n
+            for n in names
+            if not any(f.name == n or p == n for p, f in FIELDS[kind].items())
+            and any(f.path == root or f.path.startswith(root + ".") for f in _other_kind(kind, n))
+        ]
         assert used, f"{kind} may name {other}'s `{root}` ({reason}), but does not any more; remove the allowance"
     for (kind, path), (phrase, reason) in NOT_CALLED_OPTIONAL.items():
         f = FIELDS[kind].get(path)
@@ -550,14 +594,22 @@ def test_the_checks_catch_a_doctored_copy():
     assert all_problems(TEXT) == []
     cases = [
         # a field removed from its section (rule 1)
-        ("companies/<id>.yaml", "`credit_code` (", "(", "company (## companies/<id>.yaml): the required field "
-                                                        "`credit_code` is not named"),
+        (
+            "companies/<id>.yaml",
+            "`credit_code` (",
+            "(",
+            "company (## companies/<id>.yaml): the required field `credit_code` is not named",
+        ),
         ("communities/<id>.yaml", "optional `area_m2`, ", "", "the optional field `venues.area_m2` is not named"),
         ("site.yaml", "  black_line: 60 ", "  ", "the required field `evaluation.black_line` is not named"),
         ("evaluations/<district>/<period>.yaml", "`evaluation.parts`", "parts", "which the section does not name"),
         # an unknown field added (rule 2)
-        ("companies/<id>.yaml", "optional `phone`", "optional `phone`, `fax`",
-         "company (## companies/<id>.yaml): `fax` is named, but it is no field of company"),
+        (
+            "companies/<id>.yaml",
+            "optional `phone`",
+            "optional `phone`, `fax`",
+            "company (## companies/<id>.yaml): `fax` is named, but it is no field of company",
+        ),
         ("site.yaml", "  black_line: 60", "  blackline: 60", "`blackline` (a key of the YAML example) is named"),
         # choice values: one missing, one the schema rejects (rule 3)
         ("projects/<id>.md", ", `suspended`", "", "`status` accepts `suspended`, which the section does not name"),
@@ -565,15 +617,27 @@ def test_the_checks_catch_a_doctored_copy():
         ("notices/<year>/<id>.md", "`招聘`", "`招聘`, `公告`", "names `公告` (accepted: 通知"),
         ("compounds/<id>.yaml", "`state_owned: true`", "`type: public`", "names `type: public` (accepted:"),
         # required and optional (rule 4)
-        ("compounds/<id>.yaml", "`households`, optional `buildings`", "optional `households`, `buildings`",
-         "`households` is called optional (“optional … `households`” in ## compounds/<id>.yaml), but the schema"),
-        ("projects/<id>.md", "`text`, optional `status`", "`text`, `status`",
-         "`updates.status` is optional in the schema, but the docs never call it optional"),
+        (
+            "compounds/<id>.yaml",
+            "`households`, optional `buildings`",
+            "optional `households`, `buildings`",
+            "`households` is called optional (“optional … `households`” in ## compounds/<id>.yaml), but the schema",
+        ),
+        (
+            "projects/<id>.md",
+            "`text`, optional `status`",
+            "`text`, `status`",
+            "`updates.status` is optional in the schema, but the docs never call it optional",
+        ),
         ("compounds/<id>.yaml", "optional `grid`", "`grid`", "`grid` is optional in the schema, but the docs never"),
         ("notices/<year>/<id>.md", "none means site-wide", "none is site-wide", "no longer says “none means"),
         (DECISIONS, "`fee_collection` and ", "", "`fee_collection` is optional in the schema, but the docs never"),
-        (DECISIONS, "`sample` and `pii_allow`", "`sample`, `pii_allow` and `title`",
-         "site (## site.yaml): `title` is called optional (the “Required fields” decision"),
+        (
+            DECISIONS,
+            "`sample` and `pii_allow`",
+            "`sample`, `pii_allow` and `title`",
+            "site (## site.yaml): `title` is called optional (the “Required fields” decision",
+        ),
     ]
     for heading, old, new, expected in cases:
         problems = all_problems(_doctor(TEXT, heading, old, new))

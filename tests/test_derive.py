@@ -4,7 +4,10 @@ from datetime import date
 from decimal import Decimal as D
 
 from generator.domain.derive import (
-    bottom_positions, competition_ranks, period_table, year_table,
+    bottom_positions,
+    competition_ranks,
+    period_table,
+    year_table,
 )
 from generator.domain.models import Evaluation, Period, ScoreRow
 from generator.output.lists import lists_json
@@ -43,13 +46,21 @@ def test_bottom_position_counts_strictly_lower():
 
 
 def test_period_totals_are_exact_sums_and_rows_in_rank_then_id_order():
-    table = period_table(evaluation(2025, 1, {
-        "zeta": ("27.1", "26.2", "30.3"),   # 83.6 on paper; 83.6 in float
-        "alpha": ("27.3", "26.1", "30.2"),  # 83.6 on paper; 83.60000000000001 in float
-        "mid": ("10", "10", "10"),
-    }))
+    table = period_table(
+        evaluation(
+            2025,
+            1,
+            {
+                "zeta": ("27.1", "26.2", "30.3"),  # 83.6 on paper; 83.6 in float
+                "alpha": ("27.3", "26.1", "30.2"),  # 83.6 on paper; 83.60000000000001 in float
+                "mid": ("10", "10", "10"),
+            },
+        )
+    )
     assert [(r.company, r.total, r.rank) for r in table.rows] == [
-        ("alpha", D("83.6"), 1), ("zeta", D("83.6"), 1), ("mid", D(30), 3),
+        ("alpha", D("83.6"), 1),
+        ("zeta", D("83.6"), 1),
+        ("mid", D(30), 3),
     ]
 
 
@@ -59,14 +70,24 @@ def test_annual_is_exact_mean_and_json_unrounded():
     assert data["district"] == "gx" and data["year"] == 2025
     first = data["companies"][0]
     assert first == {
-        "company": "a", "h1_total": 81.5, "h2_total": 79.0, "annual": 80.25, "annual_rank": 1,
-        "h1_rank": 1, "h2_rank": 1, "red": True, "black": False, "dismissal": False,
+        "company": "a",
+        "h1_total": 81.5,
+        "h2_total": 79.0,
+        "annual": 80.25,
+        "annual_rank": 1,
+        "h1_rank": 1,
+        "h2_rank": 1,
+        "red": True,
+        "black": False,
+        "dismissal": False,
     }
     assert data["companies"][1]["annual"] == 70.125
 
 
 def test_red_list_tie_at_boundary_lengthens_the_list():
-    t = year({"a": "90", "b": "85", "c": "85", "d": "70"}, {"a": "90", "b": "85", "c": "85", "d": "70"}, red=2, bottom=0)
+    t = year(
+        {"a": "90", "b": "85", "c": "85", "d": "70"}, {"a": "90", "b": "85", "c": "85", "d": "70"}, red=2, bottom=0
+    )
     assert t.members("red") == ("a", "b", "c")
     assert [r.annual_rank for r in t.rows] == [1, 2, 2, 4]
 

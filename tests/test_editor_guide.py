@@ -56,10 +56,14 @@ def templates() -> dict[str, str]:
             where = f"{path.name}:{getattr(node, 'lineno', 0)}"
             reporter = isinstance(node, ast.Call) and (
                 (isinstance(node.func, ast.Attribute) and node.func.attr in REPORTERS)
-                or (isinstance(node.func, ast.Name) and node.func.id == "Problem"))
+                or (isinstance(node.func, ast.Name) and node.func.id == "Problem")
+            )
             if reporter:
-                message = node.args[1] if len(node.args) > 1 else next(
-                    (k.value for k in node.keywords if k.arg == "message"), None)
+                message = (
+                    node.args[1]
+                    if len(node.args) > 1
+                    else next((k.value for k in node.keywords if k.arg == "message"), None)
+                )
                 if message is None:
                     continue
                 add(message, where)
@@ -79,14 +83,23 @@ def templates() -> dict[str, str]:
 
 def test_the_walk_finds_the_known_diagnostics():
     found = templates()
-    for known in ["缺少 YAML 前置信息", "不是有效的标识", "引用了不存在的", "请核对代码是否抄错", "疑似个人信息", "还没有填写",
-                  "不是允许的字符", "必须是 attachments/ 下的相对路径"]:
+    for known in [
+        "缺少 YAML 前置信息",
+        "不是有效的标识",
+        "引用了不存在的",
+        "请核对代码是否抄错",
+        "疑似个人信息",
+        "还没有填写",
+        "不是允许的字符",
+        "必须是 attachments/ 下的相对路径",
+    ]:
         assert any(known in t for t in found), known
     assert len(found) > 60
 
 
 def test_every_diagnostic_is_in_the_editor_guide():
     guide = GUIDE.read_text(encoding="utf-8")
-    missing = [f"{where}: {text}" for text, where in sorted(templates().items(), key=lambda kv: kv[1])
-               if text not in guide]
+    missing = [
+        f"{where}: {text}" for text, where in sorted(templates().items(), key=lambda kv: kv[1]) if text not in guide
+    ]
     assert not missing, "docs/editor-guide.md does not explain:\n" + "\n".join(missing)

@@ -27,7 +27,10 @@ def build(*extra: str) -> None:
 
 @pytest.fixture
 def site(project) -> Path:
-    write_tree(project / "content", {"notices/2026/hostile.md": dedent(f"""
+    write_tree(
+        project / "content",
+        {
+            "notices/2026/hostile.md": dedent(f"""
         ---
         title: '{HOSTILE}'
         date: 2026-11-10
@@ -35,7 +38,9 @@ def site(project) -> Path:
         communities: [zy]
         ---
         正文 <script>alert(1)</script> 见 [小区](/compounds/zhangying/)。
-        """)})
+        """)
+        },
+    )
     build()
     return project / "site"
 
@@ -70,7 +75,7 @@ def assert_valid_atom(site: Path, base: str) -> int:
         assert root.findtext(f"{A}title")
         rfc3339(root.findtext(f"{A}updated"))
         assert root.find(f"{A}author/{A}name").text
-        links = {l.get("rel"): l for l in root.findall(f"{A}link")}
+        links = {line.get("rel"): line for line in root.findall(f"{A}link")}
         assert links["self"].get("href") == url and links["self"].get("type") == "application/atom+xml"
         assert links["alternate"].get("href").startswith(base)
         ids = []
@@ -80,9 +85,9 @@ def assert_valid_atom(site: Path, base: str) -> int:
             assert re.fullmatch(rf"tag:{host},\d{{4}}:[A-Za-z0-9/-]+", ids[-1]), ids[-1]
             assert e.findtext(f"{A}title")
             rfc3339(e.findtext(f"{A}updated"))
-            alt = [l for l in e.findall(f"{A}link") if l.get("rel") == "alternate"]
+            alt = [line for line in e.findall(f"{A}link") if line.get("rel") == "alternate"]
             assert len(alt) == 1 and alt[0].get("href").startswith(base)
-            target = site / alt[0].get("href")[len(base):] / "index.html"
+            target = site / alt[0].get("href")[len(base) :] / "index.html"
             assert target.is_file(), target  # every entry links to a page that exists
             assert e.find(f"{A}content").get("type") == "html"
         assert len(ids) == len(set(ids))
@@ -96,7 +101,11 @@ def assert_valid_atom(site: Path, base: str) -> int:
 
 def test_every_feed_is_valid_atom(site):
     assert [p.relative_to(site).as_posix() for p in feed_paths(site)] == [
-        "feeds/communities/yf.xml", "feeds/communities/zy.xml", "feeds/lists/gx.xml", "feeds/notices.xml"]
+        "feeds/communities/yf.xml",
+        "feeds/communities/zy.xml",
+        "feeds/lists/gx.xml",
+        "feeds/notices.xml",
+    ]
     assert assert_valid_atom(site, BASE) == 3 + 2 + 2 + 3
     assert parse(site / "feeds/notices.xml").find(f"{A}author/{A}name").text == "测试编辑组"
 
@@ -111,14 +120,18 @@ def test_sample_feeds_are_valid_atom(tmp_path):
     notices = entries(parse(out / "feeds/notices.xml"))
     pages = [p for p in (out / "notices").glob("*/index.html") if p.parent.name != "page"]
     from generator.output.feeds import FEED_ENTRIES
+
     assert len(notices) == min(len(pages), FEED_ENTRIES) < len(pages)  # the newest published notices, nothing else
 
 
 def test_notice_feed_content_and_escaping(site):
     root = parse(site / "feeds/notices.xml")
     by_id = {e.findtext(f"{A}id"): e for e in entries(root)}
-    assert set(by_id) == {"tag:example.org,2026:notices/gongshi", "tag:example.org,2025:notices/tongzhi",
-                          "tag:example.org,2026:notices/hostile"}  # no draft, no future notice
+    assert set(by_id) == {
+        "tag:example.org,2026:notices/gongshi",
+        "tag:example.org,2025:notices/tongzhi",
+        "tag:example.org,2026:notices/hostile",
+    }  # no draft, no future notice
     hostile = by_id["tag:example.org,2026:notices/hostile"]
     assert hostile.findtext(f"{A}title") == HOSTILE  # the parser gives back exactly the text
     raw = (site / "feeds/notices.xml").read_text(encoding="utf-8")
@@ -138,6 +151,7 @@ def test_notice_feed_content_and_escaping(site):
 def test_community_feeds_hold_the_notices_that_reach_them(site):
     def ids(name):
         return {e.findtext(f"{A}id").rsplit("/", 1)[1] for e in entries(parse(site / f"feeds/communities/{name}.xml"))}
+
     assert ids("yf") == {"gongshi", "tongzhi"}  # compound notice and district notice
     assert ids("zy") == {"tongzhi", "hostile"}
 
@@ -145,13 +159,20 @@ def test_community_feeds_hold_the_notices_that_reach_them(site):
 def test_lists_feed_has_periods_and_annual_results(site):
     root = parse(site / "feeds/lists/gx.xml")
     got = {e.findtext(f"{A}id"): e for e in entries(root)}
-    assert list(got) == ["tag:example.org,2025:lists/gx/2025-H2", "tag:example.org,2025:lists/gx/2025",
-                         "tag:example.org,2025:lists/gx/2025-H1"]
+    assert list(got) == [
+        "tag:example.org,2025:lists/gx/2025-H2",
+        "tag:example.org,2025:lists/gx/2025",
+        "tag:example.org,2025:lists/gx/2025-H1",
+    ]
     annual = got["tag:example.org,2025:lists/gx/2025"]
     assert annual.findtext(f"{A}updated") == "2026-01-20T00:00:00+08:00"  # when the second half was published
     text = annual.findtext(f"{A}content")
-    assert "红榜（2 家）" in text and "高新区城市服务集团有限公司" in text and "提请解聘（1 家）：贝塔物业服务有限公司" in text
-    assert [l.get("href") for l in annual.findall(f"{A}link")] == ["https://example.org/lists/gx/2025/"]
+    assert (
+        "红榜（2 家）" in text
+        and "高新区城市服务集团有限公司" in text
+        and "提请解聘（1 家）：贝塔物业服务有限公司" in text
+    )
+    assert [line.get("href") for line in annual.findall(f"{A}link")] == ["https://example.org/lists/gx/2025/"]
 
 
 def test_feeds_do_not_depend_on_the_build_date(project):
@@ -199,26 +220,33 @@ def test_pages_announce_their_feeds(site):
 
 # --- sitemap, robots.txt, sharing ----------------------------------------------------------------
 
+
 def test_sitemap_lists_every_page_once(site):
     root = ET.parse(site / "sitemap.xml").getroot()
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     assert root.tag == f"{ns}urlset"
     locs = [u.findtext(f"{ns}loc") for u in root.findall(f"{ns}url")]
     assert len(locs) == len(set(locs))
-    pages = {BASE + p.relative_to(site).as_posix().removesuffix("index.html")
-             for p in site.rglob("*.html") if p.name != "404.html"}
+    pages = {
+        BASE + p.relative_to(site).as_posix().removesuffix("index.html")
+        for p in site.rglob("*.html")
+        if p.name != "404.html"
+    }
     assert set(locs) == pages
     assert BASE + "data/" in locs and BASE + "changes/" in locs
 
 
 def test_robots_points_to_the_sitemap(site):
     assert (site / "robots.txt").read_text(encoding="utf-8") == (
-        "User-agent: *\nAllow: /\n\nSitemap: https://example.org/sitemap.xml\n")
+        "User-agent: *\nAllow: /\n\nSitemap: https://example.org/sitemap.xml\n"
+    )
 
 
 def test_sitemap_and_feeds_follow_base_url_override(project):
     build("--base-url", "https://x.example.net/sub")
-    assert "<loc>https://x.example.net/sub/compounds/fuhai/</loc>" in (project / "site/sitemap.xml").read_text(encoding="utf-8")
+    assert "<loc>https://x.example.net/sub/compounds/fuhai/</loc>" in (project / "site/sitemap.xml").read_text(
+        encoding="utf-8"
+    )
     root = parse(project / "site/feeds/notices.xml")
     assert root.findtext(f"{A}id") == "https://x.example.net/sub/feeds/notices.xml"
     assert entries(root)[0].findtext(f"{A}id") == "tag:x.example.net,2026:sub/notices/gongshi"
@@ -238,6 +266,7 @@ def test_canonical_and_open_graph(site):
 
 def test_feeds_hold_their_newest_entries_only(project):
     from generator.output.feeds import FEED_ENTRIES
+
     notices = {}
     for i in range(FEED_ENTRIES + 7):
         day = 1 + i % 28
@@ -262,6 +291,7 @@ def test_feeds_hold_their_newest_entries_only(project):
 
 def test_a_sitemap_past_the_protocol_limit_becomes_an_index_of_parts():
     from generator.output.sitemap import sitemap_files
+
     ns = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
     urls = [f"/notices/n{i}/" for i in range(7)] + ["/", "/notices/n3/"]
     small = sitemap_files(BASE, urls, per_file=8)
@@ -314,17 +344,22 @@ def test_feeds_assembled_from_entries_are_the_one_tree_bytes(entries):
     """Feeds are assembled from separately serialised entries (so the edit loop reuses them):
     byte for byte what serialising the whole tree at once gives, escaping included."""
     from datetime import date
+    from types import SimpleNamespace
 
     from generator.engine.memo import Memo
     from generator.output.feeds import Entry, Feed, _render_feed
-    from types import SimpleNamespace
 
     info = SimpleNamespace(language="zh-CN", base_url="https://example.org/town/", publisher="测试 & <街道>")
     items = tuple(
-        Entry(id=f"tag:example.org,2026:notices/n{i}", title=f"标题 {i} <b>&amp;\"'", url=f"/notices/n{i}/",
-              published=date(2026, 1, i + 1), updated=date(2026, 1, i + 1),
-              html=f"<p>正文 {i} &lt; <a href=\"https://example.org/x?a=1&b=2\">链接</a></p>\n\t\x0b",
-              category="公示" if i % 2 else None)
+        Entry(
+            id=f"tag:example.org,2026:notices/n{i}",
+            title=f"标题 {i} <b>&amp;\"'",
+            url=f"/notices/n{i}/",
+            published=date(2026, 1, i + 1),
+            updated=date(2026, 1, i + 1),
+            html=f'<p>正文 {i} &lt; <a href="https://example.org/x?a=1&b=2">链接</a></p>\n\t\x0b',
+            category="公示" if i % 2 else None,
+        )
         for i in range(entries)
     )
     feed = Feed("/feeds/notices.xml", "公示公告 & 通知", "全部", "/notices/", items)

@@ -30,17 +30,19 @@ import yaml
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
 
-from conftest import dedent, minimal_files, write_tree, MINIMAL
 from generator import pipeline
 from generator.content.errors import ContentError
+
+from conftest import MINIMAL, dedent, minimal_files, write_tree
 from hostile import MARKDOWN_VECTORS, VECTORS
 from sitecheck import unsafe_markup
 
 TODAY = dt.date(2026, 11, 27)
 DIAGNOSTIC = re.compile(r"^content/\S*:\d+:\d+: (error|warning): .+$", re.S)
 SCALE = int(os.environ.get("BULLETIN_FUZZ_SCALE", "1"))  # e.g. 20 for a long local run
-FUZZ = settings(deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-                print_blob=True)
+FUZZ = settings(
+    deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large], print_blob=True
+)
 
 
 class _SharedBytecode(jinja2.BytecodeCache):
@@ -100,18 +102,31 @@ weird_text = st.text(
     max_size=40,
 )
 scalars = st.one_of(
-    st.none(), st.booleans(), st.integers(min_value=-(10**30), max_value=10**30),
-    st.floats(allow_nan=True, allow_infinity=True), st.dates(), st.datetimes(), weird_text,
+    st.none(),
+    st.booleans(),
+    st.integers(min_value=-(10**30), max_value=10**30),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.dates(),
+    st.datetimes(),
+    weird_text,
     st.sampled_from(["100%", "95.5%", "2025-H1", "2025-02-30", "yf", "alpha", "fuhai", ".nan", "1e400", "0.1"]),
 )
 plausible = st.one_of(
-    st.integers(0, 2000), st.floats(0, 1).map(lambda x: round(x, 2)), st.floats(0, 40).map(lambda x: round(x, 2)),
-    st.dates(min_value=dt.date(1949, 1, 1), max_value=dt.date(2100, 12, 31)), st.text(min_size=1, max_size=30),
+    st.integers(0, 2000),
+    st.floats(0, 1).map(lambda x: round(x, 2)),
+    st.floats(0, 40).map(lambda x: round(x, 2)),
+    st.dates(min_value=dt.date(1949, 1, 1), max_value=dt.date(2100, 12, 31)),
+    st.text(min_size=1, max_size=30),
     st.sampled_from(["enterprise", "self", "state", "业委会", "自治小组", "yf", "zy", "xc", "qc", "alpha", "guoqi"]),
 )
-values = st.recursive(scalars, lambda children: st.lists(children, max_size=4)
-                      | st.dictionaries(st.one_of(weird_text, st.integers(0, 3000)), children, max_size=4),
-                      max_leaves=12)
+values = st.recursive(
+    scalars,
+    lambda children: (
+        st.lists(children, max_size=4)
+        | st.dictionaries(st.one_of(weird_text, st.integers(0, 3000)), children, max_size=4)
+    ),
+    max_leaves=12,
+)
 
 
 @st.composite
@@ -128,17 +143,37 @@ def tokens(items: list[str], max_size: int) -> st.SearchStrategy[str]:
     return st.lists(st.sampled_from(items), max_size=max_size).map("".join)
 
 
-raw_yaml = tokens(list(":-[]{}&*!|>'\"%@`#,? \n\t") + ["a", "1", "福", ".", "e", "\\", "~", "---", "...", "!!", "&a",
-                                                       "*a", "\n  ", "\n- ", "key: ", "title: ", "? "], 120)
+raw_yaml = tokens(
+    list(":-[]{}&*!|>'\"%@`#,? \n\t")
+    + ["a", "1", "福", ".", "e", "\\", "~", "---", "...", "!!", "&a", "*a", "\n  ", "\n- ", "key: ", "title: ", "? "],
+    120,
+)
 
-YAML_RECORDS = ["site.yaml", "areas.yaml", "communities/yf.yaml", "compounds/fuhai.yaml", "companies/beta.yaml",
-                "evaluations/gx/2025-H1.yaml"]
+YAML_RECORDS = [
+    "site.yaml",
+    "areas.yaml",
+    "communities/yf.yaml",
+    "compounds/fuhai.yaml",
+    "companies/beta.yaml",
+    "evaluations/gx/2025-H1.yaml",
+]
 FIELDS = {
     "site.yaml": ["title", "base_url", "contact", "sample", "evaluation", "pii_allow", "language"],
     "areas.yaml": ["districts"],
     "communities/yf.yaml": ["name", "street", "grids", "venues", "stats", "office_phone", "address"],
-    "compounds/fuhai.yaml": ["name", "community", "grid", "type", "households", "owners_body", "fee_collection",
-                             "complaints", "demonstration", "built_year", "company"],
+    "compounds/fuhai.yaml": [
+        "name",
+        "community",
+        "grid",
+        "type",
+        "households",
+        "owners_body",
+        "fee_collection",
+        "complaints",
+        "demonstration",
+        "built_year",
+        "company",
+    ],
     "companies/beta.yaml": ["name", "credit_code", "state_owned", "phone"],
     "evaluations/gx/2025-H1.yaml": ["period", "published", "scores"],
 }
@@ -165,8 +200,9 @@ def test_any_value_in_a_field_of_a_valid_record(data):
         # or a value inside a score row
         record = yaml.safe_load(dedent(MINIMAL[target]))
         row = data.draw(st.integers(0, 2))
-        record["scores"][row][data.draw(st.sampled_from(["authority", "street", "owners", "note", "company"]))] = \
+        record["scores"][row][data.draw(st.sampled_from(["authority", "street", "owners", "note", "company"]))] = (
             data.draw(st.one_of(values, plausible))
+        )
     files = minimal_files()
     files[target] = yaml.safe_dump(record, allow_unicode=True, sort_keys=False)
     result = outcome(files)
@@ -187,18 +223,39 @@ NOTICE_FIELDS = {
 
 markdown_pieces = st.one_of(
     st.sampled_from(VECTORS + MARKDOWN_VECTORS),
-    tokens(list("#*_-+>`~[]()!<>/\\|:=\"' \n\t&;1aA福x.") + ["\n\n", "```", "    ", "- ", "1. ", "<div>", "</div>",
-                                                          "<a href=", "javascript:", "&#", "<!--", "-->", "<svg",
-                                                          "<img", " onerror="], 30),
+    tokens(
+        list("#*_-+>`~[]()!<>/\\|:=\"' \n\t&;1aA福x.")
+        + [
+            "\n\n",
+            "```",
+            "    ",
+            "- ",
+            "1. ",
+            "<div>",
+            "</div>",
+            "<a href=",
+            "javascript:",
+            "&#",
+            "<!--",
+            "-->",
+            "<svg",
+            "<img",
+            " onerror=",
+        ],
+        30,
+    ),
 )
 markdown = st.lists(markdown_pieces, max_size=12).map("".join)
 
 
 @settings(FUZZ, max_examples=40 * SCALE)
-@given(front=st.fixed_dictionaries({"title": NOTICE_FIELDS["title"], "date": NOTICE_FIELDS["date"],
-                                    "category": NOTICE_FIELDS["category"]},
-                                   optional={k: v for k, v in NOTICE_FIELDS.items() if k not in ("title", "date", "category")}),
-       body=markdown)
+@given(
+    front=st.fixed_dictionaries(
+        {"title": NOTICE_FIELDS["title"], "date": NOTICE_FIELDS["date"], "category": NOTICE_FIELDS["category"]},
+        optional={k: v for k, v in NOTICE_FIELDS.items() if k not in ("title", "date", "category")},
+    ),
+    body=markdown,
+)
 def test_any_front_matter_and_body(front, body):
     files = minimal_files()
     try:
@@ -216,7 +273,9 @@ def test_any_front_matter_and_body(front, body):
 def test_any_markdown_body_builds_a_safe_page(body):
     files = minimal_files()
     files["notices/2025/fuzz.md"] = f"---\ntitle: 测试\ndate: 2025-06-02\ncategory: 通知\n---\n{body}"
-    files["projects/fuzz.md"] = f"---\ntitle: 测试项目\ncategory: service\nstatus: planned\ncommunities: [yf]\n---\n{body}"
+    files["projects/fuzz.md"] = (
+        f"---\ntitle: 测试项目\ncategory: service\nstatus: planned\ncommunities: [yf]\n---\n{body}"
+    )
     result = outcome(files)
     event(result)
     # A body can only fail the build through a rule about its text (control characters, a

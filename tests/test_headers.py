@@ -13,8 +13,15 @@ import pytest
 from conftest import REPO
 from sitecheck import headers_for, netlify_headers
 
-PUBLIC_PATHS = ["/", "/notices/", "/notices/gongshi/", "/static/style.0123456789.css", "/attachments/2025/a.pdf",
-                "/data/lists/gx/2025.json", "/404.html"]
+PUBLIC_PATHS = [
+    "/",
+    "/notices/",
+    "/notices/gongshi/",
+    "/static/style.0123456789.css",
+    "/attachments/2025/a.pdf",
+    "/data/lists/gx/2025.json",
+    "/404.html",
+]
 
 
 def policy(path: str) -> dict[str, list[str]]:
@@ -31,11 +38,16 @@ def policy(path: str) -> dict[str, list[str]]:
 def test_every_public_path_gets_the_headers(path):
     headers = headers_for(netlify_headers(REPO), path)
     assert headers["X-Content-Type-Options"] == "nosniff"
-    assert headers["Referrer-Policy"] in ("no-referrer", "strict-origin", "strict-origin-when-cross-origin",
-                                          "same-origin")
+    assert headers["Referrer-Policy"] in (
+        "no-referrer",
+        "strict-origin",
+        "strict-origin-when-cross-origin",
+        "same-origin",
+    )
     assert headers["X-Frame-Options"] == "DENY"
-    permissions = {item.split("=")[0].strip(): item.split("=")[1].strip()
-                   for item in headers["Permissions-Policy"].split(",")}
+    permissions = {
+        item.split("=")[0].strip(): item.split("=")[1].strip() for item in headers["Permissions-Policy"].split(",")
+    }
     for feature in ("camera", "microphone", "geolocation", "payment", "usb"):
         assert permissions.get(feature) == "()", feature
 

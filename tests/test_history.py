@@ -12,9 +12,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY, cli
 from generator.content.history import History, parse_log, read_history
 from generator.output.changes import RecordRef, recent_changes
+
+from conftest import TODAY, cli
 from sitecheck import tree_digest
 
 OCT = "2026-10-01T10:00:00+08:00"
@@ -22,9 +23,15 @@ NOV = "2026-11-02T23:30:00+00:00"  # 2026-11-03 in Shanghai
 
 
 def git(cwd: Path, *args: str, when: str | None = None) -> str:
-    env = dict(os.environ, GIT_AUTHOR_NAME="王小明", GIT_AUTHOR_EMAIL="editor@example.org",
-               GIT_COMMITTER_NAME="王小明", GIT_COMMITTER_EMAIL="editor@example.org", GIT_CONFIG_NOSYSTEM="1",
-               GIT_CONFIG_GLOBAL=os.devnull)
+    env = dict(
+        os.environ,
+        GIT_AUTHOR_NAME="王小明",
+        GIT_AUTHOR_EMAIL="editor@example.org",
+        GIT_COMMITTER_NAME="王小明",
+        GIT_COMMITTER_EMAIL="editor@example.org",
+        GIT_CONFIG_NOSYSTEM="1",
+        GIT_CONFIG_GLOBAL=os.devnull,
+    )
     if when:
         env.update(GIT_AUTHOR_DATE=when, GIT_COMMITTER_DATE=when)
     done = subprocess.run(["git", *args], cwd=cwd, env=env, capture_output=True, text=True, check=True)
@@ -64,8 +71,14 @@ def test_record_pages_show_their_last_commit_date(repo):
     site = repo / "site"
     assert changed_on(site, "compounds/fuhai") == "2026-11-03"
     assert changed_on(site, "compounds/lanting") == "2026-10-01"
-    for rel in ("communities/yf", "companies/alpha", "projects/guanwang", "notices/gongshi", "lists/gx/2025-H1",
-                "lists/gx/2025"):
+    for rel in (
+        "communities/yf",
+        "companies/alpha",
+        "projects/guanwang",
+        "notices/gongshi",
+        "lists/gx/2025-H1",
+        "lists/gx/2025",
+    ):
         assert changed_on(site, rel) == "2026-10-01", rel
 
 
@@ -74,10 +87,11 @@ def test_changes_page_lists_recent_changes(repo):
     html = (repo / "site/changes/index.html").read_text(encoding="utf-8")
     days = re.findall(r'<h2 id="h-day-([\d-]+)">', html)
     assert days == ["2026-11-03", "2026-10-01"]
-    newest = html[html.index('h-day-2026-11-03'): html.index('h-day-2026-10-01')]
+    newest = html[html.index("h-day-2026-11-03") : html.index("h-day-2026-10-01")]
     assert re.findall(r'<a href="([^"]+)">([^<]+)</a> <span class="sub">([^<]+)</span>', newest) == [
-        ("/compounds/fuhai/", "福海花园", "修改")]
-    older = html[html.index('h-day-2026-10-01'):]
+        ("/compounds/fuhai/", "福海花园", "修改")
+    ]
+    older = html[html.index("h-day-2026-10-01") :]
     assert '<a href="/notices/gongshi/">福海花园维修资金使用公示</a> <span class="sub">新增</span>' in older
     assert "草稿公告" not in html and "未来公告" not in html  # unpublished records are not announced
     assert "王小明" not in html and "editor@" not in html and "福海花园户数" not in html  # no names, no messages
@@ -146,8 +160,11 @@ LOG = (
 
 def test_parse_log_takes_the_newest_commit_per_file():
     h = parse_log(LOG, shallow=False, dirty=set(), today=date(2026, 11, 27))
-    assert h.last_changed == {"compounds/fuhai.yaml": date(2026, 11, 3), "compounds/lanting.yaml": date(2026, 11, 1),
-                              "site.yaml": date(2026, 10, 1)}
+    assert h.last_changed == {
+        "compounds/fuhai.yaml": date(2026, 11, 3),
+        "compounds/lanting.yaml": date(2026, 11, 1),
+        "site.yaml": date(2026, 10, 1),
+    }
     assert "notices/2025/old.md" not in {c.path for c in h.changes}
 
 
@@ -171,8 +188,12 @@ def test_a_build_dated_before_a_change_does_not_show_it(repo):
 
 
 def test_recent_changes_one_row_per_record_and_day():
-    h = parse_log(LOG.replace("2026-11-02T23:30:00+00:00", "2026-11-01T09:00:00+08:00"), shallow=False, dirty=set(),
-                  today=date(2026, 11, 27))
+    h = parse_log(
+        LOG.replace("2026-11-02T23:30:00+00:00", "2026-11-01T09:00:00+08:00"),
+        shallow=False,
+        dirty=set(),
+        today=date(2026, 11, 27),
+    )
     refs = {"compounds/fuhai.yaml": RecordRef("小区", "福海花园", "/compounds/fuhai/")}
     rows = recent_changes(h, refs)
     assert [(r.date, r.added, r.record.title) for r in rows] == [(date(2026, 11, 1), True, "福海花园")]
@@ -189,8 +210,9 @@ def test_the_edit_loop_sees_each_commit_and_each_uncommitted_edit(repo):
     builder.rebuild()
     assert changed_on(out, "compounds/lanting") == "2026-10-01"
     lanting = repo / "content/compounds/lanting.yaml"
-    lanting.write_text(lanting.read_text(encoding="utf-8").replace("households: 500", "households: 501"),
-                       encoding="utf-8")
+    lanting.write_text(
+        lanting.read_text(encoding="utf-8").replace("households: 500", "households: 501"), encoding="utf-8"
+    )
     builder.rebuild()
     assert changed_on(out, "compounds/lanting") is None  # uncommitted: no date rather than a wrong one
     commit_all(repo, "兰亭苑户数", "2026-11-20T02:00:00+00:00")

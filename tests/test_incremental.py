@@ -17,11 +17,11 @@ from pathlib import Path
 
 import pytest
 
-from conftest import log_readers, minimal_files, write_tree
-from generator import Builder, ContentError
+from generator import Builder, ContentError, pipeline
 from generator.engine import cache, incremental, write
-from generator import pipeline
 from generator.tools import serve
+
+from conftest import log_readers, minimal_files, write_tree
 from sitecheck import tree_digest
 
 TODAY = date(2026, 11, 27)
@@ -33,6 +33,7 @@ def _set(rel: str, text: str):
         path = root / "content" / rel
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_text(text, encoding="utf-8")
+
     return edit
 
 
@@ -42,6 +43,7 @@ def _replace(rel: str, old: str, new: str):
         text = path.read_text(encoding="utf-8")
         assert old in text, (rel, old)
         path.write_text(text.replace(old, new), encoding="utf-8")
+
     return edit
 
 
@@ -49,12 +51,14 @@ def _all(*edits):
     def edit(root: Path):
         for one in edits:
             one(root)
+
     return edit
 
 
 def _delete(rel: str):
     def edit(root: Path):
         (root / "content" / rel).unlink()
+
     return edit
 
 
@@ -63,11 +67,13 @@ def _rename(old: str, new: str):
         target = root / "content" / new
         target.parent.mkdir(parents=True, exist_ok=True)
         os.rename(root / "content" / old, target)
+
     return edit
 
 
 def _template(name: str, old: str | None = None, new: str | None = None, delete: bool = False):
     """Override a default template (beside content/) or change/delete the override."""
+
     def edit(root: Path):
         override = root / "templates" / name
         if delete:
@@ -78,6 +84,7 @@ def _template(name: str, old: str | None = None, new: str | None = None, delete:
         text = source.read_text(encoding="utf-8")
         assert old in text, (name, old)
         override.write_text(text.replace(old, new), encoding="utf-8")
+
     return edit
 
 
@@ -85,6 +92,7 @@ def _steps(*edits):
     def edit(root: Path):
         for e in edits:
             e(root)
+
     return edit
 
 
@@ -116,10 +124,14 @@ EDITS = {
     "site-rules": _replace("site.yaml", "red_list_size: 2", "red_list_size: 1"),
     "site-publisher": _replace("site.yaml", "publisher: 测试编辑组", "publisher: 测试编辑部"),  # every page's footer
     # an evaluation part renamed: the scores' values stay, the open data's field names change
-    "site-part-key": _all(_replace("site.yaml", "owners: {label", "residents: {label"),
-                          *(_replace(f"evaluations/gx/2025-{half}.yaml", "owners:", "residents:") for half in ("H1", "H2"))),
+    "site-part-key": _all(
+        _replace("site.yaml", "owners: {label", "residents: {label"),
+        *(_replace(f"evaluations/gx/2025-{half}.yaml", "owners:", "residents:") for half in ("H1", "H2")),
+    ),
     "area-street-name": _replace("areas.yaml", "新城街道", "新城街道办事处"),
-    "area-add-street": _replace("areas.yaml", "- {id: qc, name: 清池街道}", "- {id: qc, name: 清池街道}\n      - {id: dm, name: 东明街道}"),
+    "area-add-street": _replace(
+        "areas.yaml", "- {id: qc, name: 清池街道}", "- {id: qc, name: 清池街道}\n      - {id: dm, name: 东明街道}"
+    ),
     # communities
     "community-add": _set("communities/dm.yaml", "name: 东明社区\nstreet: qc\n"),
     "community-change": _replace("communities/yf.yaml", "name: 鸢飞社区", "name: 鸢飞新社区"),
@@ -130,7 +142,9 @@ EDITS = {
         _replace("compounds/laoyuan.yaml", "community: zy", "community: zhangying-sq"),
     ),
     "community-delete": _steps(
-        _delete("communities/zy.yaml"), _delete("compounds/zhangying.yaml"), _delete("compounds/laoyuan.yaml"),
+        _delete("communities/zy.yaml"),
+        _delete("compounds/zhangying.yaml"),
+        _delete("compounds/laoyuan.yaml"),
     ),
     # compounds
     "compound-add": _set("compounds/xinyuan.yaml", "name: 新苑小区\ncommunity: zy\ntype: self\nhouseholds: 120\n"),
@@ -140,7 +154,10 @@ EDITS = {
     "compound-rename": _rename("compounds/lanting.yaml", "compounds/lanting-yuan.yaml"),
     "compound-delete": _delete("compounds/lanting.yaml"),
     # companies
-    "company-add": _set("companies/delta.yaml", "name: 德尔塔物业服务有限公司\ncredit_code: 91370700MA3C00001G\nstate_owned: false\nparty_organization: false\n"),
+    "company-add": _set(
+        "companies/delta.yaml",
+        "name: 德尔塔物业服务有限公司\ncredit_code: 91370700MA3C00001G\nstate_owned: false\nparty_organization: false\n",
+    ),
     "company-change": _replace("companies/alpha.yaml", "阿尔法物业服务有限公司", "阿尔法物业管理有限公司"),
     "company-change-phone": _replace("companies/alpha.yaml", "phone: 0536-8000002", "phone: 0536-8000009"),
     "company-rename": _steps(
@@ -153,18 +170,29 @@ EDITS = {
         _delete("companies/beta.yaml"),
         _replace("compounds/zhangying.yaml", "type: enterprise\ncompany: beta\n", "type: self\n"),
         _replace("evaluations/gx/2025-H1.yaml", "  - {company: beta, authority: 20, street: 20, owners: 25}\n", ""),
-        _replace("evaluations/gx/2025-H2.yaml", "  - {company: beta, authority: 18, street: 19, owners: 20, note: 整改中}\n", ""),
+        _replace(
+            "evaluations/gx/2025-H2.yaml",
+            "  - {company: beta, authority: 18, street: 19, owners: 20, note: 整改中}\n",
+            "",
+        ),
     ),
     # evaluations
     "evaluation-change-score": _replace("evaluations/gx/2025-H2.yaml", "owners: 36}", "owners: 39.5}"),
-    "evaluation-add": _set("evaluations/gx/2026-H1.yaml", (
-        "period: 2026-H1\npublished: 2026-07-15\nscores:\n"
-        "  - {company: alpha, authority: 25, street: 25, owners: 30}\n"
-        "  - {company: guoqi, authority: 29, street: 28, owners: 38}\n"
-    )),
+    "evaluation-add": _set(
+        "evaluations/gx/2026-H1.yaml",
+        (
+            "period: 2026-H1\npublished: 2026-07-15\nscores:\n"
+            "  - {company: alpha, authority: 25, street: 25, owners: 30}\n"
+            "  - {company: guoqi, authority: 29, street: 28, owners: 38}\n"
+        ),
+    ),
     "evaluation-rename": _steps(
         _rename("evaluations/gx/2025-H1.yaml", "evaluations/gx/2024-H1.yaml"),
-        _replace("evaluations/gx/2024-H1.yaml", "period: 2025-H1\npublished: 2025-07-15", "period: 2024-H1\npublished: 2024-07-15"),
+        _replace(
+            "evaluations/gx/2024-H1.yaml",
+            "period: 2025-H1\npublished: 2025-07-15",
+            "period: 2024-H1\npublished: 2024-07-15",
+        ),
     ),
     "evaluation-delete": _delete("evaluations/gx/2025-H2.yaml"),
     # projects
@@ -176,7 +204,9 @@ EDITS = {
     # notices
     "notice-add": _set("notices/2026/lanting-tingche.md", NEW_NOTICE),
     "notice-change-body": _replace("notices/2026/gongshi.md", "公示内容如下。", "公示内容如下，请监督。"),
-    "notice-change-title": _replace("notices/2026/gongshi.md", "title: 福海花园维修资金使用公示", "title: 福海花园维修资金使用情况公示"),
+    "notice-change-title": _replace(
+        "notices/2026/gongshi.md", "title: 福海花园维修资金使用公示", "title: 福海花园维修资金使用情况公示"
+    ),
     "notice-change-scope": _replace("notices/2026/gongshi.md", "compounds: [fuhai]", "communities: [zy]"),
     "notice-change-date": _replace("notices/2026/gongshi.md", "date: 2026-11-20", "date: 2026-01-20"),
     "notice-until-ends": _replace("notices/2026/gongshi.md", "until: 2026-12-01", "until: 2026-11-21"),
@@ -186,19 +216,28 @@ EDITS = {
         _replace("notices/2024/tongzhi.md", "date: 2025-06-01", "date: 2024-06-01"),
     ),
     "notice-delete": _delete("notices/2026/gongshi.md"),
-    "notice-becomes-draft": _replace("notices/2026/gongshi.md", "until: 2026-12-01\n", "until: 2026-12-01\ndraft: true\n"),
+    "notice-becomes-draft": _replace(
+        "notices/2026/gongshi.md", "until: 2026-12-01\n", "until: 2026-12-01\ndraft: true\n"
+    ),
     "notice-draft-published": _replace("notices/2026/caogao.md", "draft: true\n", ""),
     "notice-attachment-add": _steps(
         lambda root: (root / "content/attachments").mkdir(exist_ok=True),
         lambda root: (root / "content/attachments/mingxi.pdf").write_bytes(PDF),
-        _replace("notices/2025/tongzhi.md", "district: gx\n", "district: gx\nattachments:\n  - {title: 明细, file: mingxi.pdf}\n"),
+        _replace(
+            "notices/2025/tongzhi.md",
+            "district: gx\n",
+            "district: gx\nattachments:\n  - {title: 明细, file: mingxi.pdf}\n",
+        ),
     ),
-    "notice-many": _steps(*[
-        _set(f"notices/2026/pl-{i}.md", NEW_NOTICE.replace("兰亭苑停车位改造公示", f"批量公告{i}")) for i in range(25)
-    ]),
+    "notice-many": _steps(
+        *[
+            _set(f"notices/2026/pl-{i}.md", NEW_NOTICE.replace("兰亭苑停车位改造公示", f"批量公告{i}"))
+            for i in range(25)
+        ]
+    ),
     # templates and static assets
     "template-page": _template("notice.html", "返回公示公告列表", "返回列表"),
-    "template-base": _template("base.html", "<body", "<body data-x=\"1\""),
+    "template-base": _template("base.html", "<body", '<body data-x="1"'),
     "template-macro": _template("_macros.html", "暂无公示公告。", "暂时没有公示公告。"),
     "static-css": lambda root: _override_css(root),
 }
@@ -248,17 +287,45 @@ def test_incremental_equals_full_build(tree, name):
 
 
 IN_A_ROW = [
-    "site-title", "site-publisher", "site-rules", "area-street-name", "area-add-street", "community-add",
-    "community-change", "community-grid-members", "compound-add", "compound-change", "compound-change-fee", "company-add",
-    "company-change", "company-change-phone", "evaluation-change-score", "evaluation-add", "project-add",
-    "project-change-body", "project-change-status", "notice-add", "notice-change-body", "notice-change-title",
-    "notice-change-date", "notice-draft-published", "notice-many", "template-base", "template-macro", "static-css",
-    "notice-rename", "project-rename", "company-rename", "evaluation-delete", "notice-attachment-add",
+    "site-title",
+    "site-publisher",
+    "site-rules",
+    "area-street-name",
+    "area-add-street",
+    "community-add",
+    "community-change",
+    "community-grid-members",
+    "compound-add",
+    "compound-change",
+    "compound-change-fee",
+    "company-add",
+    "company-change",
+    "company-change-phone",
+    "evaluation-change-score",
+    "evaluation-add",
+    "project-add",
+    "project-change-body",
+    "project-change-status",
+    "notice-add",
+    "notice-change-body",
+    "notice-change-title",
+    "notice-change-date",
+    "notice-draft-published",
+    "notice-many",
+    "template-base",
+    "template-macro",
+    "static-css",
+    "notice-rename",
+    "project-rename",
+    "company-rename",
+    "evaluation-delete",
+    "notice-attachment-add",
 ]
 
 
-@pytest.mark.parametrize("patch, watched", [(False, False), (True, False), (True, True)],
-                         ids=["swap", "patch", "watched"])
+@pytest.mark.parametrize(
+    "patch, watched", [(False, False), (True, False), (True, True)], ids=["swap", "patch", "watched"]
+)
 def test_every_edit_in_a_row_on_one_builder(tree, patch, watched):
     """Edits that compose (each assumes only what the earlier ones leave), on one builder; also
     as `bulletin serve` runs it (small changes patched in place, the plan's memos warm, and the
@@ -278,6 +345,7 @@ def test_every_edit_in_a_row_on_one_builder(tree, patch, watched):
 
 # --- as `bulletin serve` rebuilds: the watcher's complete list of changes is trusted -----------------
 
+
 class _Watcher:
     """What `bulletin serve` does between rebuilds: snapshot the watched folders and hand the
     builder every path that changed (files and folders, see serve.snapshot)."""
@@ -295,8 +363,7 @@ class _Watcher:
 
 
 def _watched_builder(root: Path, **options) -> tuple[Builder, _Watcher]:
-    builder = Builder(root / "content", root / "site", TODAY, workers=1, patch=True, content_arg="content",
-                      **options)
+    builder = Builder(root / "content", root / "site", TODAY, workers=1, patch=True, content_arg="content", **options)
     watcher = _Watcher(root)
     builder.rebuild(complete=True)
     return builder, watcher
@@ -356,8 +423,9 @@ def test_an_empty_folder_where_none_may_be_is_reported_then_its_removal_builds(t
     (tree / "content/notices/2026/extra").mkdir()
     with pytest.raises(ContentError) as caught:
         builder.rebuild(changed_paths=watcher.changes(), complete=True)
-    assert [p.format() for p in caught.value.problems] == \
-        [p.format() for p in pipeline.check(tree / "content", "content", TODAY, drafts=False)[1]]
+    assert [p.format() for p in caught.value.problems] == [
+        p.format() for p in pipeline.check(tree / "content", "content", TODAY, drafts=False)[1]
+    ]
     assert any("notices/2026/extra" in p.format() for p in caught.value.problems)
     assert tree_digest(tree / "site") == before
     (tree / "content/notices/2026/extra").rmdir()
@@ -367,9 +435,15 @@ def test_an_empty_folder_where_none_may_be_is_reported_then_its_removal_builds(t
 
 def test_files_created_deleted_and_renamed_under_the_watcher(tree):
     builder, watcher = _watched_builder(tree)
-    for edit in (EDITS["notice-add"], _delete("notices/2026/lanting-tingche.md"), EDITS["compound-rename"],
-                 _rename("compounds/lanting-yuan.yaml", "compounds/lanting.yaml"), EDITS["notice-many"],
-                 _steps(*[_delete(f"notices/2026/pl-{i}.md") for i in range(25)]), EDITS["project-delete"]):
+    for edit in (
+        EDITS["notice-add"],
+        _delete("notices/2026/lanting-tingche.md"),
+        EDITS["compound-rename"],
+        _rename("compounds/lanting-yuan.yaml", "compounds/lanting.yaml"),
+        EDITS["notice-many"],
+        _steps(*[_delete(f"notices/2026/pl-{i}.md") for i in range(25)]),
+        EDITS["project-delete"],
+    ):
         edit(tree)
         builder.rebuild(changed_paths=watcher.changes(), complete=True)
         _assert_same(tree, tree / "site")
@@ -442,8 +516,10 @@ def test_warnings_under_the_watcher_are_those_of_a_full_check(tree):
 
     for edit, expected in (
         (EDITS["compound-add"], 1),  # 新苑小区 has no fee_collection at all
-        (_replace("compounds/lanting.yaml", "fee_collection: {2025: 0.9}", "fee_collection: {2025: 0.9, 2026: 0.8}"),
-         4),  # 2026 is now the latest year: every other compound lacks it
+        (
+            _replace("compounds/lanting.yaml", "fee_collection: {2025: 0.9}", "fee_collection: {2025: 0.9, 2026: 0.8}"),
+            4,
+        ),  # 2026 is now the latest year: every other compound lacks it
         (_replace("compounds/fuhai.yaml", '2025: "100%"', '2025: "100%", 2026: 0.5'), 3),
         (_replace("compounds/lanting.yaml", ", 2026: 0.8}", "}"), 4),  # 2026 only in fuhai now
     ):
@@ -457,8 +533,7 @@ def test_a_file_with_more_problems_than_are_listed_reports_them_as_a_full_check_
     """The loader's memo keeps the "另有 N 个错误未列出" line (the edit loop used to drop it)."""
     builder, watcher = _watched_builder(tree)
     path = tree / "content/compounds/lanting.yaml"
-    path.write_text(path.read_text(encoding="utf-8") + "".join(f"bogus{i}: 1\n" for i in range(150)),
-                    encoding="utf-8")
+    path.write_text(path.read_text(encoding="utf-8") + "".join(f"bogus{i}: 1\n" for i in range(150)), encoding="utf-8")
     for _ in range(2):  # read afresh, then again from the memo
         with pytest.raises(ContentError) as caught:
             builder.rebuild(changed_paths=watcher.changes(), complete=True)
@@ -491,8 +566,13 @@ def test_a_notice_title_edit_rerenders_the_pages_that_list_it(tree):
     builder.rebuild()
     EDITS["notice-change-title"](tree)
     result = builder.rebuild()
-    for page in ("notices/gongshi/index.html", "notices/index.html", "compounds/fuhai/index.html",
-                 "communities/yf/index.html", "index.html"):
+    for page in (
+        "notices/gongshi/index.html",
+        "notices/index.html",
+        "compounds/fuhai/index.html",
+        "communities/yf/index.html",
+        "index.html",
+    ):
         assert "福海花园维修资金使用情况公示" in (out / page).read_text(encoding="utf-8"), page
     assert "福海花园维修资金使用情况公示" not in (out / "compounds/lanting/index.html").read_text(encoding="utf-8")
     assert 5 <= result.rendered < 15
@@ -614,8 +694,11 @@ def test_data_files_made_in_worker_processes_give_the_same_bytes(tree, monkeypat
     staged = dict(reversed(line.split(" ", 1)) for line in log.read_text(encoding="utf-8").splitlines())
     # The open data and the feeds (what the plan makes when it is written; its small files, such
     # as sitemap.xml and each year's list JSON, are made with the plan, in this process).
-    made_late = {rel for rel in expected if rel.startswith(("data/", "feeds/")) and not rel.endswith(".html")
-                 and not rel.startswith("data/lists/")}
+    made_late = {
+        rel
+        for rel in expected
+        if rel.startswith(("data/", "feeds/")) and not rel.endswith(".html") and not rel.startswith("data/lists/")
+    }
     page_makers = {pid for rel, pid in staged.items() if rel.endswith(".html")}
     file_makers = {staged[rel] for rel in made_late}
     assert len(made_late) > 10 and str(os.getpid()) not in page_makers | file_makers
@@ -656,7 +739,7 @@ def test_a_patch_killed_half_way_is_finished_by_the_next_build(tree):
     writer.previous = write.read_manifest(out)
     target = "notices/gongshi/index.html"
     write.stage_file(writer.stage, target, b"new bytes", set())
-    (writer.stage / write.JOURNAL).write_text('{"write": ["%s"], "delete": ["404.html"]}' % target, encoding="utf-8")
+    (writer.stage / write.JOURNAL).write_text(f'{{"write": ["{target}"], "delete": ["404.html"]}}', encoding="utf-8")
     write.recover(out)
     assert (out / target).read_bytes() == b"new bytes"
     assert not (out / "404.html").exists()
@@ -665,7 +748,8 @@ def test_a_patch_killed_half_way_is_finished_by_the_next_build(tree):
     writer = write.SiteWriter(out)
     write.stage_file(writer.stage, f"{write.FLAT}/0", b"flat bytes", set())
     (writer.stage / write.JOURNAL).write_text(
-        '{"write": ["%s"], "delete": [], "staged": {"%s": "%s/0"}}' % (target, target, write.FLAT), encoding="utf-8")
+        f'{{"write": ["{target}"], "delete": [], "staged": {{"{target}": "{write.FLAT}/0"}}}}', encoding="utf-8"
+    )
     write.recover(out)
     assert (out / target).read_bytes() == b"flat bytes"
     assert _debris(out) == []

@@ -6,7 +6,6 @@ from __future__ import annotations
 import subprocess
 import sys
 import venv
-from pathlib import Path
 
 from conftest import REPO, TODAY, minimal_files, write_tree
 
@@ -15,7 +14,9 @@ def test_wheel_install_builds_from_another_folder(tmp_path):
     wheels = tmp_path / "wheels"
     subprocess.run(
         [sys.executable, "-m", "pip", "wheel", "--no-deps", "-q", "-w", str(wheels), str(REPO)],
-        check=True, capture_output=True, timeout=300,
+        check=True,
+        capture_output=True,
+        timeout=300,
     )
     env_dir = tmp_path / "venv"
     venv.create(env_dir, system_site_packages=True, with_pip=True)
@@ -23,16 +24,21 @@ def test_wheel_install_builds_from_another_folder(tmp_path):
     wheel = next(wheels.glob("bulletin-*.whl"))
     # --ignore-installed: .ci/run has already installed bulletin into the interpreter this venv
     # sees; without it pip would call the wheel "already satisfied" and install nothing here.
-    subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
-                   check=True, capture_output=True, timeout=300)
+    subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--ignore-installed", "-q", str(wheel)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
 
     work = tmp_path / "office"
     write_tree(work / "content", minimal_files())
     write_tree(work / "templates", {"404.html": '<!doctype html><html lang="zh-CN"><title>本站自定义</title></html>\n'})
     bulletin = env_dir / "bin" / "bulletin"
     clean_env = {"PATH": f"{env_dir / 'bin'}:/usr/bin:/bin", "HOME": str(tmp_path)}
-    run = subprocess.run([str(bulletin), "build", "--today", TODAY], cwd=work, capture_output=True, text=True,
-                         timeout=300, env=clean_env)
+    run = subprocess.run(
+        [str(bulletin), "build", "--today", TODAY], cwd=work, capture_output=True, text=True, timeout=300, env=clean_env
+    )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "构建完成" in run.stdout
     assert "本站自定义" in (work / "site/404.html").read_text(encoding="utf-8")
@@ -40,6 +46,12 @@ def test_wheel_install_builds_from_another_folder(tmp_path):
     assert list((work / "site/static").glob("style.*.css"))
 
     # The installed package is the one that ran, not the repository's source.
-    where = subprocess.run([str(python), "-c", "import generator, sys; print(generator.__file__)"],
-                           cwd=work, capture_output=True, text=True, env=clean_env, check=True)
+    where = subprocess.run(
+        [str(python), "-c", "import generator, sys; print(generator.__file__)"],
+        cwd=work,
+        capture_output=True,
+        text=True,
+        env=clean_env,
+        check=True,
+    )
     assert str(env_dir) in where.stdout

@@ -8,8 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.engine import isolate
 from generator.content.errors import Loc, Problems
+from generator.engine import isolate
 
 
 def _records(n):
@@ -80,7 +80,7 @@ import os, sys, time
 sys.path.insert(0, {str(Path(__file__).resolve().parent.parent)!r})
 from generator.engine import isolate
 def work():
-    open({str(tmp_path / 'child.pid')!r}, 'w').write(str(os.getpid()))
+    open({str(tmp_path / "child.pid")!r}, 'w').write(str(os.getpid()))
     time.sleep(60)
 isolate.in_child(work)
 """
@@ -125,6 +125,7 @@ def test_what_a_build_makes_ahead_fails_where_it_is_needed_not_ahead():
 
 # --- isolate.streamed: work shared out between this process and children that yield -----------
 
+
 def _counted(start, count):
     for i in range(start, start + count):
         yield {"pid": os.getpid(), "n": i, "text": "公示" * 20_000}  # each item far beyond a pipe's buffer
@@ -161,7 +162,8 @@ def test_a_streaming_child_that_dies_is_an_error_not_a_hang():
 
 
 def _forever(pid_file):
-    open(pid_file, "a").write(f"{os.getpid()}\n")
+    with open(pid_file, "a") as fh:
+        fh.write(f"{os.getpid()}\n")
     while True:
         yield 1
         time.sleep(0.01)

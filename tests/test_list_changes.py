@@ -43,21 +43,23 @@ def site(project):
 
 def changes(site, year: int) -> str:
     html = (site / f"lists/gx/{year}/index.html").read_text(encoding="utf-8")
-    return html[html.index('id="h-changes"'):html.index("</section>", html.index('id="h-changes"'))]
+    return html[html.index('id="h-changes"') : html.index("</section>", html.index('id="h-changes"'))]
 
 
 def moves(section: str, name: str) -> dict[str, list[tuple[str, str]]]:
-    block = section[section.index(f'class="plain-list changes-{name}"'):]
-    block = block[:block.index("</ul>")]
+    block = section[section.index(f'class="plain-list changes-{name}"') :]
+    block = block[: block.index("</ul>")]
     out = {}
     for label, body in re.findall(r"<li><strong>(.+?)</strong>（\d+ 家）：(.*?)</li>", block):
-        out[label] = re.findall(r'<a href="/companies/(\w+)/">[^<]+</a>(?:<span class="sub">（\d+ 年度：([^）]+)）</span>)?', body)
+        out[label] = re.findall(
+            r'<a href="/companies/(\w+)/">[^<]+</a>(?:<span class="sub">（\d+ 年度：([^）]+)）</span>)?', body
+        )
     return out
 
 
 def test_who_entered_and_left_each_list(site):
     section = changes(site, 2025)
-    assert "与 <a href=\"/lists/gx/2024/\">2024 年度</a>相比" in section
+    assert '与 <a href="/lists/gx/2024/">2024 年度</a>相比' in section
     assert moves(section, "red") == {
         "新上榜": [("alpha", "提请解聘、黑榜"), ("guoqi", "未参加考评")],
         "退出": [("beta", "提请解聘")],

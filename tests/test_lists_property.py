@@ -58,7 +58,9 @@ def reference(h1, h2, red_size, black_line, bottom_n):
             "annual_rank": rank(annual, c) if a is not None else None,
             "h1_rank": rank(t1, c) if c in t1 else None,
             "h2_rank": rank(t2, c) if c in t2 else None,
-            "red": red, "black": black, "dismissal": dismissal,
+            "red": red,
+            "black": black,
+            "dismissal": dismissal,
         }
     return out
 
@@ -83,12 +85,16 @@ def test_lists_json_matches_reference(monkeypatch, h1, h2, red_size, black_line,
     root = Path(tempfile.mkdtemp())
     try:
         files = {k: v for k, v in minimal_files().items() if not k.startswith("evaluations/")}
-        files["site.yaml"] = (files["site.yaml"]
-                              .replace("red_list_size: 2", f"red_list_size: {red_size}")
-                              .replace("black_line: 60", f"black_line: {black_line}")
-                              .replace("dismissal_bottom: 1", f"dismissal_bottom: {bottom_n}"))
+        files["site.yaml"] = (
+            files["site.yaml"]
+            .replace("red_list_size: 2", f"red_list_size: {red_size}")
+            .replace("black_line: 60", f"black_line: {black_line}")
+            .replace("dismissal_bottom: 1", f"dismissal_bottom: {bottom_n}")
+        )
         for i, c in enumerate(companies):
-            files[f"companies/{c}.yaml"] = f"name: 企业{i}\ncredit_code: {CODES[i]}\nstate_owned: false\nparty_organization: false\n"
+            files[f"companies/{c}.yaml"] = (
+                f"name: 企业{i}\ncredit_code: {CODES[i]}\nstate_owned: false\nparty_organization: false\n"
+            )
         if h1 is not None:
             files["evaluations/gx/2025-H1.yaml"] = "period: 2025-H1\npublished: 2025-07-01\nscores:\n" + yaml_scores(h1)
         files["evaluations/gx/2025-H2.yaml"] = "period: 2025-H2\npublished: 2026-01-10\nscores:\n" + yaml_scores(h2)

@@ -33,8 +33,19 @@ def _loaded(root: Path, helpers: int | None, memo: FileMemo | None = None):
 def _records(loaded) -> list[tuple]:
     """Every record as plain values (kind, id, folder, where its fields came from, its body as
     typed and as published, the fields, refs)."""
-    return [(r.kind, r.id, r.folder, r.src.rel, r.src.body, r.src.body_html, r.src.body_numbers,
-             pickle.dumps((r.fields, r.refs))) for r in loaded.all()]
+    return [
+        (
+            r.kind,
+            r.id,
+            r.folder,
+            r.src.rel,
+            r.src.body,
+            r.src.body_html,
+            r.src.body_numbers,
+            pickle.dumps((r.fields, r.refs)),
+        )
+        for r in loaded.all()
+    ]
 
 
 def _reported(problems: Problems) -> list[str]:

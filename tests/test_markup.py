@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from generator.content.markup import render_markdown, visible_text
+
 from hostile import MARKDOWN_VECTORS, VECTORS
 from sitecheck import unsafe_markup
 
@@ -50,9 +51,15 @@ def test_relative_image_is_kept():
 
 @pytest.mark.parametrize(
     "source",
-    ["![x](//evil.example/p.png)", "![x](/\\evil.example/p.png)", '<img src="/\t/evil.example/x.png">',
-     '<img src="/&#x5c;evil.example/x.png">', '<img src=" //evil.example/x.png">', '<img src="http:evil.example/x">',
-     '<img src="data:image/png;base64,iVBORw0KGgo=">'],
+    [
+        "![x](//evil.example/p.png)",
+        "![x](/\\evil.example/p.png)",
+        '<img src="/\t/evil.example/x.png">',
+        '<img src="/&#x5c;evil.example/x.png">',
+        '<img src=" //evil.example/x.png">',
+        '<img src="http:evil.example/x">',
+        '<img src="data:image/png;base64,iVBORw0KGgo=">',
+    ],
 )
 def test_images_that_a_browser_would_fetch_from_elsewhere_are_dropped(source):
     html = render_markdown(source)
@@ -61,7 +68,7 @@ def test_images_that_a_browser_would_fetch_from_elsewhere_are_dropped(source):
 
 def test_images_without_alt_get_an_empty_one():
     assert render_markdown('<img src="/a.png">') == '<img src="/a.png" alt="">\n'  # an HTML block ends its line
-    assert render_markdown('![](/a.png)') == '<p><img src="/a.png" alt=""></p>\n'
+    assert render_markdown("![](/a.png)") == '<p><img src="/a.png" alt=""></p>\n'
 
 
 def test_pathological_markdown_stays_linear():
@@ -73,6 +80,7 @@ def test_pathological_markdown_stays_linear():
 
 def test_quotes_and_lists_nested_past_the_limit_are_shown_as_typed():
     from generator.content.markup import MAX_NESTING
+
     ok = render_markdown("> " * MAX_NESTING + "深")
     assert ok.count("<blockquote>") == MAX_NESTING
     deep = render_markdown("> " * (MAX_NESTING + 1) + "深 <b>x</b>")
@@ -111,9 +119,12 @@ for i in range(4000):
     markup.render_markdown(body + str(i))
 print(rss() - before)
 """
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=120,
-                          cwd=Path(__file__).resolve().parent.parent)
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=Path(__file__).resolve().parent.parent,
+    )
     assert done.returncode == 0, done.stderr
     assert int(done.stdout) < 16 * 1024, f"RSS grew by {done.stdout} KiB over 4,000 bodies"
-
-

@@ -36,7 +36,7 @@ def test_direct_makes_every_result():
 
 
 def test_a_result_is_reused_while_its_inputs_are_the_same():
-    step, calls = counting()
+    step, _calls = counting()
     memo = Memo()
     record, equal, other = ("a", 1), ("a", int("1")), ("a", 2)
     with rebuild(memo):
@@ -55,7 +55,7 @@ def test_a_result_is_reused_while_its_inputs_are_the_same():
 def test_declared_inputs_and_slots():
     """`inputs` says what the result depends on (other arguments are not compared); `slot` which
     of the step's results a call makes (one per slot)."""
-    step, calls = counting(inputs=lambda url, record, make: (record,), slot=lambda url, record, make: url)
+    step, _calls = counting(inputs=lambda url, record, make: (record,), slot=lambda url, record, make: url)
     memo = Memo()
     with rebuild(memo):
         assert memo(step, "/a/", "A", object()) == 1

@@ -10,8 +10,9 @@ import sys
 
 import yaml
 
-from conftest import REPO, TODAY, cli
 from generator.tools.scaffold import scalar, suggest_id
+
+from conftest import REPO, TODAY, cli
 
 
 def new(*args: str):
@@ -20,19 +21,82 @@ def new(*args: str):
 
 def test_every_kind_from_options_passes_check(project):
     runs = [
-        new("notice", "--title", "福海花园维修资金使用公示：第二批", "--date", "2026-11-21", "--category", "公示",
-            "--compounds", "fuhai,lanting", "--until", "2026-11-30"),
-        new("notice", "--title", "全站停水通知", "--date", "2026-11-22", "--category", "通知", "--district", "gx",
-            "--streets", "xc", "--communities", "yf", "--draft"),
-        new("project", "--title", "兰亭苑停车场改造", "--category", "parking", "--compounds", "lanting",
-            "--company", "alpha", "--unit", "新城街道办事处"),
-        new("project", "--title", "张营社区为民服务", "--category", "service", "--status", "in_progress",
-            "--communities", "zy"),
-        new("compound", "--name", "福海花园", "--community", "yf", "--type", "enterprise", "--company", "alpha",
-            "--households", "120"),
+        new(
+            "notice",
+            "--title",
+            "福海花园维修资金使用公示：第二批",
+            "--date",
+            "2026-11-21",
+            "--category",
+            "公示",
+            "--compounds",
+            "fuhai,lanting",
+            "--until",
+            "2026-11-30",
+        ),
+        new(
+            "notice",
+            "--title",
+            "全站停水通知",
+            "--date",
+            "2026-11-22",
+            "--category",
+            "通知",
+            "--district",
+            "gx",
+            "--streets",
+            "xc",
+            "--communities",
+            "yf",
+            "--draft",
+        ),
+        new(
+            "project",
+            "--title",
+            "兰亭苑停车场改造",
+            "--category",
+            "parking",
+            "--compounds",
+            "lanting",
+            "--company",
+            "alpha",
+            "--unit",
+            "新城街道办事处",
+        ),
+        new(
+            "project",
+            "--title",
+            "张营社区为民服务",
+            "--category",
+            "service",
+            "--status",
+            "in_progress",
+            "--communities",
+            "zy",
+        ),
+        new(
+            "compound",
+            "--name",
+            "福海花园",
+            "--community",
+            "yf",
+            "--type",
+            "enterprise",
+            "--company",
+            "alpha",
+            "--households",
+            "120",
+        ),
         new("compound", "--name", "自治小区", "--community", "zy", "--type", "self", "--households", "40"),
-        new("company", "--name", "阿尔法二号物业服务有限公司", "--credit-code", "91370700MA3C00004R", "--state-owned",
-            "--party-organization"),
+        new(
+            "company",
+            "--name",
+            "阿尔法二号物业服务有限公司",
+            "--credit-code",
+            "91370700MA3C00004R",
+            "--state-owned",
+            "--party-organization",
+        ),
         new("community", "--name", "新河社区", "--street", "xc"),
     ]
     for run in runs:
@@ -40,9 +104,13 @@ def test_every_kind_from_options_passes_check(project):
         assert "已新建" in run.output
     content = project / "content"
     for rel in [
-        "notices/2026/fuhai-huayuan-weixiu-zijin-shiyong-gongshi.md", "notices/2026/quanzhan-tingshui-tongzhi.md",
-        "projects/lanting-yuan-tingche-chang-gaizao.md", "projects/zhangying-shequ-weimin-fuwu.md",
-        "compounds/fuhai-huayuan.yaml", "compounds/zizhi-xiaoqu.yaml", "companies/aer-faer-hao-wuye.yaml",
+        "notices/2026/fuhai-huayuan-weixiu-zijin-shiyong-gongshi.md",
+        "notices/2026/quanzhan-tingshui-tongzhi.md",
+        "projects/lanting-yuan-tingche-chang-gaizao.md",
+        "projects/zhangying-shequ-weimin-fuwu.md",
+        "compounds/fuhai-huayuan.yaml",
+        "compounds/zizhi-xiaoqu.yaml",
+        "companies/aer-faer-hao-wuye.yaml",
         "communities/xinhe.yaml",
     ]:
         assert (content / rel).is_file(), rel
@@ -77,7 +145,9 @@ def test_skeletons_explain_the_optional_fields_in_chinese(project):
 def test_new_never_overwrites(project):
     target = project / "content/compounds/fuhai.yaml"
     before = target.read_bytes()
-    run = new("compound", "--id", "fuhai", "--name", "福海花园", "--community", "yf", "--type", "self", "--households", "1")
+    run = new(
+        "compound", "--id", "fuhai", "--name", "福海花园", "--community", "yf", "--type", "self", "--households", "1"
+    )
     assert run.exit_code == 2 and "已经有标识为“fuhai”的小区" in run.output
     assert target.read_bytes() == before
     run = new("notice", "--id", "gongshi", "--title", "另一个", "--date", "2025-01-01", "--category", "通知")
@@ -88,11 +158,35 @@ def test_new_never_overwrites(project):
 def test_new_refuses_what_check_would_reject(project):
     cases = [
         (("compound", "--name", "甲", "--community", "yff", "--type", "self", "--households", "1"), "是不是“yf”"),
-        (("compound", "--name", "甲", "--community", "yf", "--type", "self", "--company", "alpha", "--households", "1"),
-         "不填物业服务企业"),
+        (
+            (
+                "compound",
+                "--name",
+                "甲",
+                "--community",
+                "yf",
+                "--type",
+                "self",
+                "--company",
+                "alpha",
+                "--households",
+                "1",
+            ),
+            "不填物业服务企业",
+        ),
         (("compound", "--name", "甲", "--community", "yf", "--type", "state", "--households", "1"), "--company"),
-        (("company", "--name", "甲物业", "--credit-code", "91370700MA3C00004X", "--not-state-owned",
-          "--no-party-organization"), "校验位应为“R”"),
+        (
+            (
+                "company",
+                "--name",
+                "甲物业",
+                "--credit-code",
+                "91370700MA3C00004X",
+                "--not-state-owned",
+                "--no-party-organization",
+            ),
+            "校验位应为“R”",
+        ),
         (("notice", "--title", "甲", "--date", "2026-11-21", "--category", "公示", "--until", "2026-11-01"), "早于"),
         (("notice", "--title", "甲", "--id", "Bad_Id", "--category", "公示"), "不是有效的标识"),
         (("project", "--title", "甲", "--category", "parking", "--compounds", ""), "至少要关联"),
@@ -113,13 +207,17 @@ def test_new_evaluation_prefills_the_districts_companies(project):
     # one that is neither is not
     (content / "companies/delta.yaml").write_text(
         "name: 德尔塔物业\ncredit_code: 91370700MA3C00004R\nstate_owned: false\nparty_organization: false\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     (content / "companies/omega.yaml").write_text(
         "name: 欧米伽物业\ncredit_code: 91370700MA3C00005W\nstate_owned: false\nparty_organization: false\n",
-        encoding="utf-8")
+        encoding="utf-8",
+    )
     h2 = content / "evaluations/gx/2025-H2.yaml"
-    h2.write_text(h2.read_text(encoding="utf-8") + "  - {company: delta, authority: 20, street: 20, owners: 20}\n",
-                  encoding="utf-8")
+    h2.write_text(
+        h2.read_text(encoding="utf-8") + "  - {company: delta, authority: 20, street: 20, owners: 20}\n",
+        encoding="utf-8",
+    )
     assert cli("check", "--today", TODAY).exit_code == 0
 
     run = new("evaluation", "--district", "gx", "--period", "2026-H1", "--published", "2026-07-10")
@@ -128,14 +226,17 @@ def test_new_evaluation_prefills_the_districts_companies(project):
     data = yaml.safe_load(path.read_text(encoding="utf-8"))
     assert data["period"] == "2026-H1"
     assert [row["company"] for row in data["scores"]] == ["alpha", "beta", "delta", "guoqi"]
-    assert all(row == {"company": row["company"], "authority": None, "street": None, "owners": None}
-               for row in data["scores"])
+    assert all(
+        row == {"company": row["company"], "authority": None, "street": None, "owners": None} for row in data["scores"]
+    )
 
     check = cli("check", "--today", TODAY)
     assert check.exit_code == 1
     blanks = [line for line in check.stdout.splitlines() if "还没有填写" in line]
     assert len(blanks) == 12  # four companies × three parts, each at its own line
-    assert "content/evaluations/gx/2026-H1.yaml:9:5: error: scores[1].authority: “authority”（得分）还没有填写" in blanks
+    assert (
+        "content/evaluations/gx/2026-H1.yaml:9:5: error: scores[1].authority: “authority”（得分）还没有填写" in blanks
+    )
 
     text = path.read_text(encoding="utf-8")
     for n, key in enumerate(("authority:", "street:", "owners:")):

@@ -15,14 +15,25 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY, cli
 from generator.output.formats import json_number, plain, rounded
 
+from conftest import TODAY, cli
 
-@pytest.mark.parametrize("value, text", [
-    (D("87"), "87"), (D("87.0"), "87"), (D("87.50"), "87.5"), (D("86.875"), "86.875"), (D("1E+2"), "100"),
-    (D("0.10"), "0.1"), (D("0"), "0"), (D("-3.50"), "-3.5"), (12, "12"),
-])
+
+@pytest.mark.parametrize(
+    "value, text",
+    [
+        (D("87"), "87"),
+        (D("87.0"), "87"),
+        (D("87.50"), "87.5"),
+        (D("86.875"), "86.875"),
+        (D("1E+2"), "100"),
+        (D("0.10"), "0.1"),
+        (D("0"), "0"),
+        (D("-3.50"), "-3.5"),
+        (12, "12"),
+    ],
+)
 def test_plain_is_the_exact_number_without_trailing_zeros(value, text):
     assert plain(value) == text
     assert json.dumps(json_number(value)) == text  # JSON writes the very same text
@@ -35,11 +46,20 @@ def test_json_numbers_read_back_exactly():
     assert isinstance(json_number(D(2**53)), float)  # beyond what JavaScript holds exactly
 
 
-@pytest.mark.parametrize("value, places, trim, text", [
-    (D("87"), 2, False, "87.00"), (D("87.5"), 2, False, "87.50"), (D("0.125"), 2, False, "0.13"),
-    (D("0.135"), 2, False, "0.14"), (D("2.5"), 0, False, "3"), (D("87.50"), 2, True, "87.5"),
-    (D("90.0"), 1, True, "90"), (D("1E+2"), 2, False, "100.00"), (D("0.0001"), 2, False, "0.00"),
-])
+@pytest.mark.parametrize(
+    "value, places, trim, text",
+    [
+        (D("87"), 2, False, "87.00"),
+        (D("87.5"), 2, False, "87.50"),
+        (D("0.125"), 2, False, "0.13"),
+        (D("0.135"), 2, False, "0.14"),
+        (D("2.5"), 0, False, "3"),
+        (D("87.50"), 2, True, "87.5"),
+        (D("90.0"), 1, True, "90"),
+        (D("1E+2"), 2, False, "100.00"),
+        (D("0.0001"), 2, False, "0.00"),
+    ],
+)
 def test_rounded_is_half_up_from_the_exact_value(value, places, trim, text):
     assert rounded(value, places, trim) == text
 
@@ -79,11 +99,15 @@ def test_every_json_number_is_written_the_one_way(data):
 
 
 def test_every_data_file_writes_a_shared_fact_as_the_list_file_does(data):
-    annual_json = {(r["district_id"], r["year"][1], r["company_id"]): r
-                   for r in _numbers_as_written((data / "annual_results.json").read_text(encoding="utf-8"))}
+    annual_json = {
+        (r["district_id"], r["year"][1], r["company_id"]): r
+        for r in _numbers_as_written((data / "annual_results.json").read_text(encoding="utf-8"))
+    }
     annual_csv = {(r["district_id"], r["year"], r["company_id"]): r for r in _csv(data / "annual_results.csv")}
-    periods_json = {(r["district_id"], r["period"], r["company_id"]): r
-                    for r in _numbers_as_written((data / "evaluations.json").read_text(encoding="utf-8"))}
+    periods_json = {
+        (r["district_id"], r["period"], r["company_id"]): r
+        for r in _numbers_as_written((data / "evaluations.json").read_text(encoding="utf-8"))
+    }
     periods_csv = {(r["district_id"], r["period"], r["company_id"]): r for r in _csv(data / "evaluations.csv")}
     compared = set()
     for path in sorted((data / "lists").rglob("*.json")):

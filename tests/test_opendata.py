@@ -13,8 +13,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import SAMPLE, TODAY, cli, write_tree
 from generator.output.opendata import csv_cell
+
+from conftest import SAMPLE, TODAY, cli, write_tree
 
 BOM = b"\xef\xbb\xbf"
 
@@ -23,10 +24,17 @@ BOM = b"\xef\xbb\xbf"
 def data(project) -> Path:
     # A company whose address looks like a spreadsheet formula.
     companies = project / "content/companies/beta.yaml"
-    companies.write_text(companies.read_text(encoding="utf-8") + 'address: "=HYPERLINK(\\"http://evil\\",\\"点我\\")"\n',
-                         encoding="utf-8")
-    write_tree(project / "content", {"projects/plus.md": "---\ntitle: '+1 加装电梯'\ncategory: facility\n"
-                                     "status: planned\ncommunities: [zy]\n---\n说明。\n"})
+    companies.write_text(
+        companies.read_text(encoding="utf-8") + 'address: "=HYPERLINK(\\"http://evil\\",\\"点我\\")"\n',
+        encoding="utf-8",
+    )
+    write_tree(
+        project / "content",
+        {
+            "projects/plus.md": "---\ntitle: '+1 加装电梯'\ncategory: facility\n"
+            "status: planned\ncommunities: [zy]\n---\n说明。\n"
+        },
+    )
     run = cli("build", "--today", TODAY)
     assert run.exit_code == 0, run.output
     return project / "site/data"
@@ -39,7 +47,7 @@ def package(data: Path) -> dict:
 def read_csv(path: Path) -> list[list[str]]:
     raw = path.read_bytes()
     assert raw.startswith(BOM), path
-    return list(csv.reader(io.StringIO(raw[len(BOM):].decode("utf-8"), newline="")))
+    return list(csv.reader(io.StringIO(raw[len(BOM) :].decode("utf-8"), newline="")))
 
 
 def test_descriptor_names_every_resource_and_field(data):
@@ -47,8 +55,18 @@ def test_descriptor_names_every_resource_and_field(data):
     assert pkg["profile"] == "data-package" and pkg["name"] == "example-org-bulletin"
     assert pkg["title"] and pkg["licenses"][0]["name"] == "CC-BY-4.0"
     names = [r["name"] for r in pkg["resources"]]
-    stems = ["districts", "streets", "communities", "compounds", "compound_years", "companies", "evaluations",
-             "annual_results", "projects", "notices"]
+    stems = [
+        "districts",
+        "streets",
+        "communities",
+        "compounds",
+        "compound_years",
+        "companies",
+        "evaluations",
+        "annual_results",
+        "projects",
+        "notices",
+    ]
     assert names == stems + [f"{s}-json" for s in stems]
     for r in pkg["resources"]:
         assert {"name", "path", "title", "description", "format", "mediatype", "encoding", "schema"} <= set(r)
@@ -119,7 +137,7 @@ def test_formula_injection_is_guarded(data):
     companies = {row[0]: row for row in read_csv(data / "companies.csv")[1:]}
     header = read_csv(data / "companies.csv")[0]
     address = companies["beta"][header.index("address")]
-    assert address == "'=HYPERLINK(\"http://evil\",\"点我\")"
+    assert address == '\'=HYPERLINK("http://evil","点我")'
     projects = read_csv(data / "projects.csv")
     assert {row[1] for row in projects[1:]} == {"福海花园管网改造", "'+1 加装电梯"}
     # JSON keeps the text exactly as written
@@ -140,7 +158,9 @@ def test_values_and_derived_results(data):
     assert ev[("gx", "2025-H2", "beta")]["note"] == "整改中"
     header, *rows = read_csv(data / "annual_results.csv")
     annual = {r[2]: dict(zip(header, r)) for r in rows}
-    assert annual["beta"]["annual"] == "61" and annual["beta"]["dismissal"] == "true" and annual["beta"]["red"] == "false"
+    assert (
+        annual["beta"]["annual"] == "61" and annual["beta"]["dismissal"] == "true" and annual["beta"]["red"] == "false"
+    )
     assert annual["alpha"]["annual"] == "89.25" and annual["alpha"]["annual_rank"] == "2"
     assert annual["alpha"]["status"] == "红榜"
     header, *rows = read_csv(data / "compound_years.csv")
@@ -148,8 +168,10 @@ def test_values_and_derived_results(data):
     assert years[("fuhai", "2025")]["fee_collection_rate"] == "1" and years[("fuhai", "2024")]["complaints"] == "50"
     assert years[("lanting", "2025")]["complaints"] == ""
     header, *rows = read_csv(data / "compounds.csv")
-    fuhai = [dict(zip(header, r)) for r in rows if r[0] == "fuhai"][0]
-    assert fuhai["company_id"] == "" and fuhai["type"] == "self" and fuhai["url"] == "https://example.org/compounds/fuhai/"
+    fuhai = next(dict(zip(header, r)) for r in rows if r[0] == "fuhai")
+    assert (
+        fuhai["company_id"] == "" and fuhai["type"] == "self" and fuhai["url"] == "https://example.org/compounds/fuhai/"
+    )
 
 
 def test_only_published_notices(project):
@@ -197,10 +219,18 @@ def test_files_assembled_from_rows_are_the_whole_dataset_bytes(rows):
     from generator.engine.memo import Memo
     from generator.output.opendata import Dataset, F, json_value, to_csv, to_json
 
-    fields = (F("id", "string", "编号", ""), F("amount", "number", "金额", ""), F("day", "date", "日期", ""),
-              F("flag", "boolean", "是否", ""), F("count", "integer", "个数", ""))
-    values = [("a,\"b\"\n", Decimal("1.50"), date(2026, 1, 2), True, 0), ("=1+1", None, None, False, 12),
-              ("中文\u2028", Decimal("3"), None, None, None)]
+    fields = (
+        F("id", "string", "编号", ""),
+        F("amount", "number", "金额", ""),
+        F("day", "date", "日期", ""),
+        F("flag", "boolean", "是否", ""),
+        F("count", "integer", "个数", ""),
+    )
+    values = [
+        ('a,"b"\n', Decimal("1.50"), date(2026, 1, 2), True, 0),
+        ("=1+1", None, None, False, 12),
+        ("中文\u2028", Decimal("3"), None, None, None),
+    ]
     ds = Dataset("t", "测试", "", fields, ("id",), (), tuple(values[:rows]))
     names = [f.name for f in fields]
     out = io.StringIO()
@@ -209,8 +239,10 @@ def test_files_assembled_from_rows_are_the_whole_dataset_bytes(rows):
     for row in ds.rows:
         writer.writerow([csv_cell(v) for v in row])
     expected_csv = "\ufeff".encode("utf-8") + out.getvalue().encode("utf-8")
-    expected_json = (json.dumps([{k: json_value(v) for k, v in zip(names, row)} for row in ds.rows],
-                                ensure_ascii=False, indent=1) + "\n").encode("utf-8")
+    expected_json = (
+        json.dumps([{k: json_value(v) for k, v in zip(names, row)} for row in ds.rows], ensure_ascii=False, indent=1)
+        + "\n"
+    ).encode("utf-8")
     assert (to_csv(ds), to_json(ds)) == (expected_csv, expected_json)
     memo = Memo()  # the edit loop's path: rows remembered, then reused
     for _ in range(2):

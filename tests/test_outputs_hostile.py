@@ -33,8 +33,14 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _build(root: Path, files: dict) -> Path:
     write_tree(root / "content", files)
-    run = subprocess.run([sys.executable, "-m", "generator", "build", "--today", TODAY], cwd=root,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--today", TODAY],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return root / "site"
 
@@ -45,7 +51,7 @@ def hostile(tmp_path_factory) -> tuple[Path, list[tuple[str, str]]]:
     return _build(tmp_path_factory.mktemp("hostile-outputs"), files), placed
 
 
-FORMULAS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)", "=HYPERLINK(\"http://x.example\",\"x\")"]
+FORMULAS = ["=1+1", "+cmd|' /C calc'!A0", "-2+3+cmd|' /C calc'!A0", "@SUM(1+1)", '=HYPERLINK("http://x.example","x")']
 
 
 @pytest.fixture(scope="module")

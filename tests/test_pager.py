@@ -6,8 +6,9 @@ from __future__ import annotations
 
 import re
 
-from conftest import TODAY, cli, dedent, write_tree
 from generator.output.render import page_window
+
+from conftest import TODAY, cli, dedent, write_tree
 
 
 def test_window_keeps_first_last_and_neighbours():
@@ -24,14 +25,17 @@ def test_window_keeps_first_last_and_neighbours():
 
 
 def test_every_list_page_is_reachable_and_links_a_bounded_number_of_pages(project):
-    notices = {f"notices/2026/n{i:03d}.md": dedent(f"""
+    notices = {
+        f"notices/2026/n{i:03d}.md": dedent(f"""
         ---
         title: 第{i}号通知
         date: 2026-01-{1 + i % 28:02d}
         category: 通知
         ---
         正文。
-        """) for i in range(300)}
+        """)
+        for i in range(300)
+    }
     write_tree(project / "content", notices)
     run = cli("build", "--today", TODAY)
     assert run.exit_code == 0, run.output

@@ -3,10 +3,9 @@ code of every notice of the sample from a rendered image)."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
-
-import re
 
 import pytest
 import zxingcpp
@@ -14,11 +13,24 @@ from PIL import Image, ImageDraw
 
 from generator.domain.models import Notice
 from generator.output.poster import BORDER, content_fingerprint, qr_svg
+
 from sitecheck import inline_code
 
-NOTICE = Notice(id="a", source="notices/2026/a.md", title="福海花园维修资金使用公示", date=date(2026, 11, 20),
-                category="公示", district=None, streets=(), communities=(), compounds=("fuhai",),
-                until=date(2026, 12, 1), draft=False, attachments=(), body_html="<p>公示内容如下。</p>\n")
+NOTICE = Notice(
+    id="a",
+    source="notices/2026/a.md",
+    title="福海花园维修资金使用公示",
+    date=date(2026, 11, 20),
+    category="公示",
+    district=None,
+    streets=(),
+    communities=(),
+    compounds=("fuhai",),
+    until=date(2026, 12, 1),
+    draft=False,
+    attachments=(),
+    body_html="<p>公示内容如下。</p>\n",
+)
 
 
 def test_fingerprint_is_eight_hex_digits_and_follows_every_part_of_the_content():
@@ -26,9 +38,13 @@ def test_fingerprint_is_eight_hex_digits_and_follows_every_part_of_the_content()
     assert len(fp) == 8 and fp == fp.upper() and int(fp, 16) >= 0
     assert content_fingerprint(replace(NOTICE)) == fp  # same content, same fingerprint
     assert content_fingerprint(replace(NOTICE, category="通知", compounds=())) == fp  # only the content counts
-    changed = [replace(NOTICE, title="福海花园维修资金使用公示（更正）"), replace(NOTICE, date=date(2026, 11, 21)),
-               replace(NOTICE, until=date(2026, 12, 2)), replace(NOTICE, until=None),
-               replace(NOTICE, body_html="<p>公示内容如下：</p>\n")]
+    changed = [
+        replace(NOTICE, title="福海花园维修资金使用公示（更正）"),
+        replace(NOTICE, date=date(2026, 11, 21)),
+        replace(NOTICE, until=date(2026, 12, 2)),
+        replace(NOTICE, until=None),
+        replace(NOTICE, body_html="<p>公示内容如下：</p>\n"),
+    ]
     assert len({content_fingerprint(n) for n in changed} | {fp}) == len(changed) + 1
 
 
@@ -57,13 +73,19 @@ def _modules(path: str) -> set[tuple[int, int]]:
     return covered
 
 
-@pytest.mark.parametrize("url", ["https://a.cn/", "https://example.org/notices/n02542/",
-                                 "https://bulletin.example.org/notices/2026/" + "x" * 60 + "/",
-                                 "https://example.org/" + "长" * 120])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "https://a.cn/",
+        "https://example.org/notices/n02542/",
+        "https://bulletin.example.org/notices/2026/" + "x" * 60 + "/",
+        "https://example.org/" + "长" * 120,
+    ],
+)
 def test_qr_svg_draws_exactly_the_dark_modules_of_the_symbol(url):
     symbol = zxingcpp.create_barcode(url, zxingcpp.BarcodeFormat.QRCode, ec_level="M")
     image = symbol.to_image(scale=1, add_quiet_zones=False)
-    pixels, (height, width) = memoryview(image).tobytes(), memoryview(image).shape
+    pixels, (_height, width) = memoryview(image).tobytes(), memoryview(image).shape
     dark = {(BORDER + i % width, BORDER + i // width) for i, value in enumerate(pixels) if value == 0}
     for _ in range(2):  # the second time from the pieces drawn the first time
         svg = str(qr_svg(url, "二维码"))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import re
 import sys
 import time
@@ -256,7 +257,11 @@ def test_large_text_is_fast():
 
 digits = st.text(alphabet="0123456789", min_size=1, max_size=1)
 numberish = st.text(alphabet="0123456789０１３８ -－+Xx中号A\u3000", max_size=80)
-chinese = st.text(alphabet="的一是在不了有和人这中大为上个国我以要他时来用们生到作地社区小区物业红黑榜公示号楼单元室", min_size=1, max_size=5)
+chinese = st.text(
+    alphabet="的一是在不了有和人这中大为上个国我以要他时来用们生到作地社区小区物业红黑榜公示号楼单元室",
+    min_size=1,
+    max_size=5,
+)
 
 
 def visible_digits(s: str) -> int:
@@ -267,14 +272,16 @@ def visible_digits(s: str) -> int:
 def test_scan_never_raises_and_findings_are_consistent(text):
     found = scan(text)
     assert found == sorted(found, key=lambda f: f.start)
-    for earlier, later in zip(found, found[1:]):
+    for earlier, later in itertools.pairwise(found):
         assert earlier.end <= later.start
     for f in found:
         assert text[f.start : f.end] == f.text
 
 
 @settings(max_examples=300)
-@given(st.lists(st.one_of(numberish, chinese, st.sampled_from([ID_X, CARD, "13812345678", "138 1234 5678"])), max_size=6))
+@given(
+    st.lists(st.one_of(numberish, chinese, st.sampled_from([ID_X, CARD, "13812345678", "138 1234 5678"])), max_size=6)
+)
 def test_masks_show_fewer_digits_than_the_match(parts):
     text = "".join(parts)
     for f in scan(text):
@@ -337,9 +344,16 @@ SCANNED = DIGIT_CHARS + privacy_module.SPACE_CHARS + privacy_module.HYPHEN_CHARS
 
 
 @settings(max_examples=400)
-@given(st.lists(st.one_of(st.text(alphabet=SCANNED, max_size=30), chinese,
-                          st.sampled_from([ID_X, CARD, "13812345678", "138 1234 5678", "86-138-1234-5678"])),
-                max_size=8))
+@given(
+    st.lists(
+        st.one_of(
+            st.text(alphabet=SCANNED, max_size=30),
+            chinese,
+            st.sampled_from([ID_X, CARD, "13812345678", "138 1234 5678", "86-138-1234-5678"]),
+        ),
+        max_size=8,
+    )
+)
 def test_searching_runs_first_finds_what_the_whole_pattern_finds(parts):
     # scan() runs the pattern only inside runs of digits and separators (and two characters past
     # each): it must find exactly what the pattern finds over the whole text.
@@ -355,8 +369,28 @@ def test_character_classes_written_as_ranges_hold_exactly_their_characters():
     assert {c for c in near if cls.fullmatch(c)} == set(chars)
 
 
-PIECES = st.one_of(st.text(alphabet="0123456789", min_size=1, max_size=12), st.sampled_from(
-    [" ", "-", "\n  ", "\t\n  ", "\n\n  ", "中文", "\u200b", "\\x31", "\\u0033", "\\\n  ", "''", "X", "ｘ", "：", "13812345678"]))
+PIECES = st.one_of(
+    st.text(alphabet="0123456789", min_size=1, max_size=12),
+    st.sampled_from(
+        [
+            " ",
+            "-",
+            "\n  ",
+            "\t\n  ",
+            "\n\n  ",
+            "中文",
+            "\u200b",
+            "\\x31",
+            "\\u0033",
+            "\\\n  ",
+            "''",
+            "X",
+            "ｘ",
+            "：",
+            "13812345678",
+        ]
+    ),
+)
 STYLES = st.sampled_from(["plain", "single", "double", "folded", "literal", "item"])
 
 
@@ -380,15 +414,18 @@ def _candidates_both_ways(text: str, name: str = "n.md"):
         privacy_module._may_hold_numbers = original
 
 
-@pytest.mark.parametrize("text", [
-    "k: >\n  电话138 0013\n  8000\n",  # folded: the line break becomes a space
-    "k: 电话138 0013\n  8000 号\n",  # a plain scalar over two lines
-    "k: 电话138 0013\t\n  8000 号\n",  # a tab before the line break is dropped
-    'k: "电话138 0013\n  8000"\n',  # double-quoted over two lines
-    'k: "电话\\x31\\x33\\x38 \\x30\\x30\\x31\\x33 8000"\n',  # digits written as escapes
-    "k: 电话138\u200b0013\u200b8000\n",  # invisible characters between the digits
-    "a: 1\nk:\n  - 2\n  - 电话13800138000\n",
-])
+@pytest.mark.parametrize(
+    "text",
+    [
+        "k: >\n  电话138 0013\n  8000\n",  # folded: the line break becomes a space
+        "k: 电话138 0013\n  8000 号\n",  # a plain scalar over two lines
+        "k: 电话138 0013\t\n  8000 号\n",  # a tab before the line break is dropped
+        'k: "电话138 0013\n  8000"\n',  # double-quoted over two lines
+        'k: "电话\\x31\\x33\\x38 \\x30\\x30\\x31\\x33 8000"\n',  # digits written as escapes
+        "k: 电话138\u200b0013\u200b8000\n",  # invisible characters between the digits
+        "a: 1\nk:\n  - 2\n  - 电话13800138000\n",
+    ],
+)
 def test_numbers_hidden_by_folding_escapes_or_invisibles_are_candidates(text):
     found, everywhere = _candidates_both_ways(text, "x.yaml")
     assert found and found == everywhere

@@ -19,8 +19,9 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY, cli, minimal_files, write_tree
 from generator.domain.privacy import scan
+
+from conftest import TODAY, cli, minimal_files, write_tree
 from sitecheck import tree_digest
 
 PLANTED = {
@@ -43,19 +44,21 @@ def _set(rel: str, old: str, new_template: str):
         text = files[rel]
         assert old in text, (rel, old)
         files[rel] = text.replace(old, new_template.format(n=number), 1)
+
     return plant
 
 
 def _add(rel: str, template: str):
     def plant(files: dict, number: str) -> None:
         files[rel.format(n=number)] = template.format(n=number)
+
     return plant
 
 
 def _attachment_named(files: dict, number: str) -> None:
     files[f"attachments/2025/{number}.pdf"] = PDF
     files["notices/2025/fujian.md"] = (
-        f"---\ntitle: 附件\ndate: 2025-08-01\ncategory: 公示\nattachments:\n  - {{title: 方案, file: \"2025/{number}.pdf\"}}\n---\n见附件。\n"
+        f'---\ntitle: 附件\ndate: 2025-08-01\ncategory: 公示\nattachments:\n  - {{title: 方案, file: "2025/{number}.pdf"}}\n---\n见附件。\n'
     )
 
 
@@ -74,7 +77,9 @@ PLACES = {
     "venue service": _set("communities/yf.yaml", "services: [议事, 调解]", 'services: [议事, "调解 {n}"]'),
     "compound name": _set("compounds/fuhai.yaml", "name: 福海花园", "name: 福海花园 {n}"),
     "company name": _set("companies/beta.yaml", "name: 贝塔物业服务有限公司", "name: 贝塔物业 {n}"),
-    "company address": _set("companies/beta.yaml", "party_organization: false", "party_organization: false\naddress: 某路 {n}"),
+    "company address": _set(
+        "companies/beta.yaml", "party_organization: false", "party_organization: false\naddress: 某路 {n}"
+    ),
     "evaluation note": _set("evaluations/gx/2025-H2.yaml", "note: 整改中", "note: 整改中 {n}"),
     "project title": _set("projects/guanwang.md", "title: 福海花园管网改造", "title: 管网改造 {n}"),
     "project unit": _set("projects/guanwang.md", "unit: 新城街道办事处", "unit: 办事处 {n}"),
@@ -82,7 +87,9 @@ PLACES = {
     "project body": _set("projects/guanwang.md", "更换雨污管网。", "联系人 {n}。"),
     "notice title": _set("notices/2026/gongshi.md", "title: 福海花园维修资金使用公示", "title: 公示 {n}"),
     "notice body": _set("notices/2026/gongshi.md", "公示内容如下。", "联系 {n}。"),
-    "notice body in a table": _set("notices/2026/gongshi.md", "公示内容如下。", "| 姓名 | 号码 |\n|---|---|\n| 王 | {n} |"),
+    "notice body in a table": _set(
+        "notices/2026/gongshi.md", "公示内容如下。", "| 姓名 | 号码 |\n|---|---|\n| 王 | {n} |"
+    ),
     "notice body in a link": _set("notices/2026/gongshi.md", "公示内容如下。", "[联系](tel:{n})"),
     "notice body in raw HTML": _set("notices/2026/gongshi.md", "公示内容如下。", '<p title="{n}">联系</p>'),
     "draft notice": _set("notices/2026/caogao.md", "草稿。", "草稿 {n}。"),
@@ -90,8 +97,11 @@ PLACES = {
     "unknown key": _set("compounds/lanting.yaml", "households: 500", 'households: 500\n"{n}": 1'),
     "notice file name": _add("notices/2025/{n}.md", NOTICE.replace("{body}", "正文。")),
     "attachment file name": _attachment_named,
-    "attachment title": _add("notices/2025/fujian2.md", "---\ntitle: 附件\ndate: 2025-08-01\ncategory: 公示\n"
-                                                      "attachments:\n  - {{title: 方案 {n}, file: 2025/a.pdf}}\n---\n正文。\n"),
+    "attachment title": _add(
+        "notices/2025/fujian2.md",
+        "---\ntitle: 附件\ndate: 2025-08-01\ncategory: 公示\n"
+        "attachments:\n  - {{title: 方案 {n}, file: 2025/a.pdf}}\n---\n正文。\n",
+    ),
 }
 
 
@@ -157,8 +167,12 @@ def test_a_planted_number_never_reaches_the_site_or_the_output(baseline, tmp_pat
     write_tree(root / "content", files)
 
     outputs = []
-    for args in (["build", "--today", TODAY], ["build", "--today", TODAY, "--drafts"],
-                 ["check", "--today", TODAY], ["check", "--today", TODAY, "--format", "json"]):
+    for args in (
+        ["build", "--today", TODAY],
+        ["build", "--today", TODAY, "--drafts"],
+        ["check", "--today", TODAY],
+        ["check", "--today", TODAY, "--format", "json"],
+    ):
         run = cli(*args)
         assert run.exit_code == 1, (args, run.output)
         outputs.append(run.output)
@@ -201,7 +215,9 @@ def test_a_declared_public_number_is_published_and_only_it(baseline, tmp_path, m
     _, base_files = baseline
     root = tmp_path / "p"
     files = dict(base_files)
-    _set("companies/beta.yaml", "party_organization: false", "party_organization: false\nphone: {n}")(files, "13912345678")
+    _set("companies/beta.yaml", "party_organization: false", "party_organization: false\nphone: {n}")(
+        files, "13912345678"
+    )
     _set("site.yaml", 'pii_allow: ["400-800-1234"]', 'pii_allow: ["400-800-1234", "{n}"]')(files, "13800001111")
     _set("notices/2026/gongshi.md", "公示内容如下。", "服务热线 {n}。")(files, "13800001111")
     write_tree(root / "content", files)

@@ -4,7 +4,7 @@ of deploy previews."""
 from __future__ import annotations
 
 import tomllib
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta, timezone
 
 import yaml
 
@@ -40,7 +40,7 @@ def test_daily_rebuild_runs_just_after_midnight_in_shanghai():
     triggers = flow[True] if True in flow else flow["on"]
     minute, hour, *rest = triggers["schedule"][0]["cron"].split()
     assert rest == ["*", "*", "*"]
-    utc = datetime(2026, 11, 27, int(hour), int(minute), tzinfo=timezone.utc)
+    utc = datetime(2026, 11, 27, int(hour), int(minute), tzinfo=UTC)
     shanghai = utc.astimezone(timezone(timedelta(hours=8)))
     assert (shanghai.hour, shanghai.minute) == (0, 5)
     assert "NETLIFY_BUILD_HOOK" in (WORKFLOWS / "scheduled-rebuild.yml").read_text(encoding="utf-8")

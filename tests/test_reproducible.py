@@ -26,8 +26,14 @@ SHANGHAI = timezone(timedelta(hours=8))
 def build(root: Path, out: str, *args: str, **env: str) -> subprocess.CompletedProcess:
     full_env = {k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"}
     full_env.update(PYTHONPATH=str(REPO), **env)
-    run = subprocess.run([sys.executable, "-m", "generator", "build", "--content", str(root / "content"),
-                          "--out", out, *args], cwd=root, env=full_env, capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--content", str(root / "content"), "--out", out, *args],
+        cwd=root,
+        env=full_env,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr
     return run
 
@@ -39,9 +45,15 @@ def content_tree(root: Path) -> Path:
         write_tree(root / "content", minimal_files())
     (root / "content/attachments/2025").mkdir(parents=True, exist_ok=True)
     (root / "content/attachments/2025/plan.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
-    write_tree(root / "content", {"notices/2025/fujian-repro.md": (
-        "---\ntitle: 附件公告\ndate: 2025-08-01\ncategory: 公示\nattachments:\n  - {title: 方案, file: 2025/plan.pdf}\n---\n"
-        "| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n")})
+    write_tree(
+        root / "content",
+        {
+            "notices/2025/fujian-repro.md": (
+                "---\ntitle: 附件公告\ndate: 2025-08-01\ncategory: 公示\nattachments:\n  - {title: 方案, file: 2025/plan.pdf}\n---\n"
+                "| 甲 | 乙 |\n|---|---|\n| 1 | 2 |\n"
+            )
+        },
+    )
     return root
 
 
@@ -49,8 +61,16 @@ def test_two_builds_in_different_places_are_byte_identical(tmp_path):
     first = content_tree(tmp_path / "one")
     second = content_tree(tmp_path / "somewhere" / "else" / "two")
     build(first, "site", "--today", TODAY, PYTHONHASHSEED="1", TZ="UTC", LANG="C.UTF-8")
-    build(second, str(second / "public"), "--today", TODAY, PYTHONHASHSEED="4242", TZ="America/Los_Angeles",
-          LANG="zh_CN.UTF-8", LC_ALL="")
+    build(
+        second,
+        str(second / "public"),
+        "--today",
+        TODAY,
+        PYTHONHASHSEED="4242",
+        TZ="America/Los_Angeles",
+        LANG="zh_CN.UTF-8",
+        LC_ALL="",
+    )
     a, b = tree_digest(first / "site"), tree_digest(second / "public")
     assert a.keys() == b.keys()
     different = [path for path in a if a[path] != b[path]]
@@ -106,7 +126,8 @@ def test_today_wins_over_source_date_epoch(tmp_path):
 def test_a_bad_source_date_epoch_is_a_usage_error(tmp_path):
     root = content_tree(tmp_path / "p")
     env = dict(os.environ, PYTHONPATH=str(REPO), SOURCE_DATE_EPOCH="yesterday")
-    run = subprocess.run([sys.executable, "-m", "generator", "build"], cwd=root, env=env, capture_output=True,
-                         text=True, timeout=120)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build"], cwd=root, env=env, capture_output=True, text=True, timeout=120
+    )
     assert run.returncode == 2 and "SOURCE_DATE_EPOCH" in run.stderr and "Traceback" not in run.stderr
     assert not (root / "site").exists()

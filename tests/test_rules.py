@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import TODAY, cli, dedent, minimal_files, write_tree
+from conftest import TODAY, cli, dedent, write_tree
 from sitecheck import tree_digest
 
 _built: dict[str, dict] = {}
@@ -62,6 +62,7 @@ def test_minimal_content_is_clean(project):
 
 # --- files and ids ---------------------------------------------------------------------------------
 
+
 def test_id_must_be_lowercase_ascii(project):
     (project / "content/compounds/fuhai.yaml").rename(project / "content/compounds/Fu_Hai.yaml")
     check_fails_with("content/compounds/Fu_Hai.yaml:1:1: error: 文件名“Fu_Hai”不能作为标识")
@@ -74,12 +75,16 @@ def test_wrong_extension_is_reported_not_ignored(project):
 
 
 def test_yaml_syntax_error_points_at_line(project):
-    edit(project, "companies/beta.yaml", """
+    edit(
+        project,
+        "companies/beta.yaml",
+        """
         name: 贝塔物业服务有限公司
         credit_code: 91370700MA3C00002K
         state_owned: [false
         party_organization: false
-        """)
+        """,
+    )
     check_fails_with("content/companies/beta.yaml:4:")
 
 
@@ -90,6 +95,7 @@ def test_paths_are_as_given_on_the_command_line(project):
 
 
 # --- references and unknown fields -------------------------------------------------------------------
+
 
 def test_dangling_reference_with_did_you_mean(project):
     replace(project, "compounds/lanting.yaml", "community: yf", "community: yff")
@@ -121,6 +127,7 @@ def test_wrong_type(project):
 
 # --- areas and communities --------------------------------------------------------------------------
 
+
 def test_street_ids_unique_site_wide(project):
     replace(project, "areas.yaml", "{id: qc, name: 清池街道}", "{id: xc, name: 清池街道}")
     check_fails_with("content/areas.yaml:6:14: error: id: 街道标识“xc”重复")
@@ -133,14 +140,19 @@ def test_grid_must_belong_to_the_compounds_community(project):
 
 def test_same_day_closures_cannot_exceed_received(project):
     replace(project, "communities/yf.yaml", "issues_closed_same_day: 87", "issues_closed_same_day: 187")
-    check_fails_with("content/communities/yf.yaml:12:69: error: stats[1].issues_closed_same_day: 当日办结数（187）不能大于受理数（100）")
+    check_fails_with(
+        "content/communities/yf.yaml:12:69: error: stats[1].issues_closed_same_day: 当日办结数（187）不能大于受理数（100）"
+    )
 
 
 # --- compounds ----------------------------------------------------------------------------------------
 
+
 def test_self_managed_compound_has_no_company(project):
     replace(project, "compounds/fuhai.yaml", "type: self", "type: self\ncompany: alpha")
-    check_fails_with("content/compounds/fuhai.yaml:5:1: error: company: 居民自治型小区（type: self）不能填写物业服务企业")
+    check_fails_with(
+        "content/compounds/fuhai.yaml:5:1: error: company: 居民自治型小区（type: self）不能填写物业服务企业"
+    )
 
 
 def test_enterprise_compound_needs_a_company(project):
@@ -172,6 +184,7 @@ def test_missing_latest_fee_figure_is_a_warning(project):
 
 # --- companies ----------------------------------------------------------------------------------------
 
+
 def test_credit_code_checksum(project):
     replace(project, "companies/beta.yaml", "91370700MA3C00002K", "91370700MA3C00002J")
     check_fails_with("content/companies/beta.yaml:2:14: error: credit_code: 校验位应为“K”，实际为“J”")
@@ -179,9 +192,12 @@ def test_credit_code_checksum(project):
 
 # --- evaluations ----------------------------------------------------------------------------------------
 
+
 def test_period_must_equal_file_stem(project):
     replace(project, "evaluations/gx/2025-H2.yaml", "period: 2025-H2", "period: 2025-H1")
-    check_fails_with("content/evaluations/gx/2025-H2.yaml:1:9: error: period: 考评期“2025-H1”与文件名“2025-H2.yaml”不一致")
+    check_fails_with(
+        "content/evaluations/gx/2025-H2.yaml:1:9: error: period: 考评期“2025-H1”与文件名“2025-H2.yaml”不一致"
+    )
 
 
 def test_evaluation_file_name_is_a_period(project):
@@ -196,7 +212,9 @@ def test_evaluation_folder_is_a_district(project):
 
 def test_part_score_within_its_max(project):
     replace(project, "evaluations/gx/2025-H1.yaml", "authority: 27.5", "authority: 31")
-    check_fails_with("content/evaluations/gx/2025-H1.yaml:4:33: error: scores[1].authority: 31 超出范围（应在 0 到 30 之间）")
+    check_fails_with(
+        "content/evaluations/gx/2025-H1.yaml:4:33: error: scores[1].authority: 31 超出范围（应在 0 到 30 之间）"
+    )
 
 
 def test_part_score_at_most_two_decimals(project):
@@ -211,7 +229,9 @@ def test_company_once_per_evaluation(project):
 
 def test_evaluated_company_must_exist(project):
     replace(project, "evaluations/gx/2025-H1.yaml", "{company: beta,", "{company: betta,")
-    check_fails_with("content/evaluations/gx/2025-H1.yaml:5:15: error: scores[2].company: 引用了不存在的物业服务企业“betta”（是不是“beta”？）")
+    check_fails_with(
+        "content/evaluations/gx/2025-H1.yaml:5:15: error: scores[2].company: 引用了不存在的物业服务企业“betta”（是不是“beta”？）"
+    )
 
 
 def test_missing_part_score(project):
@@ -221,9 +241,12 @@ def test_missing_part_score(project):
 
 # --- projects -----------------------------------------------------------------------------------------------
 
+
 def test_project_needs_a_compound_or_community(project):
     replace(project, "projects/guanwang.md", "compounds: [fuhai]\n", "")
-    check_fails_with("content/projects/guanwang.md:2:1: error: 项目至少要关联一个小区（compounds）或社区（communities）")
+    check_fails_with(
+        "content/projects/guanwang.md:2:1: error: 项目至少要关联一个小区（compounds）或社区（communities）"
+    )
 
 
 def test_project_category_choice_with_hint(project):
@@ -243,6 +266,7 @@ def test_front_matter_is_required(project):
 
 # --- notices -----------------------------------------------------------------------------------------------
 
+
 def test_notice_year_folder_matches_date(project):
     replace(project, "notices/2025/tongzhi.md", "date: 2025-06-01", "date: 2024-06-01")
     check_fails_with("content/notices/2025/tongzhi.md:3:7: error: date: 日期 2024-06-01 与所在年份文件夹“2025”不一致")
@@ -251,12 +275,16 @@ def test_notice_year_folder_matches_date(project):
 def test_notice_id_unique_across_years(project):
     text = (project / "content/notices/2025/tongzhi.md").read_text(encoding="utf-8")
     edit(project, "notices/2026/tongzhi.md", text.replace("2025-06-01", "2026-06-01"))
-    check_fails_with("content/notices/2026/tongzhi.md:1:1: error: 公告标识“tongzhi”与 content/notices/2025/tongzhi.md 重复")
+    check_fails_with(
+        "content/notices/2026/tongzhi.md:1:1: error: 公告标识“tongzhi”与 content/notices/2025/tongzhi.md 重复"
+    )
 
 
 def test_until_not_before_date(project):
     replace(project, "notices/2026/gongshi.md", "until: 2026-12-01", "until: 2026-11-19")
-    check_fails_with("content/notices/2026/gongshi.md:6:8: error: until: 公示截止日期 2026-11-19 早于发布日期 2026-11-20")
+    check_fails_with(
+        "content/notices/2026/gongshi.md:6:8: error: until: 公示截止日期 2026-11-19 早于发布日期 2026-11-20"
+    )
 
 
 def test_until_may_equal_date(project):
@@ -313,7 +341,7 @@ def test_attachment_rules(project, file, message):
     (project / "secret.pdf").write_bytes(b"%PDF-1.4 outside")
     os.symlink(project / "secret.pdf", attachments / "outside.pdf")
     edit(project, "notices/2025/fujian.md", ATTACH.replace("FILE", file))
-    check_fails_with(f"content/notices/2025/fujian.md:6:23: error: attachments[1].file: ")
+    check_fails_with("content/notices/2025/fujian.md:6:23: error: attachments[1].file: ")
     check_fails_with(message)
 
 
@@ -327,15 +355,20 @@ def test_valid_attachment_passes(project):
 
 # --- privacy ----------------------------------------------------------------------------------------------
 
+
 def test_mobile_number_in_a_notice_body(project):
-    edit(project, "notices/2025/tongzhi.md", """
+    edit(
+        project,
+        "notices/2025/tongzhi.md",
+        """
         ---
         title: 全区物业服务考评通知
         date: 2025-06-01
         category: 通知
         ---
         请联系王经理，电话 13812345678。
-        """)
+        """,
+    )
     out = check_fails_with("content/notices/2025/tongzhi.md:6:11: error: 疑似个人信息：手机号码“1381234****”")
     assert "13812345678" not in out
 
@@ -353,7 +386,9 @@ def test_bank_card_number_in_front_matter(project):
 
 
 def test_declared_public_number_fields_are_exempt(project):
-    replace(project, "companies/beta.yaml", "party_organization: false", "party_organization: false\nphone: 13812345678")
+    replace(
+        project, "companies/beta.yaml", "party_organization: false", "party_organization: false\nphone: 13812345678"
+    )
     assert cli("check", "--today", TODAY).exit_code == 0
 
 
@@ -370,19 +405,24 @@ def test_privacy_applies_to_drafts_too(project):
 
 # --- robustness -------------------------------------------------------------------------------------------
 
+
 def test_duplicate_key(project):
     replace(project, "companies/beta.yaml", "state_owned: false", "state_owned: false\nstate_owned: true")
     check_fails_with("content/companies/beta.yaml:4:1: error: 字段“state_owned”重复出现")
 
 
 def test_yaml_aliases_are_refused(project):
-    edit(project, "communities/zy.yaml", """
+    edit(
+        project,
+        "communities/zy.yaml",
+        """
         name: 张营社区
         street: qc
         grids: &g
           - {id: zy-1, name: 一网格}
         venues: *g
-        """)
+        """,
+    )
     check_fails_with("content/communities/zy.yaml:3:8: error: 这里的内容被 YAML 别名（*）再次引用")
 
 
@@ -407,7 +447,11 @@ def test_json_format(project):
     assert data["errors"] == 1
     problem = data["problems"][0]
     assert (problem["path"], problem["line"], problem["col"], problem["field"]) == (
-        "content/compounds/lanting.yaml", 2, 12, "community")
+        "content/compounds/lanting.yaml",
+        2,
+        12,
+        "community",
+    )
 
 
 def test_usage_errors_exit_2(project):
@@ -417,6 +461,7 @@ def test_usage_errors_exit_2(project):
 
 
 # --- personal numbers never appear in full in what bulletin prints ----------------------------------------
+
 
 def test_a_number_quoted_by_another_rule_is_masked_too(project):
     # A mobile typed where a reference belongs: the dangling-reference message quotes it.
@@ -428,25 +473,36 @@ def test_a_number_quoted_by_another_rule_is_masked_too(project):
 
 
 def test_a_file_named_after_a_number_is_reported_masked(project):
-    edit(project, "notices/2025/13812345678.md", """
+    edit(
+        project,
+        "notices/2025/13812345678.md",
+        """
         ---
         title: 通知
         date: 2025-06-01
         category: 通知
         ---
         正文。
-        """)
+        """,
+    )
     out = check_fails_with("content/notices/2025/1381234****.md:1:1: error: 文件名疑似个人信息：手机号码“1381234****”")
     assert "13812345678" not in out
 
 
 @pytest.mark.parametrize(
     "body",
-    ["电话 138&#49;234&#53;678。", "电话 138<!-- x -->12345678。", "电话 138<b></b>12345678。", "电话 &#x31;3812345678。"],
+    [
+        "电话 138&#49;234&#53;678。",
+        "电话 138<!-- x -->12345678。",
+        "电话 138<b></b>12345678。",
+        "电话 &#x31;3812345678。",
+    ],
 )
 def test_a_number_that_only_appears_once_the_body_is_rendered(project, body):
     replace(project, "notices/2025/tongzhi.md", "请各企业做好准备。", body)
-    out = check_fails_with("content/notices/2025/tongzhi.md:7:1: error: 正文显示出来的文字疑似个人信息：手机号码“1381234****”")
+    out = check_fails_with(
+        "content/notices/2025/tongzhi.md:7:1: error: 正文显示出来的文字疑似个人信息：手机号码“1381234****”"
+    )
     assert "13812345678" not in out
 
 
@@ -493,8 +549,10 @@ def test_a_number_split_by_invisible_characters_is_found(project, invisible):
     number = invisible.join(["139", "1234", "5678"])
     replace(project, "compounds/fuhai.yaml", "name: 福海花园", f"name: 福海花园{number}")
     replace(project, "notices/2025/tongzhi.md", "请各企业做好准备。", f"联系 {number}")
-    out = check_fails_with("content/compounds/fuhai.yaml:1:7: error: 疑似个人信息：手机号码“1391234****”",
-                           "content/notices/2025/tongzhi.md:7:1: error: 正文显示出来的文字疑似个人信息：手机号码“1391234****”")
+    out = check_fails_with(
+        "content/compounds/fuhai.yaml:1:7: error: 疑似个人信息：手机号码“1391234****”",
+        "content/notices/2025/tongzhi.md:7:1: error: 正文显示出来的文字疑似个人信息：手机号码“1391234****”",
+    )
     assert "5678" not in out
 
 

@@ -3,7 +3,9 @@ old, what it indexes, and the instant finder's name index (pinyin)."""
 
 from __future__ import annotations
 
+import functools
 import json
+import operator
 import stat
 from datetime import date
 
@@ -11,8 +13,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from generator.output.search import (
+    JOBS,
+    SHARD_BUDGET_MB,
+    locate_pagefind,
+    name_index,
+    pinyin,
+    plan_shards,
+    shard_budget_mb,
+)
+
 from conftest import REPO, TODAY, cli
-from generator.output.search import JOBS, SHARD_BUDGET_MB, locate_pagefind, name_index, pinyin, plan_shards, shard_budget_mb
 from sitecheck import indexed_pages
 
 
@@ -89,7 +100,9 @@ def test_the_default_build_indexes_every_published_page_and_nothing_else(project
     assert 'data-pagefind="/pagefind/pagefind.js"' in search_page and "全文搜索暂不可用" not in search_page
     # navigation, footer and the banner are outside what is indexed, and so is the notice's link
     # back to the list (every notice would match 返回)
-    assert not any("本站生成于" in text or "跳到正文" in text or "返回公示公告列表" in text for text in indexed.values())
+    assert not any(
+        "本站生成于" in text or "跳到正文" in text or "返回公示公告列表" in text for text in indexed.values()
+    )
 
 
 def test_only_the_first_page_of_the_notice_list_is_indexed(project, monkeypatch):
@@ -120,9 +133,11 @@ def test_a_drafts_preview_does_not_index_the_drafts(project):
 def test_a_failed_index_leaves_no_partial_index_and_the_build_still_succeeds(project, monkeypatch):
     broken = project / "bin" / "pagefind"
     broken.parent.mkdir()
-    broken.write_text("#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pagefind 1.6.0'; exit 0; fi\n"
-                      "mkdir -p \"$2/pagefind\"; echo half > \"$2/pagefind/x\"; echo 'disk full' >&2; exit 1\n",
-                      encoding="utf-8")
+    broken.write_text(
+        "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pagefind 1.6.0'; exit 0; fi\n"
+        'mkdir -p "$2/pagefind"; echo half > "$2/pagefind/x"; echo \'disk full\' >&2; exit 1\n',
+        encoding="utf-8",
+    )
     broken.chmod(0o755)
     monkeypatch.setenv("BULLETIN_PAGEFIND", str(broken))
     run = cli("build", "--today", TODAY)
@@ -134,8 +149,9 @@ def shard_entries(site):
     """Shard folder ('' for the first) → its pagefind-entry.json, for every shard shards.json lists."""
     folder = site / "pagefind"
     merge = json.loads((folder / "shards.json").read_text(encoding="utf-8"))["merge"]
-    return {name: json.loads((folder / name / "pagefind-entry.json").read_text(encoding="utf-8"))
-            for name in ["", *merge]}
+    return {
+        name: json.loads((folder / name / "pagefind-entry.json").read_text(encoding="utf-8")) for name in ["", *merge]
+    }
 
 
 def test_a_small_site_keeps_one_index_and_says_there_is_nothing_to_merge(project):
@@ -171,8 +187,9 @@ def test_a_shard_that_fails_leaves_no_index_at_all(project, monkeypatch):
     real = REPO / "node_modules/.bin/pagefind"
     flaky = project / "bin" / "pagefind"
     flaky.parent.mkdir()
-    flaky.write_text(f"#!/bin/sh\ncase \"$4\" in */s2) echo 'out of memory' >&2; exit 1;; esac\nexec {real} \"$@\"\n",
-                     encoding="utf-8")
+    flaky.write_text(
+        f'#!/bin/sh\ncase "$4" in */s2) echo \'out of memory\' >&2; exit 1;; esac\nexec {real} "$@"\n', encoding="utf-8"
+    )
     flaky.chmod(0o755)
     monkeypatch.setenv("BULLETIN_PAGEFIND", str(flaky))
     monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", "20.3")
@@ -185,8 +202,10 @@ def test_a_shard_that_fails_leaves_no_index_at_all(project, monkeypatch):
 def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
     from generator.output.search import indexed_text_bytes
 
-    page = (b'<header>\xe5\xaf\xbc\xe8\x88\xaa</header><main id="main" data-pagefind-body>ab<ul class="x" data-pagefind-ignore>'
-            b'<li>left out</li></ul>cd<div data-pagefind-ignore><div>q</div>rr</div></main><footer>x</footer>')
+    page = (
+        b'<header>\xe5\xaf\xbc\xe8\x88\xaa</header><main id="main" data-pagefind-body>ab<ul class="x" data-pagefind-ignore>'
+        b"<li>left out</li></ul>cd<div data-pagefind-ignore><div>q</div>rr</div></main><footer>x</footer>"
+    )
     assert indexed_text_bytes(page) == len("abcdrr")  # a nested ignored element may count in part, never less
     assert indexed_text_bytes(b"<main>not indexed</main>") is None
     assert indexed_text_bytes(b"<main><p>&lt;main data-pagefind-body&gt; data-pagefind-body</p></main>") is None
@@ -194,6 +213,7 @@ def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
 
 def test_the_shard_budget_is_what_the_build_leaves_of_its_total_unless_the_environment_says():
     from generator.output.search import MARGIN_MB, TOTAL_MB
+
     assert shard_budget_mb({}, own_mb=300) == TOTAL_MB - 300 - MARGIN_MB
     assert shard_budget_mb({}, own_mb=1800) == SHARD_BUDGET_MB  # never below the floor
     assert shard_budget_mb({"BULLETIN_SEARCH_SHARD_MB": "300"}, own_mb=300) == 300
@@ -211,8 +231,9 @@ def test_a_big_site_is_indexed_in_shards_side_by_side_even_when_one_would_fit(tm
     assert len(plan_shards(tmp_path, 10_000, 2)) == 1  # fits, and no parallel minimum asked
     assert len(plan_shards(tmp_path, 10_000, 2, min_pages_parallel=100)) == 1  # too few pages
     shards = plan_shards(tmp_path, 10_000, 2, min_pages_parallel=50)
-    assert len(shards) == 2 and sorted(sum(shards, [])) == sorted(
-        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.html"))
+    assert len(shards) == 2 and sorted(functools.reduce(operator.iadd, shards, [])) == sorted(
+        p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.html")
+    )
     assert abs(len(shards[0]) - len(shards[1])) <= 2  # about even: runs side by side end together
     assert len(plan_shards(tmp_path, 10_000, 1, min_pages_parallel=50)) == 1  # one core: one run
 
@@ -231,8 +252,10 @@ def test_pinyin_gives_what_two_conversions_give(name):
     from pypinyin import Style, lazy_pinyin
 
     squash = lambda parts: "".join(c for c in "".join(parts).lower() if c.isascii() and c.isalnum())  # noqa: E731
-    expected = (squash(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")),
-                squash(lazy_pinyin(name, style=Style.NORMAL, errors="default")))
+    expected = (
+        squash(lazy_pinyin(name, style=Style.FIRST_LETTER, errors="default")),
+        squash(lazy_pinyin(name, style=Style.NORMAL, errors="default")),
+    )
     assert pinyin.__wrapped__(name) == expected
 
 
@@ -247,16 +270,25 @@ def test_name_index_lists_every_compound_community_company_and_area(project):
     site = validate(load(project / "content", "content", problems), problems, date(2026, 11, 27))
     entries = json.loads(name_index(site))
     by_name = {e["name"]: e for e in entries}
-    assert by_name["福海花园"] == {"name": "福海花园", "kind": "小区", "url": "/compounds/fuhai/",
-                                 "where": "新城街道鸢飞社区", "initials": "fhhy", "pinyin": "fuhaihuayuan"}
+    assert by_name["福海花园"] == {
+        "name": "福海花园",
+        "kind": "小区",
+        "url": "/compounds/fuhai/",
+        "where": "新城街道鸢飞社区",
+        "initials": "fhhy",
+        "pinyin": "fuhaihuayuan",
+    }
     assert by_name["阿尔法物业服务有限公司"]["url"] == "/companies/alpha/"
     assert by_name["鸢飞社区"]["kind"] == "社区" and by_name["新城街道"]["kind"] == "街道"
-    expected = len(site.compounds) + len(site.communities) + len(site.companies) + len(site.districts) + len(site.streets)
+    expected = (
+        len(site.compounds) + len(site.communities) + len(site.companies) + len(site.districts) + len(site.streets)
+    )
     assert len(entries) == expected
 
 
 def test_a_killed_builds_shard_link_trees_are_swept_by_the_next_build(tmp_path):
     from generator.engine.write import recover
+
     out = tmp_path / "site"
     out.mkdir()
     dead = tmp_path / "..site.tmp-999999999-1-index-abcd"  # no such process
@@ -287,8 +319,9 @@ def _notice_pages(folder, count: int) -> None:
         page = folder / f"notices/n{i:03d}/index.html"
         page.parent.mkdir(parents=True)
         body = "物业服务" * (10 + i % 7 * 20)
-        page.write_text(f"<html><body><nav>导航</nav><main data-pagefind-body><p>{body}</p></main></body></html>",
-                        encoding="utf-8")
+        page.write_text(
+            f"<html><body><nav>导航</nav><main data-pagefind-body><p>{body}</p></main></body></html>", encoding="utf-8"
+        )
     (folder / "admin.html").write_text("<html><main>not indexed</main></html>", encoding="utf-8")
 
 
@@ -305,7 +338,7 @@ def test_pages_weighed_beforehand_give_the_plan_reading_them_gives(tmp_path):
         assert plan_shards(tmp_path, budget, jobs, least, pages=reversed(rels), weights=some) == read
     assert len(plan_shards(tmp_path, 45, 1)) > 1
     # The weights given are believed, not re-read: with no indexed text the pages fit one run.
-    assert len(plan_shards(tmp_path, 45, 1, pages=rels, weights={rel: 0 for rel in rels})) == 1
+    assert len(plan_shards(tmp_path, 45, 1, pages=rels, weights=dict.fromkeys(rels, 0))) == 1
 
 
 def test_render_workers_weigh_every_page_they_make_for_the_index(tree_with_search, monkeypatch):

@@ -18,9 +18,10 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO, TODAY
 from generator.content.errors import Loc, Problem
 from generator.tools.serve import error_page, inject, problems_from, snapshot
+
+from conftest import REPO, TODAY
 
 WAIT = 60  # seconds: a generous bound for a loaded CI machine; the usual wait is well under one
 
@@ -30,7 +31,11 @@ class Server:
         env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1")
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "generator", "serve", "--port", "0", "--today", TODAY, *args],
-            cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
+            cwd=cwd,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
         )
         self.lines: queue.Queue[str] = queue.Queue()
         self.log: list[str] = []
@@ -126,7 +131,9 @@ def test_edit_error_fix_cycle(server, project):
     notice = project / "content/notices/2026/gongshi.md"
     original = notice.read_text(encoding="utf-8")
 
-    notice.write_text(original.replace("福海花园维修资金使用公示", "福海花园维修资金使用公示（更正）"), encoding="utf-8")
+    notice.write_text(
+        original.replace("福海花园维修资金使用公示", "福海花园维修资金使用公示（更正）"), encoding="utf-8"
+    )
     server.poll("/notices/gongshi/", lambda s, body: s == 200 and "（更正）" in body)
 
     broken = original.replace("category: 公示", "category: 公告")  # not one of the categories
@@ -141,7 +148,9 @@ def test_edit_error_fix_cycle(server, project):
         assert status == 500 and f"gongshi.md:{line}" in body, other
     assert server.get("/__bulletin/status")[1].count('"ok": false') == 1
 
-    notice.write_text(original.replace("福海花园维修资金使用公示", "福海花园维修资金使用公示（再次更正）"), encoding="utf-8")
+    notice.write_text(
+        original.replace("福海花园维修资金使用公示", "福海花园维修资金使用公示（再次更正）"), encoding="utf-8"
+    )
     status, page = server.poll("/notices/gongshi/", lambda s, body: s == 200)
     assert "（再次更正）" in page
     assert server.proc.poll() is None
@@ -157,12 +166,13 @@ def test_template_errors_show_in_the_browser_and_the_server_survives(server, pro
     override = project / "templates" / "notice.html"
     override.parent.mkdir()
     override.write_text('{% extends "base.html" %}\n{% block content %}\n{% if %}\n{% endblock %}\n', encoding="utf-8")
-    status, page = server.poll("/notices/gongshi/", lambda s, body: s == 500)
+    _status, page = server.poll("/notices/gongshi/", lambda s, body: s == 500)
     assert "templates/notice.html:3" in page and "模板语法错误" in page
 
-    override.write_text('{% extends "base.html" %}\n{% block content %}\n<p>{{ no_such_value }}</p>\n{% endblock %}\n',
-                        encoding="utf-8")
-    status, page = server.poll("/notices/gongshi/", lambda s, body: s == 500 and "模板错误" in body)
+    override.write_text(
+        '{% extends "base.html" %}\n{% block content %}\n<p>{{ no_such_value }}</p>\n{% endblock %}\n', encoding="utf-8"
+    )
+    _status, page = server.poll("/notices/gongshi/", lambda s, body: s == 500 and "模板错误" in body)
     assert "templates/notice.html:3" in page and "no_such_value" in page
 
     override.unlink()
@@ -193,8 +203,14 @@ def test_a_busy_port_is_a_usage_error(project):
         busy.listen()
         port = busy.getsockname()[1]
         env = dict(os.environ, PYTHONPATH=str(REPO))
-        run = subprocess.run([sys.executable, "-m", "generator", "serve", "--port", str(port), "--today", TODAY],
-                             cwd=project, env=env, capture_output=True, text=True, timeout=WAIT)
+        run = subprocess.run(
+            [sys.executable, "-m", "generator", "serve", "--port", str(port), "--today", TODAY],
+            cwd=project,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=WAIT,
+        )
     assert run.returncode == 2
     assert "无法在 127.0.0.1" in run.stderr and "Traceback" not in run.stderr
 
@@ -203,12 +219,19 @@ def test_serve_refuses_an_unsafe_output_folder(project):
     (project / "keep").mkdir()
     (project / "keep" / "precious.txt").write_text("x", encoding="utf-8")
     env = dict(os.environ, PYTHONPATH=str(REPO))
-    run = subprocess.run([sys.executable, "-m", "generator", "serve", "--out", "keep", "--port", "0"],
-                         cwd=project, env=env, capture_output=True, text=True, timeout=WAIT)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "serve", "--out", "keep", "--port", "0"],
+        cwd=project,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=WAIT,
+    )
     assert run.returncode == 2 and (project / "keep" / "precious.txt").exists()
 
 
 # --- units --------------------------------------------------------------------------------------
+
 
 def test_error_page_escapes_and_lists_errors_first():
     problems = [
@@ -275,8 +298,9 @@ def serving(tmp_path, monkeypatch):
     monkeypatch.setattr(serve, "rebuild", lambda options, changed=frozenset(): calls.append(changed))
     stop, ready = threading.Event(), threading.Event()
     options = serve.Options(content, "content", tmp_path / "out", port=0)
-    thread = threading.Thread(target=serve.run, args=(options, stop),
-                              kwargs={"log": lambda line: None, "ready": lambda url: ready.set()})
+    thread = threading.Thread(
+        target=serve.run, args=(options, stop), kwargs={"log": lambda line: None, "ready": lambda url: ready.set()}
+    )
     thread.start()
     try:
         assert ready.wait(WAIT)

@@ -8,7 +8,6 @@ import threading
 import urllib.request
 from functools import partial
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import pytest
 
@@ -27,14 +26,34 @@ def test_build_writes_a_page_for_every_record(project):
     assert "构建完成" in run.stdout and "个页面" in run.stdout
     site = project / "site"
     for url in [
-        "index.html", "404.html", "areas/index.html", "areas/gx/index.html", "areas/gx/xc/index.html",
-        "areas/gx/qc/index.html", "communities/index.html", "communities/yf/index.html", "communities/zy/index.html",
-        "compounds/index.html", "compounds/fuhai/index.html", "compounds/lanting/index.html",
-        "compounds/zhangying/index.html", "compounds/laoyuan/index.html", "companies/index.html",
-        "companies/alpha/index.html", "companies/beta/index.html", "companies/guoqi/index.html",
-        "lists/index.html", "lists/gx/2025/index.html", "lists/gx/2025-H1/index.html", "lists/gx/2025-H2/index.html",
-        "projects/index.html", "projects/guanwang/index.html", "notices/index.html",
-        "notices/gongshi/index.html", "notices/tongzhi/index.html", "data/lists/gx/2025.json",
+        "index.html",
+        "404.html",
+        "areas/index.html",
+        "areas/gx/index.html",
+        "areas/gx/xc/index.html",
+        "areas/gx/qc/index.html",
+        "communities/index.html",
+        "communities/yf/index.html",
+        "communities/zy/index.html",
+        "compounds/index.html",
+        "compounds/fuhai/index.html",
+        "compounds/lanting/index.html",
+        "compounds/zhangying/index.html",
+        "compounds/laoyuan/index.html",
+        "companies/index.html",
+        "companies/alpha/index.html",
+        "companies/beta/index.html",
+        "companies/guoqi/index.html",
+        "lists/index.html",
+        "lists/gx/2025/index.html",
+        "lists/gx/2025-H1/index.html",
+        "lists/gx/2025-H2/index.html",
+        "projects/index.html",
+        "projects/guanwang/index.html",
+        "notices/index.html",
+        "notices/gongshi/index.html",
+        "notices/tongzhi/index.html",
+        "data/lists/gx/2025.json",
     ]:
         assert (site / url).is_file(), url
     assert broken_links(site) == []
@@ -82,8 +101,17 @@ def test_notice_status_relative_to_build_date(project):
 def test_community_page_shows_what_reaches_it(project):
     build()
     html = (project / "site/communities/yf/index.html").read_text(encoding="utf-8")
-    for text in ("福海花园", "兰亭苑", "阿尔法物业服务有限公司", "福海花园管网改造", "福海花园维修资金使用公示",
-                 "全区物业服务考评通知", "第一网格", "鸢飞社区党群服务中心", "87%"):
+    for text in (
+        "福海花园",
+        "兰亭苑",
+        "阿尔法物业服务有限公司",
+        "福海花园管网改造",
+        "福海花园维修资金使用公示",
+        "全区物业服务考评通知",
+        "第一网格",
+        "鸢飞社区党群服务中心",
+        "87%",
+    ):
         assert text in html, text
     links, _ = page_links(html)
     assert "/notices/tongzhi/" in links  # district-scoped notice reaches the community
@@ -97,8 +125,16 @@ def test_lists_json_shape(project):
     assert data["district"] == "gx" and data["year"] == 2025
     rows = {r["company"]: r for r in data["companies"]}
     assert rows["guoqi"] == {
-        "company": "guoqi", "h1_total": 91.25, "h2_total": 91.25, "annual": 91.25, "annual_rank": 1,
-        "h1_rank": 1, "h2_rank": 1, "red": True, "black": False, "dismissal": False,
+        "company": "guoqi",
+        "h1_total": 91.25,
+        "h2_total": 91.25,
+        "annual": 91.25,
+        "annual_rank": 1,
+        "h1_rank": 1,
+        "h2_rank": 1,
+        "red": True,
+        "black": False,
+        "dismissal": False,
     }
     # beta: 65 and 57, annual 61 (not black), last in both halves (bottom 1): referred, not red
     assert rows["beta"]["annual"] == 61.0 and not rows["beta"]["black"]
@@ -135,13 +171,17 @@ def test_base_url_override_goes_into_canonical_links(project):
 
 
 def test_template_override_beside_content(project):
-    write_tree(project / "templates", {"404.html": "<!doctype html><html lang=\"zh-CN\"><title>自定义</title><p>自定义 404 示例数据</p></html>\n"})
+    write_tree(
+        project / "templates",
+        {"404.html": '<!doctype html><html lang="zh-CN"><title>自定义</title><p>自定义 404 示例数据</p></html>\n'},
+    )
     build()
     assert "自定义 404" in (project / "site/404.html").read_text(encoding="utf-8")
     assert "福海花园" in (project / "site/compounds/fuhai/index.html").read_text(encoding="utf-8")
 
 
 # --- the sample bulletin -------------------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def sample_site(tmp_path_factory):
@@ -158,8 +198,12 @@ def test_sample_content_checks_clean():
 
 
 def test_sample_every_record_has_its_page(sample_site):
-    for kind, folder in (("communities", "communities"), ("compounds", "compounds"), ("companies", "companies"),
-                         ("projects", "projects")):
+    for kind, folder in (
+        ("communities", "communities"),
+        ("compounds", "compounds"),
+        ("companies", "companies"),
+        ("projects", "projects"),
+    ):
         for f in sorted((SAMPLE / folder).iterdir()):
             assert (sample_site / kind / f.stem / "index.html").is_file(), f
     published = 0
@@ -179,8 +223,17 @@ def test_sample_navigation_marks_the_section_of_every_page(sample_site):
     """The main navigation (rendered once per section and build) marks the page's own section:
     aria-current="page" on that section's own page, "true" on the pages under it, none elsewhere."""
     import re
-    sections = {"/areas/": "辖区", "/communities/": "社区", "/compounds/": "小区", "/companies/": "物业企业",
-                "/lists/": "红黑榜", "/projects/": "项目", "/notices/": "公示公告", "/search/": "搜索"}
+
+    sections = {
+        "/areas/": "辖区",
+        "/communities/": "社区",
+        "/compounds/": "小区",
+        "/companies/": "物业企业",
+        "/lists/": "红黑榜",
+        "/projects/": "项目",
+        "/notices/": "公示公告",
+        "/search/": "搜索",
+    }
     seen = set()
     for page in sorted(sample_site.rglob("*.html")):
         rel = page.relative_to(sample_site).as_posix()
@@ -211,8 +264,12 @@ def test_sample_scale(sample_site):
     assert len(list((SAMPLE / "compounds").glob("*.yaml"))) >= 60
     assert len(list((SAMPLE / "companies").glob("*.yaml"))) >= 35
     assert len(list((SAMPLE / "projects").glob("*.md"))) >= 10
-    types = {line.split(":", 1)[1].strip() for f in (SAMPLE / "compounds").glob("*.yaml")
-             for line in f.read_text(encoding="utf-8").splitlines() if line.startswith("type:")}
+    types = {
+        line.split(":", 1)[1].strip()
+        for f in (SAMPLE / "compounds").glob("*.yaml")
+        for line in f.read_text(encoding="utf-8").splitlines()
+        if line.startswith("type:")
+    }
     assert types == {"enterprise", "self", "state"}
 
 
@@ -239,7 +296,7 @@ def test_sample_served_over_http(sample_site):
                 continue
             if "html" in kind:
                 links, _ = page_links(body.decode("utf-8"))
-                queue.extend(l.split("#")[0] for l in links if l.startswith("/") and l.split("#")[0])
+                queue.extend(line.split("#")[0] for line in links if line.startswith("/") and line.split("#")[0])
         assert failures == []
         assert len(seen) > 150
     finally:

@@ -1,9 +1,9 @@
 """Reading files: positions, exact numbers, front matter, and bad input that must not crash."""
 
-from datetime import date
-from decimal import Decimal
 import os
 import tempfile
+from datetime import date
+from decimal import Decimal
 from pathlib import Path
 
 import pytest
@@ -70,7 +70,7 @@ def test_bom_and_crlf_are_accepted(tmp_path):
     ],
 )
 def test_bad_input_becomes_a_problem(tmp_path, text, message, line):
-    src, problems = read(tmp_path, text)
+    _src, problems = read(tmp_path, text)
     errors = problems.errors
     assert errors and message in errors[0].message
     assert errors[0].loc.line == line
@@ -80,17 +80,17 @@ def test_alias_bomb_is_refused_quickly(tmp_path):
     lines = ["a0: &a0 [x, x, x, x, x, x, x, x, x, x]"]
     for i in range(1, 30):
         lines.append(f"a{i}: &a{i} [" + ", ".join([f"*a{i - 1}"] * 10) + "]")
-    src, problems = read(tmp_path, "\n".join(lines) + "\n")
+    _src, problems = read(tmp_path, "\n".join(lines) + "\n")
     assert problems.errors and "别名" in problems.errors[0].message
 
 
 def test_deep_nesting_is_refused(tmp_path):
-    src, problems = read(tmp_path, "a: " + "[" * 100 + "]" * 100 + "\n")
+    _src, problems = read(tmp_path, "a: " + "[" * 100 + "]" * 100 + "\n")
     assert any("嵌套层级过深" in p.message for p in problems.errors)
 
 
 def test_huge_file_is_refused(tmp_path):
-    src, problems = read(tmp_path, "a: '" + "x" * (3 * 1024 * 1024) + "'\n")
+    _src, problems = read(tmp_path, "a: '" + "x" * (3 * 1024 * 1024) + "'\n")
     assert "文件过大" in problems.errors[0].message
 
 
@@ -107,26 +107,30 @@ def test_flow_nesting_a_million_deep_is_refused_without_composing(tmp_path):
 
 
 def test_too_many_nodes_is_refused(tmp_path):
-    src, problems = read(tmp_path, "a: [" + "1," * 250_000 + "1]\n")
+    _src, problems = read(tmp_path, "a: [" + "1," * 250_000 + "1]\n")
     assert "文件结构过大" in problems.errors[0].message
 
 
 def test_a_scalar_alias_is_refused_too(tmp_path):
-    src, problems = read(tmp_path, "a: &x 福海\nb: *x\n")
+    _src, problems = read(tmp_path, "a: &x 福海\nb: *x\n")
     assert "别名" in problems.errors[0].message
 
 
 @pytest.mark.parametrize("char", ["\x01", "\x1b", "\x7f", "\x85", "\ufffe", "\u200b\x0b"])
 def test_control_characters_are_refused_where_they_are(tmp_path, char):
-    src, problems = read(tmp_path, f"a: 1\nb: 福海{char}花园\n")
+    _src, problems = read(tmp_path, f"a: 1\nb: 福海{char}花园\n")
     [error] = problems.errors
     assert "控制字符" in error.message and (error.loc.line, error.loc.col) == (2, 6 if char[0] != "\u200b" else 7)
 
 
 def test_control_characters_from_yaml_escapes_are_refused_by_the_schema(project):
     from conftest import cli
+
     path = project / "content/companies/beta.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("name: 贝塔物业服务有限公司", 'name: "贝塔\\x01物业"'), encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("name: 贝塔物业服务有限公司", 'name: "贝塔\\x01物业"'),
+        encoding="utf-8",
+    )
     run = cli("check")
     assert run.exit_code == 1 and "companies/beta.yaml:1:7: error: name: 含有不可见的控制字符 U+0001" in run.stdout
 
@@ -181,15 +185,36 @@ def test_a_huge_sparse_file_is_refused_unread(tmp_path):
 
 
 def test_messages_quote_only_the_start_of_a_long_value(tmp_path):
-    src, problems = read(tmp_path, "a: 1" + "0" * 100_000 + "\n")
+    _src, problems = read(tmp_path, "a: 1" + "0" * 100_000 + "\n")
     assert len(problems.errors[0].message) < 100
 
 
 YAML_SCALARS = st.one_of(
     st.text(max_size=20),
-    st.sampled_from(["yes", "No", "on", "~", "null", "1_000", "0x1F", "0o17", "1:30", "2026-11-27", ".inf",
-                     "1e3", "'quoted'", '"esc\\t\\u4e2d"', "|\n  block\n  text\n", ">\n  folded\n  text\n",
-                     "!!str 12", "物业 服务", "'it''s'", "12.50"]),
+    st.sampled_from(
+        [
+            "yes",
+            "No",
+            "on",
+            "~",
+            "null",
+            "1_000",
+            "0x1F",
+            "0o17",
+            "1:30",
+            "2026-11-27",
+            ".inf",
+            "1e3",
+            "'quoted'",
+            '"esc\\t\\u4e2d"',
+            "|\n  block\n  text\n",
+            ">\n  folded\n  text\n",
+            "!!str 12",
+            "物业 服务",
+            "'it''s'",
+            "12.50",
+        ]
+    ),
 )
 
 
@@ -233,13 +258,22 @@ def _composed_positions(node, path=(), values=None, keys=None):
     return values, keys
 
 
-TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp")), max_size=8)  # what read_source accepts
-LEAVES = st.one_of(TEXT, st.integers(-5, 10**6), st.booleans(), st.none(),
-                   st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)))
+TEXT = st.text(
+    st.characters(blacklist_categories=("Cc", "Cf", "Cn", "Co", "Cs", "Zl", "Zp")), max_size=8
+)  # what read_source accepts
+LEAVES = st.one_of(
+    TEXT,
+    st.integers(-5, 10**6),
+    st.booleans(),
+    st.none(),
+    st.dates(min_value=date(2000, 1, 1), max_value=date(2030, 12, 31)),
+)
 DOCUMENTS = st.recursive(
     LEAVES,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(alphabet="abc福海", min_size=1, max_size=4), inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.text(alphabet="abc福海", min_size=1, max_size=4), inner, max_size=4),
+    ),
     max_leaves=25,
 )
 
@@ -258,15 +292,18 @@ def test_data_and_positions_are_what_the_composer_gives(data, flow):
     assert src.values == values and src.keys == keys
 
 
-@pytest.mark.parametrize(("text", "message", "where"), [
-    ("a: *nothing\n", "YAML 语法错误：found undefined alias", (1, 4)),
-    ("a: &x 1\nb: &x 2\n", "YAML 语法错误：second occurrence", (2, 4)),
-    ("? [a, b]\n: 1\nc: 2\n", "字段名必须是简单文本", (1, 3)),
-    ("a: &k 福海\n*k : 2\n", "别名", (1, 4)),
-    ("a: 1\na: [*undefined]\n", "found undefined alias", (2, 5)),  # even where a value is skipped
-    ("a: 1\nb: 2025-02-30\nc: [\n", "YAML 语法错误", (4, 1)),  # a syntax error alone, nothing else
-])
+@pytest.mark.parametrize(
+    ("text", "message", "where"),
+    [
+        ("a: *nothing\n", "YAML 语法错误：found undefined alias", (1, 4)),
+        ("a: &x 1\nb: &x 2\n", "YAML 语法错误：second occurrence", (2, 4)),
+        ("? [a, b]\n: 1\nc: 2\n", "字段名必须是简单文本", (1, 3)),
+        ("a: &k 福海\n*k : 2\n", "别名", (1, 4)),
+        ("a: 1\na: [*undefined]\n", "found undefined alias", (2, 5)),  # even where a value is skipped
+        ("a: 1\nb: 2025-02-30\nc: [\n", "YAML 语法错误", (4, 1)),  # a syntax error alone, nothing else
+    ],
+)
 def test_what_the_composer_refused_is_refused_where_it_is(tmp_path, text, message, where):
-    src, problems = read(tmp_path, text)
+    _src, problems = read(tmp_path, text)
     [error] = problems.errors
     assert message in error.message and (error.loc.line, error.loc.col) == where

@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-import os
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
+from generator.engine.write import MARKER, refusal, write_site
 from generator.output.render import fingerprint, fmt_date, fmt_pct, fmt_score, fmt_yuan
 from generator.output.routes import Plan, RouteCollision
-from generator.engine.write import MARKER, refusal, write_site
 
 
 def test_plan_rejects_two_outputs_on_one_path():

@@ -42,8 +42,14 @@ def hostile(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("hostile-vnu")
     files, _ = hostile_files()
     write_tree(root / "content", files)
-    run = subprocess.run([sys.executable, "-m", "generator", "build", "--today", TODAY], cwd=root,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True, timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--today", TODAY],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return root / "site"
 
@@ -64,11 +70,18 @@ def test_the_nu_html_checker_finds_no_error(every_kind, hostile):
     assert java, "Java is needed for the Nu HTML checker (Debian: default-jre-headless)"
     pages = sorted(every_kind.rglob("*.html")) + sorted(hostile.rglob("*.html"))
     assert len(pages) > 300
-    run = subprocess.run([java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, pages)],
-                         capture_output=True, text=True, timeout=900)
+    run = subprocess.run(
+        [java, "-jar", str(VNU), "--errors-only", "--format", "json", *map(str, pages)],
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
     report = json.loads(run.stderr or run.stdout)
-    errors = [f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
-              for m in report["messages"] if m.get("type") == "error" or m.get("subType") == "fatal"]
+    errors = [
+        f"{Path(m.get('url', '')).name}:{m.get('lastLine')}: {m['message']}"
+        for m in report["messages"]
+        if m.get("type") == "error" or m.get("subType") == "fatal"
+    ]
     assert errors == []
     checked = {urlsplit(m.get("url", "")).path for m in report["messages"]}
     assert run.returncode == 0 or not errors, (run.returncode, checked)
@@ -78,8 +91,12 @@ def test_the_checker_would_report_an_error(tmp_path):
     """The instrument works: a broken page is reported."""
     page = tmp_path / "bad.html"
     page.write_text('<!doctype html><html lang="zh-CN"><title>x</title><p><div></p><img>', encoding="utf-8")
-    run = subprocess.run([shutil.which("java") or "java", "-jar", str(VNU), "--errors-only", "--format", "json",
-                          str(page)], capture_output=True, text=True, timeout=300)
+    run = subprocess.run(
+        [shutil.which("java") or "java", "-jar", str(VNU), "--errors-only", "--format", "json", str(page)],
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert json.loads(run.stderr)["messages"]
 
 

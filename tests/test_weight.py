@@ -43,7 +43,7 @@ def test_every_page_with_its_css_and_script_is_under_30_kb_compressed(sample_sit
 def test_search_code_and_data_stay_out_of_every_page(sample_site):
     for page in sample_site.rglob("*.html"):
         html = page.read_text(encoding="utf-8")
-        assert "pagefind.js\"></script>" not in html and "search." not in "".join(re.findall(r"<script[^>]*>", html))
+        assert 'pagefind.js"></script>' not in html and "search." not in "".join(re.findall(r"<script[^>]*>", html))
     names = sample_site / "search" / "names.json"
     assert gz(names.read_bytes()) < BUDGET  # fetched once, when a resident starts typing
     site_js = next((sample_site / "static").glob("site.*.js"))

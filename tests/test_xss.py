@@ -30,9 +30,14 @@ def hostile_site(tmp_path_factory) -> tuple[Path, list[tuple[str, str]]]:
     root = tmp_path_factory.mktemp("hostile")
     files, placed = hostile_files()
     write_tree(root / "content", files)
-    run = subprocess.run([sys.executable, "-m", "generator", "build", "--today", TODAY], cwd=root,
-                         env=dict(os.environ, PYTHONPATH=str(REPO)), capture_output=True, text=True,
-                         timeout=600)
+    run = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--today", TODAY],
+        cwd=root,
+        env=dict(os.environ, PYTHONPATH=str(REPO)),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert run.returncode == 0, run.stderr[-3000:]
     return root / "site", placed
 
@@ -41,15 +46,48 @@ def test_the_corpus_is_placed_in_every_field(hostile_site):
     _, placed = hostile_site
     fields = {field for field, _ in placed}
     assert len(VECTORS) >= 80 and len(MARKDOWN_VECTORS) >= 20
-    assert {"site.title", "site.publisher", "site.contact", "district.name", "street.name", "community.name",
-            "community.secretary", "community.office_phone", "community.address", "grid.name", "venue.name",
-            "venue.kind", "venue.address", "venue.services", "company.name", "company.phone", "company.address",
-            "compound.name", "evaluation.note", "evaluation.parts.label", "project.title", "project.funding",
-            "project.unit", "project.updates.text", "project.body", "notice.title", "notice.body",
-            "attachment.title", "attachment.file", "site.base_url"} <= fields
+    assert {
+        "site.title",
+        "site.publisher",
+        "site.contact",
+        "district.name",
+        "street.name",
+        "community.name",
+        "community.secretary",
+        "community.office_phone",
+        "community.address",
+        "grid.name",
+        "venue.name",
+        "venue.kind",
+        "venue.address",
+        "venue.services",
+        "company.name",
+        "company.phone",
+        "company.address",
+        "compound.name",
+        "evaluation.note",
+        "evaluation.parts.label",
+        "project.title",
+        "project.funding",
+        "project.unit",
+        "project.updates.text",
+        "project.body",
+        "notice.title",
+        "notice.body",
+        "attachment.title",
+        "attachment.file",
+        "site.base_url",
+    } <= fields
     # every vector short enough for a field is in that field
-    for field in fields - {"site.title", "site.publisher", "site.contact", "district.name", "evaluation.parts.label",
-                           "attachment.file", "site.base_url"}:
+    for field in fields - {
+        "site.title",
+        "site.publisher",
+        "site.contact",
+        "district.name",
+        "evaluation.parts.label",
+        "attachment.file",
+        "site.base_url",
+    }:
         limit = max(len(v) for f, v in placed if f == field)
         missing = [v for v in VECTORS if len(v.strip()) <= limit and (field, v) not in placed]
         assert not missing or field.endswith("body"), (field, missing[:3])
@@ -94,8 +132,11 @@ def test_text_fields_come_out_verbatim_as_text(hostile_site):
         parser.feed(page.read_text(encoding="utf-8"))
         corpus.append("\u0000".join(parser.parts))
     everything = "\u0001".join(corpus)
-    missing = [(field, vector) for field, vector in placed
-               if field not in TEXT_FIELDS_EXEMPT and vector.strip() not in everything]
+    missing = [
+        (field, vector)
+        for field, vector in placed
+        if field not in TEXT_FIELDS_EXEMPT and vector.strip() not in everything
+    ]
     assert missing == []
     # Template syntax in a value is printed, never evaluated.
     assert "{{ 7*7 }}{{ cycler.__init__.__globals__ }}" in everything
@@ -107,17 +148,29 @@ def test_the_base_url_is_escaped_where_it_is_used(hostile_site):
     assert '<link rel="canonical" href="https://example.org/x&#39;onmouseover=alert(1)&amp;a=1;(b)/">' in html
 
 
-@pytest.mark.parametrize("url", ['https://example.org/"><script>alert(1)</script>/', "javascript:alert(1)//",
-                                 "https://exa mple.org/", "https://example.org/<x>", "//example.org/"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        'https://example.org/"><script>alert(1)</script>/',
+        "javascript:alert(1)//",
+        "https://exa mple.org/",
+        "https://example.org/<x>",
+        "//example.org/",
+    ],
+)
 def test_a_base_url_that_could_break_out_is_refused(project, url):
     from conftest import cli
 
     path = project / "content/site.yaml"
-    path.write_text(path.read_text(encoding="utf-8").replace("base_url: https://example.org/", f"base_url: {json.dumps(url)}"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace("base_url: https://example.org/", f"base_url: {json.dumps(url)}"),
+        encoding="utf-8",
+    )
     assert cli("check", "--today", TODAY).exit_code == 1
-    path.write_text(path.read_text(encoding="utf-8").replace(f"base_url: {json.dumps(url)}", "base_url: https://example.org/"),
-                    encoding="utf-8")
+    path.write_text(
+        path.read_text(encoding="utf-8").replace(f"base_url: {json.dumps(url)}", "base_url: https://example.org/"),
+        encoding="utf-8",
+    )
     run = cli("build", "--today", TODAY, "--base-url", url)
     assert run.exit_code == 2 and "--base-url" in run.output and not (project / "site").exists()
 

@@ -18,11 +18,11 @@ never holds one in full. Messages are also capped in length, since they may quot
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import Iterable, Literal
+from typing import Literal
 
 from ..domain import privacy
-
 
 Severity = Literal["error", "warning"]
 MAX_MESSAGE_CHARS = 400
@@ -72,7 +72,9 @@ class Problem:
         """The problem as a GitHub Actions workflow command, so it annotates the line in a pull request."""
         text = f"{self.message}（{self.hint}）" if self.hint else self.message
         title = f"bulletin: {self.field}" if self.field else "bulletin"
-        props = f"file={_gh_property(self.loc.path)},line={self.loc.line},col={self.loc.col},title={_gh_property(title)}"
+        props = (
+            f"file={_gh_property(self.loc.path)},line={self.loc.line},col={self.loc.col},title={_gh_property(title)}"
+        )
         return f"::{self.severity} {props}::{_gh_data(text)}"
 
     def as_json(self) -> dict:
@@ -140,8 +142,13 @@ class Problems:
         for path, (errors, warnings) in self._hidden.items():
             last = max(p.loc.line for p in self.items if p.loc.path == path)
             counts = "、".join(f"{n} 个{word}" for n, word in ((errors, "错误"), (warnings, "警告")) if n)
-            out.append(Problem(Loc(path, last, 1), f"此文件另有 {counts}未列出（每个文件最多列出 {MAX_PROBLEMS_PER_FILE} 个）",
-                               severity="error" if errors else "warning"))
+            out.append(
+                Problem(
+                    Loc(path, last, 1),
+                    f"此文件另有 {counts}未列出（每个文件最多列出 {MAX_PROBLEMS_PER_FILE} 个）",
+                    severity="error" if errors else "warning",
+                )
+            )
         return out
 
     @property

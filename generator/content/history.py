@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import os
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from pathlib import Path
-from typing import Callable
-
 
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")
 GIT_TIMEOUT = 60  # seconds; a huge history on a slow disk, not a hang we wait on forever
@@ -77,7 +76,9 @@ def _git(content: Path, *args: str) -> str | None:
         done = subprocess.run(
             # --no-optional-locks: never touch the index of an editor's checkout while reading it
             ["git", "--no-optional-locks", "-C", str(content), "-c", "core.quotePath=false", *args],
-            capture_output=True, timeout=GIT_TIMEOUT, stdin=subprocess.DEVNULL,
+            capture_output=True,
+            timeout=GIT_TIMEOUT,
+            stdin=subprocess.DEVNULL,
         )
     except (OSError, subprocess.SubprocessError):
         return None
@@ -91,13 +92,24 @@ def git_log(content: Path, head: list) -> tuple[str | None, str | None]:
     every commit with the files it added or modified). Depends only on `head` (`git_head`) when
     `.git` is a folder: a commit or checkout moves what it names, a save does not (the edit loop
     asks again only then, see `engine.incremental`)."""
-    return (_git(content, "rev-parse", "--is-shallow-repository"),
-            _git(content, "log", "--no-renames", "--relative", "--name-status",
-                 f"--format={RECORD_SEP}%H{FIELD_SEP}%P{FIELD_SEP}%cI", "--", "."))
+    return (
+        _git(content, "rev-parse", "--is-shallow-repository"),
+        _git(
+            content,
+            "log",
+            "--no-renames",
+            "--relative",
+            "--name-status",
+            f"--format={RECORD_SEP}%H{FIELD_SEP}%P{FIELD_SEP}%cI",
+            "--",
+            ".",
+        ),
+    )
 
 
-def read_history(content: Path, today: date,
-                 ask: Callable[[Path, list], tuple[str | None, str | None]] = git_log) -> History:
+def read_history(
+    content: Path, today: date, ask: Callable[[Path, list], tuple[str | None, str | None]] = git_log
+) -> History:
     """`ask`: how to get `git_log`'s answer (the edit loop's remembers it)."""
     head = git_head(content)
     if not head and "GIT_DIR" not in os.environ:

@@ -26,8 +26,15 @@ from .errors import Loc, Problems, did_you_mean
 from .sources import Source, display_path, read_source
 
 KNOWN_ENTRIES = {
-    "site.yaml", "areas.yaml", "communities", "compounds", "companies", "evaluations",
-    "projects", "notices", "attachments",
+    "site.yaml",
+    "areas.yaml",
+    "communities",
+    "compounds",
+    "companies",
+    "evaluations",
+    "projects",
+    "notices",
+    "attachments",
 }
 PERIOD_RE = re.compile(r"^\d{4}-H[12]$")
 
@@ -70,17 +77,22 @@ class Reader:
         """The record files of `folder` (see `list_files`)."""
         return list_files(self.root, folder, ext, depth, problems, self.content_arg)
 
-    def checked(self, rel: str, table: schema.Obj, table_key: object, problems: Problems) -> tuple[Source, dict | None, list]:
+    def checked(
+        self, rel: str, table: schema.Obj, table_key: object, problems: Problems
+    ) -> tuple[Source, dict | None, list]:
         """One YAML file read and checked against `table` (`table_key` names the table)."""
         return read_checked(self.root, rel, self.content_arg, problems, False, table)
 
     def records(self, files: list[tuple[str, str, bool]], problems: Problems) -> list[RawRecord]:
         """The records of `files` ((relative path, kind, is Markdown)), in this order."""
-        return [read_record(self.root, rel, kind, self.content_arg, problems, markdown) for rel, kind, markdown in files]
+        return [
+            read_record(self.root, rel, kind, self.content_arg, problems, markdown) for rel, kind, markdown in files
+        ]
 
 
-def read_checked(root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool,
-                 table: schema.Obj) -> tuple[Source, dict | None, list]:
+def read_checked(
+    root: Path, rel: str, content_arg: str, problems: Problems, markdown: bool, table: schema.Obj
+) -> tuple[Source, dict | None, list]:
     """One file read and checked against `table`: its source (slimmed, its body rendered), its
     cleaned fields and its references."""
     src = read_source(root, rel, content_arg, problems, markdown=markdown)
@@ -112,7 +124,8 @@ def load(root: Path, content_arg: str, problems: Problems, reader: Reader | None
         if entry.name.lower() in ("readme.md", "readme.txt", "readme"):
             continue
         problems.warning(
-            Loc(shown(entry.name)), f"内容目录中有无法识别的“{entry.name}”，已忽略",
+            Loc(shown(entry.name)),
+            f"内容目录中有无法识别的“{entry.name}”，已忽略",
             hint=did_you_mean(entry.name, KNOWN_ENTRIES),
         )
 
@@ -181,7 +194,13 @@ def list_files(root: Path, folder: str, ext: str, depth: int, problems: Problems
                 problems.error(Loc(display_path(content_arg, rel)), f"{folder}/ 下不应有多层子文件夹")
             continue
         if level != depth:
-            where = f"{folder}/<区标识>/" if folder == "evaluations" else f"{folder}/<年份>/" if depth == 2 else f"{folder}/"
+            where = (
+                f"{folder}/<区标识>/"
+                if folder == "evaluations"
+                else f"{folder}/<年份>/"
+                if depth == 2
+                else f"{folder}/"
+            )
             problems.error(Loc(display_path(content_arg, rel)), f"文件位置不对：应放在 {where} 下")
             continue
         if not rel.endswith(ext):

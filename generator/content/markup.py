@@ -44,9 +44,48 @@ from ..domain import privacy
 MAX_BODY_CHARS = 200_000  # a body longer than this is an error (validate reports it)
 
 _TAGS = {
-    "a", "abbr", "b", "blockquote", "br", "code", "dd", "del", "dl", "dt", "em", "h2", "h3", "h4", "h5",
-    "h6", "hr", "i", "img", "ins", "kbd", "li", "mark", "ol", "p", "pre", "q", "s", "small", "strong",
-    "sub", "sup", "table", "tbody", "td", "tfoot", "th", "thead", "tr", "u", "ul", "caption",
+    "a",
+    "abbr",
+    "b",
+    "blockquote",
+    "br",
+    "code",
+    "dd",
+    "del",
+    "dl",
+    "dt",
+    "em",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "hr",
+    "i",
+    "img",
+    "ins",
+    "kbd",
+    "li",
+    "mark",
+    "ol",
+    "p",
+    "pre",
+    "q",
+    "s",
+    "small",
+    "strong",
+    "sub",
+    "sup",
+    "table",
+    "tbody",
+    "td",
+    "tfoot",
+    "th",
+    "thead",
+    "tr",
+    "u",
+    "ul",
+    "caption",
 }
 _ATTRIBUTES = {
     "a": {"href", "title"},
@@ -61,7 +100,9 @@ _HEADING = re.compile(r"<(/?)h([1-6])(\s|>)")
 _URL_NOISE = re.compile(r"[\x00-\x20]")  # browsers drop tabs and line breaks inside URLs
 _TAG = re.compile(r"<[^>]*>")
 _IMG = re.compile(r"<img(\s[^>]*)?>")
-_BARE_LINK = re.compile(r'<a((?:\s(?!href=)[a-z]+="[^"]*")*)\srel="noopener noreferrer"((?:\s(?!href=)[a-z]+="[^"]*")*)>')
+_BARE_LINK = re.compile(
+    r'<a((?:\s(?!href=)[a-z]+="[^"]*")*)\srel="noopener noreferrer"((?:\s(?!href=)[a-z]+="[^"]*")*)>'
+)
 
 
 def _local_url(value: str) -> bool:
@@ -91,15 +132,20 @@ def _shift_headings(html: str) -> str:
     return _HEADING.sub(lambda m: f"<{m.group(1)}h{max(2, min(int(m.group(2)) + shift, 6))}{m.group(3)}", html)
 
 
-_CMARK_OPTIONS = (cmark.Options.CMARK_OPT_UNSAFE  # keep raw HTML here: nh3 sanitises it next
-                  | cmark.Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE  # ~one~ stays text
-                  | cmark.Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES)
+_CMARK_OPTIONS = (
+    cmark.Options.CMARK_OPT_UNSAFE  # keep raw HTML here: nh3 sanitises it next
+    | cmark.Options.CMARK_OPT_STRIKETHROUGH_DOUBLE_TILDE  # ~one~ stays text
+    | cmark.Options.CMARK_OPT_TABLE_PREFER_STYLE_ATTRIBUTES
+)
 _CMARK_EXTENSIONS = ["table", "strikethrough"]
 
 
 class _CmarkMem(ctypes.Structure):  # cmark_mem: the allocator cmark made its results with
-    _fields_ = [("calloc", ctypes.c_void_p), ("realloc", ctypes.c_void_p),
-                ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p))]
+    _fields_ = [
+        ("calloc", ctypes.c_void_p),
+        ("realloc", ctypes.c_void_p),
+        ("free", ctypes.CFUNCTYPE(None, ctypes.c_void_p)),
+    ]
 
 
 # cmarkgfm's markdown_to_html_with_extensions never frees the document tree nor the HTML string
@@ -165,15 +211,19 @@ def render_markdown(text: str) -> str:
         # Shown as typed (escaped), the way markdown-it-py's nesting cap left the excess as text.
         return f"<p>{html_lib.escape(text, quote=False)}</p>\n"
     html = _shift_headings(html)
-    return _unlink_refused(_tidy_images(nh3.clean(
-        html,
-        tags=_TAGS,
-        attributes=_ATTRIBUTES,
-        url_schemes=_SCHEMES,
-        attribute_filter=_attribute_filter,
-        link_rel="noopener noreferrer",
-        strip_comments=True,
-    )))
+    return _unlink_refused(
+        _tidy_images(
+            nh3.clean(
+                html,
+                tags=_TAGS,
+                attributes=_ATTRIBUTES,
+                url_schemes=_SCHEMES,
+                attribute_filter=_attribute_filter,
+                link_rel="noopener noreferrer",
+                strip_comments=True,
+            )
+        )
+    )
 
 
 def numbers_shown(html: str) -> tuple:

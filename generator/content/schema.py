@@ -18,15 +18,17 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+from ..domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES
 from .errors import Loc, Problems, did_you_mean
-from ..domain.models import NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES, COMPOUND_TYPES
 from .sources import Source, control_problem, shown
 
 ID_RE = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
 ID_RULE = "只能用小写英文字母、数字和单个连字符，例如 fuhai-huayuan"
 # An absolute http(s) URL of characters a URL may hold as written (RFC 3986): no quotes, angle
 # brackets, spaces or braces, which would make every page's canonical link invalid.
-BASE_URL_RE = re.compile(r"^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$")
+BASE_URL_RE = re.compile(
+    r"^https?://[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?(?::[0-9]{1,5})?(?:/[A-Za-z0-9._~%!$&'()*+,;=:@/-]*)?$"
+)
 MISSING = object()
 
 
@@ -342,7 +344,9 @@ class Obj(Spec):
                     # `authority:` with nothing after it is a blank left to fill (bulletin new
                     # writes those), not a forgotten field: say so.
                     message = f"“{name}”{label}还没有填写" if name in value else f"缺少必填字段“{name}”{label}"
-                    ctx.problems.error(ctx.src.loc(where, key=name in value), message, field=_field_name(path + (name,)))
+                    ctx.problems.error(
+                        ctx.src.loc(where, key=name in value), message, field=_field_name(path + (name,))
+                    )
                 continue
             checked = spec.spec.check(raw, path + (name,), ctx)
             if checked is not MISSING:
@@ -362,85 +366,110 @@ def opt(spec: Spec, label: str = "") -> Field:
 
 PART = Obj({"label": req(Text(40), "名称"), "max": req(Num(0, 100, 2), "满分")})
 
-SITE = Obj({
-    "title": req(Text(200), "站点名称"),
-    "base_url": req(Pattern(BASE_URL_RE.pattern, "网址（http:// 或 https:// 开头，只含网址允许的字符）"), "站点网址"),
-    "language": opt(Choice(["zh-CN"]), "语言"),
-    "publisher": req(Text(200), "发布单位"),
-    "contact": req(Text(500), "联系方式"),
-    "sample": opt(Bool(), "示例数据"),
-    "evaluation": req(Obj({
-        "parts": req(MapOf(Id(), PART, ordered=False), "评价方及分值"),  # order as written
-        "red_list_size": req(Int(1, 10000), "红榜名额"),
-        "black_line": req(Num(0, 100, 2), "黑榜分数线"),
-        "dismissal_bottom": req(Int(0, 10000), "末位名次"),
-    }), "考评规则"),
-    "pii_allow": opt(ListOf(Text(100)), "允许公开的号码"),
-})
+SITE = Obj(
+    {
+        "title": req(Text(200), "站点名称"),
+        "base_url": req(
+            Pattern(BASE_URL_RE.pattern, "网址（http:// 或 https:// 开头，只含网址允许的字符）"), "站点网址"
+        ),
+        "language": opt(Choice(["zh-CN"]), "语言"),
+        "publisher": req(Text(200), "发布单位"),
+        "contact": req(Text(500), "联系方式"),
+        "sample": opt(Bool(), "示例数据"),
+        "evaluation": req(
+            Obj(
+                {
+                    "parts": req(MapOf(Id(), PART, ordered=False), "评价方及分值"),  # order as written
+                    "red_list_size": req(Int(1, 10000), "红榜名额"),
+                    "black_line": req(Num(0, 100, 2), "黑榜分数线"),
+                    "dismissal_bottom": req(Int(0, 10000), "末位名次"),
+                }
+            ),
+            "考评规则",
+        ),
+        "pii_allow": opt(ListOf(Text(100)), "允许公开的号码"),
+    }
+)
 
 STREET = Obj({"id": req(Id(), "街道标识"), "name": req(Text(100), "街道名称")})
-DISTRICT = Obj({
-    "id": req(Id(), "区（市）标识"),
-    "name": req(Text(100), "区（市）名称"),
-    "streets": req(ListOf(STREET, min_items=1), "街道"),
-})
+DISTRICT = Obj(
+    {
+        "id": req(Id(), "区（市）标识"),
+        "name": req(Text(100), "区（市）名称"),
+        "streets": req(ListOf(STREET, min_items=1), "街道"),
+    }
+)
 AREAS = Obj({"districts": req(ListOf(DISTRICT, min_items=1), "区（市）列表")})
 
-GRID = Obj({"id": req(Id(), "网格标识"), "name": req(Text(100), "网格名称"), "members": opt(Int(0, 100000), "网格员人数")})
-VENUE = Obj({
-    "name": req(Text(200), "阵地名称"),
-    "kind": req(Text(50), "类型"),
-    "area_m2": opt(Num(0, 10_000_000, 2), "面积（平方米）"),
-    "address": opt(Text(300), "地址"),
-    "services": opt(ListOf(Text(100)), "服务项目"),
-})
-STAT = Obj({
-    "period": req(Pattern(r"^\d{4}-(0[1-9]|1[0-2])$", "年月（YYYY-MM，如 2025-06）"), "统计期"),
-    "issues_received": req(Int(0, 10_000_000), "受理问题数"),
-    "issues_closed_same_day": req(Int(0, 10_000_000), "当日办结数"),
-})
-COMMUNITY = Obj({
-    "name": req(Text(100), "社区名称"),
-    "street": req(Ref("street"), "所属街道"),
-    "secretary": opt(Text(50), "党组织书记"),
-    "office_phone": opt(Text(50), "办公电话"),
-    "address": opt(Text(300), "地址"),
-    "grids": opt(ListOf(GRID), "网格"),
-    "venues": opt(ListOf(VENUE), "服务阵地"),
-    "stats": opt(ListOf(STAT), "办理统计"),
-})
+GRID = Obj(
+    {"id": req(Id(), "网格标识"), "name": req(Text(100), "网格名称"), "members": opt(Int(0, 100000), "网格员人数")}
+)
+VENUE = Obj(
+    {
+        "name": req(Text(200), "阵地名称"),
+        "kind": req(Text(50), "类型"),
+        "area_m2": opt(Num(0, 10_000_000, 2), "面积（平方米）"),
+        "address": opt(Text(300), "地址"),
+        "services": opt(ListOf(Text(100)), "服务项目"),
+    }
+)
+STAT = Obj(
+    {
+        "period": req(Pattern(r"^\d{4}-(0[1-9]|1[0-2])$", "年月（YYYY-MM，如 2025-06）"), "统计期"),
+        "issues_received": req(Int(0, 10_000_000), "受理问题数"),
+        "issues_closed_same_day": req(Int(0, 10_000_000), "当日办结数"),
+    }
+)
+COMMUNITY = Obj(
+    {
+        "name": req(Text(100), "社区名称"),
+        "street": req(Ref("street"), "所属街道"),
+        "secretary": opt(Text(50), "党组织书记"),
+        "office_phone": opt(Text(50), "办公电话"),
+        "address": opt(Text(300), "地址"),
+        "grids": opt(ListOf(GRID), "网格"),
+        "venues": opt(ListOf(VENUE), "服务阵地"),
+        "stats": opt(ListOf(STAT), "办理统计"),
+    }
+)
 
 YEAR = Int(1949, 2100)
 YEAR_KEY = Int(1949, 2100, quoted_ok=True)  # `"2024": 0.9` is a year too (the web editor quotes keys)
-OWNERS_BODY = Obj({
-    "kind": req(Choice(OWNERS_BODY_KINDS), "组织形式"),
-    "established": req(Date(), "成立日期"),
-    "party_members": req(Int(0, 1000), "党员人数"),
-})
-COMPOUND = Obj({
-    "name": req(Text(100), "小区名称"),
-    "community": req(Ref("community"), "所属社区"),
-    "grid": opt(Id(), "所属网格"),
-    "type": req(Choice(COMPOUND_TYPES), "小区类型"),
-    "company": opt(Ref("company"), "物业服务企业"),
-    "households": req(Int(0, 1_000_000), "户数"),
-    "buildings": opt(Int(0, 10_000), "楼栋数"),
-    "built_year": opt(YEAR, "建成年份"),
-    "resettlement": opt(Bool(), "安置小区"),
-    "owners_body": opt(OWNERS_BODY, "业主组织"),
-    "fee_collection": opt(MapOf(YEAR_KEY, Rate()), "物业费收缴率"),
-    "complaints": opt(MapOf(YEAR_KEY, Int(0, 10_000_000)), "投诉量"),
-    "demonstration": opt(ListOf(YEAR, unique=True), "示范小区年份"),
-})
+OWNERS_BODY = Obj(
+    {
+        "kind": req(Choice(OWNERS_BODY_KINDS), "组织形式"),
+        "established": req(Date(), "成立日期"),
+        "party_members": req(Int(0, 1000), "党员人数"),
+    }
+)
+COMPOUND = Obj(
+    {
+        "name": req(Text(100), "小区名称"),
+        "community": req(Ref("community"), "所属社区"),
+        "grid": opt(Id(), "所属网格"),
+        "type": req(Choice(COMPOUND_TYPES), "小区类型"),
+        "company": opt(Ref("company"), "物业服务企业"),
+        "households": req(Int(0, 1_000_000), "户数"),
+        "buildings": opt(Int(0, 10_000), "楼栋数"),
+        "built_year": opt(YEAR, "建成年份"),
+        "resettlement": opt(Bool(), "安置小区"),
+        "owners_body": opt(OWNERS_BODY, "业主组织"),
+        "fee_collection": opt(MapOf(YEAR_KEY, Rate()), "物业费收缴率"),
+        "complaints": opt(MapOf(YEAR_KEY, Int(0, 10_000_000)), "投诉量"),
+        "demonstration": opt(ListOf(YEAR, unique=True), "示范小区年份"),
+    }
+)
 
-COMPANY = Obj({
-    "name": req(Text(200), "企业名称"),
-    "credit_code": req(Text(18), "统一社会信用代码"),
-    "state_owned": req(Bool(), "是否国有企业"),
-    "party_organization": req(Bool(), "是否建立党组织"),
-    "phone": opt(Text(50), "电话"),
-    "address": opt(Text(300), "地址"),
-})
+COMPANY = Obj(
+    {
+        "name": req(Text(200), "企业名称"),
+        "credit_code": req(Text(18), "统一社会信用代码"),
+        "state_owned": req(Bool(), "是否国有企业"),
+        "party_organization": req(Bool(), "是否建立党组织"),
+        "phone": opt(Text(50), "电话"),
+        "address": opt(Text(300), "地址"),
+    }
+)
 
 
 def evaluation_table(part_keys: list[str], part_max: dict[str, Decimal]) -> Obj:
@@ -448,46 +477,54 @@ def evaluation_table(part_keys: list[str], part_max: dict[str, Decimal]) -> Obj:
     for key in part_keys:
         row[key] = req(Num(0, part_max[key], 2), "得分")
     row["note"] = opt(Text(500), "备注")
-    return Obj({
-        "period": req(Pattern(r"^\d{4}-H[12]$", "考评期（如 2025-H1）"), "考评期"),
-        "published": req(Date(), "发布日期"),
-        "scores": req(ListOf(Obj(row), min_items=1), "得分表"),
-    })
+    return Obj(
+        {
+            "period": req(Pattern(r"^\d{4}-H[12]$", "考评期（如 2025-H1）"), "考评期"),
+            "published": req(Date(), "发布日期"),
+            "scores": req(ListOf(Obj(row), min_items=1), "得分表"),
+        }
+    )
 
 
-UPDATE = Obj({
-    "date": req(Date(), "日期"),
-    "status": opt(Choice(PROJECT_STATUSES), "状态"),
-    "text": req(Text(2000), "进展"),
-})
-PROJECT = Obj({
-    "title": req(Text(200), "项目名称"),
-    "category": req(Choice(PROJECT_CATEGORIES), "类别"),
-    "status": req(Choice(PROJECT_STATUSES), "状态"),
-    "compounds": opt(ListOf(Ref("compound"), unique=True), "涉及小区"),
-    "communities": opt(ListOf(Ref("community"), unique=True), "涉及社区"),
-    "budget": opt(Num(0, 100_000_000_000, 2), "预算（元）"),
-    "funding": opt(Text(300), "资金来源"),
-    "start": opt(Date(), "开工日期"),
-    "finish": opt(Date(), "完工日期"),
-    "unit": opt(Text(200), "责任单位"),
-    "company": opt(Ref("company"), "实施企业"),
-    "updates": opt(ListOf(UPDATE), "进展"),
-})
+UPDATE = Obj(
+    {
+        "date": req(Date(), "日期"),
+        "status": opt(Choice(PROJECT_STATUSES), "状态"),
+        "text": req(Text(2000), "进展"),
+    }
+)
+PROJECT = Obj(
+    {
+        "title": req(Text(200), "项目名称"),
+        "category": req(Choice(PROJECT_CATEGORIES), "类别"),
+        "status": req(Choice(PROJECT_STATUSES), "状态"),
+        "compounds": opt(ListOf(Ref("compound"), unique=True), "涉及小区"),
+        "communities": opt(ListOf(Ref("community"), unique=True), "涉及社区"),
+        "budget": opt(Num(0, 100_000_000_000, 2), "预算（元）"),
+        "funding": opt(Text(300), "资金来源"),
+        "start": opt(Date(), "开工日期"),
+        "finish": opt(Date(), "完工日期"),
+        "unit": opt(Text(200), "责任单位"),
+        "company": opt(Ref("company"), "实施企业"),
+        "updates": opt(ListOf(UPDATE), "进展"),
+    }
+)
 
 ATTACHMENT = Obj({"title": req(Text(200), "附件名称"), "file": req(Text(300), "附件文件")})
-NOTICE = Obj({
-    "title": req(Text(200), "标题"),
-    "date": req(Date(), "发布日期"),
-    "category": req(Choice(NOTICE_CATEGORIES), "类别"),
-    "district": opt(Ref("district"), "范围：区（市）"),
-    "streets": opt(ListOf(Ref("street"), unique=True), "范围：街道"),
-    "communities": opt(ListOf(Ref("community"), unique=True), "范围：社区"),
-    "compounds": opt(ListOf(Ref("compound"), unique=True), "范围：小区"),
-    "until": opt(Date(), "公示截止日期"),
-    "draft": opt(Bool(), "草稿"),
-    "attachments": opt(ListOf(ATTACHMENT), "附件"),
-})
+NOTICE = Obj(
+    {
+        "title": req(Text(200), "标题"),
+        "date": req(Date(), "发布日期"),
+        "category": req(Choice(NOTICE_CATEGORIES), "类别"),
+        "district": opt(Ref("district"), "范围：区（市）"),
+        "streets": opt(ListOf(Ref("street"), unique=True), "范围：街道"),
+        "communities": opt(ListOf(Ref("community"), unique=True), "范围：社区"),
+        "compounds": opt(ListOf(Ref("compound"), unique=True), "范围：小区"),
+        "until": opt(Date(), "公示截止日期"),
+        "draft": opt(Bool(), "草稿"),
+        "attachments": opt(ListOf(ATTACHMENT), "附件"),
+    }
+)
 
 KIND_TABLES = {
     "site": SITE,

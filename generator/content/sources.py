@@ -58,6 +58,7 @@ def control_problem(text: str) -> tuple[int, str] | None:
         return None
     return m.start(), f"含有不可见的控制字符 U+{ord(m.group()):04X}，请删除（常见于从其他软件复制的文字）"
 
+
 Path_ = tuple  # a path into the data: ("scores", 3, "authority")
 
 
@@ -291,8 +292,12 @@ class _Refused(Exception):
         self.message = message
 
 
-_SCALAR, _SEQUENCE, _MAPPING, _ALIAS = (yaml.ScalarEvent, yaml.SequenceStartEvent, yaml.MappingStartEvent,
-                                      yaml.AliasEvent)
+_SCALAR, _SEQUENCE, _MAPPING, _ALIAS = (
+    yaml.ScalarEvent,
+    yaml.SequenceStartEvent,
+    yaml.MappingStartEvent,
+    yaml.AliasEvent,
+)
 _STR = "tag:yaml.org,2002:str"
 # The first characters for which a plain scalar may resolve to something other than text (digits,
 # signs, dots, ~, n/N, t/T, y/Y, o/O, …): any other plain scalar is text without asking the
@@ -333,8 +338,12 @@ class _Builder:
             self.next()  # DocumentEndEvent
             event = self.next()
             if not isinstance(event, yaml.StreamEndEvent):
-                raise yaml.composer.ComposerError("expected a single document in the stream", first.start_mark,
-                                                  "but found another document", event.start_mark)
+                raise yaml.composer.ComposerError(
+                    "expected a single document in the stream",
+                    first.start_mark,
+                    "but found another document",
+                    event.start_mark,
+                )
             return data
         finally:
             loader.dispose()
@@ -372,8 +381,12 @@ class _Builder:
         anchor = event.anchor
         if anchor is not None:
             if anchor in self.anchors:
-                raise yaml.composer.ComposerError("found duplicate anchor; first occurrence", self.anchors[anchor],
-                                                  "second occurrence", event.start_mark)
+                raise yaml.composer.ComposerError(
+                    "found duplicate anchor; first occurrence",
+                    self.anchors[anchor],
+                    "second occurrence",
+                    event.start_mark,
+                )
             self.anchors[anchor] = event.start_mark
         return kind
 

@@ -20,21 +20,43 @@ from decimal import Decimal
 from pathlib import Path, PurePosixPath
 
 from ..domain import checksums, privacy
+from ..domain.models import (
+    ATTACHMENT_TYPES,
+    Attachment,
+    Community,
+    CommunityStat,
+    Company,
+    Compound,
+    District,
+    Evaluation,
+    EvaluationRules,
+    Grid,
+    Notice,
+    OwnersBody,
+    Part,
+    Period,
+    Project,
+    ScoreRow,
+    Site,
+    SiteInfo,
+    Street,
+    Update,
+    Venue,
+)
 from ..steps import DIRECT, Runner, Step
 from .errors import Loc, Problems, did_you_mean
 from .load import Loaded, RawRecord
 from .markup import MAX_BODY_CHARS
 from .sources import Source, control_problem
-from ..domain.models import (
-    ATTACHMENT_TYPES, Attachment, Community, CommunityStat, Company, Compound, District, Evaluation,
-    EvaluationRules, Grid, Notice, OwnersBody, Part, Period, Project, ScoreRow, Site, SiteInfo, Street,
-    Update, Venue,
-)
 
 PUBLIC_NUMBER_FIELDS = privacy.PUBLIC_NUMBER_FIELDS
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
 KIND_LABELS = {
-    "district": "区（市）", "street": "街道", "community": "社区", "compound": "小区", "company": "物业服务企业",
+    "district": "区（市）",
+    "street": "街道",
+    "community": "社区",
+    "compound": "小区",
+    "company": "物业服务企业",
 }
 MAGIC = {
     "pdf": (b"%PDF-",),
@@ -45,8 +67,9 @@ MAGIC = {
 }
 
 
-def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = False,
-             run: Runner = DIRECT) -> Site | None:
+def validate(
+    loaded: Loaded, problems: Problems, today: date, drafts: bool = False, run: Runner = DIRECT
+) -> Site | None:
     """The checked `Site`, or None when there are errors (all of them are in `problems`). Each
     record is checked by a step (see `generator.steps`) declared by what it reads: its file's
     reading and the records it refers to; its problems are part of its result."""
@@ -69,8 +92,14 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     bodies = _bodies(loaded, problems)
     communities = _records(loaded, "community", problems, run, COMMUNITY)
     companies = _records(loaded, "company", problems, run, COMPANY)
-    compounds = _records(loaded, "compound", problems, run, COMPOUND, lambda r: (
-        communities.get(r.fields.get("community")), companies.get(r.fields.get("company"))))
+    compounds = _records(
+        loaded,
+        "compound",
+        problems,
+        run,
+        COMPOUND,
+        lambda r: (communities.get(r.fields.get("community")), companies.get(r.fields.get("company"))),
+    )
     projects = _records(loaded, "project", problems, run, PROJECT, lambda r: (bodies.get(r.src.rel),))
     notices = _notices(loaded, problems, districts, today, drafts, bodies, run)
     evaluations = _evaluations(loaded, problems, districts, info, today)
@@ -94,8 +123,7 @@ def validate(loaded: Loaded, problems: Problems, today: date, drafts: bool = Fal
     )
 
 
-def _records(loaded: Loaded, kind: str, problems: Problems, run: Runner, step: Step,
-             reads=lambda record: ()) -> dict:
+def _records(loaded: Loaded, kind: str, problems: Problems, run: Runner, step: Step, reads=lambda record: ()) -> dict:
     """Each record of `kind` checked by `step` (see `_record_step`), which reads the record and
     what `reads(record)` returns (other records, a body)."""
     out = {}
@@ -124,9 +152,12 @@ def _checked(check):
 def _record_step(kind: str, check, reads=lambda *reads: reads) -> Step:
     """The step checking one record of `kind`: its result depends on the file's reading (the
     engine hands back the very same objects while the file is unchanged) and on `reads`."""
-    return Step(f"validate-{kind}", _checked(check),
-                inputs=lambda record, *more: (record.fields, record.src, record.id, record.folder, *reads(*more)),
-                slot=lambda record, *more: record.src.rel)
+    return Step(
+        f"validate-{kind}",
+        _checked(check),
+        inputs=lambda record, *more: (record.fields, record.src, record.id, record.folder, *reads(*more)),
+        slot=lambda record, *more: record.src.rel,
+    )
 
 
 def _read(record: RawRecord) -> tuple[dict, Source, str]:
@@ -142,6 +173,7 @@ def _has(fields: dict, *names: str) -> bool:
 
 
 # --- site and areas ----------------------------------------------------------------------------
+
 
 def _site_info(loaded: Loaded, problems: Problems) -> SiteInfo | None:
     record = loaded.site
@@ -163,7 +195,8 @@ def _site_info(loaded: Loaded, problems: Problems) -> SiteInfo | None:
     if total != 100:
         problems.error(
             record.src.loc(("evaluation", "parts")),
-            f"各评价方满分之和应为 100，实际为 {total}", field="evaluation.parts",
+            f"各评价方满分之和应为 100，实际为 {total}",
+            field="evaluation.parts",
         )
     base_url = f["base_url"] if f["base_url"].endswith("/") else f["base_url"] + "/"
     return SiteInfo(
@@ -198,7 +231,8 @@ def _areas(loaded: Loaded, problems: Problems) -> tuple[dict[str, District], dic
             if s["id"] in streets:
                 problems.error(
                     src.loc(("districts", i, "streets", j, "id")),
-                    f"街道标识“{s['id']}”重复（街道标识须全站唯一）", field="id",
+                    f"街道标识“{s['id']}”重复（街道标识须全站唯一）",
+                    field="id",
                 )
                 continue
             street = Street(s["id"], s["name"], d["id"])
@@ -209,6 +243,7 @@ def _areas(loaded: Loaded, problems: Problems) -> tuple[dict[str, District], dic
 
 
 # --- communities, companies, compounds -----------------------------------------------------------
+
 
 def _community(record: RawRecord, problems: Problems) -> Community | None:
     f, src, rid = _read(record)
@@ -223,7 +258,8 @@ def _community(record: RawRecord, problems: Problems) -> Community | None:
         grids.append(Grid(g["id"], g["name"], g.get("members")))
     venues = tuple(
         Venue(v["name"], v["kind"], v.get("area_m2"), v.get("address"), tuple(v.get("services", ())))
-        for v in f.get("venues", ()) if _has(v, "name", "kind")
+        for v in f.get("venues", ())
+        if _has(v, "name", "kind")
     )
     stats, periods = [], set()
     for i, s in enumerate(f.get("stats", ())):
@@ -236,14 +272,23 @@ def _community(record: RawRecord, problems: Problems) -> Community | None:
                 field=f"stats[{i + 1}].issues_closed_same_day",
             )
         if s["period"] in periods:
-            problems.error(src.loc(("stats", i, "period")), f"统计期“{s['period']}”重复", field=f"stats[{i + 1}].period")
+            problems.error(
+                src.loc(("stats", i, "period")), f"统计期“{s['period']}”重复", field=f"stats[{i + 1}].period"
+            )
         periods.add(s["period"])
         stats.append(CommunityStat(s["period"], s["issues_received"], s["issues_closed_same_day"]))
     if not _has(f, "name", "street"):
         return None
     return Community(
-        id=rid, source=src.rel, name=f["name"], street=f["street"], secretary=f.get("secretary"),
-        office_phone=f.get("office_phone"), address=f.get("address"), grids=tuple(grids), venues=venues,
+        id=rid,
+        source=src.rel,
+        name=f["name"],
+        street=f["street"],
+        secretary=f.get("secretary"),
+        office_phone=f.get("office_phone"),
+        address=f.get("address"),
+        grids=tuple(grids),
+        venues=venues,
         stats=tuple(sorted(stats, key=lambda s: s.period)),
     )
 
@@ -257,13 +302,20 @@ def _company(record: RawRecord, problems: Problems) -> Company | None:
     if not _has(f, "name", "credit_code", "state_owned", "party_organization"):
         return None
     return Company(
-        id=rid, source=src.rel, name=f["name"], credit_code=f["credit_code"], state_owned=f["state_owned"],
-        party_organization=f["party_organization"], phone=f.get("phone"), address=f.get("address"),
+        id=rid,
+        source=src.rel,
+        name=f["name"],
+        credit_code=f["credit_code"],
+        state_owned=f["state_owned"],
+        party_organization=f["party_organization"],
+        phone=f.get("phone"),
+        address=f.get("address"),
     )
 
 
-def _compound(record: RawRecord, problems: Problems, community: Community | None,
-              company_record: Company | None) -> Compound | None:
+def _compound(
+    record: RawRecord, problems: Problems, community: Community | None, company_record: Company | None
+) -> Compound | None:
     """`community` and `company_record`: the records the compound names (None when it names none
     or an unknown one)."""
     f, src, rid = _read(record)
@@ -271,24 +323,32 @@ def _compound(record: RawRecord, problems: Problems, community: Community | None
     company = f.get("company")
     if kind == "self" and company:
         problems.error(
-            src.loc(("company",), key=True), "居民自治型小区（type: self）不能填写物业服务企业", field="company",
+            src.loc(("company",), key=True),
+            "居民自治型小区（type: self）不能填写物业服务企业",
+            field="company",
             hint="删除 company 一行，或把 type 改为 enterprise",
         )
     if kind in ("enterprise", "state") and "company" not in f and "company" not in (src.data or {}):
         problems.error(
-            src.loc(("type",)), f"{'物业服务企业管理型' if kind == 'enterprise' else '无物业（国企兜管）'}小区必须填写 company",
+            src.loc(("type",)),
+            f"{'物业服务企业管理型' if kind == 'enterprise' else '无物业（国企兜管）'}小区必须填写 company",
             field="company",
         )
     if kind == "state" and company_record is not None and not company_record.state_owned:
         problems.error(
-            src.loc(("company",)), f"国企兜管小区的企业“{company}”必须是国有企业（state_owned: true）", field="company",
+            src.loc(("company",)),
+            f"国企兜管小区的企业“{company}”必须是国有企业（state_owned: true）",
+            field="company",
         )
     grid = f.get("grid")
     if grid and community is not None:
         grid_ids = [g.id for g in community.grids]
         if grid not in grid_ids:
             problems.error(
-                src.loc(("grid",)), f"社区“{community.id}”没有网格“{grid}”", field="grid", hint=did_you_mean(grid, grid_ids)
+                src.loc(("grid",)),
+                f"社区“{community.id}”没有网格“{grid}”",
+                field="grid",
+                hint=did_you_mean(grid, grid_ids),
             )
     body = f.get("owners_body")
     owners_body = None
@@ -297,10 +357,20 @@ def _compound(record: RawRecord, problems: Problems, community: Community | None
     if not _has(f, "name", "community", "type", "households") or (body is not None and owners_body is None):
         return None
     return Compound(
-        id=rid, source=src.rel, name=f["name"], community=f["community"], grid=grid, type=f["type"],
-        company=company if kind != "self" else None, households=f["households"], buildings=f.get("buildings"),
-        built_year=f.get("built_year"), resettlement=f.get("resettlement", False), owners_body=owners_body,
-        fee_collection=f.get("fee_collection", ()), complaints=f.get("complaints", ()),
+        id=rid,
+        source=src.rel,
+        name=f["name"],
+        community=f["community"],
+        grid=grid,
+        type=f["type"],
+        company=company if kind != "self" else None,
+        households=f["households"],
+        buildings=f.get("buildings"),
+        built_year=f.get("built_year"),
+        resettlement=f.get("resettlement", False),
+        owners_body=owners_body,
+        fee_collection=f.get("fee_collection", ()),
+        complaints=f.get("complaints", ()),
         demonstration=tuple(sorted(f.get("demonstration", ()))),
     )
 
@@ -315,17 +385,22 @@ def _latest_fee_warnings(loaded: Loaded, compounds: dict[str, Compound], problem
         if record.id in lacking:
             where = ("fee_collection",) if "fee_collection" in (record.fields or {}) else ()
             problems.warning(
-                record.src.loc(where), f"没有 {latest} 年的物业费收缴率", field="fee_collection",
+                record.src.loc(where),
+                f"没有 {latest} 年的物业费收缴率",
+                field="fee_collection",
             )
 
 
-LATEST_FEE_YEAR = Step("validate-latest-fee-year",
-                       lambda compounds: max((y for c in compounds for y, _ in c.fee_collection), default=None),
-                       inputs=lambda compounds: compounds)
+LATEST_FEE_YEAR = Step(
+    "validate-latest-fee-year",
+    lambda compounds: max((y for c in compounds for y, _ in c.fee_collection), default=None),
+    inputs=lambda compounds: compounds,
+)
 LACKS_FEE_YEAR = Step("validate-fee-lacking", lambda compound, year: year not in dict(compound.fee_collection))
 
 
 # --- projects and notices ----------------------------------------------------------------------
+
 
 def _bodies(loaded: Loaded, problems: Problems) -> dict[str, str]:
     """Every Markdown body as published (rendered by `load`), drafts and future notices included
@@ -348,27 +423,45 @@ def _bodies(loaded: Loaded, problems: Problems) -> dict[str, str]:
 
 def _project(record: RawRecord, problems: Problems, body_html: str | None) -> Project | None:
     f, src, rid = _read(record)
-    if not f.get("compounds") and not f.get("communities") and "compounds" not in (src.data or {}) \
-            and "communities" not in (src.data or {}):
+    if (
+        not f.get("compounds")
+        and not f.get("communities")
+        and "compounds" not in (src.data or {})
+        and "communities" not in (src.data or {})
+    ):
         problems.error(src.loc(), "项目至少要关联一个小区（compounds）或社区（communities）")
     if "start" in f and "finish" in f and f["finish"] < f["start"]:
         problems.error(src.loc(("finish",)), f"完工日期 {f['finish']} 早于开工日期 {f['start']}", field="finish")
     if not _has(f, "title", "category", "status"):
         return None
     updates = tuple(
-        sorted((Update(u["date"], u.get("status"), u["text"]) for u in f.get("updates", ()) if _has(u, "date", "text")),
-               key=lambda u: u.date)
+        sorted(
+            (Update(u["date"], u.get("status"), u["text"]) for u in f.get("updates", ()) if _has(u, "date", "text")),
+            key=lambda u: u.date,
+        )
     )
     return Project(
-        id=rid, source=src.rel, title=f["title"], category=f["category"], status=f["status"],
-        compounds=f.get("compounds", ()), communities=f.get("communities", ()), budget=f.get("budget"),
-        funding=f.get("funding"), start=f.get("start"), finish=f.get("finish"), unit=f.get("unit"),
-        company=f.get("company"), updates=updates, body_html=body_html or "",
+        id=rid,
+        source=src.rel,
+        title=f["title"],
+        category=f["category"],
+        status=f["status"],
+        compounds=f.get("compounds", ()),
+        communities=f.get("communities", ()),
+        budget=f.get("budget"),
+        funding=f.get("funding"),
+        start=f.get("start"),
+        finish=f.get("finish"),
+        unit=f.get("unit"),
+        company=f.get("company"),
+        updates=updates,
+        body_html=body_html or "",
     )
 
 
-def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, drafts: bool,
-             bodies: dict[str, str], run: Runner) -> dict[str, Notice]:
+def _notices(
+    loaded: Loaded, problems: Problems, districts: dict, today: date, drafts: bool, bodies: dict[str, str], run: Runner
+) -> dict[str, Notice]:
     out: dict[str, Notice] = {}
     first_seen: dict[str, str] = {}
     for record in sorted(loaded.of("notice"), key=lambda r: (r.id or "", r.src.rel)):
@@ -394,12 +487,15 @@ def _notices(loaded: Loaded, problems: Problems, districts: dict, today: date, d
     return dict(sorted(out.items()))
 
 
-def _notice(record: RawRecord, problems: Problems, today: date, drafts: bool, body_html: str | None,
-            root: Path) -> Notice | None:
+def _notice(
+    record: RawRecord, problems: Problems, today: date, drafts: bool, body_html: str | None, root: Path
+) -> Notice | None:
     f, src, rid = _read(record)
     if "date" in f and record.folder != str(f["date"].year):
         problems.error(
-            src.loc(("date",)), f"日期 {f['date']} 与所在年份文件夹“{record.folder}”不一致", field="date",
+            src.loc(("date",)),
+            f"日期 {f['date']} 与所在年份文件夹“{record.folder}”不一致",
+            field="date",
             hint=f"请把文件移到 notices/{f['date'].year}/ 下，或改正日期",
         )
     if "date" in f and "until" in f and f["until"] < f["date"]:
@@ -412,10 +508,19 @@ def _notice(record: RawRecord, problems: Problems, today: date, drafts: bool, bo
     if f["date"] > today:
         return None
     return Notice(
-        id=rid, source=src.rel, title=f["title"], date=f["date"], category=f["category"],
-        district=f.get("district"), streets=f.get("streets", ()), communities=f.get("communities", ()),
-        compounds=f.get("compounds", ()), until=f.get("until"), draft=f.get("draft", False),
-        attachments=attachments, body_html=body_html or "",
+        id=rid,
+        source=src.rel,
+        title=f["title"],
+        date=f["date"],
+        category=f["category"],
+        district=f.get("district"),
+        streets=f.get("streets", ()),
+        communities=f.get("communities", ()),
+        compounds=f.get("compounds", ()),
+        until=f.get("until"),
+        draft=f.get("draft", False),
+        attachments=attachments,
+        body_html=body_html or "",
     )
 
 
@@ -488,22 +593,24 @@ NOTICE = _record_step("notice", _notice, reads=lambda today, drafts, body, root:
 
 # --- evaluations -------------------------------------------------------------------------------
 
-def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: SiteInfo | None, today: date) -> list[Evaluation]:
+
+def _evaluations(
+    loaded: Loaded, problems: Problems, districts: dict, info: SiteInfo | None, today: date
+) -> list[Evaluation]:
     out = []
     for record in loaded.of("evaluation"):
         src, f = record.src, record.fields
         stem, folder = record.id or "", record.folder or ""  # load names every evaluation file by both
         if folder not in districts and districts:
             problems.error(
-                Loc(src.display), f"考评文件夹“{folder}”不是区（市）标识",
+                Loc(src.display),
+                f"考评文件夹“{folder}”不是区（市）标识",
                 hint=did_you_mean(folder, districts),
             )
         if f is None:
             continue
         if "period" in f and f["period"] != stem:
-            problems.error(
-                src.loc(("period",)), f"考评期“{f['period']}”与文件名“{stem}.yaml”不一致", field="period"
-            )
+            problems.error(src.loc(("period",)), f"考评期“{f['period']}”与文件名“{stem}.yaml”不一致", field="period")
         seen: dict[str, int] = {}
         rows = []
         for i, row in enumerate(f.get("scores", ())):
@@ -530,6 +637,7 @@ def _evaluations(loaded: Loaded, problems: Problems, districts: dict, info: Site
 
 
 # --- privacy -----------------------------------------------------------------------------------
+
 
 def _privacy(loaded: Loaded, info: SiteInfo | None, problems: Problems, run: Runner) -> None:
     allow = tuple(info.pii_allow) if info else ()
@@ -566,6 +674,7 @@ def _digits(text: str) -> str:
 
 def _report_pii(problems: Problems, loc: Loc, finding, where: str = "") -> None:
     problems.error(
-        loc, f"{where}疑似个人信息：{finding.kind}“{finding.masked}”，不能公开发布",
+        loc,
+        f"{where}疑似个人信息：{finding.kind}“{finding.masked}”，不能公开发布",
         hint="请删除；如果这是公开的服务电话，请把它加入 site.yaml 的 pii_allow",
     )

@@ -80,10 +80,7 @@ def _why_not_allowed(ch: str) -> str:
     if upper in CREDIT_CODE_UNUSED_LETTERS and ch.isascii():
         guess = _LOOKALIKE_DIGIT.get(upper)
         maybe = f"，这里可能是数字“{guess}”" if guess else ""
-        return (
-            f"“{ch}”不是允许的字符：统一社会信用代码从不使用字母"
-            f"{'、'.join(CREDIT_CODE_UNUSED_LETTERS)}{maybe}"
-        )
+        return f"“{ch}”不是允许的字符：统一社会信用代码从不使用字母{'、'.join(CREDIT_CODE_UNUSED_LETTERS)}{maybe}"
     if ch.isascii() and ch.islower() and upper in _CREDIT_CODE_INDEX:
         return f"“{ch}”是小写字母，请使用大写“{upper}”"
     return f"“{ch}”不是允许的字符：统一社会信用代码只由数字和大写英文字母组成"

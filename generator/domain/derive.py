@@ -15,11 +15,11 @@ community) is indexed here, so later stages never scan the whole site per page. 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-from functools import cached_property
 from datetime import date
 from decimal import Decimal
-from typing import Iterable
+from functools import cached_property
 
 from ..steps import DIRECT, Runner, Step
 from .models import Compound, Evaluation, Notice, Period, Site
@@ -176,7 +176,9 @@ def year_table(
     changes = {}
     for name in LISTS:
         now, before = set(table.members(name)), set(previous.members(name))
-        changes[name] = ListChange(tuple(sorted(now - before)), tuple(sorted(before - now)), tuple(sorted(now & before)))
+        changes[name] = ListChange(
+            tuple(sorted(now - before)), tuple(sorted(before - now)), tuple(sorted(now & before))
+        )
     return YearTable(district, year, h1, h2, tuple(rows), changes)
 
 
@@ -307,10 +309,13 @@ def _evaluation_tables(site: Site) -> tuple:
     for district in [d for d in site.districts if d in years_by_district]:
         for year in sorted(years_by_district[district]):
             table = year_table(
-                district, year,
+                district,
+                year,
                 period_tables.get((district, f"{year}-H1")),
                 period_tables.get((district, f"{year}-H2")),
-                rules.red_list_size, rules.black_line, rules.dismissal_bottom,
+                rules.red_list_size,
+                rules.black_line,
+                rules.dismissal_bottom,
                 year_tables.get((district, year - 1)),
             )
             year_tables[(district, year)] = table
@@ -326,8 +331,13 @@ def _evaluation_tables(site: Site) -> tuple:
     for (district, _), half in sorted(period_tables.items(), key=lambda kv: (kv[1].period.key, kv[0][0])):
         for result in half.rows:
             period_rows[result.company].append((district, half.period, result))
-    return (period_tables, year_tables, current, {k: tuple(v) for k, v in year_rows.items()},
-            {k: tuple(v) for k, v in period_rows.items()})
+    return (
+        period_tables,
+        year_tables,
+        current,
+        {k: tuple(v) for k, v in year_rows.items()},
+        {k: tuple(v) for k, v in period_rows.items()},
+    )
 
 
 def _area_indexes(site: Site) -> dict:
@@ -349,15 +359,19 @@ def _area_indexes(site: Site) -> dict:
         compounds_by_company=_group((c.company, c.id) for c in site.compounds.values() if c.company),
         companies_by_community=_group({(c.community, c.company) for c in site.compounds.values() if c.company}),
         companies_by_district=_group(
-            {(district_of_street[site.communities[c.community].street], c.company)
-             for c in site.compounds.values() if c.company}
+            {
+                (district_of_street[site.communities[c.community].street], c.company)
+                for c in site.compounds.values()
+                if c.company
+            }
             | {(e.district, row.company) for e in site.evaluations for row in e.scores}
         ),
         figures_site=figures(site.compounds.values()),
         figures_district={d: figures(compounds_of_district.get(d, ())) for d in site.districts},
         figures_street={s: figures(compounds_of_street.get(s, ())) for s in site.streets},
-        figures_community={c: figures(site.compounds[x] for x in compounds_by_community.get(c, ()))
-                           for c in site.communities},
+        figures_community={
+            c: figures(site.compounds[x] for x in compounds_by_community.get(c, ())) for c in site.communities
+        },
         latest_fee_year=max(fee_years) if fee_years else None,
     )
 
@@ -378,8 +392,9 @@ def _project_indexes(site: Site) -> dict:
     )
 
 
-def _notice_reach(site: Site, district_of_street: dict, communities_by_street: dict,
-                  compounds_by_community: dict) -> tuple:
+def _notice_reach(
+    site: Site, district_of_street: dict, communities_by_street: dict, compounds_by_community: dict
+) -> tuple:
     """(notice ids newest first, notices by community, notices by compound), each newest first."""
     newest = tuple(n.id for n in sorted(site.notices.values(), key=lambda n: (n.date, n.id), reverse=True))
     order = {nid: i for i, nid in enumerate(newest)}
@@ -408,32 +423,56 @@ def _notice_reach(site: Site, district_of_street: dict, communities_by_street: d
             reach_community[cid].add(n.id)
         for cid in compounds:
             reach_compound[cid].add(n.id)
-    return (newest,
-            {k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_community.items()},
-            {k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_compound.items()})
+    return (
+        newest,
+        {k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_community.items()},
+        {k: tuple(sorted(v, key=order.__getitem__)) for k, v in reach_compound.items()},
+    )
 
 
 EVALUATION_TABLES = Step(
-    "derive-evaluations", _evaluation_tables,
-    inputs=lambda site: (site.info.evaluation, tuple(site.districts), site.evaluations))
+    "derive-evaluations",
+    _evaluation_tables,
+    inputs=lambda site: (site.info.evaluation, tuple(site.districts), site.evaluations),
+)
 AREA_INDEXES = Step(
-    "derive-areas", _area_indexes,
-    inputs=lambda site: (tuple(site.districts), site.evaluations, len(site.streets), *site.streets.values(),
-                         len(site.communities), *site.communities.values(),
-                         len(site.compounds), *site.compounds.values()))
+    "derive-areas",
+    _area_indexes,
+    inputs=lambda site: (
+        tuple(site.districts),
+        site.evaluations,
+        len(site.streets),
+        *site.streets.values(),
+        len(site.communities),
+        *site.communities.values(),
+        len(site.compounds),
+        *site.compounds.values(),
+    ),
+)
 PROJECT_INDEXES = Step(
-    "derive-projects", _project_indexes,
-    inputs=lambda site: (len(site.projects), *site.projects.values(), len(site.compounds), *site.compounds.values()))
+    "derive-projects",
+    _project_indexes,
+    inputs=lambda site: (len(site.projects), *site.projects.values(), len(site.compounds), *site.compounds.values()),
+)
 # Which notices reach which community and compound depends only on the notices' dates and scopes
 # and on the areas: a body or title edit leaves it alone.
 NOTICE_REACH = Step(
-    "derive-notice-reach", lambda site, areas: _notice_reach(
-        site, areas["district_of_street"], areas["communities_by_street"], areas["compounds_by_community"]),
+    "derive-notice-reach",
+    lambda site, areas: _notice_reach(
+        site, areas["district_of_street"], areas["communities_by_street"], areas["compounds_by_community"]
+    ),
     inputs=lambda site, areas: (
-        tuple((n.id, n.date, n.site_wide, n.district, n.streets, n.communities, n.compounds)
-              for n in site.notices.values()),
-        len(site.communities), *site.communities.values(), len(site.compounds), *site.compounds.values(),
-        *site.streets.values()))
+        tuple(
+            (n.id, n.date, n.site_wide, n.district, n.streets, n.communities, n.compounds)
+            for n in site.notices.values()
+        ),
+        len(site.communities),
+        *site.communities.values(),
+        len(site.compounds),
+        *site.compounds.values(),
+        *site.streets.values(),
+    ),
+)
 
 
 def _group(pairs: Iterable[tuple[str, str]]) -> dict[str, tuple[str, ...]]:

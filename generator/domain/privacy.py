@@ -48,8 +48,8 @@ import bisect
 import re
 import string
 import unicodedata
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from typing import Iterable, Iterator
 
 from .checksums import id_card_valid, luhn_valid
 
@@ -275,10 +275,26 @@ PUBLIC_NUMBER_FIELDS = {"office_phone", "phone", "credit_code"}
 
 # The Unicode format characters (category Cf); a test re-derives them from the Unicode database.
 _CF_RANGES = (
-    (0x00AD, 0x00AD), (0x0600, 0x0605), (0x061C, 0x061C), (0x06DD, 0x06DD), (0x070F, 0x070F),
-    (0x0890, 0x0891), (0x08E2, 0x08E2), (0x180E, 0x180E), (0x200B, 0x200F), (0x202A, 0x202E),
-    (0x2060, 0x2064), (0x2066, 0x206F), (0xFEFF, 0xFEFF), (0xFFF9, 0xFFFB), (0x110BD, 0x110BD),
-    (0x110CD, 0x110CD), (0x13430, 0x1343F), (0x1BCA0, 0x1BCA3), (0x1D173, 0x1D17A), (0xE0001, 0xE0001),
+    (0x00AD, 0x00AD),
+    (0x0600, 0x0605),
+    (0x061C, 0x061C),
+    (0x06DD, 0x06DD),
+    (0x070F, 0x070F),
+    (0x0890, 0x0891),
+    (0x08E2, 0x08E2),
+    (0x180E, 0x180E),
+    (0x200B, 0x200F),
+    (0x202A, 0x202E),
+    (0x2060, 0x2064),
+    (0x2066, 0x206F),
+    (0xFEFF, 0xFEFF),
+    (0xFFF9, 0xFFFB),
+    (0x110BD, 0x110BD),
+    (0x110CD, 0x110CD),
+    (0x13430, 0x1343F),
+    (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A),
+    (0xE0001, 0xE0001),
     (0xE0020, 0xE007F),
 )
 _INVISIBLE = {c: None for lo, hi in _CF_RANGES for c in range(lo, hi + 1)}
@@ -304,7 +320,7 @@ def file_candidates(src) -> tuple:
         names = [p for p in span.path if isinstance(p, str)]
         if not span.is_key and names and names[-1] in PUBLIC_NUMBER_FIELDS:
             continue
-        raw = src.text[span.start:span.end]
+        raw = src.text[span.start : span.end]
         raw_hits = tuple((src.index_loc(span.start + f.start), f) for f in scan(raw))
         value_hits: tuple = ()
         if isinstance(span.value, str):
@@ -313,8 +329,9 @@ def file_candidates(src) -> tuple:
             visible = without_invisibles(span.value)
             for shown in (span.value if span.value != raw else None, visible if visible != span.value else None):
                 if shown is not None and not value_hits:
-                    value_hits = tuple((src.index_loc(span.start), Finding(f.kind, 0, 0, f.text, f.masked))
-                                       for f in scan(shown))
+                    value_hits = tuple(
+                        (src.index_loc(span.start), Finding(f.kind, 0, 0, f.text, f.masked)) for f in scan(shown)
+                    )
         if raw_hits or value_hits:
             out.append(("scalar", raw_hits, value_hits))
     if src.body:

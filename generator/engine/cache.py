@@ -81,13 +81,33 @@ def stat_entry(base: str, rel: str) -> tuple | None:
     return (base, rel, st.st_size, st.st_mtime_ns, st.st_ino)
 
 
-def inputs_key(content: Path, content_digest: int, theme_files: list, out: Path, today: date, options: tuple,
-               base_url: str | None, changed_paths=None) -> str:
+def inputs_key(
+    content: Path,
+    content_digest: int,
+    theme_files: list,
+    out: Path,
+    today: date,
+    options: tuple,
+    base_url: str | None,
+    changed_paths=None,
+) -> str:
     """`content_digest` is `files_digest` of the content folder's `signature`; `options` those of
     the build's options that change its output."""
     forced = sorted(str(p) for p in changed_paths) if changed_paths else []
-    return digest((content_digest, theme_files, signature([GENERATOR_DIR], suffix=".py"), str(today), options,
-                   base_url, str(Path(out).resolve()), forced, _pagefind_places(content), git_head(content)))
+    return digest(
+        (
+            content_digest,
+            theme_files,
+            signature([GENERATOR_DIR], suffix=".py"),
+            str(today),
+            options,
+            base_url,
+            str(Path(out).resolve()),
+            forced,
+            _pagefind_places(content),
+            git_head(content),
+        )
+    )
 
 
 def _pagefind_places(content: Path) -> list:
@@ -98,8 +118,10 @@ def _pagefind_places(content: Path) -> list:
     places = [Path(content).resolve().parent, Path.cwd().resolve(), GENERATOR_DIR.parent]
     found: list = [os.environ.get("BULLETIN_PAGEFIND"), shutil.which("pagefind")]
     for base in places:
-        for path in [base / "node_modules" / ".bin" / "pagefind",
-                     *sorted((base / "node_modules").glob("@pagefind/*/bin/pagefind_extended*"))]:
+        for path in [
+            base / "node_modules" / ".bin" / "pagefind",
+            *sorted((base / "node_modules").glob("@pagefind/*/bin/pagefind_extended*")),
+        ]:
             try:
                 st = path.stat()
                 found.append((str(path), st.st_size, st.st_mtime_ns, st.st_ino))

@@ -47,9 +47,10 @@ import ctypes
 import dataclasses
 import gc
 import os
+from collections.abc import Callable, Iterator
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Iterator
+from typing import TYPE_CHECKING, Any
 
 from ..content.history import History, git_log, read_history
 from ..domain.derive import Derived
@@ -103,8 +104,19 @@ class _State:
 
 
 class Session:
-    def __init__(self, content: Path, out: Path, today: date, options: tuple, base_url: str | None,
-                 content_arg: str, *, remember: bool, workers: int | None = None, patch: bool = False):
+    def __init__(
+        self,
+        content: Path,
+        out: Path,
+        today: date,
+        options: tuple,
+        base_url: str | None,
+        content_arg: str,
+        *,
+        remember: bool,
+        workers: int | None = None,
+        patch: bool = False,
+    ):
         """`options`: the build's options that change its output (drafts, preview, admin)."""
         self.content, self.out, self.today = Path(content), Path(out), today
         self.options, self.base_url, self.content_arg = options, base_url, content_arg
@@ -146,8 +158,9 @@ class Session:
             content_digest, count = cache.files_digest(files), len(files)
         self._count = count
         theme_files = cache.signature(theme_dirs)
-        key = cache.inputs_key(self.content, content_digest, theme_files, self.out, self.today, self.options,
-                               self.base_url, changed_paths)
+        key = cache.inputs_key(
+            self.content, content_digest, theme_files, self.out, self.today, self.options, self.base_url, changed_paths
+        )
         return Inputs(key, count, theme_files)
 
     def unchanged(self, inputs: Inputs) -> Any | None:
@@ -217,8 +230,14 @@ class Session:
             return value
         return _intern_fields(getattr(self._previous, _STATE_FIELDS[name]), value, name, self._changed)
 
-    def renderer(self, global_key: str, make: Callable[[Recorder | None], Renderer],
-                 site: Site, derived: Derived, history: History) -> Renderer:
+    def renderer(
+        self,
+        global_key: str,
+        make: Callable[[Recorder | None], Renderer],
+        site: Site,
+        derived: Derived,
+        history: History,
+    ) -> Renderer:
         """`make(recorder)`, or the previous build's renderer pointed at the new values when
         nothing every page depends on changed (`global_key`: templates, assets, site info, date,
         options)."""
@@ -237,11 +256,13 @@ class Session:
 
     def writer(self) -> SiteWriter:
         prev = self._previous
-        return SiteWriter(self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None,
-                          patch=self.patch, run=self.run)
+        return SiteWriter(
+            self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None, patch=self.patch, run=self.run
+        )
 
-    def kept_pages(self, pages: list[Page], writer: SiteWriter, site: Site, derived: Derived,
-                   history: History) -> dict[str, str]:
+    def kept_pages(
+        self, pages: list[Page], writer: SiteWriter, site: Site, derived: Derived, history: History
+    ) -> dict[str, str]:
         """Path → digest of the pages that need no rendering: unchanged context, nothing they
         read changed, and the file on disk is what the last build wrote."""
         prev = self._previous
@@ -251,13 +272,23 @@ class Session:
         kept = {}
         for page in pages:
             path = page.path
-            if not (path in dirty or prev.contexts.get(path) != (page.template, page.context)
-                    or writer.previous.get(path) != prev.sigs.get(path)):
+            if not (
+                path in dirty
+                or prev.contexts.get(path) != (page.template, page.context)
+                or writer.previous.get(path) != prev.sigs.get(path)
+            ):
                 kept[path] = prev.sigs[path]
         return kept
 
-    def render(self, renderer: Renderer, pages: list[Page], kept: dict[str, str], writer: SiteWriter,
-               weights: dict | None, data: dict) -> tuple[dict[str, frozenset], set[str]]:
+    def render(
+        self,
+        renderer: Renderer,
+        pages: list[Page],
+        kept: dict[str, str],
+        writer: SiteWriter,
+        weights: dict | None,
+        data: dict,
+    ) -> tuple[dict[str, frozenset], set[str]]:
         """Every page not `kept`, rendered into `writer` (see `pages.render_pages`); a one-shot
         build makes its data files (`data`: path → bytes or the function making them) in the
         render workers too. (Each rendered page's reads, the data files made.)"""
@@ -265,14 +296,23 @@ class Session:
 
         made = {} if self.remember else {path: make for path, make in data.items() if callable(make)}
         beside = len(pages) <= DATA_FILES_IN_WORKERS_MAX_PAGES
-        deps = render_pages(renderer, pages, kept, writer, self.workers, self.remember, weights,
-                            files=made if beside else None)
+        deps = render_pages(
+            renderer, pages, kept, writer, self.workers, self.remember, weights, files=made if beside else None
+        )
         if made and not beside:
             render_pages(renderer, [], {}, writer, self.workers, False, files=made)
         return deps, set(made)
 
-    def keep(self, global_key: str, site: Site, derived: Derived, history: History, pages: list[Page],
-             deps: dict, renderer: Renderer) -> None:
+    def keep(
+        self,
+        global_key: str,
+        site: Site,
+        derived: Derived,
+        history: History,
+        pages: list[Page],
+        deps: dict,
+        renderer: Renderer,
+    ) -> None:
         """What a remembering session compares the next build with (completed by `finish`)."""
         if self.remember:
             self._kept = (global_key, site, derived, history, pages, deps, renderer)
@@ -294,8 +334,9 @@ class Session:
             assert self._kept is not None  # keep() ran before the commit
             global_key, site, derived, history, pages, deps, renderer = self._kept
             self._kept = None
-            self._state = self._next_state(inputs.key, global_key, site, derived, history, pages, writer, deps,
-                                           renderer, result)
+            self._state = self._next_state(
+                inputs.key, global_key, site, derived, history, pages, writer, deps, renderer, result
+            )
         if counts is not None and writer.manifest_digest is not None:  # set by the commit
             cache.remember(self.out, inputs.key, writer.manifest_digest, counts)
 
@@ -330,8 +371,12 @@ class Session:
         scan = self._scan
         if base != self._scan_base:  # the content folder is a link that now points elsewhere
             scan = None
-        if listed is not None and scan is not None and len(listed) <= MAX_LISTED \
-                and self._trusted_scans < FULL_SCAN_EVERY - 1:
+        if (
+            listed is not None
+            and scan is not None
+            and len(listed) <= MAX_LISTED
+            and self._trusted_scans < FULL_SCAN_EVERY - 1
+        ):
             updates, moved = {}, set()
             for rel in listed:
                 parts = rel.split("/")
@@ -377,8 +422,9 @@ class Session:
             self._files.moved(None)
         return self._scan_sum
 
-    def _next_state(self, inputs_key, global_key, site, derived, history, pages, writer, deps, renderer,
-                    result) -> _State:
+    def _next_state(
+        self, inputs_key, global_key, site, derived, history, pages, writer, deps, renderer, result
+    ) -> _State:
         prev = self._previous
         contexts = {p.path: (p.template, p.context) for p in pages}
         if prev is None:
@@ -394,8 +440,20 @@ class Session:
             all_deps[path] = page_deps
             for name, key, attr in page_deps:
                 dependents.setdefault((name, key), {}).setdefault(attr, set()).add(path)
-        return _State(inputs_key, global_key, site, derived, history, contexts, dict(writer.files),
-                      writer.manifest_digest, all_deps, dependents, renderer, result)
+        return _State(
+            inputs_key,
+            global_key,
+            site,
+            derived,
+            history,
+            contexts,
+            dict(writer.files),
+            writer.manifest_digest,
+            all_deps,
+            dependents,
+            renderer,
+            result,
+        )
 
 
 _STATE_FIELDS = {"site": "site", "d": "derived", "history": "history"}
@@ -467,7 +525,11 @@ def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, c
                 continue
             old, new = old_map.get(key, _MISSING), new_map.get(key, _MISSING)
             for attr, paths in by_attr.items():
-                if attr is None or old is _MISSING or new is _MISSING or \
-                        getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING):
+                if (
+                    attr is None
+                    or old is _MISSING
+                    or new is _MISSING
+                    or getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING)
+                ):
                     dirty.update(paths)
     return dirty

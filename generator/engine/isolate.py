@@ -30,7 +30,8 @@ import signal
 import sys
 import threading
 import traceback
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 
 def available() -> bool:
@@ -52,8 +53,9 @@ def in_child(fn: Callable[..., Any], *args: Any, meanwhile: Callable[[], Any] | 
         raise
 
 
-def streamed(fn: Callable[..., Iterable[Any]], count: int, *args: Any,
-             meanwhile: Callable[[], Any] | None = None) -> list[Any]:
+def streamed(
+    fn: Callable[..., Iterable[Any]], count: int, *args: Any, meanwhile: Callable[[], Any] | None = None
+) -> list[Any]:
     """For work shared out between this process (`meanwhile`) and `count` children each running
     `fn(*args)`, a generator (see `reads.Files`): every item the children yield, each sent
     here as soon as it is made and taken in by a thread while `meanwhile` runs, so a child holds

@@ -25,7 +25,8 @@ rebuild). A rebuild that fails (bad content) sweeps nothing.
 
 from __future__ import annotations
 
-from typing import Any, Iterable, TypeVar
+from collections.abc import Iterable
+from typing import Any, TypeVar
 
 from ..steps import Step
 
@@ -109,7 +110,7 @@ def same(old: tuple, new: tuple) -> bool:
     """Whether two input tuples hold the same objects (or equal values), position by position."""
     if len(old) != len(new):
         return False
-    for a, b in zip(old, new):
+    for a, b in zip(old, new):  # noqa: SIM110 - a loop: all() over a generator costs this every lookup twice
         if a is not b and a != b:
             return False
     return True

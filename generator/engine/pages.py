@@ -10,7 +10,7 @@ data files too (`files`). The output is the same however many workers there are.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from ..output.render import Renderer
 from ..output.routes import Page
@@ -24,9 +24,16 @@ PARALLEL_MIN_PAGES = 400
 PARALLEL_MIN_FILES = 100  # data files made in forked workers even without pages (a province's, after them)
 
 
-def render_pages(renderer: Renderer, pages: list[Page], keep: dict[str, str], writer, workers: int,
-                 track: bool, weights: dict[str, int | None] | None = None,
-                 files: dict[str, Callable[[], bytes]] | None = None) -> dict[str, frozenset]:
+def render_pages(
+    renderer: Renderer,
+    pages: list[Page],
+    keep: dict[str, str],
+    writer,
+    workers: int,
+    track: bool,
+    weights: dict[str, int | None] | None = None,
+    files: dict[str, Callable[[], bytes]] | None = None,
+) -> dict[str, frozenset]:
     """Every planned page, in plan order, into `writer`: a page in `keep` (path → digest) is
     unchanged and left as it is on disk; the others are rendered (only changed bytes are staged).
     Returns the deps of each rendered page when `track`. With `weights`, each rendered page's
@@ -57,8 +64,16 @@ def render_pages(renderer: Renderer, pages: list[Page], keep: dict[str, str], wr
             writer.put(path, make())
         return deps_by_path
     made = list(files.items())
-    _JOB.update(renderer=renderer, pages=pages, keep=keep, stage=writer.stage, previous=writer.previous,
-                track=track, weigh=weights is not None, files=made)
+    _JOB.update(
+        renderer=renderer,
+        pages=pages,
+        keep=keep,
+        stage=writer.stage,
+        previous=writer.previous,
+        track=track,
+        weigh=weights is not None,
+        files=made,
+    )
     chunk = max(16, min(256, len(pages) // (workers * 8) or 1))
     jobs: list = [(_make_file, i) for i in range(len(made))]
     jobs += [(_render_span, (start, min(start + chunk, len(pages)))) for start in range(0, len(pages), chunk)]
@@ -98,7 +113,7 @@ def _render_span(span: tuple[int, int]) -> tuple[list, dict]:
     made: set = set()
     out: list[tuple[str, str, frozenset | None]] = []
     weighed = {}
-    for page in job["pages"][span[0]:span[1]]:
+    for page in job["pages"][span[0] : span[1]]:
         path = page.path
         if path in keep:
             out.append((path, keep[path], None))

@@ -15,7 +15,8 @@ import collections
 import itertools
 import multiprocessing
 import os
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 
 def workers() -> int:

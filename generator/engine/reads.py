@@ -17,8 +17,8 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 from ..content import schema
 from ..content.errors import Problems
@@ -99,7 +99,9 @@ class Files(Reader):
         problems.merge(hit[1])
         return hit[0]
 
-    def checked(self, rel: str, table: schema.Obj, table_key: object, problems: Problems) -> tuple[Source, dict | None, list]:
+    def checked(
+        self, rel: str, table: schema.Obj, table_key: object, problems: Problems
+    ) -> tuple[Source, dict | None, list]:
         if self.memo is None:
             return super().checked(rel, table, table_key, problems)
         key = (table_key, self.content_arg, str(self.root))
@@ -116,8 +118,9 @@ class Files(Reader):
 
     def records(self, files: list[tuple[str, str, bool]], problems: Problems) -> list[RawRecord]:
         memo = self.memo
-        known = [memo.get(self.root, rel, self._key(kind)) if memo is not None else (None, None)
-                 for rel, kind, _ in files]
+        known = [
+            memo.get(self.root, rel, self._key(kind)) if memo is not None else (None, None) for rel, kind, _ in files
+        ]
         todo = [item for item, (_, hit) in zip(files, known) if hit is None]
         read = iter(self._read(todo))
         records = []
@@ -147,8 +150,9 @@ class Files(Reader):
                 yield [(i, *self._one(todo[i])) for i in range(*span)]
 
         mine: list = []
-        theirs = isolate.streamed(read_claimed, self.helpers, claims.from_back,
-                                  meanwhile=lambda: mine.extend(read_claimed(claims.from_front)))
+        theirs = isolate.streamed(
+            read_claimed, self.helpers, claims.from_back, meanwhile=lambda: mine.extend(read_claimed(claims.from_front))
+        )
         read = {i: (record, local) for batch in (*mine, *theirs) for i, record, local in batch}
         return [read[i] for i in range(len(todo))]
 

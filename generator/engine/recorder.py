@@ -43,7 +43,7 @@ class Recorder:
 
 
 class _View:
-    __slots__ = ("_recorder", "_prefix", "_target", "_views")
+    __slots__ = ("_prefix", "_recorder", "_target", "_views")
 
     def __init__(self, recorder: Recorder, prefix: str, target):
         object.__setattr__(self, "_recorder", recorder)
@@ -75,7 +75,7 @@ _RECORD_TYPES: dict[type, bool] = {}
 
 
 class _MappingView(Mapping):
-    __slots__ = ("_recorder", "_name", "_data")
+    __slots__ = ("_data", "_name", "_recorder")
 
     def __init__(self, recorder: Recorder, name: str, data: dict):
         self._recorder, self._name, self._data = recorder, name, data
@@ -108,7 +108,7 @@ class _RecordView:
     """A record read from a recorded mapping: each attribute read is recorded on its own, so a
     page that shows only a notice's title is not re-rendered when only its body changes."""
 
-    __slots__ = ("_recorder", "_name", "_key", "_record")
+    __slots__ = ("_key", "_name", "_record", "_recorder")
 
     def __init__(self, recorder: Recorder, name: str, key, record):
         self._recorder, self._name, self._key, self._record = recorder, name, key, record

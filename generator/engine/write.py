@@ -56,8 +56,9 @@ import os
 import shutil
 import stat
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from ..steps import DIRECT, Runner, Step
 
@@ -178,8 +179,8 @@ def marker_digest(out: Path) -> str | None:
         return None
     if not marker.startswith(MARKER_TEXT):
         return None
-    line = marker[len(MARKER_TEXT):].decode("ascii", "replace").strip()
-    return line[len("manifest: "):] if line.startswith("manifest: ") else None
+    line = marker[len(MARKER_TEXT) :].decode("ascii", "replace").strip()
+    return line[len("manifest: ") :] if line.startswith("manifest: ") else None
 
 
 def read_manifest(out: Path, known: tuple[str, dict] | None = None) -> dict[str, str]:
@@ -200,8 +201,11 @@ def _read_manifest(out: Path, known: tuple[str, dict] | None) -> tuple[str | Non
         files = json.loads((cache_dir(out) / "manifest.json").read_text(encoding="utf-8"))
     except (OSError, ValueError):
         return None, {}
-    if not isinstance(files, dict) or not all(isinstance(v, str) for v in files.values()) \
-            or _manifest_digest(files) != expected:
+    if (
+        not isinstance(files, dict)
+        or not all(isinstance(v, str) for v in files.values())
+        or _manifest_digest(files) != expected
+    ):
         return None, {}
     return expected, files
 
@@ -254,8 +258,14 @@ class SiteWriter:
     """One build's output. `put()` each file (or `record()` one a worker staged), then `commit()`;
     on any failure call `abort()`. `previous` is the manifest of what `out` holds now."""
 
-    def __init__(self, out: Path, known: tuple[str, dict] | None = None, remember: bool = True,
-                 patch: bool = False, run: Runner = DIRECT):
+    def __init__(
+        self,
+        out: Path,
+        known: tuple[str, dict] | None = None,
+        remember: bool = True,
+        patch: bool = False,
+        run: Runner = DIRECT,
+    ):
         self.out = out.resolve()
         self.run = run  # digests of reused data by their bytes (the edit loop's memo)
         self.patch = patch  # may publish a few changed files in place (preview edit loop only)
@@ -275,8 +285,13 @@ class SiteWriter:
     def put(self, rel: str, data: bytes, reused: bool = False) -> None:
         """`reused`: the caller often hands the same bytes object again (a memoised data file)."""
         sig = self.run(DIGEST, data) if reused else digest(data)
-        self.record(rel, sig, (lambda: self._stage_flat(rel, data)) if self.patch else
-                    (lambda: stage_file(self.stage, rel, data, self._made)))
+        self.record(
+            rel,
+            sig,
+            (lambda: self._stage_flat(rel, data))
+            if self.patch
+            else (lambda: stage_file(self.stage, rel, data, self._made)),
+        )
 
     def _stage_flat(self, rel: str, data: bytes) -> None:
         inside(self.stage, rel)  # the same refusal of paths that escape the site
@@ -376,7 +391,7 @@ class SiteWriter:
         return _hex(total)
 
     def _link_unchanged(self) -> None:
-        for rel, sig in self.files.items():
+        for rel in self.files:
             if rel in self.changed:
                 continue
             target = inside(self.stage, rel)
@@ -396,8 +411,9 @@ class SiteWriter:
             pass  # only a cache: the next build writes every file
 
 
-def write_site(out: Path, files: dict[str, bytes], copies: dict[str, Path],
-               before_swap: Callable[[Path], None] | None = None) -> int:
+def write_site(
+    out: Path, files: dict[str, bytes], copies: dict[str, Path], before_swap: Callable[[Path], None] | None = None
+) -> int:
     """Write `files` (path → bytes) and `copies` (path → source file) as the new `out`, in one
     go and without remembering anything beside it. `before_swap(folder)` may add to the complete
     new site before it goes live."""
@@ -436,8 +452,6 @@ def _apply_patch(out: Path, stage: Path, plan: dict) -> None:
             except OSError:
                 break
             parent = parent.parent
-
-
 
 
 def _exchange(a: Path, b: Path) -> bool:

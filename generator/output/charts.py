@@ -20,9 +20,9 @@ compounds, and compounds by type per street of a district.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import Iterable
 
 from markupsafe import Markup, escape
 
@@ -142,10 +142,14 @@ def _legend(chart: Chart, y: float) -> tuple[float, list[str]]:
         top = y + row * (FONT + 8)
         colour = PALETTE[j % len(PALETTE)]
         if chart.kind == "line":
-            parts.append(f'<line class="legend-key series-{j}" x1="{_n(x)}" y1="{_n(top + FONT / 2 + 2)}" x2="{_n(x + FONT)}" y2="{_n(top + FONT / 2 + 2)}" '
-                         f'stroke="{colour}" stroke-width="3"{_dash(j)}/>')
+            parts.append(
+                f'<line class="legend-key series-{j}" x1="{_n(x)}" y1="{_n(top + FONT / 2 + 2)}" x2="{_n(x + FONT)}" y2="{_n(top + FONT / 2 + 2)}" '
+                f'stroke="{colour}" stroke-width="3"{_dash(j)}/>'
+            )
         else:
-            parts.append(f'<rect class="legend-key series-{j}" x="{_n(x)}" y="{_n(top + 2)}" width="{FONT}" height="{FONT}" fill="{colour}"/>')
+            parts.append(
+                f'<rect class="legend-key series-{j}" x="{_n(x)}" y="{_n(top + 2)}" width="{FONT}" height="{FONT}" fill="{colour}"/>'
+            )
         parts.append(_text(x + 22, top + FONT, name))
         x += width
     return (row + 1) * (FONT + 8) + 6, parts
@@ -163,7 +167,9 @@ def _bars(chart: Chart) -> tuple[float, list[str]]:
             w = 0.0 if value is None else _scaled(value, top, length)
             colour = PALETTE[j % len(PALETTE)]
             if value is not None:
-                out.append(f'<rect class="bar series-{j}" x="0" y="{_n(y)}" width="{_n(w)}" height="18" fill="{colour}"/>')
+                out.append(
+                    f'<rect class="bar series-{j}" x="0" y="{_n(y)}" width="{_n(w)}" height="18" fill="{colour}"/>'
+                )
             out.append(_text(w + 4, y + 15, chart.text(value), cls="value"))
             y += 22
         y += 8
@@ -185,8 +191,10 @@ def _stacked(chart: Chart) -> tuple[float, list[str]]:
                 continue
             w = _scaled(value, top, length)
             colour = PALETTE[j % len(PALETTE)]
-            out.append(f'<rect class="bar series-{j}" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="22" fill="{colour}" '
-                       f'stroke="#fff" stroke-width="1"/>')
+            out.append(
+                f'<rect class="bar series-{j}" x="{_n(x)}" y="{_n(y)}" width="{_n(w)}" height="22" fill="{colour}" '
+                f'stroke="#fff" stroke-width="1"/>'
+            )
             label = chart.text(value, with_unit=False)
             if w >= 10 * len(label) + 8:  # the number fits inside its segment
                 out.append(_text(x + w / 2, y + 17, label, anchor="middle", cls="segment", fill="#fff"))
@@ -215,9 +223,13 @@ def _line(chart: Chart) -> tuple[float, list[str]]:
     for k in range(ticks + 1):
         level = top * k / ticks
         y = ypos(level) if top > 0 else plot_top + plot_h
-        out.append(f'<line class="grid" x1="{_n(left)}" y1="{_n(y)}" x2="{_n(WIDTH - right)}" y2="{_n(y)}" stroke="{GRID}" stroke-width="1"/>')
+        out.append(
+            f'<line class="grid" x1="{_n(left)}" y1="{_n(y)}" x2="{_n(WIDTH - right)}" y2="{_n(y)}" stroke="{GRID}" stroke-width="1"/>'
+        )
         out.append(_text(left - 4, y + 5, chart.tick(level), anchor="end", cls="tick"))
-    out.append(f'<line class="axis" x1="{_n(left)}" y1="{_n(plot_top + plot_h)}" x2="{_n(WIDTH - right)}" y2="{_n(plot_top + plot_h)}" stroke="{AXIS}" stroke-width="1.5"/>')
+    out.append(
+        f'<line class="axis" x1="{_n(left)}" y1="{_n(plot_top + plot_h)}" x2="{_n(WIDTH - right)}" y2="{_n(plot_top + plot_h)}" stroke="{AXIS}" stroke-width="1.5"/>'
+    )
 
     labels = chart.short or chart.categories
     every = max(1, -(-n * 60 // int(width)))  # leave room for a label about 60 units wide
@@ -227,7 +239,8 @@ def _line(chart: Chart) -> tuple[float, list[str]]:
             continue
         lines = label.split("\n")
         tspans = "".join(
-            f'<tspan x="{_n(xpos(i))}" dy="{0 if k == 0 else FONT + 2}">{escape(part)}</tspan>' for k, part in enumerate(lines)
+            f'<tspan x="{_n(xpos(i))}" dy="{0 if k == 0 else FONT + 2}">{escape(part)}</tspan>'
+            for k, part in enumerate(lines)
         )
         out.append(f'<text class="category" x="{_n(xpos(i))}" y="{_n(base)}" text-anchor="middle">{tspans}</text>')
 
@@ -243,14 +256,18 @@ def _line(chart: Chart) -> tuple[float, list[str]]:
             path.append(f"{'L' if pen_down else 'M'}{_n(xpos(i))} {_n(ypos(value))}")
             pen_down = True
         if path:
-            out.append(f'<path class="line series-{j}" d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="3"{_dash(j)}/>')
+            out.append(
+                f'<path class="line series-{j}" d="{" ".join(path)}" fill="none" stroke="{colour}" stroke-width="3"{_dash(j)}/>'
+            )
         for i in range(n):
             value = chart.values[i][j]
             if value is None:
                 continue
             x, y = xpos(i), ypos(value)
             what = f"{chart.categories[i]} {name}：{chart.text(value)}"
-            out.append(f'<circle class="point series-{j}" cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{colour}"><title>{escape(what)}</title></circle>')
+            out.append(
+                f'<circle class="point series-{j}" cx="{_n(x)}" cy="{_n(y)}" r="4.5" fill="{colour}"><title>{escape(what)}</title></circle>'
+            )
             if single:
                 out.append(_text(x, y - 9, chart.text(value, with_unit=False), anchor="middle", cls="value"))
     lines_below = max((len(label.split("\n")) for label in labels), default=1)
@@ -310,8 +327,12 @@ def types_by_street(site: Site, d: Derived, district_id: str) -> Chart:
         title=f"{site.districts[district_id].name}各街道小区类型",
         category_label="街道",
         categories=tuple(s.name for s in streets),
-        series=tuple(f"{COMPOUND_TYPE_MODES[t]}（{COMPOUND_TYPES[t]}）" if COMPOUND_TYPE_MODES[t] not in COMPOUND_TYPES[t]
-                     else COMPOUND_TYPES[t] for t in types),
+        series=tuple(
+            f"{COMPOUND_TYPE_MODES[t]}（{COMPOUND_TYPES[t]}）"
+            if COMPOUND_TYPE_MODES[t] not in COMPOUND_TYPES[t]
+            else COMPOUND_TYPES[t]
+            for t in types
+        ),
         values=tuple(tuple(Decimal(d.figures_street[s.id].by_type.get(t, 0)) for t in types) for s in streets),
         number="count",
         unit="个",

@@ -39,9 +39,29 @@ if TYPE_CHECKING:  # only named in the declaration of the globals
 
     from .charts import Chart
 
-PageKind = Literal["home", "areas", "district", "street", "communities", "community", "compounds", "compound",
-                   "companies", "company", "lists", "list_year", "list_period", "projects", "project", "notices",
-                   "notice", "not_found", "search", "data", "changes"]
+PageKind = Literal[
+    "home",
+    "areas",
+    "district",
+    "street",
+    "communities",
+    "community",
+    "compounds",
+    "compound",
+    "companies",
+    "company",
+    "lists",
+    "list_year",
+    "list_period",
+    "projects",
+    "project",
+    "notices",
+    "notice",
+    "not_found",
+    "search",
+    "data",
+    "changes",
+]
 
 
 class PageMeta(TypedDict):

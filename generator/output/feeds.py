@@ -30,20 +30,28 @@ import io
 import itertools
 import re
 import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Callable
 from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
-from ..steps import DIRECT, Runner, Step
-from .formats import rounded
 from ..domain.derive import LIST_LABELS, Derived, PeriodTable, YearTable
 from ..domain.models import Community, District, Notice, Site, SiteInfo
+from ..steps import DIRECT, Runner, Step
+from .formats import rounded
 from .urls import (
-    absolute, url_attachment, url_community, url_feed_community, url_feed_lists, url_feed_notices, url_list_period,
-    url_list_year, url_notice, url_notices_page,
+    absolute,
+    url_attachment,
+    url_community,
+    url_feed_community,
+    url_feed_lists,
+    url_feed_notices,
+    url_list_period,
+    url_list_year,
+    url_notice,
+    url_notices_page,
 )
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -174,24 +182,35 @@ def notice_entry(n: Notice, info: SiteInfo) -> Entry:
         html += Markup("\n<p>附件：</p><ul>{}</ul>").format(items)
     return Entry(
         id=tag_uri(info.base_url, n.date.year, f"notices/{n.id}"),
-        title=n.title, url=url_notice(n.id), published=n.date, updated=n.date, html=str(html), category=n.category,
+        title=n.title,
+        url=url_notice(n.id),
+        published=n.date,
+        updated=n.date,
+        html=str(html),
+        category=n.category,
     )
 
 
 def period_entry(table: PeriodTable, site: Site) -> Entry:
     district = site.districts[table.district]
     rows = Markup("").join(
-        Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(r.rank, site.companies[r.company].name, rounded(r.total, 2))
+        Markup("<tr><td>{}</td><td>{}</td><td>{}</td></tr>").format(
+            r.rank, site.companies[r.company].name, rounded(r.total, 2)
+        )
         for r in table.rows
     )
-    html = Markup("<p>{}{}物业服务企业考评结果已公布，共 {} 家企业参加考评。</p>"
-                  "<table><tr><th>名次</th><th>企业</th><th>总分</th></tr>{}</table>").format(
-        district.name, table.period.label, len(table.rows), rows)
+    html = Markup(
+        "<p>{}{}物业服务企业考评结果已公布，共 {} 家企业参加考评。</p>"
+        "<table><tr><th>名次</th><th>企业</th><th>总分</th></tr>{}</table>"
+    ).format(district.name, table.period.label, len(table.rows), rows)
     return Entry(
         id=tag_uri(site.info.base_url, table.period.year, f"lists/{table.district}/{table.period.key}"),
         title=f"{district.name}{table.period.label}物业服务企业考评结果",
         url=url_list_period(table.district, table.period.key),
-        published=table.published, updated=table.published, html=str(html), category="红黑榜",
+        published=table.published,
+        updated=table.published,
+        html=str(html),
+        category="红黑榜",
     )
 
 
@@ -203,13 +222,18 @@ def year_entry(table: YearTable, site: Site) -> Entry:
         members = table.members(name)
         names = "、".join(site.companies[c].name for c in members) or "无"
         parts.append(Markup("<p>{}（{} 家）：{}</p>").format(LIST_LABELS[name], len(members), names))
-    html = Markup("<p>{} {} 年度物业服务企业红黑榜已根据上、下半年考评得分计算公布。</p>").format(district.name, table.year)
+    html = Markup("<p>{} {} 年度物业服务企业红黑榜已根据上、下半年考评得分计算公布。</p>").format(
+        district.name, table.year
+    )
     html += Markup("").join(parts)
     return Entry(
         id=tag_uri(site.info.base_url, table.year, f"lists/{table.district}/{table.year}"),
         title=f"{district.name} {table.year} 年度物业服务企业红黑榜",
         url=url_list_year(table.district, table.year),
-        published=day, updated=day, html=str(html), category="红黑榜",
+        published=day,
+        updated=day,
+        html=str(html),
+        category="红黑榜",
     )
 
 
@@ -255,19 +279,41 @@ def feeds(site: Site, d: Derived, run: Runner = DIRECT) -> list[Feed]:
     def newest(feed_key: str) -> tuple[Entry, ...]:
         return _newest([made[n] for n in lists[feed_key]])
 
-    out = [Feed(url_feed_notices(), notices_feed_title(site), f"{title}发布的公示公告（最新 {FEED_ENTRIES} 条）", url_notices_page(1),
-                newest(""))]
+    out = [
+        Feed(
+            url_feed_notices(),
+            notices_feed_title(site),
+            f"{title}发布的公示公告（最新 {FEED_ENTRIES} 条）",
+            url_notices_page(1),
+            newest(""),
+        )
+    ]
     for c in site.communities.values():
-        out.append(Feed(url_feed_community(c.id), community_feed_title(c), f"与{c.name}有关的公示公告（{title}）",
-                        url_community(c.id), newest(c.id)))
+        out.append(
+            Feed(
+                url_feed_community(c.id),
+                community_feed_title(c),
+                f"与{c.name}有关的公示公告（{title}）",
+                url_community(c.id),
+                newest(c.id),
+            )
+        )
     for district in site.districts.values():
         items = [run(PERIOD_ENTRY, t, site) for key, t in d.period_tables.items() if key[0] == district.id]
-        items += [run(YEAR_ENTRY, t, site) for key, t in d.year_tables.items()
-                  if key[0] == district.id and t.has_annual]
+        items += [
+            run(YEAR_ENTRY, t, site) for key, t in d.year_tables.items() if key[0] == district.id and t.has_annual
+        ]
         latest = d.current_year.get(district.id)
         page = url_list_year(district.id, latest.year) if latest else "/lists/"
-        out.append(Feed(url_feed_lists(district.id), lists_feed_title(district),
-                        f"{district.name}物业服务企业半年考评结果和年度红黑榜（{title}）", page, _newest(items)))
+        out.append(
+            Feed(
+                url_feed_lists(district.id),
+                lists_feed_title(district),
+                f"{district.name}物业服务企业半年考评结果和年度红黑榜（{title}）",
+                page,
+                _newest(items),
+            )
+        )
     return out
 
 
@@ -279,19 +325,30 @@ def _table_inputs(table, site: Site) -> tuple:
 
 def feed_files(site: Site, d: Derived, run: Runner = DIRECT) -> dict[str, Callable[[], bytes]]:
     fallback = site_content_date(site, d)
-    return {feed.url.lstrip("/"): functools.partial(render_feed, feed, site, fallback, run)
-            for feed in feeds(site, d, run)}
+    return {
+        feed.url.lstrip("/"): functools.partial(render_feed, feed, site, fallback, run) for feed in feeds(site, d, run)
+    }
 
 
 # The steps (see `generator.steps`), by what each reads.
 NOTICE_ENTRY = Step("feed-notice-entry", notice_entry)  # by the notice and the site info
-PERIOD_ENTRY = Step("feed-period-entry", period_entry, inputs=_table_inputs,
-                    slot=lambda table, site: (table.district, table.period.key))
-YEAR_ENTRY = Step("feed-year-entry", year_entry, inputs=_table_inputs, slot=lambda table, site: (table.district, table.year))
-FEED_XML = Step("feed-xml", lambda feed, info, fallback, run: _render_feed(feed, info, fallback, run),
-                inputs=lambda feed, info, fallback, run: (info, fallback, feed.title, feed.subtitle, feed.page,
-                                                         *feed.entries),
-                slot=lambda feed, info, fallback, run: feed.url)
+PERIOD_ENTRY = Step(
+    "feed-period-entry", period_entry, inputs=_table_inputs, slot=lambda table, site: (table.district, table.period.key)
+)
+YEAR_ENTRY = Step(
+    "feed-year-entry", year_entry, inputs=_table_inputs, slot=lambda table, site: (table.district, table.year)
+)
+FEED_XML = Step(
+    "feed-xml",
+    lambda feed, info, fallback, run: _render_feed(feed, info, fallback, run),
+    inputs=lambda feed, info, fallback, run: (info, fallback, feed.title, feed.subtitle, feed.page, *feed.entries),
+    slot=lambda feed, info, fallback, run: feed.url,
+)
 # an entry's XML by its value: the same notice's entry in many feeds is serialised once
-ENTRY_XML = Step("feed-entry-xml", _entry_xml, inputs=lambda entry, base_url: (), slot=lambda entry, base_url: (entry, base_url),
-                 floor=100_000)
+ENTRY_XML = Step(
+    "feed-entry-xml",
+    _entry_xml,
+    inputs=lambda entry, base_url: (),
+    slot=lambda entry, base_url: (entry, base_url),
+    floor=100_000,
+)

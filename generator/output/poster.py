@@ -16,13 +16,13 @@ import functools
 import hashlib
 import operator
 import re
-from typing import Any, Callable, cast
+from collections.abc import Callable
+from typing import Any, cast
 
 import zxingcpp
 from markupsafe import Markup, escape
 
 from ..domain.models import Notice
-
 
 BORDER = 4  # modules of quiet zone around the symbol, as ISO/IEC 18004 asks
 DARK_RUN = re.compile(rb"\x00+")  # zxing-cpp's image: 0x00 is a dark module, 0xff a light one
@@ -34,10 +34,12 @@ def qr_svg(url: str, label: str) -> Markup:
     image = memoryview(cast(Any, symbol.to_image(scale=1, add_quiet_zones=False)))  # a buffer of pixels
     height, width = cast(tuple[int, int], image.shape)
     size = width + 2 * BORDER
-    return Markup(f'<svg role="img" aria-label="{escape(label)}" viewBox="0 0 {size} {size}" class="qr">'
-                  f"<title>{escape(label)}</title>"
-                  f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>'
-                  f'<path stroke="#000" d="{_path(image.tobytes(), width, height)}"/></svg>')
+    return Markup(
+        f'<svg role="img" aria-label="{escape(label)}" viewBox="0 0 {size} {size}" class="qr">'
+        f"<title>{escape(label)}</title>"
+        f'<path fill="#fff" d="M0 0h{size}v{size}h-{size}z"/>'
+        f'<path stroke="#000" d="{_path(image.tobytes(), width, height)}"/></svg>'
+    )
 
 
 def _path(pixels: bytes, width: int, height: int) -> str:
@@ -52,10 +54,13 @@ def _path(pixels: bytes, width: int, height: int) -> str:
     return f"M{BORDER} {BORDER}.5" + "".join(map(steps.__getitem__, cut(pixels)))
 
 
-@functools.lru_cache(maxsize=None)  # one per symbol size: QR versions 1-40
-def _drawing(width: int, height: int) -> tuple[Callable[[bytes], tuple[bytes, ...]], "_Steps"]:
-    pieces = [slice(row + start, row + min(start + SPAN, width))
-              for row in range(0, width * height, width) for start in range(0, width, SPAN)]
+@functools.cache  # one per symbol size: QR versions 1-40
+def _drawing(width: int, height: int) -> tuple[Callable[[bytes], tuple[bytes, ...]], _Steps]:
+    pieces = [
+        slice(row + start, row + min(start + SPAN, width))
+        for row in range(0, width * height, width)
+        for start in range(0, width, SPAN)
+    ]
     return operator.itemgetter(*pieces), _Steps(width)
 
 

@@ -19,12 +19,12 @@ from typing import Any, Protocol
 
 import jinja2
 
-from . import charts, feeds, poster, routes, urls
-from ..domain.derive import LIST_LABELS, Derived, ratio
 from ..content.history import History
+from ..domain.derive import LIST_LABELS, Derived, ratio
+from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
+from . import charts, feeds, poster, routes, urls
 from .formats import plain, rounded
 from .theme import Theme
-from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 
 
 def fingerprint(name: str, data: bytes) -> str:
@@ -45,6 +45,7 @@ def static_outputs(theme: Theme) -> tuple[dict[str, bytes], dict[str, str]]:
 
 
 # --- formatting helpers ---------------------------------------------------------------------------
+
 
 def fmt_score(value: Decimal | None, places: int = 2) -> str:
     return "—" if value is None else rounded(value, places)
@@ -107,8 +108,7 @@ def template_environment(theme: Theme) -> jinja2.Environment:
         auto_reload=False,  # one Renderer per set of template files: the builder makes a new one on change
         cache_size=-1,
     )
-    env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan, num=fmt_number,
-                       tel_href=tel_href)
+    env.filters.update(score=fmt_score, pct=fmt_pct, cndate=fmt_date, yuan=fmt_yuan, num=fmt_number, tel_href=tel_href)
     env.globals.update(urls.URLS)
     for name in env.list_templates(filter_func=lambda n: n.endswith(".html")):
         env.get_template(name)
@@ -138,9 +138,19 @@ class Renderer:
     through its views, and `render(page, deps)` fills `deps` with everything the page read: what
     the edit loop needs to know which pages an edit touches."""
 
-    def __init__(self, site: Site, derived: Derived, theme: Theme, asset_urls: dict[str, str], build_date: date,
-                 history: History | None = None, fulltext_search: bool = False, reads: Reads | None = None,
-                 preview: bool = False, env: jinja2.Environment | None = None):
+    def __init__(
+        self,
+        site: Site,
+        derived: Derived,
+        theme: Theme,
+        asset_urls: dict[str, str],
+        build_date: date,
+        history: History | None = None,
+        fulltext_search: bool = False,
+        reads: Reads | None = None,
+        preview: bool = False,
+        env: jinja2.Environment | None = None,
+    ):
         """`env`: what `template_environment(theme)` made, if the caller had it made beforehand
         (templates read the globals set here when they render, not when they are compiled)."""
         self.env = env if env is not None else template_environment(theme)
@@ -149,21 +159,36 @@ class Renderer:
         # With a recorder, templates and the helpers below read through its views.
         s, d = (reads.site, reads.d) if reads is not None else (site, derived)
         self.env.globals.update(
-            site=s, info=site.info, d=d, today=build_date, preview=preview, asset=asset_urls.__getitem__,
-            COMPOUND_TYPES=COMPOUND_TYPES, COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
-            PROJECT_CATEGORIES=PROJECT_CATEGORIES, PROJECT_STATUSES=PROJECT_STATUSES, LIST_LABELS=LIST_LABELS,
-            ratio=ratio, absolute_url=functools.partial(urls.absolute, site.info.base_url),
-            qr_svg=poster.qr_svg, content_fingerprint=poster.content_fingerprint, fulltext_search=fulltext_search,
-            fragment=self.fragment, once=self.once, page_window=page_window,
+            site=s,
+            info=site.info,
+            d=d,
+            today=build_date,
+            preview=preview,
+            asset=asset_urls.__getitem__,
+            COMPOUND_TYPES=COMPOUND_TYPES,
+            COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
+            PROJECT_CATEGORIES=PROJECT_CATEGORIES,
+            PROJECT_STATUSES=PROJECT_STATUSES,
+            LIST_LABELS=LIST_LABELS,
+            ratio=ratio,
+            absolute_url=functools.partial(urls.absolute, site.info.base_url),
+            qr_svg=poster.qr_svg,
+            content_fingerprint=poster.content_fingerprint,
+            fulltext_search=fulltext_search,
+            fragment=self.fragment,
+            once=self.once,
+            page_window=page_window,
         )
         self.env.globals.update(
             # source path → date of its last commit, or None
             last_changed_of=reads.last_changed.get if reads is not None else last_changed.get,
-            chart_svg=charts.svg, chart_rows=charts.table_rows,
+            chart_svg=charts.svg,
+            chart_rows=charts.table_rows,
             score_history_chart=lambda company: charts.score_history(s, d, company),
             fee_rates_chart=lambda community: charts.fee_rates(s, d, community),
             types_by_street_chart=lambda district: charts.types_by_street(s, d, district),
-            notices_feed_title=feeds.notices_feed_title(site), community_feed_title=feeds.community_feed_title,
+            notices_feed_title=feeds.notices_feed_title(site),
+            community_feed_title=feeds.community_feed_title,
             lists_feed_title=feeds.lists_feed_title,
         )
         self._fragments: dict = {}
@@ -180,8 +205,9 @@ class Renderer:
         nothing else. With tracking, what the first rendering read is added to every page that
         reuses it (the record is fetched through the recording view, so those reads are known)."""
         site = self.env.globals["site"]
-        return self._reused(("_macros.html", macro, kind, key, args),
-                            lambda function: function(getattr(site, kind)[key], *args))
+        return self._reused(
+            ("_macros.html", macro, kind, key, args), lambda function: function(getattr(site, kind)[key], *args)
+        )
 
     def once(self, macro: str, *args):
         """`_layout.html`'s `macro(*args)`, rendered once per build for each `args` and reused on
@@ -232,5 +258,3 @@ def page_window(current: int, total: int, around: int = 2) -> list[int | None]:
             out.append(None)
         out.append(n)
     return out
-
-

@@ -27,29 +27,62 @@ Each record's page and each data file is a step declared by the records it is ma
 from __future__ import annotations
 
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import cached_property, partial
-from typing import Any, Callable
+from typing import Any
 
+from ..content.history import History
+from ..domain.derive import Derived, NoticeStatus
+from ..domain.models import Community, Company, Compound, District, Notice, Project, Site, Street
 from ..steps import DIRECT, Runner, Step
 from . import search
-from ..domain.derive import Derived, NoticeStatus
+from .changes import recent_changes, record_sources
+from .contexts import (  # each page kind's context, declared (see `contexts`)
+    AreasContext,
+    ChangesContext,
+    CommunitiesContext,
+    CommunityContext,
+    CompaniesContext,
+    CompanyContext,
+    CompoundContext,
+    CompoundsContext,
+    DataContext,
+    DistrictContext,
+    HomeContext,
+    ListPeriodContext,
+    ListsContext,
+    ListYearContext,
+    NotFoundContext,
+    NoticeContext,
+    NoticesContext,
+    PageContext,
+    PageKind,
+    PageMeta,
+    Pager,
+    ProjectContext,
+    ProjectsContext,
+    SearchContext,
+    StreetContext,
+)
 from .feeds import feed_files
 from .lists import list_file
-from ..content.history import History
-from .changes import record_sources, recent_changes
-from .contexts import (  # each page kind's context, declared (see `contexts`)
-    AreasContext, ChangesContext, CommunitiesContext, CommunityContext, CompaniesContext, CompanyContext,
-    CompoundContext, CompoundsContext, DataContext, DistrictContext, HomeContext, ListPeriodContext, ListsContext,
-    ListYearContext, NotFoundContext, NoticeContext, NoticesContext, PageContext, PageKind, PageMeta, Pager,
-    ProjectContext, ProjectsContext, SearchContext, StreetContext,
-)
-from ..domain.models import Community, Company, Compound, District, Notice, Project, Site, Street
 from .opendata import LICENSE, TYPE_WORDS, data_files, datasets
 from .sitemap import sitemap_files
 from .urls import (  # the URL builders, shared with feeds, data files and templates
-    url_changes, url_community, url_company, url_compound, url_data, url_district,
-    url_list_json, url_list_period, url_list_year, url_notice, url_notices_page, url_project, url_street,
+    url_changes,
+    url_community,
+    url_company,
+    url_compound,
+    url_data,
+    url_district,
+    url_list_json,
+    url_list_period,
+    url_list_year,
+    url_notice,
+    url_notices_page,
+    url_project,
+    url_street,
 )
 
 NOTICES_PER_PAGE = 20
@@ -105,8 +138,9 @@ class Plan:
         self.claim(page.path, origin)
         self.pages.append(page)
 
-    def add_record_page(self, url: str, template: str, origin: str, inputs: tuple,
-                        context: Callable[[], PageContext]) -> None:
+    def add_record_page(
+        self, url: str, template: str, origin: str, inputs: tuple, context: Callable[[], PageContext]
+    ) -> None:
         """`add_page` for a page whose context is made by `context()` from the records in `inputs`
         alone: a step (see `generator.steps`), so the edit loop gets last rebuild's very `Page`
         back when they are the same objects, and an unchanged page costs neither its context nor
@@ -120,9 +154,12 @@ class Plan:
         return list(self._owners)
 
 
-RECORD_PAGE = Step("page", lambda url, template, origin, inputs, context: Page(url, template, context(), origin),
-                   inputs=lambda url, template, origin, inputs, context: (template, origin, *inputs),
-                   slot=lambda url, template, origin, inputs, context: url)
+RECORD_PAGE = Step(
+    "page",
+    lambda url, template, origin, inputs, context: Page(url, template, context(), origin),
+    inputs=lambda url, template, origin, inputs, context: (template, origin, *inputs),
+    slot=lambda url, template, origin, inputs, context: url,
+)
 
 HOME = ("首页", "/")
 
@@ -152,12 +189,23 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
 
     latest = [site.notices[n] for n in d.notices_newest[:8]]
     district_tables = [(dist, d.current_year[k]) for k, dist in site.districts.items() if k in d.current_year]
-    p.add_page("/", "home.html", "首页", **HomeContext(
-        page=_ctx(info.title, "home", [], f"{info.title}：小区、物业企业、红黑榜、项目与公示公告"),
-        notices=latest, district_tables=district_tables))
+    p.add_page(
+        "/",
+        "home.html",
+        "首页",
+        **HomeContext(
+            page=_ctx(info.title, "home", [], f"{info.title}：小区、物业企业、红黑榜、项目与公示公告"),
+            notices=latest,
+            district_tables=district_tables,
+        ),
+    )
     p.add_page("/404.html", "404.html", "404", **NotFoundContext(page=_ctx("页面未找到", "not_found", [HOME])))
-    p.add_page("/search/", "search.html", "搜索", **SearchContext(
-        page=_ctx("搜索", "search", [HOME], f"在{info.title}查找小区、物业服务企业、社区和公告")))
+    p.add_page(
+        "/search/",
+        "search.html",
+        "搜索",
+        **SearchContext(page=_ctx("搜索", "search", [HOME], f"在{info.title}查找小区、物业服务企业、社区和公告")),
+    )
     p.claim(NAME_INDEX, "搜索")
     p.data[NAME_INDEX] = run(NAME_INDEX_FILE, site)
 
@@ -169,85 +217,143 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
         return DistrictContext(page=_ctx(district.name, "district", [HOME, areas_crumb]), district=district)
 
     def street_context(district: District, street: Street) -> StreetContext:
-        return StreetContext(page=_ctx(f"{street.name}（{district.name}）", "street",
-                                       [HOME, areas_crumb, (district.name, url_district(district.id))]),
-                             district=district, street=street)
+        return StreetContext(
+            page=_ctx(
+                f"{street.name}（{district.name}）",
+                "street",
+                [HOME, areas_crumb, (district.name, url_district(district.id))],
+            ),
+            district=district,
+            street=street,
+        )
 
     p.add_page("/areas/", "areas.html", "辖区", **AreasContext(page=_ctx("辖区", "areas", [HOME])))
     for district in site.districts.values():
-        p.add_record_page(url_district(district.id), "district.html", f"areas.yaml: {district.id}", (district,),
-                          partial(district_context, district))
+        p.add_record_page(
+            url_district(district.id),
+            "district.html",
+            f"areas.yaml: {district.id}",
+            (district,),
+            partial(district_context, district),
+        )
         for street in district.streets:
             p.add_record_page(
-                url_street(district.id, street.id), "street.html", f"areas.yaml: {street.id}", (district, street),
-                partial(street_context, district, street))
+                url_street(district.id, street.id),
+                "street.html",
+                f"areas.yaml: {street.id}",
+                (district, street),
+                partial(street_context, district, street),
+            )
 
-    p.add_page("/communities/", "communities.html", "社区目录",
-               **CommunitiesContext(page=_ctx("社区", "communities", [HOME])))
+    p.add_page(
+        "/communities/", "communities.html", "社区目录", **CommunitiesContext(page=_ctx("社区", "communities", [HOME]))
+    )
 
     def community_context(c: Community, street: Street, district: District) -> CommunityContext:
         crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id))]
         return CommunityContext(
             page=_ctx(c.name, "community", crumbs, f"{district.name}{street.name}{c.name}：小区、物业、项目与公示"),
-            community=c, street=street, district=district)
+            community=c,
+            street=street,
+            district=district,
+        )
 
     for community in site.communities.values():
         street = site.streets[community.street]
         district = site.districts[street.district]
-        p.add_record_page(url_community(community.id), "community.html", community.source,
-                          (community, street, district), partial(community_context, community, street, district))
+        p.add_record_page(
+            url_community(community.id),
+            "community.html",
+            community.source,
+            (community, street, district),
+            partial(community_context, community, street, district),
+        )
 
     p.add_page("/compounds/", "compounds.html", "小区目录", **CompoundsContext(page=_ctx("小区", "compounds", [HOME])))
 
-    def compound_context(c: Compound, community: Community, street: Street, district: District,
-                         company: Company | None) -> CompoundContext:
-        crumbs = [HOME, (district.name, url_district(district.id)), (street.name, url_street(district.id, street.id)),
-                  (community.name, url_community(community.id))]
+    def compound_context(
+        c: Compound, community: Community, street: Street, district: District, company: Company | None
+    ) -> CompoundContext:
+        crumbs = [
+            HOME,
+            (district.name, url_district(district.id)),
+            (street.name, url_street(district.id, street.id)),
+            (community.name, url_community(community.id)),
+        ]
         return CompoundContext(
             page=_ctx(c.name, "compound", crumbs, f"{community.name}{c.name}：类型、物业服务企业、收缴率与公示"),
-            compound=c, community=community, street=street, district=district, company=company)
+            compound=c,
+            community=community,
+            street=street,
+            district=district,
+            company=company,
+        )
 
     for compound in site.compounds.values():
         community = site.communities[compound.community]
         street = site.streets[community.street]
         district = site.districts[street.district]
         compound_company = site.companies.get(compound.company) if compound.company else None
-        p.add_record_page(url_compound(compound.id), "compound.html", compound.source,
-                          (compound, community, street, district, compound_company),
-                          partial(compound_context, compound, community, street, district, compound_company))
+        p.add_record_page(
+            url_compound(compound.id),
+            "compound.html",
+            compound.source,
+            (compound, community, street, district, compound_company),
+            partial(compound_context, compound, community, street, district, compound_company),
+        )
 
     comp_crumb = ("物业服务企业", "/companies/")
 
     def company_context(c: Company) -> CompanyContext:
         return CompanyContext(
-            page=_ctx(c.name, "company", [HOME, comp_crumb], f"{c.name}：考评得分、红黑榜情况与服务小区"), company=c)
+            page=_ctx(c.name, "company", [HOME, comp_crumb], f"{c.name}：考评得分、红黑榜情况与服务小区"), company=c
+        )
 
-    p.add_page("/companies/", "companies.html", "企业目录",
-               **CompaniesContext(page=_ctx("物业服务企业", "companies", [HOME])))
+    p.add_page(
+        "/companies/", "companies.html", "企业目录", **CompaniesContext(page=_ctx("物业服务企业", "companies", [HOME]))
+    )
     for company in site.companies.values():
-        p.add_record_page(url_company(company.id), "company.html", company.source, (company,),
-                          partial(company_context, company))
+        p.add_record_page(
+            url_company(company.id), "company.html", company.source, (company,), partial(company_context, company)
+        )
 
     lists_crumb = ("红黑榜", "/lists/")
     p.add_page("/lists/", "lists.html", "红黑榜", **ListsContext(page=_ctx("物业服务企业红黑榜", "lists", [HOME])))
     for (district_id, year), table in d.year_tables.items():
         district = site.districts[district_id]
-        p.add_page(url_list_year(district_id, year), "list_year.html", f"evaluations/{district_id}/{year}",
-                   **ListYearContext(
-                       page=_ctx(f"{district.name} {year} 年度物业服务企业红黑榜", "list_year", [HOME, lists_crumb]),
-                       district=district, table=table))
+        p.add_page(
+            url_list_year(district_id, year),
+            "list_year.html",
+            f"evaluations/{district_id}/{year}",
+            **ListYearContext(
+                page=_ctx(f"{district.name} {year} 年度物业服务企业红黑榜", "list_year", [HOME, lists_crumb]),
+                district=district,
+                table=table,
+            ),
+        )
         path = url_list_json(district_id, year).lstrip("/")
         p.claim(path, f"evaluations/{district_id}/{year}")
         p.data[path] = run(LIST_FILE, table)
     for (district_id, key), period_table in d.period_tables.items():
         district = site.districts[district_id]
-        year_crumb = (f"{district.name} {period_table.period.year} 年度",
-                      url_list_year(district_id, period_table.period.year))
-        p.add_page(url_list_period(district_id, key), "list_period.html", period_table.source,
-                   **ListPeriodContext(
-                       page=_ctx(f"{district.name} {period_table.period.label}物业服务企业考评结果", "list_period",
-                                 [HOME, lists_crumb, year_crumb]),
-                       district=district, table=period_table))
+        year_crumb = (
+            f"{district.name} {period_table.period.year} 年度",
+            url_list_year(district_id, period_table.period.year),
+        )
+        p.add_page(
+            url_list_period(district_id, key),
+            "list_period.html",
+            period_table.source,
+            **ListPeriodContext(
+                page=_ctx(
+                    f"{district.name} {period_table.period.label}物业服务企业考评结果",
+                    "list_period",
+                    [HOME, lists_crumb, year_crumb],
+                ),
+                district=district,
+                table=period_table,
+            ),
+        )
 
     proj_crumb = ("项目", "/projects/")
 
@@ -266,15 +372,27 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
     ordered = [site.notices[n] for n in d.notices_newest]
     pages = max(1, -(-len(ordered) // NOTICES_PER_PAGE))
     for n in range(1, pages + 1):
-        chunk = ordered[(n - 1) * NOTICES_PER_PAGE: n * NOTICES_PER_PAGE]
+        chunk = ordered[(n - 1) * NOTICES_PER_PAGE : n * NOTICES_PER_PAGE]
         title = "公示公告" if n == 1 else f"公示公告（第 {n} 页）"
-        p.add_page(url_notices_page(n), "notices.html", f"公告列表第 {n} 页", **NoticesContext(
-            page=_ctx(title, "notices", [HOME] if n == 1 else [HOME, notice_crumb]),
-            notices=chunk, pager=Pager(current=n, total=pages)))
+        p.add_page(
+            url_notices_page(n),
+            "notices.html",
+            f"公告列表第 {n} 页",
+            **NoticesContext(
+                page=_ctx(title, "notices", [HOME] if n == 1 else [HOME, notice_crumb]),
+                notices=chunk,
+                pager=Pager(current=n, total=pages),
+            ),
+        )
     for notice in ordered:
         status = d.notice_status[notice.id]
-        p.add_record_page(url_notice(notice.id), "notice.html", notice.source, (notice, status),
-                          partial(notice_context, notice, status))
+        p.add_record_page(
+            url_notice(notice.id),
+            "notice.html",
+            notice.source,
+            (notice, status),
+            partial(notice_context, notice, status),
+        )
 
     for f in site.attachments:
         path = f"attachments/{f}"  # on disk as named; links percent-encode it (url_attachment)
@@ -286,12 +404,26 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
     sets = datasets(site, d, run)
     for path, data in data_files(site, d, sets, run).items():
         p.add_data(path, data, "开放数据")
-    p.add_page(url_data(), "data.html", "开放数据页", **DataContext(
-        page=_ctx("开放数据", "data", [HOME], f"{info.title}的数据下载：CSV 和 JSON 文件及字段说明"),
-        datasets=sets, license=LICENSE, type_words=TYPE_WORDS))
-    p.add_page(url_changes(), "changes.html", "最近更新页", **ChangesContext(
-        page=_ctx("最近更新", "changes", [HOME], f"{info.title}最近更新的页面"),
-        changes=recent_changes(history or History(), record_sources(site, run))))
+    p.add_page(
+        url_data(),
+        "data.html",
+        "开放数据页",
+        **DataContext(
+            page=_ctx("开放数据", "data", [HOME], f"{info.title}的数据下载：CSV 和 JSON 文件及字段说明"),
+            datasets=sets,
+            license=LICENSE,
+            type_words=TYPE_WORDS,
+        ),
+    )
+    p.add_page(
+        url_changes(),
+        "changes.html",
+        "最近更新页",
+        **ChangesContext(
+            page=_ctx("最近更新", "changes", [HOME], f"{info.title}最近更新的页面"),
+            changes=recent_changes(history or History(), record_sources(site, run)),
+        ),
+    )
     # Keep this last: the sitemap lists every page planned above.
     indexed = [page.url for page in p.pages if page.context["page"]["kind"] != "not_found"]
     for path, sitemap in sitemap_files(info.base_url, indexed, run=run).items():

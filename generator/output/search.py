@@ -26,13 +26,13 @@ import re
 import shutil
 import subprocess
 import tempfile
+from collections.abc import Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterable, Mapping
 
-from . import urls
 from ..domain.models import Site
+from . import urls
 
 MINIMUM_VERSION = (1, 6, 0)
 OUTPUT_SUBDIR = "pagefind"
@@ -49,7 +49,9 @@ JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it 
 # time, at the cost of a few more requests for the first search (benchmarks/search-index.md).
 PARALLEL_MIN_PAGES = 2000
 REPO = Path(__file__).resolve().parent.parent.parent
-INSTALL_HINT = "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
+INSTALL_HINT = (
+    "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
+)
 
 
 @dataclass(frozen=True)
@@ -120,14 +122,22 @@ def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
         return Pagefind(None, f"无法运行 Pagefind（{path}）；本次构建没有全文搜索；{INSTALL_HINT}")
     version = tuple(int(part) for part in found.groups())
     if version < MINIMUM_VERSION:
-        return Pagefind(None, f"Pagefind {found.group(0)}（{path}）版本过旧，中文搜索词会被拆成单字，"
-                              f"本次构建没有全文搜索；{INSTALL_HINT}")
+        return Pagefind(
+            None,
+            f"Pagefind {found.group(0)}（{path}）版本过旧，中文搜索词会被拆成单字，"
+            f"本次构建没有全文搜索；{INSTALL_HINT}",
+        )
     return Pagefind(path)
 
 
-def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = None,
-               jobs: int | None = None, pages: Iterable[str] | None = None,
-               weights: Mapping[str, int | None] | None = None) -> list[str]:
+def index_site(
+    site_dir: Path,
+    pagefind: Pagefind,
+    budget_mb: float | None = None,
+    jobs: int | None = None,
+    pages: Iterable[str] | None = None,
+    weights: Mapping[str, int | None] | None = None,
+) -> list[str]:
     """Write the full-text index into `site_dir/pagefind/`. Returns warnings (Chinese), if any;
     a failed run leaves no partial index behind.
 
@@ -149,9 +159,14 @@ def index_site(site_dir: Path, pagefind: Pagefind, budget_mb: float | None = Non
             failures = [_run_pagefind(pagefind, site_dir, output)]
         else:
             with ThreadPoolExecutor(max_workers=jobs) as pool:
-                failures = list(pool.map(
-                    lambda numbered: _index_shard(pagefind, site_dir, numbered[1], output / _shard_folder(numbered[0])),
-                    enumerate(shards)))
+                failures = list(
+                    pool.map(
+                        lambda numbered: _index_shard(
+                            pagefind, site_dir, numbered[1], output / _shard_folder(numbered[0])
+                        ),
+                        enumerate(shards),
+                    )
+                )
         failure = next((f for f in failures if f is not None), None)
         if failure is None and not (output / "pagefind.js").is_file():
             failure = ["没有生成索引"]
@@ -192,9 +207,14 @@ def _own_rss_mb() -> float:
     return TOTAL_MB
 
 
-def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1, min_pages_parallel: int | None = None,
-                pages: Iterable[str] | None = None,
-                weights: Mapping[str, int | None] | None = None) -> list[list[str]]:
+def plan_shards(
+    site_dir: Path,
+    budget_mb: float,
+    jobs: int = 1,
+    min_pages_parallel: int | None = None,
+    pages: Iterable[str] | None = None,
+    weights: Mapping[str, int | None] | None = None,
+) -> list[list[str]]:
     """The pages to index, as relative paths in path order, in shards. One shard (every HTML
     file, as one Pagefind run over the folder sees them) when the estimated Pagefind peak for
     the whole site is within `budget_mb` (and, with `min_pages_parallel`, the site has fewer
@@ -221,8 +241,7 @@ def plan_shards(site_dir: Path, budget_mb: float, jobs: int = 1, min_pages_paral
     def most(rel: str) -> int:  # an upper bound of its indexed text, without reading it
         return (weights[rel] or 0) if rel in weights else (site_dir / rel).stat().st_size
 
-    if (least is None or len(files) < least) and \
-            _estimate_mb(len(files), sum(most(rel) for rel in files)) <= budget_mb:
+    if (least is None or len(files) < least) and _estimate_mb(len(files), sum(most(rel) for rel in files)) <= budget_mb:
         return everything
     weighed = [(rel, text) for rel, text in ((rel, weight(rel)) for rel in files) if text is not None]
     side_by_side = least is not None and len(weighed) >= least
@@ -272,7 +291,7 @@ def indexed_text_bytes(html: bytes) -> int | None:
     if found is None:
         return None
     end = html.rfind(b"</main>")
-    main = html[found.end():end if end > found.start() else len(html)]
+    main = html[found.end() : end if end > found.start() else len(html)]
     return len(_TAG.sub(b"", _IGNORED.sub(b"", main)))
 
 
@@ -338,15 +357,19 @@ def name_index(site: Site) -> bytes:
 
     def add(name: str, kind: str, url: str, where: str) -> None:
         initials, full = pinyin(name)
-        entries.append({"name": name, "kind": kind, "url": url, "where": where,
-                        "initials": initials, "pinyin": full})
+        entries.append({"name": name, "kind": kind, "url": url, "where": where, "initials": initials, "pinyin": full})
 
     for c in site.compounds.values():
         community = site.communities[c.community]
         add(c.name, "小区", urls.url_compound(c.id), f"{site.streets[community.street].name}{community.name}")
     for community in site.communities.values():
         street = site.streets[community.street]
-        add(community.name, "社区", urls.url_community(community.id), f"{site.districts[street.district].name}{street.name}")
+        add(
+            community.name,
+            "社区",
+            urls.url_community(community.id),
+            f"{site.districts[street.district].name}{street.name}",
+        )
     for company in site.companies.values():
         add(company.name, "物业企业", urls.url_company(company.id), "")
     for district in site.districts.values():

@@ -46,7 +46,7 @@ def sitemap_index(base_url: str, parts: list[str]) -> bytes:
 
 
 def robots_txt(base_url: str) -> bytes:
-    return f"User-agent: *\nAllow: /\n\nSitemap: {absolute(base_url, '/sitemap.xml')}\n".encode("utf-8")
+    return f"User-agent: *\nAllow: /\n\nSitemap: {absolute(base_url, '/sitemap.xml')}\n".encode()
 
 
 def sitemap_files(base_url: str, urls: list[str], per_file: int = PER_FILE, run: Runner = DIRECT) -> dict[str, bytes]:
@@ -64,7 +64,7 @@ def _sitemap_files(base_url: str, urls: tuple[str, ...], per_file: int) -> dict[
     parts = []
     for number, start in enumerate(range(0, len(ordered), per_file), 1):
         path = f"sitemaps/{number}.xml"
-        files[path] = sitemap_xml(base_url, ordered[start:start + per_file])
+        files[path] = sitemap_xml(base_url, ordered[start : start + per_file])
         parts.append("/" + path)
     files["sitemap.xml"] = sitemap_index(base_url, parts)
     return files

@@ -24,7 +24,7 @@ class Theme:
     dirs: tuple[Path, ...]
 
     @classmethod
-    def for_content(cls, content_dir: Path) -> "Theme":
+    def for_content(cls, content_dir: Path) -> Theme:
         override = content_dir.resolve().parent / "templates"
         default = default_templates_dir()
         dirs = (override, default) if override.is_dir() and override.resolve() != default.resolve() else (default,)

@@ -28,17 +28,20 @@ from pathlib import Path
 import yaml
 from pypinyin import Style, lazy_pinyin
 
-from ..domain import checksums
-
 from ..content import schema
 from ..content.errors import Problems, did_you_mean
 from ..content.load import PERIOD_RE, Loaded, load
+from ..domain import checksums
 from ..domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, OWNERS_BODY_KINDS, PROJECT_CATEGORIES, PROJECT_STATUSES
 
 KINDS = ("notice", "project", "compound", "company", "community", "evaluation")
 KIND_LABELS = {
-    "notice": "公示公告", "project": "项目", "compound": "小区", "company": "物业服务企业",
-    "community": "社区", "evaluation": "考评表",
+    "notice": "公示公告",
+    "project": "项目",
+    "compound": "小区",
+    "company": "物业服务企业",
+    "community": "社区",
+    "evaluation": "考评表",
 }
 
 
@@ -55,12 +58,88 @@ class Draft:
 # --- pinyin ids ------------------------------------------------------------------------------
 
 # Words that name what a thing is; splitting them off gives ids like fuhai-huayuan, xinhe-shequ.
-WORDS = sorted("""
-花园 小区 社区 物业 服务 管理 有限 公司 集团 街道 家园 新村 新城 名苑 佳苑 华庭 宿舍 公寓 大厦 广场
-城市 运营 维修 资金 使用 公示 通知 考评 结果 项目 改造 居民 议事 停车 安防 设施 管网 招聘 活动 红黑榜
-业委会 换届 选聘 志愿者 招募 工作者 网格员 网格 老旧 消防 安全 供热 党群 示范 高新区 滨海区 开发区 年度
-上半年 下半年 物业费 收缴 电梯 加装 道路 绿化 垃圾 分类 充电 设备 会议 培训 讲座 文明 卫生 整治
-""".split(), key=len, reverse=True)
+WORDS = sorted(
+    [
+        "花园",
+        "小区",
+        "社区",
+        "物业",
+        "服务",
+        "管理",
+        "有限",
+        "公司",
+        "集团",
+        "街道",
+        "家园",
+        "新村",
+        "新城",
+        "名苑",
+        "佳苑",
+        "华庭",
+        "宿舍",
+        "公寓",
+        "大厦",
+        "广场",
+        "城市",
+        "运营",
+        "维修",
+        "资金",
+        "使用",
+        "公示",
+        "通知",
+        "考评",
+        "结果",
+        "项目",
+        "改造",
+        "居民",
+        "议事",
+        "停车",
+        "安防",
+        "设施",
+        "管网",
+        "招聘",
+        "活动",
+        "红黑榜",
+        "业委会",
+        "换届",
+        "选聘",
+        "志愿者",
+        "招募",
+        "工作者",
+        "网格员",
+        "网格",
+        "老旧",
+        "消防",
+        "安全",
+        "供热",
+        "党群",
+        "示范",
+        "高新区",
+        "滨海区",
+        "开发区",
+        "年度",
+        "上半年",
+        "下半年",
+        "物业费",
+        "收缴",
+        "电梯",
+        "加装",
+        "道路",
+        "绿化",
+        "垃圾",
+        "分类",
+        "充电",
+        "设备",
+        "会议",
+        "培训",
+        "讲座",
+        "文明",
+        "卫生",
+        "整治",
+    ],
+    key=len,
+    reverse=True,
+)
 SUFFIX_CHARS = "苑园庭府居里村庄湾郡"
 STRIP = {
     "community": ("社区居民委员会", "居民委员会", "居委会", "社区"),
@@ -80,7 +159,7 @@ def _han_words(run: str) -> list[str]:
     def flush():
         nonlocal pending
         for k in range(0, len(pending), 2):
-            words.append(_syllables(pending[k:k + 2]))
+            words.append(_syllables(pending[k : k + 2]))
         pending = ""
 
     while i < len(run):
@@ -113,7 +192,7 @@ def suggest_id(name: str, kind: str = "") -> str:
     words: list[str] = []
     pos = 0
     for m in HAN.finditer(name):
-        words += re.findall(r"[a-z0-9]+", name[pos:m.start()].lower())
+        words += re.findall(r"[a-z0-9]+", name[pos : m.start()].lower())
         words += _han_words(m.group())
         pos = m.end()
     words += re.findall(r"[a-z0-9]+", name[pos:].lower())
@@ -122,6 +201,7 @@ def suggest_id(name: str, kind: str = "") -> str:
 
 
 # --- what the content already has --------------------------------------------------------------
+
 
 @dataclass(frozen=True)
 class Known:
@@ -138,13 +218,17 @@ class Known:
     evaluations: dict[str, list[tuple[str, list[str]]]]  # district -> [(period, companies)]
 
     @classmethod
-    def read(cls, content: Path) -> "Known":
+    def read(cls, content: Path) -> Known:
         loaded = load(content, str(content), Problems())
         return cls(
-            districts=_districts(loaded), streets=_streets(loaded),
+            districts=_districts(loaded),
+            streets=_streets(loaded),
             communities={r.id: (r.fields or {}).get("street", "") for r in loaded.of("community") if r.id},
-            compounds={r.id: ((r.fields or {}).get("community", ""), (r.fields or {}).get("company"))
-                       for r in loaded.of("compound") if r.id},
+            compounds={
+                r.id: ((r.fields or {}).get("community", ""), (r.fields or {}).get("company"))
+                for r in loaded.of("compound")
+                if r.id
+            },
             companies={r.id: (r.fields or {}).get("name", r.id) for r in loaded.of("company") if r.id},
             notices={r.id: r.src.rel for r in loaded.of("notice") if r.id},
             projects={r.id: r.src.rel for r in loaded.of("project") if r.id},
@@ -182,6 +266,7 @@ def _evaluations(loaded: Loaded) -> dict[str, list[tuple[str, list[str]]]]:
 
 
 # --- helpers ---------------------------------------------------------------------------------
+
 
 def scalar(value) -> str:
     """`value` as a YAML scalar that reads back as exactly itself."""
@@ -233,9 +318,21 @@ def _new_id(value: str | None, name: str, kind: str, taken, what: str) -> str:
 
 # --- the skeletons ---------------------------------------------------------------------------
 
-def notice(known: Known, *, title: str, day: date, category: str, record_id: str | None = None,
-           district: str | None = None, streets=(), communities=(), compounds=(), until: date | None = None,
-           draft: bool = False) -> Draft:
+
+def notice(
+    known: Known,
+    *,
+    title: str,
+    day: date,
+    category: str,
+    record_id: str | None = None,
+    district: str | None = None,
+    streets=(),
+    communities=(),
+    compounds=(),
+    until: date | None = None,
+    draft: bool = False,
+) -> Draft:
     if category not in NOTICE_CATEGORIES:
         raise ScaffoldError(f"类别“{category}”不是可选值；可选：{'、'.join(NOTICE_CATEGORIES)}")
     if until is not None and until < day:
@@ -248,18 +345,26 @@ def notice(known: Known, *, title: str, day: date, category: str, record_id: str
     compounds = _check_refs(compounds, known.compounds, "小区")
     scope = []
     scope.append(f"district: {district}" if district else f"# district: {_example(known.districts, 'qu-biaoshi')}")
-    scope.append(f"streets: {id_list(streets)}" if streets else f"# streets: [{_example(known.streets, 'jiedao-biaoshi')}]")
-    scope.append(f"communities: {id_list(communities)}" if communities
-                 else f"# communities: [{_example(known.communities, 'shequ-biaoshi')}]")
-    scope.append(f"compounds: {id_list(compounds)}" if compounds
-                 else f"# compounds: [{_example(known.compounds, 'xiaoqu-biaoshi')}]")
+    scope.append(
+        f"streets: {id_list(streets)}" if streets else f"# streets: [{_example(known.streets, 'jiedao-biaoshi')}]"
+    )
+    scope.append(
+        f"communities: {id_list(communities)}"
+        if communities
+        else f"# communities: [{_example(known.communities, 'shequ-biaoshi')}]"
+    )
+    scope.append(
+        f"compounds: {id_list(compounds)}"
+        if compounds
+        else f"# compounds: [{_example(known.compounds, 'xiaoqu-biaoshi')}]"
+    )
     until_line = f"until: {until}" if until else f"# until: {day}"
     draft_line = "draft: true" if draft else "# draft: true"
     text = f"""---
 # 公示公告。以 # 开头的是说明，不会发布；要用某一项时，删掉那一行开头的“# ”。
 title: {scalar(title)}
 date: {day}  # 发布日期（年-月-日）；晚于今天的公告到那天才会发布
-category: {category}  # 类别：{'、'.join(NOTICE_CATEGORIES)}
+category: {category}  # 类别：{"、".join(NOTICE_CATEGORIES)}
 # 范围：都不填表示全站公告；可填下面一项或几项，填的是标识（英文小写），不是中文名称
 {scope[0]}  # 区（市），只能填一个
 {scope[1]}  # 街道
@@ -278,8 +383,18 @@ category: {category}  # 类别：{'、'.join(NOTICE_CATEGORIES)}
     return Draft(f"notices/{day.year}/{record_id}.md", text)
 
 
-def project(known: Known, *, title: str, category: str, status: str = "planned", record_id: str | None = None,
-            compounds=(), communities=(), company: str | None = None, unit: str | None = None) -> Draft:
+def project(
+    known: Known,
+    *,
+    title: str,
+    category: str,
+    status: str = "planned",
+    record_id: str | None = None,
+    compounds=(),
+    communities=(),
+    company: str | None = None,
+    unit: str | None = None,
+) -> Draft:
     if category not in PROJECT_CATEGORIES:
         raise ScaffoldError(f"类别“{category}”不是可选值；可选：{'、'.join(PROJECT_CATEGORIES)}")
     if status not in PROJECT_STATUSES:
@@ -293,8 +408,16 @@ def project(known: Known, *, title: str, category: str, status: str = "planned",
     record_id = _new_id(record_id, title, "project", known.projects, "项目")
     categories = "、".join(f"{k} {v}" for k, v in PROJECT_CATEGORIES.items())
     statuses = "、".join(f"{k} {v}" for k, v in PROJECT_STATUSES.items())
-    comp_line = f"compounds: {id_list(compounds)}" if compounds else f"# compounds: [{_example(known.compounds, 'xiaoqu-biaoshi')}]"
-    comm_line = f"communities: {id_list(communities)}" if communities else f"# communities: [{_example(known.communities, 'shequ-biaoshi')}]"
+    comp_line = (
+        f"compounds: {id_list(compounds)}"
+        if compounds
+        else f"# compounds: [{_example(known.compounds, 'xiaoqu-biaoshi')}]"
+    )
+    comm_line = (
+        f"communities: {id_list(communities)}"
+        if communities
+        else f"# communities: [{_example(known.communities, 'shequ-biaoshi')}]"
+    )
     unit_line = f"unit: {scalar(unit)}" if unit else "# unit: 某某街道办事处"
     company_line = f"company: {company}" if company else f"# company: {_example(known.companies, 'qiye-biaoshi')}"
     text = f"""---
@@ -321,8 +444,16 @@ status: {status}  # 状态：{statuses}
     return Draft(f"projects/{record_id}.md", text)
 
 
-def compound(known: Known, *, name: str, community: str, type_: str, households: int,
-             company: str | None = None, record_id: str | None = None) -> Draft:
+def compound(
+    known: Known,
+    *,
+    name: str,
+    community: str,
+    type_: str,
+    households: int,
+    company: str | None = None,
+    record_id: str | None = None,
+) -> Draft:
     _check_refs([community], known.communities, "社区")
     if type_ not in COMPOUND_TYPES:
         raise ScaffoldError(f"小区类型“{type_}”不是可选值；可选：{'、'.join(COMPOUND_TYPES)}")
@@ -336,8 +467,11 @@ def compound(known: Known, *, name: str, community: str, type_: str, households:
         raise ScaffoldError("户数不能是负数")
     record_id = _new_id(record_id, name, "compound", known.compounds, "小区")
     types = "、".join(f"{k} {v}" for k, v in COMPOUND_TYPES.items())
-    company_line = f"company: {company}  # 物业服务企业（标识）" if company else \
-        f"# company: {_example(known.companies, 'qiye-biaoshi')}  # 物业服务企业；居民自治型（self）小区不填"
+    company_line = (
+        f"company: {company}  # 物业服务企业（标识）"
+        if company
+        else f"# company: {_example(known.companies, 'qiye-biaoshi')}  # 物业服务企业；居民自治型（self）小区不填"
+    )
     text = f"""# 小区。以 # 开头的是说明，不会发布；要用某一项时，删掉那一行开头的“# ”。
 name: {scalar(name)}
 community: {community}  # 所属社区（标识）
@@ -349,7 +483,7 @@ households: {households}  # 户数
 # built_year: 1998  # 建成年份
 # resettlement: true  # 是否安置小区
 # owners_body:  # 业主组织
-#   kind: 业委会  # {'、'.join(OWNERS_BODY_KINDS)}
+#   kind: 业委会  # {"、".join(OWNERS_BODY_KINDS)}
 #   established: 2020-05-12  # 成立日期
 #   party_members: 3  # 其中党员人数
 # fee_collection:  # 物业费收缴率：年份: 比例（0.95 或 "95%"）
@@ -361,8 +495,15 @@ households: {households}  # 户数
     return Draft(f"compounds/{record_id}.yaml", text)
 
 
-def company(known: Known, *, name: str, credit_code: str, state_owned: bool, party_organization: bool,
-            record_id: str | None = None) -> Draft:
+def company(
+    known: Known,
+    *,
+    name: str,
+    credit_code: str,
+    state_owned: bool,
+    party_organization: bool,
+    record_id: str | None = None,
+) -> Draft:
     problem = checksums.credit_code_problem(credit_code)
     if problem:
         raise ScaffoldError(f"统一社会信用代码“{credit_code}”有误：{problem}")
@@ -434,8 +575,9 @@ def evaluation(known: Known, *, district: str, period: str, published: date) -> 
             rows.append(f"    {key}:  # {label}，0–{mx}")
         rows.append("    # note: 备注（可不填）")
     if not rows:
-        rows = ["  # 这个区（市）还没有管理小区的企业；按下面的样子每家企业写一行：",
-                "  # - company: qiye-biaoshi"] + [f"  #   {key}: 0" for key, _, _ in known.parts]
+        rows = ["  # 这个区（市）还没有管理小区的企业；按下面的样子每家企业写一行：", "  # - company: qiye-biaoshi"] + [
+            f"  #   {key}: 0" for key, _, _ in known.parts
+        ]
         scores = "scores: []\n" + "\n".join(rows)
     else:
         scores = "scores:\n" + "\n".join(rows)

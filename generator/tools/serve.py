@@ -33,11 +33,11 @@ import os
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 import jinja2
@@ -90,8 +90,9 @@ def rebuild(options: Options, changed: frozenset[str] = frozenset()) -> None:
     builder = _builders.get(key)
     if builder is None:
         _builders.clear()
-        builder = _builders[key] = pipeline.Builder(options.content, options.out, today, drafts=True,
-                                           content_arg=options.content_arg, patch=True)
+        builder = _builders[key] = pipeline.Builder(
+            options.content, options.out, today, drafts=True, content_arg=options.content_arg, patch=True
+        )
     builder.rebuild(changed_paths=sorted(changed) or None, complete=True)
 
 
@@ -106,8 +107,13 @@ def problems_from(exc: BaseException) -> list[Problem]:
         frames = [f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith(".html")]
         where = Loc(_shown(frames[-1].filename), frames[-1].lineno or 1) if frames else Loc("模板")
         return [Problem(where, f"模板错误：{exc}")]
-    return [Problem(Loc("bulletin"), f"内部错误：{type(exc).__name__}: {exc}",
-                    hint="这不是内容的问题，请把这条信息报告给维护人员")]
+    return [
+        Problem(
+            Loc("bulletin"),
+            f"内部错误：{type(exc).__name__}: {exc}",
+            hint="这不是内容的问题，请把这条信息报告给维护人员",
+        )
+    ]
 
 
 def _shown(filename: str) -> str:
@@ -223,9 +229,9 @@ def error_page(problems: list[Problem], generation: int) -> bytes:
         where = f"{p.loc.path}:{p.loc.line}:{p.loc.col}"
         kind = "错误" if p.severity == "error" else "警告"
         field = f"<code>{html.escape(p.field)}</code>：" if p.field else ""
-        hint = f"<br><span class=\"hint\">提示：{html.escape(p.hint)}</span>" if p.hint else ""
+        hint = f'<br><span class="hint">提示：{html.escape(p.hint)}</span>' if p.hint else ""
         items.append(
-            f"<li class=\"{p.severity}\"><code class=\"where\">{html.escape(where)}</code> "
+            f'<li class="{p.severity}"><code class="where">{html.escape(where)}</code> '
             f"<strong>{kind}</strong> {field}{html.escape(p.message)}{hint}</li>"
         )
     body = "\n".join(items)
@@ -257,7 +263,7 @@ code {{ font-size: 1rem; background: #f3f3f3; padding: 0 .2rem; word-break: brea
 {_script_tag(generation)}
 </body>
 </html>
-""".encode("utf-8")
+""".encode()
 
 
 def _script_tag(generation: int) -> str:
@@ -275,7 +281,7 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
         server_version = "bulletin-preview"
         protocol_version = "HTTP/1.1"
 
-        def log_message(self, format, *args):  # noqa: A002 - the base class's name
+        def log_message(self, format, *args):  # the base class's name
             pass  # one line per rebuild is enough on the console
 
         def do_HEAD(self):
@@ -302,7 +308,11 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
                 return self.send(500, "text/html; charset=utf-8", error_page(problems, generation), head)
             if target is None:
                 missing = preview.options.out / "404.html"
-                page = missing.read_bytes() if missing.is_file() else "<!doctype html><title>404</title><p>页面未找到</p>".encode()
+                page = (
+                    missing.read_bytes()
+                    if missing.is_file()
+                    else "<!doctype html><title>404</title><p>页面未找到</p>".encode()
+                )
                 return self.send(404, "text/html; charset=utf-8", inject(page, generation), head)
             body = found if found is not None else b""  # read with the target, under the lock
             kind = mimetypes.guess_type(target.name)[0] or "application/octet-stream"
@@ -355,8 +365,12 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     return Handler
 
 
-def run(options: Options, stop: threading.Event, log: Callable[[str], None] | None = None,
-        ready: Callable[[str], None] | None = None) -> None:
+def run(
+    options: Options,
+    stop: threading.Event,
+    log: Callable[[str], None] | None = None,
+    ready: Callable[[str], None] | None = None,
+) -> None:
     """Build, serve and watch until `stop` is set. `ready(url)` is called once the server listens."""
     log = log or (lambda line: print(line, flush=True))
     preview = Preview(options, log)
@@ -364,15 +378,29 @@ def run(options: Options, stop: threading.Event, log: Callable[[str], None] | No
     woken = threading.Event()
     unwatch = watch(roots, woken)  # before the first scan: a save during the first build wakes the loop
     try:
-        _serve(options, stop, preview, roots, woken, SCAN_SECONDS if unwatch is not None else POLL_SECONDS,
-               ready or (lambda url: None))
+        _serve(
+            options,
+            stop,
+            preview,
+            roots,
+            woken,
+            SCAN_SECONDS if unwatch is not None else POLL_SECONDS,
+            ready or (lambda url: None),
+        )
     finally:
         if unwatch is not None:
             unwatch()
 
 
-def _serve(options: Options, stop: threading.Event, preview: Preview, roots: list[Path], woken: threading.Event,
-           interval: float, ready: Callable[[str], None]) -> None:
+def _serve(
+    options: Options,
+    stop: threading.Event,
+    preview: Preview,
+    roots: list[Path],
+    woken: threading.Event,
+    interval: float,
+    ready: Callable[[str], None],
+) -> None:
     before = snapshot(roots)
     preview.build()
     httpd = ThreadingHTTPServer((options.host, options.port), make_handler(preview))
