@@ -149,13 +149,14 @@ def _checked(check):
     return make
 
 
-def _record_step(kind: str, check, reads=lambda *reads: reads) -> Step:
+def _record_step(kind: str, check, inputs=None) -> Step:
     """The step checking one record of `kind`: its result depends on the file's reading (the
-    engine hands back the very same objects while the file is unchanged) and on `reads`."""
+    engine hands back the very same objects while the file is unchanged) and on what else the
+    check is given (other records, a body), unless `inputs` says otherwise."""
     return Step(
         f"validate-{kind}",
         _checked(check),
-        inputs=lambda record, *more: (record.fields, record.src, record.id, record.folder, *reads(*more)),
+        inputs=inputs or (lambda record, *more: (record.fields, record.src, record.id, record.folder, *more)),
         slot=lambda record, *more: record.src.rel,
     )
 
@@ -588,7 +589,19 @@ PROJECT = _record_step("project", _project)
 # a notice also depends on the build date and whether drafts are published; the content folder
 # (for its attachments) is the same throughout an edit loop, and a notice with attachments is
 # never remembered
-NOTICE = _record_step("notice", _notice, reads=lambda today, drafts, body, root: (today, drafts, body))
+NOTICE = _record_step(
+    "notice",
+    _notice,
+    inputs=lambda record, today, drafts, body, root: (
+        record.fields,
+        record.src,
+        record.id,
+        record.folder,
+        today,
+        drafts,
+        body,
+    ),
+)
 
 
 # --- evaluations -------------------------------------------------------------------------------

@@ -228,7 +228,13 @@ class Session:
         build's replaced by the previous object, noting which keys of each mapping changed."""
         if self._previous is None:
             return value
-        return _intern_fields(getattr(self._previous, _STATE_FIELDS[name]), value, name, self._changed)
+        old = getattr(self._previous, _STATE_FIELDS[name])
+        if name == "history":  # the pages read only the dates (and the whole log is long)
+            keys = _changed_keys(old.last_changed, value.last_changed)
+            if keys:
+                self._changed["history.last_changed"] = keys
+            return value
+        return _intern_fields(old, value, name, self._changed)
 
     def renderer(
         self,
@@ -504,6 +510,13 @@ def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
         else:
             changed[name] = {None}
     return dataclasses.replace(new, **updates)
+
+
+def _changed_keys(old: dict, new: dict) -> set:
+    keys = {k for k, v in new.items() if old.get(k, _MISSING) != v} | {k for k in old if k not in new}
+    if keys or list(old) != list(new):
+        keys.add(ALL)
+    return keys
 
 
 def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, changed: dict[str, set]) -> set[str]:

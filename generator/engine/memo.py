@@ -59,6 +59,8 @@ class Memo:
                 self._kept[key] = len(tables[key])
 
     def __call__(self, step: Step[T], *args: Any) -> T:
+        # The edit loop's hottest path (a call per page and per record): the inputs are compared
+        # here, in a loop, not through a helper or all() (each would cost a call per lookup).
         table = self._slots.get(step.name)
         if table is None:
             table = self._slots[step.name] = {}
@@ -66,9 +68,15 @@ class Memo:
         slot = None if step.slot is None else step.slot(*args)
         inputs = args if step.inputs is None else step.inputs(*args)
         hit = table.get(slot)
-        if hit is not None and same(hit[0], inputs):
-            hit[2] = self.generation
-            return hit[1]
+        if hit is not None:
+            old = hit[0]
+            if len(old) == len(inputs):
+                for a, b in zip(old, inputs):
+                    if a is not b and a != b:
+                        break
+                else:
+                    hit[2] = self.generation
+                    return hit[1]
         value = step.make(*args)
         table[slot] = [inputs, value, self.generation]
         return value
@@ -104,13 +112,3 @@ class Memo:
                 hit[2] = generation
             out.append(hit[1])
         return out
-
-
-def same(old: tuple, new: tuple) -> bool:
-    """Whether two input tuples hold the same objects (or equal values), position by position."""
-    if len(old) != len(new):
-        return False
-    for a, b in zip(old, new):  # noqa: SIM110 - a loop: all() over a generator costs this every lookup twice
-        if a is not b and a != b:
-            return False
-    return True

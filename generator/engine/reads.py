@@ -118,9 +118,12 @@ class Files(Reader):
 
     def records(self, files: list[tuple[str, str, bool]], problems: Problems) -> list[RawRecord]:
         memo = self.memo
-        known = [
-            memo.get(self.root, rel, self._key(kind)) if memo is not None else (None, None) for rel, kind, _ in files
-        ]
+        keys = {kind: self._key(kind) for kind in {kind for _, kind, _ in files}}
+        if memo is None:
+            known: list[tuple] = [(None, None)] * len(files)
+        else:
+            get, root = memo.get, self.root
+            known = [get(root, rel, keys[kind]) for rel, kind, _ in files]
         todo = [item for item, (_, hit) in zip(files, known) if hit is None]
         read = iter(self._read(todo))
         records = []
@@ -128,7 +131,7 @@ class Files(Reader):
             if hit is None:
                 record, local = next(read)
                 if memo is not None:
-                    memo.keep(sig, rel, self._key(kind), record, local)
+                    memo.keep(sig, rel, keys[kind], record, local)
             else:
                 record, local = hit
             if local is not None:
