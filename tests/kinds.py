@@ -69,12 +69,9 @@ def every_kind_files() -> dict:
     return files
 
 
-def build_every_kind(root: Path) -> Path:
-    """Build into `root/site` (through the real command) and return that folder."""
-    if SAMPLE.is_dir():
-        shutil.copytree(SAMPLE, root / "content")
-    else:
-        write_tree(root / "content", every_kind_files())
+def build_here(root: Path) -> None:
+    """Run `bulletin build --today TODAY` (the real command) in `root`; fail the test with its
+    stderr unless it exits 0."""
     run = subprocess.run(
         [sys.executable, "-m", "generator", "build", "--today", TODAY],
         cwd=root,
@@ -84,4 +81,13 @@ def build_every_kind(root: Path) -> Path:
         timeout=600,
     )
     assert run.returncode == 0, run.stderr[-3000:]
+
+
+def build_every_kind(root: Path) -> Path:
+    """Build into `root/site` (through the real command) and return that folder."""
+    if SAMPLE.is_dir():
+        shutil.copytree(SAMPLE, root / "content")
+    else:
+        write_tree(root / "content", every_kind_files())
+    build_here(root)
     return root / "site"

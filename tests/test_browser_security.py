@@ -15,9 +15,6 @@ sites served from 127.0.0.1:
 from __future__ import annotations
 
 import asyncio
-import os
-import subprocess
-import sys
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -25,9 +22,9 @@ import pytest
 from playwright.async_api import async_playwright
 
 from browserkit import CHROMIUM_ARGS, chromium_path
-from conftest import REPO, SAMPLE, TODAY, write_tree
+from conftest import REPO, SAMPLE, write_tree
 from hostile import hostile_files
-from kinds import KIND_URLS_MINIMAL, build_every_kind
+from kinds import KIND_URLS_MINIMAL, build_every_kind, build_here
 from sitecheck import headers_for, netlify_headers, page_urls, serve_in_subprocess
 
 # any host but 127.0.0.1 fails at once (recorded by the request listener), no DNS wait
@@ -95,15 +92,7 @@ STYLED = """() => {
 
 def _build(root: Path, files: dict) -> Path:
     write_tree(root / "content", files)
-    run = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--today", TODAY],
-        cwd=root,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
+    build_here(root)
     return root / "site"
 
 

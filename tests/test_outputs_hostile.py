@@ -14,17 +14,15 @@ from __future__ import annotations
 import csv
 import io
 import json
-import os
-import subprocess
-import sys
 import xml.etree.ElementTree as ET
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO, TODAY, minimal_files, write_tree
+from conftest import minimal_files, write_tree
 from hostile import VECTORS, hostile_files
+from kinds import build_here
 from sitecheck import unsafe_markup
 
 A = "{http://www.w3.org/2005/Atom}"
@@ -33,15 +31,7 @@ FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 
 def _build(root: Path, files: dict) -> Path:
     write_tree(root / "content", files)
-    run = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--today", TODAY],
-        cwd=root,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
+    build_here(root)
     return root / "site"
 
 

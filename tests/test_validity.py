@@ -21,9 +21,9 @@ from urllib.parse import urldefrag, urljoin, urlsplit
 
 import pytest
 
-from conftest import REPO, SAMPLE, TODAY, write_tree
+from conftest import REPO, SAMPLE, write_tree
 from hostile import hostile_files
-from kinds import KIND_URLS_MINIMAL, build_every_kind
+from kinds import KIND_URLS_MINIMAL, build_every_kind, build_here
 from sitecheck import serve
 
 VNU = REPO / "node_modules/vnu-jar/build/dist/vnu.jar"
@@ -36,21 +36,11 @@ def every_kind(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def hostile(tmp_path_factory) -> Path:
-    import os
-    import sys
 
     root = tmp_path_factory.mktemp("hostile-vnu")
     files, _ = hostile_files()
     write_tree(root / "content", files)
-    run = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--today", TODAY],
-        cwd=root,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
+    build_here(root)
     return root / "site"
 
 

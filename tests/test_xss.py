@@ -9,17 +9,15 @@ half of the proof is in test_browser_security.py.
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 import pytest
 
-from conftest import REPO, TODAY, write_tree
+from conftest import TODAY, write_tree
 from hostile import ATTACHMENT_NAMES, MARKDOWN_VECTORS, VECTORS, hostile_files
+from kinds import build_here
 from sitecheck import page_links, unsafe_markup
 
 TEXT_FIELDS_EXEMPT = {"notice.body", "project.body", "attachment.file", "site.base_url"}
@@ -30,15 +28,7 @@ def hostile_site(tmp_path_factory) -> tuple[Path, list[tuple[str, str]]]:
     root = tmp_path_factory.mktemp("hostile")
     files, placed = hostile_files()
     write_tree(root / "content", files)
-    run = subprocess.run(
-        [sys.executable, "-m", "generator", "build", "--today", TODAY],
-        cwd=root,
-        env=dict(os.environ, PYTHONPATH=str(REPO)),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-    assert run.returncode == 0, run.stderr[-3000:]
+    build_here(root)
     return root / "site", placed
 
 
