@@ -85,7 +85,7 @@ def test_yaml_syntax_error_points_at_line(project):
         party_organization: false
         """,
     )
-    check_fails_with("content/companies/beta.yaml:4:")
+    check_fails_with("content/companies/beta.yaml:3:14: error: 括号“[”没有结束")
 
 
 def test_paths_are_as_given_on_the_command_line(project):
@@ -99,7 +99,9 @@ def test_paths_are_as_given_on_the_command_line(project):
 
 def test_dangling_reference_with_did_you_mean(project):
     replace(project, "compounds/lanting.yaml", "community: yf", "community: yff")
-    check_fails_with("content/compounds/lanting.yaml:2:12: error: community: 引用了不存在的社区“yff”（是不是“yf”？）")
+    check_fails_with(
+        "content/compounds/lanting.yaml:2:12: error: community: 引用了不存在的社区“yff”（是不是 yf（鸢飞社区）？）"
+    )
 
 
 def test_unknown_field_with_did_you_mean(project):
@@ -135,7 +137,9 @@ def test_street_ids_unique_site_wide(project):
 
 def test_grid_must_belong_to_the_compounds_community(project):
     replace(project, "compounds/fuhai.yaml", "grid: yf-1", "grid: yf-3")
-    check_fails_with("content/compounds/fuhai.yaml:3:7: error: grid: 社区“yf”没有网格“yf-3”")
+    check_fails_with(
+        "content/compounds/fuhai.yaml:3:7: error: grid: 鸢飞社区（yf）没有网格“yf-3”（是不是 yf-2（第二网格）？）"
+    )
 
 
 def test_same_day_closures_cannot_exceed_received(project):
@@ -162,7 +166,9 @@ def test_enterprise_compound_needs_a_company(project):
 
 def test_state_compound_needs_a_state_owned_company(project):
     replace(project, "compounds/laoyuan.yaml", "company: guoqi", "company: beta")
-    check_fails_with("content/compounds/laoyuan.yaml:4:10: error: company: 国企兜管小区的企业“beta”必须是国有企业")
+    check_fails_with(
+        "content/compounds/laoyuan.yaml:4:10: error: company: 国企兜管小区的企业贝塔物业服务有限公司（beta）必须是国有企业（state_owned: true）"
+    )
 
 
 def test_fee_collection_rate_range(project):
@@ -172,7 +178,7 @@ def test_fee_collection_rate_range(project):
 
 def test_owners_body_kind_is_a_choice(project):
     replace(project, "compounds/fuhai.yaml", "kind: 业委会", "kind: 业主委员会")
-    check_fails_with("content/compounds/fuhai.yaml:6:21: error: owners_body.kind: “业主委员会”不是可选值")
+    check_fails_with("content/compounds/fuhai.yaml:6:21: error: owners_body.kind: “业主委员会”请写作 业委会")
 
 
 def test_missing_latest_fee_figure_is_a_warning(project):
@@ -207,36 +213,44 @@ def test_evaluation_file_name_is_a_period(project):
 
 def test_evaluation_folder_is_a_district(project):
     (project / "content/evaluations/gx").rename(project / "content/evaluations/gz")
-    check_fails_with("content/evaluations/gz/2025-H1.yaml:1:1: error: 考评文件夹“gz”不是区（市）标识（是不是“gx”？）")
+    check_fails_with(
+        "content/evaluations/gz/2025-H1.yaml:1:1: error: 考评文件夹“gz”不是区（市）标识（是不是 gx（高新区）？）"
+    )
 
 
 def test_part_score_within_its_max(project):
     replace(project, "evaluations/gx/2025-H1.yaml", "authority: 27.5", "authority: 31")
     check_fails_with(
-        "content/evaluations/gx/2025-H1.yaml:4:33: error: scores[1].authority: 31 超出范围（应在 0 到 30 之间）"
+        "content/evaluations/gx/2025-H1.yaml:4:33: error: scores[1].authority: 阿尔法物业服务有限公司（alpha）的“主管部门”评分：31 超出范围（应在 0 到 30 之间）"
     )
 
 
 def test_part_score_at_most_two_decimals(project):
     replace(project, "evaluations/gx/2025-H1.yaml", "owners: 36.25", "owners: 36.255")
-    check_fails_with("content/evaluations/gx/2025-H1.yaml:6:57: error: scores[3].owners: 36.255 最多保留 2 位小数")
+    check_fails_with(
+        "content/evaluations/gx/2025-H1.yaml:6:57: error: scores[3].owners: 高新区城市服务集团有限公司（guoqi）的“业主”评分：36.255 最多保留 2 位小数"
+    )
 
 
 def test_company_once_per_evaluation(project):
     replace(project, "evaluations/gx/2025-H1.yaml", "{company: beta,", "{company: alpha,")
-    check_fails_with("content/evaluations/gx/2025-H1.yaml:5:15: error: scores[2].company: 企业“alpha”在本期已出现过")
+    check_fails_with(
+        "content/evaluations/gx/2025-H1.yaml:5:15: error: scores[2].company: 阿尔法物业服务有限公司（alpha）在本期已出现过（第 4 行），每期每家企业只能有一行"
+    )
 
 
 def test_evaluated_company_must_exist(project):
     replace(project, "evaluations/gx/2025-H1.yaml", "{company: beta,", "{company: betta,")
     check_fails_with(
-        "content/evaluations/gx/2025-H1.yaml:5:15: error: scores[2].company: 引用了不存在的物业服务企业“betta”（是不是“beta”？）"
+        "content/evaluations/gx/2025-H1.yaml:5:15: error: scores[2].company: 引用了不存在的物业服务企业“betta”（是不是 beta（贝塔物业服务有限公司）？）"
     )
 
 
 def test_missing_part_score(project):
     replace(project, "evaluations/gx/2025-H1.yaml", "street: 20, owners: 25", "owners: 25")
-    check_fails_with("content/evaluations/gx/2025-H1.yaml:5:5: error: scores[2].street: 缺少必填字段“street”")
+    check_fails_with(
+        "content/evaluations/gx/2025-H1.yaml:5:5: error: scores[2].street: 贝塔物业服务有限公司（beta）缺少“街道社区”评分（加上 street: 得分）"
+    )
 
 
 # --- projects -----------------------------------------------------------------------------------------------
@@ -300,8 +314,8 @@ def test_notice_category_choice(project):
 def test_notice_scope_refs(project):
     replace(project, "notices/2025/tongzhi.md", "district: gx", "district: gxx\nstreets: [xc, qcc]")
     check_fails_with(
-        "content/notices/2025/tongzhi.md:5:11: error: district: 引用了不存在的区（市）“gxx”（是不是“gx”？）",
-        "content/notices/2025/tongzhi.md:6:15: error: streets[2]: 引用了不存在的街道“qcc”（是不是“qc”？）",
+        "content/notices/2025/tongzhi.md:5:11: error: district: 引用了不存在的区（市）“gxx”（是不是 gx（高新区）？）",
+        "content/notices/2025/tongzhi.md:6:15: error: streets[2]: 引用了不存在的街道“qcc”（是不是 qc（清池街道）？）",
     )
 
 

@@ -148,7 +148,7 @@ def test_failed_build_leaves_previous_site_untouched(project):
     (project / "content/compounds/lanting.yaml").write_text("name: [broken\n", encoding="utf-8")
     run = cli("build", "--today", TODAY)
     assert run.exit_code == 1
-    assert "content/compounds/lanting.yaml:2:1: error:" in run.stderr
+    assert "content/compounds/lanting.yaml:1:7: error: 括号“[”没有结束" in run.stderr
     assert "网站未更新" in run.stderr
     assert tree_digest(project / "site") == before
     assert [p.name for p in project.iterdir() if p.name.startswith(".site")] == []

@@ -62,11 +62,11 @@ def test_bom_and_crlf_are_accepted(tmp_path):
     [
         (b"a: \xff\n", "不是有效的 UTF-8", 1),
         ("a: 1\na: 2\n", "重复出现", 2),
-        ("a: [1\n", "YAML 语法错误", 2),
+        ("a: [1\n", "括号“[”没有结束：找不到配对的“]”", 1),
         ("a: 2025-02-30\n", "不是有效的日期", 1),
         ("a: !!python/object:os.system x\n", "无法识别的 YAML 值", 1),
         ("a: 1\x00\n", "空字符", 1),
-        ("---\na: 1\n---\nb: 2\n", "YAML 语法错误", 3),
+        ("---\na: 1\n---\nb: 2\n", "YAML 语法错误：文件里只能有一份内容", 3),
     ],
 )
 def test_bad_input_becomes_a_problem(tmp_path, text, message, line):
@@ -295,12 +295,12 @@ def test_data_and_positions_are_what_the_composer_gives(data, flow):
 @pytest.mark.parametrize(
     ("text", "message", "where"),
     [
-        ("a: *nothing\n", "YAML 语法错误：found undefined alias", (1, 4)),
-        ("a: &x 1\nb: &x 2\n", "YAML 语法错误：second occurrence", (2, 4)),
+        ("a: *nothing\n", "YAML 语法错误：“*”开头的值被当成了别名，但前面没有对应的“&”", (1, 4)),
+        ("a: &x 1\nb: &x 2\n", "YAML 语法错误：同一个锚点“&”用了两次", (2, 4)),
         ("? [a, b]\n: 1\nc: 2\n", "字段名必须是简单文本", (1, 3)),
         ("a: &k 福海\n*k : 2\n", "别名", (1, 4)),
-        ("a: 1\na: [*undefined]\n", "found undefined alias", (2, 5)),  # even where a value is skipped
-        ("a: 1\nb: 2025-02-30\nc: [\n", "YAML 语法错误", (4, 1)),  # a syntax error alone, nothing else
+        ("a: 1\na: [*undefined]\n", "前面没有对应的“&”", (2, 5)),  # even where a value is skipped
+        ("a: 1\nb: 2025-02-30\nc: [\n", "括号“[”没有结束", (3, 4)),  # a syntax error alone, nothing else
     ],
 )
 def test_what_the_composer_refused_is_refused_where_it_is(tmp_path, text, message, where):

@@ -7,7 +7,9 @@ the collected problems out of the pipeline so the CLI can print them and exit 1.
 
 The printed form is the compiler convention editors' tools understand:
 `path:line:col: error: field: message（hint）`; `Problem.github()` gives the same problem as a
-GitHub Actions annotation (`::error file=…,line=…,col=…,title=…::message`).
+GitHub Actions annotation (`::error file=…,line=…,col=…,title=…::message`). A problem's `detail`
+(what a tool said in its own words, such as the YAML parser's English) appears in `as_json()`
+only, never in the text editors read.
 
 Whatever a problem says passes through `redact()` when it is printed (text, JSON and annotations
 alike): a personal number quoted from the content (a phone number typed where an id belongs, a
@@ -60,6 +62,7 @@ class Problem:
     field: str | None = None
     hint: str | None = None
     severity: Severity = "error"
+    detail: str | None = None  # what a tool said (a parser's own words): in `as_json()` only
 
     def format(self) -> str:
         where = f"{self.loc.path}:{self.loc.line}:{self.loc.col}"
@@ -87,6 +90,7 @@ class Problem:
             "field": shown(self.field),
             "message": shown(self.message),
             "hint": shown(self.hint),
+            "detail": shown(self.detail),
         }
 
 
@@ -105,11 +109,15 @@ class Problems:
     _per_file: dict[str, int] = field(default_factory=dict, repr=False)
     _hidden: dict[str, list[int]] = field(default_factory=dict, repr=False)  # path -> [errors, warnings]
 
-    def error(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self._add(Problem(loc, _cap(message), _capped(field), _capped(hint), "error"))
+    def error(
+        self, loc: Loc, message: str, field: str | None = None, hint: str | None = None, *, detail: str | None = None
+    ) -> None:
+        self._add(Problem(loc, _cap(message), _capped(field), _capped(hint), "error", _capped(detail)))
 
-    def warning(self, loc: Loc, message: str, field: str | None = None, hint: str | None = None) -> None:
-        self._add(Problem(loc, _cap(message), _capped(field), _capped(hint), "warning"))
+    def warning(
+        self, loc: Loc, message: str, field: str | None = None, hint: str | None = None, *, detail: str | None = None
+    ) -> None:
+        self._add(Problem(loc, _cap(message), _capped(field), _capped(hint), "warning", _capped(detail)))
 
     def full(self, path: str) -> bool:
         """True once `path` has used up its problems (callers may skip costly hints)."""

@@ -248,6 +248,44 @@ def _too_deep(html: str) -> bool:
     return False
 
 
+_LIST_ITEM = re.compile(r"[ \t]*(?:[-+*]|[0-9]{1,9}[.)])(?:[ \t]|$)")
+_FENCE = re.compile(r" {0,3}(`{3,}|~{3,})")
+
+
+def nesting_tabs(body: str) -> list[tuple[int, int]]:
+    """(line index, column) of each tab that makes a list item a sub-item of the one before:
+    CommonMark counts a tab as indentation to the next multiple of four columns, enough to nest
+    a `- ` item, while the editor who pressed Tab in a word processor's habit saw a flat list.
+    Lines inside fenced code are left alone. One pass; `validate` calls it only for a body
+    with a tab in it."""
+    found = []
+    in_list = blank_before = False
+    fence = ""
+    for n, line in enumerate(body.split("\n")):
+        opened = _FENCE.match(line)
+        if fence:
+            if opened and opened.group(1)[0] == fence[0] and len(opened.group(1)) >= len(fence):
+                fence = ""
+            continue
+        if opened:
+            fence = opened.group(1)
+            continue
+        stripped = line.lstrip(" \t")
+        if not stripped:
+            blank_before = True
+            continue
+        indent = line[: len(line) - len(stripped)]
+        item = _LIST_ITEM.match(line) is not None
+        if item and in_list and "\t" in indent:
+            found.append((n, indent.index("\t") + 1))
+        if item:
+            in_list = True
+        elif not indent and (blank_before or stripped.startswith("#")):
+            in_list = False
+        blank_before = False
+    return found
+
+
 def visible_text(html: str) -> str:
     """The text of sanitised HTML as a reader sees it: tags removed, character references decoded."""
     return html_lib.unescape(_TAG.sub("", html))

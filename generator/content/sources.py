@@ -29,6 +29,7 @@ from typing import Any
 
 import yaml
 
+from . import slips
 from .errors import Loc, Problems
 
 try:  # libyaml's C parser when present: same nodes, several times faster
@@ -40,6 +41,7 @@ MAX_FILE_BYTES = 2 * 1024 * 1024
 MAX_DEPTH = 32
 MAX_NODES = 200_000
 SHOWN_CHARS = 40  # how much of an offending value a message repeats
+_SUSPECT = ("\u3000", "【", "［", "“", "，")  # characters that send a parsed document to `slips.parsed`
 
 # Characters that have no business in an editor's text and make the published HTML invalid: C0
 # controls other than tab and line breaks, DEL, C1 controls, and the Unicode noncharacters.
@@ -147,8 +149,11 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
     if raw is None:
         src.ok = False
         return src
-    text = _decode(raw, display, problems)
+    # UTF-16 first: its ASCII has a NUL in every other byte, and it must be named as what it is.
+    wrong = slips.encoding(raw) if raw[:2] in (b"\xff\xfe", b"\xfe\xff") or b"\x00" in raw else None
+    text = None if wrong else _decode(raw)
     if text is None:
+        _report(src, slips.encoding(raw) if wrong is None else wrong, problems)
         src.ok = False
         return src
     src.text = text
@@ -161,12 +166,15 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
         src.ok = False
         problems.error(src.index_loc(control[0]), f"文件{control[1]}")
         return src
+    if ("<<<<<<<" in text or ">>>>>>>" in text) and _report(src, slips.conflict_markers(text), problems):
+        src.ok = False  # never published, body included, until one version is kept
+        return src
 
     yaml_text = text
     if markdown:
         split = _split_front_matter(text)
         if split is None:
-            problems.error(Loc(display, 1, 1), "缺少 YAML 前置信息：文件须以一行 --- 开头，再以一行 --- 结束前置信息")
+            _report(src, [slips.front_matter(text)], problems)
             src.ok = False
             return src
         yaml_end, body_start = split
@@ -183,19 +191,11 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
         src.ok = False
         return src
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        loc = Loc(display, mark.line + 1, mark.column + 1) if mark else Loc(display)
-        said = exc.problem or exc.context or ""
-        if "nesting depth" in said:
-            # Newer libyaml (PyYAML 6.0.4 wheels) caps flow nesting in its scanner, which reads
-            # ahead of the events our depth check counts: the same refusal, in our words.
-            problems.error(loc, f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
-        else:
-            problems.error(loc, f"YAML 语法错误：{said}")
+        _syntax_error(src, yaml_text, exc, problems)
         src.ok = False
         return src
     except yaml.YAMLError as exc:
-        problems.error(Loc(display), f"YAML 语法错误：{exc}")
+        problems.error(Loc(display), f"YAML 语法错误：{slips.reason(str(exc))}", detail=str(exc))
         src.ok = False
         return src
     # What the document says is reported only once all of it has parsed: a file with a syntax
@@ -203,8 +203,39 @@ def read_source(root: Path, rel: str, content_arg: str, problems: Problems, mark
     problems.extend(builder.problems.items)
     if builder.broken:
         src.ok = False
+    if isinstance(data, str) and _report(src, slips.lines_of(yaml_text), problems):
+        src.ok = False  # `title：标题` lines read as one piece of text: the slips say why
+        return src
+    if any(char in yaml_text for char in _SUSPECT):
+        _report(src, slips.parsed(yaml_text), problems)
     src.data = data
     return src
+
+
+def _report(src: Source, found: list[slips.Slip], problems: Problems, detail: str | None = None) -> bool:
+    """Report `found` as problems of `src`; True when there was any."""
+    for slip in found:
+        report = problems.error if slip.severity == "error" else problems.warning
+        report(Loc(src.display, slip.line, slip.col), slip.message, hint=slip.hint, detail=detail)
+    return bool(found)
+
+
+def _syntax_error(src: Source, yaml_text: str, exc: yaml.MarkedYAMLError, problems: Problems) -> None:
+    """The parser's error, explained in Chinese where the mistake is (`slips.diagnose`); its own
+    words go in the problem's detail only."""
+    said = exc.problem or exc.context or ""
+    mark = exc.problem_mark or exc.context_mark
+    if "nesting depth" in said:
+        # Newer libyaml (PyYAML 6.0.4 wheels) caps flow nesting in its scanner, which reads
+        # ahead of the events our depth check counts: the same refusal, in our words.
+        loc = Loc(src.display, mark.line + 1, mark.column + 1) if mark else Loc(src.display)
+        problems.error(loc, f"嵌套层级过深（超过 {MAX_DEPTH} 层）")
+        return
+    context = exc.context if exc.problem else None
+    context_at = (exc.context_mark.line + 1, exc.context_mark.column + 1) if exc.context_mark else None
+    line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
+    detail = " ".join(str(exc).split())
+    _report(src, slips.diagnose(yaml_text, line, col, said, context, context_at), problems, detail)
 
 
 def _read_bounded(root: Path, rel: str, display: str, problems: Problems) -> bytes | None:
@@ -254,14 +285,11 @@ def _unlinked_stat(root: Path, rel: str) -> os.stat_result | None:
     return info
 
 
-def _decode(raw: bytes, display: str, problems: Problems) -> str | None:
+def _decode(raw: bytes) -> str | None:
+    """`raw` as UTF-8 text with Unix line ends, or None (`slips.encoding` says why)."""
     try:
         text = raw.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        before = raw[: exc.start]
-        line = before.count(b"\n") + 1
-        col = len(before) - (before.rfind(b"\n") + 1) + 1
-        problems.error(Loc(display, line, col), "文件不是有效的 UTF-8 文本（请用 UTF-8 编码保存）")
+    except UnicodeDecodeError:
         return None
     if text.startswith("\ufeff"):
         text = text[1:]  # a BOM from Windows editors is harmless: drop it
@@ -270,9 +298,12 @@ def _decode(raw: bytes, display: str, problems: Problems) -> str | None:
 
 def _split_front_matter(text: str) -> tuple[int, int] | None:
     """(end of the YAML part, start of the body) for a `---` fenced front matter, or None."""
-    if not (text.startswith("---\n") or text == "---"):
+    first = text.find("\n")
+    if text[: len(text) if first == -1 else first].rstrip() != "---":
+        return None  # `slips.front_matter` says why
+    if first == -1:
         return None
-    pos = 4
+    pos = first + 1
     while True:
         nl = text.find("\n", pos)
         line = text[pos:] if nl == -1 else text[pos:nl]

@@ -44,10 +44,11 @@ from ..domain.models import (
     Venue,
 )
 from ..steps import DIRECT, Runner, Step
-from .errors import Loc, Problems, did_you_mean
+from .errors import Loc, Problems
 from .load import Loaded, RawRecord
-from .markup import MAX_BODY_CHARS
-from .sources import Source, control_problem
+from .markup import MAX_BODY_CHARS, nesting_tabs
+from .schema import BODY_PLACEHOLDERS, ID_RE, ID_RULE, Score, called, reference_hint
+from .sources import Source, control_problem, shown
 
 PUBLIC_NUMBER_FIELDS = privacy.PUBLIC_NUMBER_FIELDS
 MAX_ATTACHMENT_BYTES = 20 * 1024 * 1024
@@ -82,12 +83,17 @@ def validate(
         "compound": {r.id for r in loaded.of("compound") if r.id},
         "company": {r.id for r in loaded.of("company") if r.id},
     }
+    names: dict[str, dict[str, tuple[str, ...]]] = {}  # made when first needed: most builds never do
     for record in loaded.all():
         for kind, ref, loc, field in record.refs:
             if ref not in ids[kind]:
-                problems.error(
-                    loc, f"引用了不存在的{KIND_LABELS[kind]}“{ref}”", field=field, hint=did_you_mean(ref, ids[kind])
-                )
+                if not names:
+                    names.update(_names(loaded, districts, streets))
+                hint = reference_hint(ref, names[kind])
+                if hint is None and not ID_RE.match(ref):
+                    problems.error(loc, f"“{shown(ref)}”不是有效的标识", field=field, hint=ID_RULE)
+                    continue
+                problems.error(loc, f"引用了不存在的{KIND_LABELS[kind]}“{shown(ref)}”", field=field, hint=hint)
 
     bodies = _bodies(loaded, problems)
     communities = _records(loaded, "community", problems, run, COMMUNITY)
@@ -171,6 +177,19 @@ def _read(record: RawRecord) -> tuple[dict, Source, str]:
 
 def _has(fields: dict, *names: str) -> bool:
     return all(n in fields for n in names)
+
+
+def _names(loaded: Loaded, districts: dict[str, District], streets: dict[str, Street]) -> dict:
+    """kind → id → (its name,), for the hints that name an id (`xinhe（新河社区）`)."""
+    out: dict[str, dict[str, tuple[str, ...]]] = {
+        "district": {d.id: (d.name,) for d in districts.values()},
+        "street": {s.id: (s.name,) for s in streets.values()},
+    }
+    for kind in ("community", "compound", "company"):
+        out[kind] = {
+            r.id: (str(r.fields["name"]),) if r.fields and "name" in r.fields else () for r in loaded.of(kind) if r.id
+        }
+    return out
 
 
 # --- site and areas ----------------------------------------------------------------------------
@@ -338,19 +357,20 @@ def _compound(
     if kind == "state" and company_record is not None and not company_record.state_owned:
         problems.error(
             src.loc(("company",)),
-            f"国企兜管小区的企业“{company}”必须是国有企业（state_owned: true）",
+            f"国企兜管小区的企业{called(company_record.id, company_record.name)}必须是国有企业（state_owned: true）",
             field="company",
         )
     grid = f.get("grid")
     if grid and community is not None:
-        grid_ids = [g.id for g in community.grids]
-        if grid not in grid_ids:
+        if grid not in {g.id for g in community.grids}:
             problems.error(
                 src.loc(("grid",)),
-                f"社区“{community.id}”没有网格“{grid}”",
+                f"{called(community.id, community.name)}没有网格“{shown(grid)}”",
                 field="grid",
-                hint=did_you_mean(grid, grid_ids),
+                hint=reference_hint(grid, {g.id: (g.name,) for g in community.grids}),
             )
+    elif grid and not ID_RE.match(grid):  # a grid's name, and no community to look it up in
+        problems.error(src.loc(("grid",)), f"“{shown(grid)}”不是有效的标识", field="grid", hint=ID_RULE)
     body = f.get("owners_body")
     owners_body = None
     if body is not None and _has(body, "kind", "established", "party_members"):
@@ -406,12 +426,14 @@ LACKS_FEE_YEAR = Step("validate-fee-lacking", lambda compound, year: year not in
 def _bodies(loaded: Loaded, problems: Problems) -> dict[str, str]:
     """Every Markdown body as published (rendered by `load`), drafts and future notices included
     (the privacy scan reads what would be published): source path → sanitised HTML. Over-long
-    bodies are errors."""
+    bodies are errors; so is a body still holding `bulletin new`'s placeholder (a warning in a
+    draft, which is never published); a tab that makes a list item a sub-item is a warning."""
     out = {}
     for record in loaded.all():
         src = record.src
         if src.body is None:
             continue
+        _body_text(record, problems)
         if len(src.body) > MAX_BODY_CHARS:
             problems.error(
                 Loc(src.display, src.body_line),
@@ -420,6 +442,27 @@ def _bodies(loaded: Loaded, problems: Problems) -> dict[str, str]:
             continue
         out[src.rel] = src.body_html or ""
     return out
+
+
+def _body_text(record: RawRecord, problems: Problems) -> None:
+    src, body = record.src, record.src.body or ""
+    for placeholder in BODY_PLACEHOLDERS:
+        at = body.find(placeholder)
+        if at != -1:
+            line = body.count("\n", 0, at)
+            loc = Loc(src.display, src.body_line + line, at - (body.rfind("\n", 0, at) + 1) + 1)
+            message = f"正文还是新建时的示例文字“{placeholder[:12]}…”，请换成要发布的内容"
+            if (record.fields or {}).get("draft"):
+                problems.warning(loc, message)
+            else:
+                problems.error(loc, message)
+    if "\t" in body:
+        for line, col in nesting_tabs(body):
+            problems.warning(
+                Loc(src.display, src.body_line + line, col),
+                "列表项前面有制表符（Tab），这一项会缩进显示在上一项下面，成为它的子项",
+                hint="不是要做子项的话，删掉制表符；缩进请用空格",
+            )
 
 
 def _project(record: RawRecord, problems: Problems, body_html: str | None) -> Project | None:
@@ -611,6 +654,8 @@ def _evaluations(
     loaded: Loaded, problems: Problems, districts: dict, info: SiteInfo | None, today: date
 ) -> list[Evaluation]:
     out = []
+    parts = _part_rules(loaded)
+    companies: dict[str, str] = {}  # id → name, made when first needed
     for record in loaded.of("evaluation"):
         src, f = record.src, record.fields
         stem, folder = record.id or "", record.folder or ""  # load names every evaluation file by both
@@ -618,7 +663,7 @@ def _evaluations(
             problems.error(
                 Loc(src.display),
                 f"考评文件夹“{folder}”不是区（市）标识",
-                hint=did_you_mean(folder, districts),
+                hint=reference_hint(folder, {d.id: (d.name,) for d in districts.values()}),
             )
         if f is None:
             continue
@@ -628,18 +673,23 @@ def _evaluations(
         rows = []
         for i, row in enumerate(f.get("scores", ())):
             company = row.get("company")
+            if not companies:
+                companies.update((r.id, str((r.fields or {}).get("name", ""))) for r in loaded.of("company") if r.id)
+            who = called(company, companies.get(company)) if company is not None else f"得分表第 {i + 1} 项"
             if company in seen:
                 problems.error(
                     src.loc(("scores", i, "company")),
-                    f"企业“{company}”在本期已出现过（第 {seen[company] + 1} 行），每期每家企业只能有一行",
+                    f"{who}在本期已出现过（第 {src.loc(('scores', seen[company], 'company')).line} 行），"
+                    "每期每家企业只能有一行",
                     field=f"scores[{i + 1}].company",
                 )
                 continue
             if company is not None:
                 seen[company] = i
-            if info is None or not all(p.key in row for p in info.evaluation.parts) or company is None:
+            scores = _scores(src, i, row, who, parts, problems)
+            if info is None or scores is None or company is None:
                 continue
-            rows.append(ScoreRow(company, tuple((p.key, row[p.key]) for p in info.evaluation.parts), row.get("note")))
+            rows.append(ScoreRow(company, scores, row.get("note")))
         if info is None or not _has(f, "period", "published", "scores") or f["period"] != stem:
             continue
         if f["published"] > today:
@@ -647,6 +697,32 @@ def _evaluations(
         period = Period(int(stem[:4]), int(stem[-1]))
         out.append(Evaluation(src.rel, folder, period, f["published"], tuple(rows)))
     return out
+
+
+def _part_rules(loaded: Loaded) -> list[tuple[str, str, Score]]:
+    """(key, label, its score's spec) for each part of site.yaml's `evaluation.parts`, in order."""
+    site = (loaded.site.fields if loaded.site else None) or {}
+    parts = site.get("evaluation", {}).get("parts", ())
+    return [(key, p.get("label", key), Score(p["max"])) for key, p in parts if "max" in p]
+
+
+def _scores(src: Source, i: int, row: dict, who: str, parts: list, problems: Problems) -> tuple | None:
+    """The row's part scores as (key, score), or None after saying what is wrong with them,
+    naming the company and the part (`阿尔法物业服务有限公司（alpha）的“主管部门”评分…`)."""
+    out = []
+    for key, label, spec in parts:
+        path, field = ("scores", i, key), f"scores[{i + 1}].{key}"
+        if key not in row:
+            problems.error(src.loc(("scores", i)), f"{who}缺少“{label}”评分", field=field, hint=f"加上 {key}: 得分")
+        elif row[key] is None:  # `authority:` left blank (bulletin new writes those)
+            problems.error(src.loc(path, key=True), f"{who}的“{label}”评分还没有填写", field=field)
+        else:
+            number, message, hint = spec.verdict(row[key])
+            if number is None:
+                problems.error(src.loc(path), f"{who}的“{label}”评分：{message}", field=field, hint=hint)
+            else:
+                out.append((key, number))
+    return tuple(out) if len(out) == len(parts) else None
 
 
 # --- privacy -----------------------------------------------------------------------------------
