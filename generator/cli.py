@@ -10,7 +10,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
+import unicodedata
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -19,11 +21,13 @@ import click
 from . import pipeline
 from .content.errors import ContentError, Problem, redact
 from .content.schema import BASE_URL_RE
-from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
+from .domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
 from .engine.write import recover, refusal
+from .tools import clitext
 from .tools.admin import AdminOptions, AdminUnavailable
 
-DATE = click.DateTime(formats=["%Y-%m-%d"])
+clitext.install()  # click's own words (usage errors, help headings) in Chinese
+DATE = clitext.DateType()
 
 
 def _content_dir(content: str) -> Path:
@@ -98,7 +102,7 @@ def _preview_server():
     return serve
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=clitext.ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bulletin")
 def main() -> None:
     """bulletin：社区治理信息公示网站生成器。"""
@@ -172,7 +176,7 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
 @click.option(
     "--format",
     "fmt",
-    type=click.Choice(["text", "json", "github"]),
+    type=clitext.ChoiceType(["text", "json", "github"]),
     default="text",
     show_default=True,
     help="输出格式：text 文本，json，github（GitHub Actions 注释，标在拉取请求的对应行上）",
@@ -262,69 +266,252 @@ def new() -> None:
     """新建一条记录：在正确的位置写出带中文说明的骨架文件（不会覆盖已有文件）。"""
 
 
-def _ask(value, prompt: str, option: str, default=None, type=None):
-    """An option's value, or ask for it when the command runs in a terminal."""
-    if value is not None:
-        return value
-    if sys.stdin.isatty():
-        return click.prompt(prompt, default=default, type=type)
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+class _Answers:
+    """What `bulletin new` has been told so far, option by option, so that a failure at the end
+    can print the command that repeats every answer instead of throwing them away."""
+
+    def __init__(self, command: str):
+        self.command = command
+        self.given: list[tuple[str, str]] = []
+
+    def note(self, option: str, value) -> None:
+        if value not in (None, "", (), []):
+            shown = ",".join(value) if isinstance(value, (list, tuple)) else str(value)
+            self.given.append((option, shown))
+
+    def repeat(self) -> str:
+        import shlex
+
+        def quoted(value: str) -> str:  # Chinese needs no quotes in a shell; spaces and symbols do
+            return value if re.fullmatch(r"[\w\-.,/:@%+=，、：]+", value) else shlex.quote(value)
+
+        return " ".join(["bulletin", "new", self.command] + [f"{o} {quoted(v)}".rstrip() for o, v in self.given])
+
+
+def _value(given, question: str, option: str, convert, *, default=None, required: bool = True):
+    """An answer checked by `convert` (which raises ScaffoldError or click.BadParameter with the
+    reason): the option's value (a wrong one is a usage error), else asked in a terminal until an
+    answer passes (the reason and the choices are shown, nothing given before is lost), else the
+    default, else a usage error naming the option."""
+    scaffold = _scaffold()
+    if given is not None:
+        try:
+            return convert(given)
+        except (scaffold.ScaffoldError, click.BadParameter) as exc:
+            raise click.UsageError(f"{option}：{_reason(exc)}") from None
+    if _interactive():
+        while True:
+            answer = click.prompt(
+                question,
+                default="" if default is None else default,
+                show_default=bool(default),
+                prompt_suffix="：",
+            )
+            if not str(answer).strip():
+                if not required:
+                    return None
+                click.echo("  这一项必须填写", err=True)
+                continue
+            try:
+                return convert(answer)
+            except (scaffold.ScaffoldError, click.BadParameter) as exc:
+                click.echo(f"  {_reason(exc)}；请再输入一次", err=True)
     if default is not None:
-        return default
-    raise click.UsageError(f"缺少 {option}（{prompt}）")
+        return convert(default)
+    if not required:
+        return None
+    raise click.UsageError(f"缺少 {option}（{question}）")
 
 
-def _ids(text: str | None) -> list[str]:
-    return [part for part in (text or "").replace("，", ",").replace(" ", ",").split(",") if part]
+def _reason(exc: Exception) -> str:
+    return exc.message if isinstance(exc, click.ClickException) else str(exc)
 
 
-def _create(content: str, make) -> None:
+def _text(value) -> str:
+    text = str(value).strip()
+    if not text:
+        raise click.BadParameter("不能为空")
+    return text
+
+
+def _choice(choices, aliases=None):
+    kind = clitext.ChoiceType(choices, aliases)
+    return lambda value: kind.convert(value, None, None)
+
+
+def _date(value) -> date:
+    if isinstance(value, datetime):
+        return value.date()
+    return clitext.DateType().convert(value, None, None).date()
+
+
+def _split(text) -> list[str]:
+    if isinstance(text, (list, tuple)):
+        return list(text)
+    return [part for part in re.split(r"[,，、;；\s]+", str(text or "")) if part]
+
+
+def _ref(known, kind: str):
+    """A converter from a name or id of `kind` to its id, telling the editor which it took."""
+
+    def convert(value) -> str:
+        _, record_id = known.resolve(str(value), (kind,))
+        if record_id != str(value).strip():
+            click.echo(f"  “{value}” → {known.shown(kind, record_id)}", err=True)
+        return record_id
+
+    return convert
+
+
+def _refs(known, kind: str):
+    one = _ref(known, kind)
+    return lambda value: [one(part) for part in _split(value)]
+
+
+def _scope(known):
+    """A converter from a notice's scope as typed (names or ids of districts, streets, communities,
+    compounds, mixed) to {kind: [ids]}; an empty answer or 全站 means the whole site."""
+
+    def convert(value) -> dict[str, list[str]]:
+        out: dict[str, list[str]] = {kind: [] for kind in _scaffold().SCOPE_KINDS}
+        if str(value).strip() in ("全站", "全部", "无"):
+            return out
+        for part in _split(value):
+            kind, record_id = known.resolve(part, _scaffold().SCOPE_KINDS)
+            if record_id != part:
+                click.echo(f"  “{part}” → {known.shown(kind, record_id)}（{_scaffold().NAMED_KINDS[kind]}）", err=True)
+            if record_id not in out[kind]:
+                out[kind].append(record_id)
+        if len(out["district"]) > 1:
+            raise click.BadParameter(
+                "范围里只能有一个区（市）：" + "、".join(known.shown("district", d) for d in out["district"])
+            )
+        return out
+
+    return convert
+
+
+def _new_id(known, kind: str, taken, title: str):
+    scaffold = _scaffold()
+
+    def convert(value) -> str:
+        record_id = str(value).strip()
+        if not scaffold.schema.ID_RE.match(record_id):
+            raise click.BadParameter(f"“{record_id}”不是有效的标识：{scaffold.schema.ID_RULE}")
+        if record_id in taken:
+            raise click.BadParameter(f"已经有标识为“{record_id}”的{scaffold.KIND_LABELS[kind]}，请换一个")
+        return record_id
+
+    return convert
+
+
+def _record_id(given: str | None, known, kind: str, taken, title: str) -> str:
+    suggested = _scaffold().suggest_id(title, kind)
+    if given is None and not _interactive():
+        if not suggested:
+            raise click.UsageError(f"无法从“{title}”生成标识，请用 --id 指定")
+        click.echo(f"标识：{suggested}（由名称生成；可用 --id 指定）")
+    return _value(
+        given,
+        "标识（用于文件名和网址：小写拼音、数字和连字符）",
+        "--id",
+        _new_id(known, kind, taken, title),
+        default=suggested or None,
+    )
+
+
+def _known(content: str):
+    return _scaffold().Known.read(_content_dir(content))
+
+
+def _create(content: str, make, answers: _Answers | None = None) -> None:
     content_dir = _content_dir(content)
     try:
         known = _scaffold().Known.read(content_dir)
         draft = make(known)
         _scaffold().write(content_dir, draft)
     except _scaffold().ScaffoldError as exc:
-        raise click.UsageError(str(exc)) from None
+        raise click.UsageError(str(exc) + _again(answers)) from None
     except FileExistsError:
-        raise click.UsageError(f"{Path(content) / draft.rel} 已经存在，不会覆盖它") from None
+        raise click.UsageError(f"{Path(content) / draft.rel} 已经存在，不会覆盖它" + _again(answers)) from None
     click.echo(f"已新建 {Path(content) / draft.rel}：按文件中的说明填写，然后运行 bulletin check")
 
 
-def _record_id(given: str | None, name: str, kind: str) -> str:
-    suggested = _scaffold().suggest_id(name, kind)
-    if given:
-        return given
-    if sys.stdin.isatty():
-        return click.prompt("标识（用于文件名和网址：小写拼音、数字和连字符）", default=suggested or None)
-    click.echo(f"标识：{suggested}（由名称生成；可用 --id 指定）")
-    return suggested
+def _again(answers: _Answers | None) -> str:
+    if answers is None or not answers.given or not _interactive():
+        return ""
+    return f"\n已填的内容没有丢：改正后可以运行这条命令再试：\n  {answers.repeat()}"
 
 
 CONTENT = click.option("--content", default="content", show_default=True, help="内容目录")
 ID = click.option("--id", "record_id", default=None, help="标识（默认由名称生成拼音）")
+SCOPE_QUESTION = "范围：写区（市）、街道、社区或小区的名称或标识，多个用逗号分隔；全站公告直接回车"
 
 
 @new.command("notice")
 @CONTENT
 @ID
 @click.option("--title", default=None, help="标题")
-@click.option("--date", "day", type=DATE, default=None, help="发布日期 YYYY-MM-DD（默认今天）")
-@click.option("--category", type=click.Choice(NOTICE_CATEGORIES), default=None, help="类别")
-@click.option("--district", default=None, help="范围：区（市）标识")
-@click.option("--streets", default=None, help="范围：街道标识，多个用逗号分隔")
-@click.option("--communities", default=None, help="范围：社区标识，多个用逗号分隔")
-@click.option("--compounds", default=None, help="范围：小区标识，多个用逗号分隔")
-@click.option("--until", type=DATE, default=None, help="公示截止日期 YYYY-MM-DD")
+@click.option("--date", "day", default=None, help="发布日期 年-月-日（默认今天）")
+@click.option("--category", default=None, help="类别：" + "、".join(NOTICE_CATEGORIES))
+@click.option("--district", default=None, help="范围：区（市）的名称或标识")
+@click.option("--streets", default=None, help="范围：街道的名称或标识，多个用逗号分隔")
+@click.option("--communities", default=None, help="范围：社区的名称或标识，多个用逗号分隔")
+@click.option("--compounds", default=None, help="范围：小区的名称或标识，多个用逗号分隔")
+@click.option("--until", default=None, help="公示截止日期 年-月-日（公示期的最后一天）")
 @click.option("--draft", is_flag=True, help="标为草稿（正式网站不发布）")
 @_guard
 def new_notice(content, record_id, title, day, category, district, streets, communities, compounds, until, draft):
     """新建公示公告：content/notices/<年份>/<标识>.md"""
-    title = _ask(title, "标题", "--title")
-    category = _ask(
-        category, "类别（" + "、".join(NOTICE_CATEGORIES) + "）", "--category", type=click.Choice(NOTICE_CATEGORIES)
+    known = _known(content)
+    answers = _Answers("notice")
+    title = _value(title, "标题", "--title", _text)
+    answers.note("--title", title)
+    category = _value(
+        category, "类别（" + "、".join(NOTICE_CATEGORIES) + "）", "--category", _choice(NOTICE_CATEGORIES)
     )
-    day = day.date() if day else pipeline.today_in_shanghai()
-    record_id = _record_id(record_id, title, "notice")
+    answers.note("--category", category)
+    today = pipeline.today_in_shanghai()
+    day = _value(day, "发布日期（年-月-日）", "--date", _date, default=str(today))
+    answers.note("--date", str(day))
+    if any(v is not None for v in (district, streets, communities, compounds)):
+        scope = {
+            "district": [_value(district, "", "--district", _ref(known, "district"))] if district else [],
+            "street": _value(streets, "", "--streets", _refs(known, "street")) if streets else [],
+            "community": _value(communities, "", "--communities", _refs(known, "community")) if communities else [],
+            "compound": _value(compounds, "", "--compounds", _refs(known, "compound")) if compounds else [],
+        }
+    else:
+        scope = _value(
+            None, SCOPE_QUESTION, "--district/--streets/--communities/--compounds", _scope(known), required=False
+        )
+        scope = scope or {}
+    for kind, option in (
+        ("district", "--district"),
+        ("street", "--streets"),
+        ("community", "--communities"),
+        ("compound", "--compounds"),
+    ):
+        answers.note(option, scope.get(kind))
+
+    def until_date(value) -> date:
+        end = _date(value)
+        if end < day:
+            raise click.BadParameter(f"公示截止日期 {end} 早于发布日期 {day}")
+        return end
+
+    asked = "公示期的最后一天（年-月-日）" + ("" if category == "公示" else "；没有公示期直接回车")
+    if until is not None or (category == "公示" and _interactive()):
+        until = _value(until, asked, "--until", until_date, required=category == "公示" and until is None)
+    answers.note("--until", until and str(until))
+    record_id = _record_id(record_id, known, "notice", known.notices, title)
+    answers.note("--id", record_id)
+    if draft:
+        answers.note("--draft", "")
     _create(
         content,
         lambda known: _scaffold().notice(
@@ -333,13 +520,14 @@ def new_notice(content, record_id, title, day, category, district, streets, comm
             day=day,
             category=category,
             record_id=record_id,
-            district=district,
-            streets=_ids(streets),
-            communities=_ids(communities),
-            compounds=_ids(compounds),
-            until=until.date() if until else None,
+            district=(scope.get("district") or [None])[0],
+            streets=scope.get("street", []),
+            communities=scope.get("community", []),
+            compounds=scope.get("compound", []),
+            until=until,
             draft=draft,
         ),
+        answers,
     )
 
 
@@ -347,25 +535,46 @@ def new_notice(content, record_id, title, day, category, district, streets, comm
 @CONTENT
 @ID
 @click.option("--title", default=None, help="项目名称")
-@click.option("--category", type=click.Choice(list(PROJECT_CATEGORIES)), default=None, help="类别")
-@click.option("--status", type=click.Choice(list(PROJECT_STATUSES)), default="planned", show_default=True, help="状态")
-@click.option("--compounds", default=None, help="涉及小区的标识，多个用逗号分隔")
-@click.option("--communities", default=None, help="涉及社区的标识，多个用逗号分隔")
-@click.option("--company", default=None, help="实施企业的标识")
+@click.option(
+    "--category", default=None, help="类别：" + "、".join(f"{k}（{v}）" for k, v in PROJECT_CATEGORIES.items())
+)
+@click.option(
+    "--status",
+    default="planned",
+    show_default=True,
+    help="状态：" + "、".join(f"{k}（{v}）" for k, v in PROJECT_STATUSES.items()),
+)
+@click.option("--compounds", default=None, help="涉及小区的名称或标识，多个用逗号分隔")
+@click.option("--communities", default=None, help="涉及社区的名称或标识，多个用逗号分隔")
+@click.option("--company", default=None, help="实施企业的名称或标识")
 @click.option("--unit", default=None, help="责任单位")
 @_guard
 def new_project(content, record_id, title, category, status, compounds, communities, company, unit):
     """新建项目：content/projects/<标识>.md"""
-    title = _ask(title, "项目名称", "--title")
-    category = _ask(
+    known = _known(content)
+    answers = _Answers("project")
+    title = _value(title, "项目名称", "--title", _text)
+    answers.note("--title", title)
+    category = _value(
         category,
-        "类别（" + "、".join(PROJECT_CATEGORIES) + "）",
+        "类别（" + "、".join(f"{k} {v}" for k, v in PROJECT_CATEGORIES.items()) + "）",
         "--category",
-        type=click.Choice(list(PROJECT_CATEGORIES)),
+        _choice(PROJECT_CATEGORIES),
     )
+    answers.note("--category", category)
+    status = _value(status, "状态", "--status", _choice(PROJECT_STATUSES))
     if compounds is None and communities is None:
-        compounds = _ask(None, "涉及小区的标识（多个用逗号分隔）", "--compounds 或 --communities")
-    record_id = _record_id(record_id, title, "project")
+        compounds = _value(
+            None, "涉及小区的名称或标识（多个用逗号分隔）", "--compounds 或 --communities", _refs(known, "compound")
+        )
+    else:
+        compounds = _value(compounds, "", "--compounds", _refs(known, "compound")) if compounds else []
+        communities = _value(communities, "", "--communities", _refs(known, "community")) if communities else []
+    answers.note("--compounds", compounds)
+    answers.note("--communities", communities)
+    company = _value(company, "", "--company", _ref(known, "company")) if company else None
+    answers.note("--company", company)
+    record_id = _record_id(record_id, known, "project", known.projects, title)
     _create(
         content,
         lambda known: _scaffold().project(
@@ -374,37 +583,55 @@ def new_project(content, record_id, title, category, status, compounds, communit
             category=category,
             status=status,
             record_id=record_id,
-            compounds=_ids(compounds),
-            communities=_ids(communities),
+            compounds=compounds or [],
+            communities=communities or [],
             company=company,
             unit=unit,
         ),
+        answers,
     )
+
+
+COMPOUND_TYPE_ALIASES = {label: key for key, label in COMPOUND_TYPE_MODES.items()}
 
 
 @new.command("compound")
 @CONTENT
 @ID
 @click.option("--name", default=None, help="小区名称")
-@click.option("--community", default=None, help="所属社区的标识")
-@click.option("--type", "type_", type=click.Choice(list(COMPOUND_TYPES)), default=None, help="小区类型")
-@click.option("--company", default=None, help="物业服务企业的标识（enterprise、state 型需要）")
-@click.option("--households", type=click.IntRange(0), default=None, help="户数")
+@click.option("--community", default=None, help="所属社区的名称或标识")
+@click.option(
+    "--type",
+    "type_",
+    default=None,
+    help="小区类型：" + "、".join(f"{k}（{v}，{COMPOUND_TYPE_MODES[k]}）" for k, v in COMPOUND_TYPES.items()),
+)
+@click.option("--company", default=None, help="物业服务企业的名称或标识（enterprise、state 型需要）")
+@click.option("--households", default=None, help="户数")
 @_guard
 def new_compound(content, record_id, name, community, type_, company, households):
     """新建小区：content/compounds/<标识>.yaml"""
-    name = _ask(name, "小区名称", "--name")
-    community = _ask(community, "所属社区的标识", "--community")
-    type_ = _ask(
+    known = _known(content)
+    answers = _Answers("compound")
+    name = _value(name, "小区名称", "--name", _text)
+    answers.note("--name", name)
+    community = _value(community, "所属社区的名称或标识", "--community", _ref(known, "community"))
+    answers.note("--community", community)
+    type_ = _value(
         type_,
-        "类型（enterprise 物业企业管理、self 居民自治、state 国企兜管）",
+        "类型（" + "、".join(f"{k} {v}" for k, v in COMPOUND_TYPES.items()) + "）",
         "--type",
-        type=click.Choice(list(COMPOUND_TYPES)),
+        _choice(COMPOUND_TYPES, COMPOUND_TYPE_ALIASES),
     )
+    answers.note("--type", type_)
     if type_ != "self":
-        company = _ask(company, "物业服务企业的标识", "--company")
-    households = _ask(households, "户数", "--households", type=click.IntRange(0))
-    record_id = _record_id(record_id, name, "compound")
+        company = _value(company, "物业服务企业的名称或标识", "--company", _ref(known, "company"))
+        answers.note("--company", company)
+    elif company is not None:
+        raise click.UsageError("居民自治型小区（self）不填物业服务企业，请去掉 --company")
+    households = _value(households, "户数", "--households", _count)
+    answers.note("--households", households)
+    record_id = _record_id(record_id, known, "compound", known.compounds, name)
     _create(
         content,
         lambda known: _scaffold().compound(
@@ -416,7 +643,15 @@ def new_compound(content, record_id, name, community, type_, company, households
             company=company,
             record_id=record_id,
         ),
+        answers,
     )
+
+
+def _count(value) -> int:
+    text = unicodedata.normalize("NFKC", str(value)).strip().removesuffix("户").replace(",", "").strip()
+    if not text.isdigit():
+        raise click.BadParameter(f"“{value}”不是户数：请写不带单位的整数，如 1200")
+    return int(text)
 
 
 @new.command("company")
@@ -429,53 +664,211 @@ def new_compound(content, record_id, name, community, type_, company, households
 @_guard
 def new_company(content, record_id, name, credit_code, state_owned, party_organization):
     """新建物业服务企业：content/companies/<标识>.yaml"""
-    name = _ask(name, "企业名称", "--name")
-    credit_code = _ask(credit_code, "统一社会信用代码", "--credit-code")
-    state_owned = _ask(state_owned, "是否国有企业", "--state-owned 或 --not-state-owned", default=False, type=bool)
-    party_organization = _ask(
-        party_organization,
-        "是否建立党组织",
-        "--party-organization 或 --no-party-organization",
-        default=False,
-        type=bool,
+    known = _known(content)
+    answers = _Answers("company")
+    name = _value(name, "企业名称", "--name", _text)
+    answers.note("--name", name)
+    credit_code = _value(credit_code, "统一社会信用代码（18 位）", "--credit-code", _credit_code)
+    answers.note("--credit-code", credit_code)
+    state_owned = _value(
+        state_owned, "是否国有企业（是/否）", "--state-owned 或 --not-state-owned", _yes_no, default="否"
     )
-    record_id = _record_id(record_id, name, "company")
+    party_organization = _value(
+        party_organization,
+        "是否建立党组织（是/否）",
+        "--party-organization 或 --no-party-organization",
+        _yes_no,
+        default="否",
+    )
+    record_id = _record_id(record_id, known, "company", known.companies, name)
     _create(
         content,
         lambda known: _scaffold().company(
             known,
             name=name,
-            credit_code=credit_code.strip(),
+            credit_code=credit_code,
             state_owned=state_owned,
             party_organization=party_organization,
             record_id=record_id,
         ),
+        answers,
     )
+
+
+def _credit_code(value) -> str:
+    from .domain import checksums
+
+    code = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    problem = checksums.credit_code_problem(code)
+    if problem:
+        raise click.BadParameter(f"统一社会信用代码“{code}”有误：{problem}")
+    return code
+
+
+YES = {"是", "有", "y", "yes", "true", "1", "对"}
+NO = {"否", "无", "没有", "n", "no", "false", "0", "不是"}
+
+
+def _yes_no(value) -> bool:
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in YES:
+        return True
+    if text in NO:
+        return False
+    raise click.BadParameter(f"“{value}”：请回答 是 或 否")
 
 
 @new.command("community")
 @CONTENT
 @ID
 @click.option("--name", default=None, help="社区名称")
-@click.option("--street", default=None, help="所属街道的标识")
+@click.option("--street", default=None, help="所属街道的名称或标识")
 @_guard
 def new_community(content, record_id, name, street):
     """新建社区：content/communities/<标识>.yaml"""
-    name = _ask(name, "社区名称", "--name")
-    street = _ask(street, "所属街道的标识", "--street")
-    record_id = _record_id(record_id, name, "community")
-    _create(content, lambda known: _scaffold().community(known, name=name, street=street, record_id=record_id))
+    known = _known(content)
+    answers = _Answers("community")
+    name = _value(name, "社区名称", "--name", _text)
+    answers.note("--name", name)
+    street = _value(street, "所属街道的名称或标识", "--street", _ref(known, "street"))
+    answers.note("--street", street)
+    record_id = _record_id(record_id, known, "community", known.communities, name)
+    _create(content, lambda known: _scaffold().community(known, name=name, street=street, record_id=record_id), answers)
+
+
+def _period(value) -> str:
+    text = unicodedata.normalize("NFKC", str(value)).strip().upper()
+    half = re.fullmatch(r"(\d{4})\s*年?\s*(?:-?H([12])|(上|下)半年)", text)
+    if not half:
+        raise click.BadParameter(f"考评期“{value}”应写成 年份-H1（上半年）或 年份-H2（下半年），如 2026-H1")
+    return f"{half[1]}-H{half[2] or ('1' if half[3] == '上' else '2')}"
 
 
 @new.command("evaluation")
 @CONTENT
-@click.option("--district", default=None, help="区（市）标识")
-@click.option("--period", default=None, help="考评期，如 2026-H1")
-@click.option("--published", type=DATE, default=None, help="发布日期 YYYY-MM-DD（默认今天）")
+@click.option("--district", default=None, help="区（市）的名称或标识")
+@click.option("--period", default=None, help="考评期，如 2026-H1（也可写 2026年上半年）")
+@click.option("--published", default=None, help="发布日期 年-月-日（默认今天）")
 @_guard
 def new_evaluation(content, district, period, published):
     """新建半年考评表：content/evaluations/<区>/<考评期>.yaml，每家在本区的企业一行，得分待填。"""
-    district = _ask(district, "区（市）标识", "--district")
-    period = _ask(period, "考评期（如 2026-H1）", "--period")
-    day = published.date() if published else pipeline.today_in_shanghai()
-    _create(content, lambda known: _scaffold().evaluation(known, district=district, period=period, published=day))
+    known = _known(content)
+    answers = _Answers("evaluation")
+    district = _value(district, "区（市）的名称或标识", "--district", _ref(known, "district"))
+    answers.note("--district", district)
+    period = _value(period, "考评期（如 2026-H1）", "--period", _period)
+    answers.note("--period", period)
+    day = _value(published, "发布日期（年-月-日）", "--published", _date, default=str(pipeline.today_in_shanghai()))
+    _create(
+        content, lambda known: _scaffold().evaluation(known, district=district, period=period, published=day), answers
+    )
+
+
+@main.command()
+@click.argument("query", required=False)
+@CONTENT
+@_guard
+def ids(query: str | None, content: str) -> None:
+    """按名称查标识：bulletin ids 鸢飞 → yuanfei  鸢飞社区  (社区)。不写名称时列出全部。"""
+    known = _known(content)
+    scaffold = _scaffold()
+    if query:
+        found = known.find(query)
+        if not found:
+            click.echo(f"没有找到名称或标识含“{query}”的区（市）、街道、社区、小区或物业服务企业")
+            sys.exit(1)
+    else:
+        found = [(kind, i) for kind in scaffold.NAMED_KINDS for i in sorted(known.names.get(kind, {}))]
+    width = max(len(i) for _, i in found)
+    for kind, record_id in found:
+        name = known.name(kind, record_id)
+        click.echo(f"{record_id.ljust(width)}  {name}  ({scaffold.NAMED_KINDS[kind]})")
+
+
+def _sheets():
+    """`export`/`import`'s module, imported when used: openpyxl takes a while to import."""
+    from .tools import sheets
+
+    return sheets
+
+
+@main.group()
+def export() -> None:
+    """导出表格（.xlsx）：在 Excel 或 WPS 中填写后用 bulletin import 导回。"""
+
+
+def _exported(make) -> None:
+    sheets = _sheets()
+    try:
+        path, rows = make(sheets)
+    except sheets.SheetError as exc:
+        click.echo(f"导出失败：{exc}", err=True)
+        sys.exit(1)
+    click.echo(f"已导出 {path}（{rows} 行）：在 Excel 或 WPS 中填写，保存后运行 bulletin import {path.name}")
+
+
+@export.command("evaluation")
+@click.option("--district", required=True, help="区（市）标识")
+@click.option("--period", required=True, help="考评期，如 2026-H1")
+@click.option("-o", "--output", "output", default=None, help="输出文件（默认：<区>-<考评期>.xlsx，在当前目录）")
+@click.option("--content", default="content", show_default=True, help="内容目录")
+@_guard
+def export_evaluation(district: str, period: str, output: str | None, content: str) -> None:
+    """导出半年考评得分录入表：每家在本区的企业一行，已有得分一并填入。"""
+    content_dir = _content_dir(content)
+    out = Path(output or f"{district}-{period}.xlsx")
+    _exported(lambda sheets: sheets.export_evaluation(content_dir, district, period, out))
+
+
+@export.command("compounds")
+@click.option("--community", required=True, help="社区标识")
+@click.option("-o", "--output", "output", default=None, help="输出文件（默认：<社区>.xlsx，在当前目录）")
+@click.option("--content", default="content", show_default=True, help="内容目录")
+@_guard
+def export_compounds(community: str, output: str | None, content: str) -> None:
+    """导出社区的小区信息表：户数、类型、物业企业、业主组织、近两年的收缴率和投诉量。"""
+    content_dir = _content_dir(content)
+    out = Path(output or f"{community}.xlsx")
+    _exported(lambda sheets: sheets.export_compounds(content_dir, community, out))
+
+
+@main.command("import")
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--content", default="content", show_default=True, help="内容目录")
+@click.option("--force", is_flag=True, help="文件已存在且与表格不同时，按表格改写（先不加此项运行一次，看清要改什么）")
+@click.option("--published", type=DATE, default=None, help="考评的发布日期 YYYY-MM-DD（新文件默认今天）")
+@_guard
+def import_(file: str, content: str, force: bool, published) -> None:
+    """导入填好的表格（.xlsx 或 .csv）：写入考评得分，或更新小区信息。"""
+    content_dir = _content_dir(content)
+    sheets = _sheets()
+    try:
+        outcome = sheets.import_table(
+            content_dir, content, Path(file), force=force, published=published.date() if published else None
+        )
+    except sheets.SheetError as exc:
+        click.echo(f"导入失败：{exc}", err=True)
+        sys.exit(1)
+    for note in outcome.notes:
+        click.echo(f"说明：{note}")
+    if outcome.problems:
+        _emit(outcome.problems, err=False)
+        errors, _ = _counts(outcome.problems)
+        click.echo(f"导入未完成：{errors} 个错误；没有写入任何文件，改好表格后再导入")
+        sys.exit(1)
+    for change in outcome.changes:
+        click.echo(f"  {change}")
+    if outcome.refused:
+        click.echo(
+            f"{'、'.join(outcome.refused)} 与表格不同（共 {len(outcome.changes)} 处，见上）；没有写入。"
+            "核对无误后加 --force 再导入一次"
+        )
+        sys.exit(1)
+    if outcome.written:
+        click.echo(
+            f"已写入 {'、'.join(outcome.written)}（{outcome.target}）；可以运行 bulletin check 和 bulletin build"
+        )
+    else:
+        click.echo(f"没有变化：{outcome.target}与表格一致，文件保持原样")

@@ -4,15 +4,13 @@ evaluation lists the district's companies with blanks that `check` reports until
 
 from __future__ import annotations
 
-import os
-import pty
-import sys
-
 import yaml
 
+from generator.content.schema import NOTICE_BODY_PLACEHOLDER, PROJECT_BODY_PLACEHOLDER
 from generator.tools.scaffold import scalar, suggest_id
+from terminal import converse
 
-from conftest import REPO, TODAY, cli
+from conftest import TODAY, cli
 
 
 def new(*args: str):
@@ -114,9 +112,28 @@ def test_every_kind_from_options_passes_check(project):
         "communities/xinhe.yaml",
     ]:
         assert (content / rel).is_file(), rel
+    # the skeleton's placeholder body is the one thing left to write: an error until it is
+    # replaced (a warning in the draft, which is never published)
+    check = cli("check", "--today", TODAY)
+    assert check.exit_code == 1, check.output
+    placeholders = {
+        "notices/2026/fuhai-huayuan-weixiu-zijin-shiyong-gongshi.md": (NOTICE_BODY_PLACEHOLDER, "error"),
+        "notices/2026/quanzhan-tingshui-tongzhi.md": (NOTICE_BODY_PLACEHOLDER, "warning"),
+        "projects/lanting-yuan-tingche-chang-gaizao.md": (PROJECT_BODY_PLACEHOLDER, "error"),
+        "projects/zhangying-shequ-weimin-fuwu.md": (PROJECT_BODY_PLACEHOLDER, "error"),
+    }
+    for rel, (placeholder, severity) in placeholders.items():
+        text = (content / rel).read_text(encoding="utf-8")
+        line = text[: text.index(placeholder)].count("\n") + 1
+        assert (
+            f"content/{rel}:{line}:1: {severity}: 正文还是新建时的示例文字“{placeholder[:12]}…”，请换成要发布的内容"
+            in check.stdout
+        ), check.stdout
+        (content / rel).write_text(text.replace(placeholder, "正文。"), encoding="utf-8")
+    assert check.stdout.count(" error: ") == 3
     check = cli("check", "--today", TODAY)
     assert check.exit_code == 0, check.output
-    assert " error: " not in check.output
+    assert " error: " not in check.output and "示例文字" not in check.output
     build = cli("build", "--today", TODAY, "--drafts")
     assert build.exit_code == 0, build.output
     page = (project / "site/notices/fuhai-huayuan-weixiu-zijin-shiyong-gongshi/index.html").read_text(encoding="utf-8")
@@ -136,7 +153,7 @@ def test_skeletons_explain_the_optional_fields_in_chinese(project):
         for key in ("# until:", "# draft:", "# attachments:", "#   - title:", "#     file:", "# compounds:"):
             if line.startswith(key):
                 line = line[2:]
-        lines.append(line)
+        lines.append("正文。" if line == NOTICE_BODY_PLACEHOLDER else line)
     (project / "content/notices/2026/ceshi.md").write_text("\n".join(lines) + "\n", encoding="utf-8")
     run = cli("check", "--today", TODAY)
     assert run.exit_code == 0, run.output
@@ -190,7 +207,7 @@ def test_new_refuses_what_check_would_reject(project):
         (("notice", "--title", "甲", "--date", "2026-11-21", "--category", "公示", "--until", "2026-11-01"), "早于"),
         (("notice", "--title", "甲", "--id", "Bad_Id", "--category", "公示"), "不是有效的标识"),
         (("project", "--title", "甲", "--category", "parking", "--compounds", ""), "至少要关联"),
-        (("evaluation", "--district", "gx", "--period", "2026-h1"), "2026-H1"),
+        (("evaluation", "--district", "gx", "--period", "2026-H3"), "2026-H1"),
         (("evaluation", "--district", "gx", "--period", "2025-H1"), "已经有"),
         (("evaluation", "--district", "nowhere", "--period", "2026-H1"), "区（市）"),
         (("notice", "--title", "甲"), "缺少 --category"),
@@ -235,7 +252,8 @@ def test_new_evaluation_prefills_the_districts_companies(project):
     blanks = [line for line in check.stdout.splitlines() if "还没有填写" in line]
     assert len(blanks) == 12  # four companies × three parts, each at its own line
     assert (
-        "content/evaluations/gx/2026-H1.yaml:9:5: error: scores[1].authority: “authority”（得分）还没有填写" in blanks
+        "content/evaluations/gx/2026-H1.yaml:9:5: error: scores[1].authority: "
+        "阿尔法物业服务有限公司（alpha）的“主管部门”评分还没有填写" in blanks
     )
 
     text = path.read_text(encoding="utf-8")
@@ -263,26 +281,7 @@ def test_scalars_read_back_as_written():
 
 def test_new_asks_in_a_terminal(project):
     """Run in a real terminal: the essentials are asked for, the pinyin id is offered as the default."""
-    env = dict(os.environ, PYTHONPATH=str(REPO))
-    pid, fd = pty.fork()
-    if pid == 0:  # pragma: no cover - the child
-        os.chdir(project)
-        os.execve(sys.executable, [sys.executable, "-m", "generator", "new", "community", "--street", "qc"], env)
-    answers = iter(["清池社区\r", "\r"])
-    seen = b""
-    while True:
-        try:
-            chunk = os.read(fd, 1024)
-        except OSError:
-            break
-        if not chunk:
-            break
-        seen += chunk
-        if chunk.rstrip().endswith(b":") or chunk.rstrip().endswith(b"]:"):
-            os.write(fd, next(answers, "\r").encode())
-    os.close(fd)
-    _, status = os.waitpid(pid, 0)
-    output = seen.decode("utf-8", "replace")
-    assert os.waitstatus_to_exitcode(status) == 0, output
+    code, output = converse(project, ["new", "community", "--street", "qc"], ["清池社区", ""])
+    assert code == 0, output
     assert "[qingchi]" in output
     assert (project / "content/communities/qingchi.yaml").is_file()

@@ -1,5 +1,5 @@
 """`bulletin new`: a commented skeleton for a new record, at the right path, that passes
-`bulletin check` as written.
+`bulletin check` once its essentials are filled in.
 
 `create(content_dir, kind, values)` returns a `Draft` (the content-relative path and the text);
 the CLI writes it, refusing to overwrite anything. The values are the essentials of each kind (a
@@ -8,9 +8,15 @@ is in the skeleton as a commented-out line with a Chinese explanation, so an edi
 by removing the `#`. References are checked against the content as it is now (unknown ids are
 refused with a "did you mean"), so a skeleton made from valid options is itself valid.
 
-The one deliberate exception is `evaluation`: it lists one row per company active in the district
+Two deliberate exceptions: `evaluation` lists one row per company active in the district
 (managing a compound there, or evaluated there before) with every score left empty, and
-`bulletin check` reports each empty score (“…还没有填写”) until it is filled in.
+`bulletin check` reports each empty score (“…还没有填写”) until it is filled in; a notice's or
+project's body is the skeleton's placeholder text (`schema.NOTICE_BODY_PLACEHOLDER`,
+`schema.PROJECT_BODY_PLACEHOLDER`), an error until it is replaced, so it is never published.
+
+`Known` also holds every district, street, community, compound and company name, so the CLI takes
+a name where an id belongs (`Known.resolve`: one record, or a ScaffoldError listing what it might
+be) and `bulletin ids` finds an id from a name.
 
 `suggest_id(name, kind)` turns a Chinese name into a pinyin id (福海花园 → fuhai-huayuan): common
 words are split off by a small dictionary, the rest is grouped two syllables to a word.
@@ -20,7 +26,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +49,30 @@ KIND_LABELS = {
     "community": "社区",
     "evaluation": "考评表",
 }
+
+
+# The kinds a reference names, with what an editor calls them.
+NAMED_KINDS = {
+    "district": "区（市）",
+    "street": "街道",
+    "community": "社区",
+    "compound": "小区",
+    "company": "物业服务企业",
+}
+SCOPE_KINDS = ("district", "street", "community", "compound")
+
+
+def matches(text: str, names: dict[str, str], exact_only: bool = False) -> list[str]:
+    """The ids in `names` (id → name) that `text` names: the id itself, else what
+    `schema.name_matches` finds (the whole name, the name without its suffix, a part of one);
+    `exact_only` keeps the first two. Several ids when several fit: never one picked silently."""
+    wanted = schema.plain(text)
+    if wanted in names:
+        return [wanted]
+    found = schema.name_matches(text, {i: (n,) for i, n in names.items()})
+    if exact_only:
+        found = [i for i in found if schema.stem(schema.plain(names[i])) == schema.stem(wanted)]
+    return found
 
 
 class ScaffoldError(Exception):
@@ -216,6 +246,42 @@ class Known:
     projects: dict[str, str]  # id -> path
     parts: list[tuple[str, str, Decimal]]  # (key, label, max) in site.yaml's order
     evaluations: dict[str, list[tuple[str, list[str]]]]  # district -> [(period, companies)]
+    names: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> id -> Chinese name
+
+    def name(self, kind: str, record_id: str) -> str:
+        return self.names.get(kind, {}).get(record_id, "")
+
+    def shown(self, kind: str, record_id: str) -> str:
+        """`id（名称）`, as ids are shown to editors."""
+        name = self.name(kind, record_id)
+        return f"{record_id}（{name}）" if name and name != record_id else record_id
+
+    def find(self, text: str, kinds=NAMED_KINDS) -> list[tuple[str, str]]:
+        """The (kind, id) pairs that `text` names, by id or by Chinese name (see `matches`)."""
+        for exact in (True, False):
+            found = [(k, i) for k in kinds for i in matches(text, self.names.get(k, {}), exact_only=exact)]
+            if found:
+                return found
+        return []
+
+    def resolve(self, text: str, kinds=NAMED_KINDS) -> tuple[str, str]:
+        """The one (kind, id) that `text` names; ScaffoldError saying what it might be otherwise."""
+        found = self.find(text, kinds)
+        what = "、".join(NAMED_KINDS[k] for k in kinds)
+        if len(found) == 1:
+            return found[0]
+        if found:
+            listed = "、".join(
+                f"{self.shown(k, i)}" + (f"[{NAMED_KINDS[k]}]" if len(kinds) > 1 else "") for k, i in found[:12]
+            )
+            raise ScaffoldError(f"“{text}”可能是：{listed}；请写其中一个的标识")
+        pool = [i for k in kinds for i in self.names.get(k, {})]
+        hint = did_you_mean(text, pool)
+        raise ScaffoldError(
+            f"没有找到“{text}”：请写{what}的名称或标识"
+            + (f"（{hint}）" if hint else "")
+            + "；查标识可运行 bulletin ids 名称"
+        )
 
     @classmethod
     def read(cls, content: Path) -> Known:
@@ -234,6 +300,7 @@ class Known:
             projects={r.id: r.src.rel for r in loaded.of("project") if r.id},
             parts=_parts(loaded),
             evaluations=_evaluations(loaded),
+            names=_names(loaded),
         )
 
 
@@ -248,6 +315,21 @@ def _districts(loaded: Loaded) -> dict[str, str]:
 
 def _streets(loaded: Loaded) -> dict[str, str]:
     return {s["id"]: d["id"] for d in _area_list(loaded) if "id" in d for s in d.get("streets", ()) if "id" in s}
+
+
+def _names(loaded: Loaded) -> dict[str, dict[str, str]]:
+    named = {
+        kind: {r.id: str((r.fields or {}).get("name") or r.id) for r in loaded.of(kind) if r.id}
+        for kind in ("community", "compound", "company")
+    }
+    areas = _area_list(loaded)
+    return {
+        "district": {d["id"]: str(d.get("name", d["id"])) for d in areas if "id" in d},
+        "street": {
+            s["id"]: str(s.get("name", s["id"])) for d in areas if "id" in d for s in d.get("streets", ()) if "id" in s
+        },
+        **named,
+    }
 
 
 def _parts(loaded: Loaded) -> list[tuple[str, str, Decimal]]:
@@ -376,7 +458,7 @@ category: {category}  # 类别：{"、".join(NOTICE_CATEGORIES)}
 #   - title: 附件名称
 #     file: {day.year}/{record_id}.pdf  # 只能是 pdf、png、jpg、webp
 ---
-在这里写正文。可以用 Markdown：空一行另起一段，“## 小标题”，“- 列表项”。
+{schema.NOTICE_BODY_PLACEHOLDER}
 
 正文和附件中不要出现身份证号、手机号、银行卡号等个人信息。
 """
@@ -439,7 +521,7 @@ status: {status}  # 状态：{statuses}
 #     status: in_progress  # 可不填；填了表示这一天状态变为……
 #     text: 开工
 ---
-在这里写项目简介（Markdown）：建设内容、规模、工期、联系方式等。
+{schema.PROJECT_BODY_PLACEHOLDER}
 """
     return Draft(f"projects/{record_id}.md", text)
 
