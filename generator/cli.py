@@ -19,9 +19,10 @@ from pathlib import Path
 import click
 
 from . import pipeline
+from .content import schema
 from .content.errors import ContentError, Problem, redact
 from .content.schema import BASE_URL_RE
-from .domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
+from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
 from .engine.write import recover, refusal
 from .tools import clitext
 from .tools.admin import AdminOptions, AdminUnavailable
@@ -169,6 +170,12 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
         f"构建完成：读取 {result.records} 条记录，写入 {result.pages} 个页面（共 {result.files} 个文件）到 {out}/，"
         f"{len(result.warnings) + len(result.notes)} 个警告，用时 {result.seconds:.2f} 秒"
     )
+    if result.scheduled:
+        day, title = result.scheduled[0]
+        click.echo(
+            f"另有 {len(result.scheduled)} 条公告的发布日期晚于今天，到那天才会出现在网站上"
+            f"（最早的是 {day}《{title[:30]}》；想先看效果可运行 bulletin serve --today {day}）"
+        )
 
 
 @main.command()
@@ -300,7 +307,7 @@ def _value(given, question: str, option: str, convert, *, default=None, required
     scaffold = _scaffold()
     if given is not None:
         try:
-            return convert(given)
+            return _told(given, convert(given))
         except (scaffold.ScaffoldError, click.BadParameter) as exc:
             raise click.UsageError(f"{option}：{_reason(exc)}") from None
     if _interactive():
@@ -317,14 +324,26 @@ def _value(given, question: str, option: str, convert, *, default=None, required
                 click.echo("  这一项必须填写", err=True)
                 continue
             try:
-                return convert(answer)
+                return _told(answer, convert(answer))
             except (scaffold.ScaffoldError, click.BadParameter) as exc:
                 click.echo(f"  {_reason(exc)}；请再输入一次", err=True)
     if default is not None:
-        return convert(default)
+        try:
+            return convert(default)
+        except (scaffold.ScaffoldError, click.BadParameter) as exc:
+            raise click.UsageError(f"{option}：{_reason(exc)}") from None
     if not required:
         return None
     raise click.UsageError(f"缺少 {option}（{question}）")
+
+
+def _told(typed, value):
+    """`value`, after saying what it was made of `typed` when that is not what was typed
+    (“党建助管” → enterprise, “500户” → 500): nothing is changed without a word."""
+    told = isinstance(value, (_Said, bool)) or not isinstance(value, (str, int, date))
+    if not told and str(typed).strip() != str(value):
+        click.echo(f"  “{str(typed).strip()}” → {value}", err=True)
+    return value
 
 
 def _reason(exc: Exception) -> str:
@@ -338,8 +357,8 @@ def _text(value) -> str:
     return text
 
 
-def _choice(choices, aliases=None):
-    kind = clitext.ChoiceType(choices, aliases)
+def _choice(choices, words=None):
+    kind = clitext.ChoiceType(choices, words)
     return lambda value: kind.convert(value, None, None)
 
 
@@ -362,9 +381,13 @@ def _ref(known, kind: str):
         _, record_id = known.resolve(str(value), (kind,))
         if record_id != str(value).strip():
             click.echo(f"  “{value}” → {known.shown(kind, record_id)}", err=True)
-        return record_id
+        return _Said(record_id)
 
     return convert
+
+
+class _Said(str):
+    """A value whose conversion was already told (with the record's name)."""
 
 
 def _refs(known, kind: str):
@@ -403,14 +426,30 @@ def _new_id(known, kind: str, taken, title: str):
         if not scaffold.schema.ID_RE.match(record_id):
             raise click.BadParameter(f"“{record_id}”不是有效的标识：{scaffold.schema.ID_RULE}")
         if record_id in taken:
-            raise click.BadParameter(f"已经有标识为“{record_id}”的{scaffold.KIND_LABELS[kind]}，请换一个")
+            folder = {"community": "communities", "compound": "compounds", "company": "companies"}.get(kind)
+            where = f"content/{folder}/{record_id}.yaml" if folder else f"content/{taken[record_id]}"
+            raise click.BadParameter(
+                f"已经有标识为“{record_id}”的{scaffold.KIND_LABELS[kind]}"
+                + f"（{where}）"
+                + f"：要另建一条，请换一个标识，如 {_free_id(record_id, taken)}；如果就是那一条，直接打开它的文件修改"
+            )
         return record_id
 
     return convert
 
 
+def _free_id(record_id: str, taken) -> str:
+    """`record_id`, or the first of record_id-2, -3, … that no record of the kind has."""
+    n = 2
+    while f"{record_id}-{n}" in taken:
+        n += 1
+    return record_id if record_id not in taken else f"{record_id}-{n}"
+
+
 def _record_id(given: str | None, known, kind: str, taken, title: str) -> str:
     suggested = _scaffold().suggest_id(title, kind)
+    if suggested and given is None and _interactive():
+        suggested = _free_id(suggested, taken)  # offered as the default: one that is free
     if given is None and not _interactive():
         if not suggested:
             raise click.UsageError(f"无法从“{title}”生成标识，请用 --id 指定")
@@ -472,7 +511,10 @@ def new_notice(content, record_id, title, day, category, district, streets, comm
     title = _value(title, "标题", "--title", _text)
     answers.note("--title", title)
     category = _value(
-        category, "类别（" + "、".join(NOTICE_CATEGORIES) + "）", "--category", _choice(NOTICE_CATEGORIES)
+        category,
+        "类别（" + "、".join(NOTICE_CATEGORIES) + "）",
+        "--category",
+        _choice(NOTICE_CATEGORIES, schema.NOTICE_CATEGORY_WORDS),
     )
     answers.note("--category", category)
     today = pipeline.today_in_shanghai()
@@ -504,9 +546,9 @@ def new_notice(content, record_id, title, day, category, district, streets, comm
             raise click.BadParameter(f"公示截止日期 {end} 早于发布日期 {day}")
         return end
 
-    asked = "公示期的最后一天（年-月-日）" + ("" if category == "公示" else "；没有公示期直接回车")
+    asked = "公示期的最后一天（年-月-日）；还不知道可以直接回车，以后在文件里补上 until"
     if until is not None or (category == "公示" and _interactive()):
-        until = _value(until, asked, "--until", until_date, required=category == "公示" and until is None)
+        until = _value(until, asked, "--until", until_date, required=False)
     answers.note("--until", until and str(until))
     record_id = _record_id(record_id, known, "notice", known.notices, title)
     answers.note("--id", record_id)
@@ -559,10 +601,10 @@ def new_project(content, record_id, title, category, status, compounds, communit
         category,
         "类别（" + "、".join(f"{k} {v}" for k, v in PROJECT_CATEGORIES.items()) + "）",
         "--category",
-        _choice(PROJECT_CATEGORIES),
+        _choice(PROJECT_CATEGORIES, schema.PROJECT_CATEGORY_WORDS),
     )
     answers.note("--category", category)
-    status = _value(status, "状态", "--status", _choice(PROJECT_STATUSES))
+    status = _value(status, "状态", "--status", _choice(PROJECT_STATUSES, schema.PROJECT_STATUS_WORDS))
     if compounds is None and communities is None:
         compounds = _value(
             None, "涉及小区的名称或标识（多个用逗号分隔）", "--compounds 或 --communities", _refs(known, "compound")
@@ -592,9 +634,6 @@ def new_project(content, record_id, title, category, status, compounds, communit
     )
 
 
-COMPOUND_TYPE_ALIASES = {label: key for key, label in COMPOUND_TYPE_MODES.items()}
-
-
 @new.command("compound")
 @CONTENT
 @ID
@@ -604,7 +643,9 @@ COMPOUND_TYPE_ALIASES = {label: key for key, label in COMPOUND_TYPE_MODES.items(
     "--type",
     "type_",
     default=None,
-    help="小区类型：" + "、".join(f"{k}（{v}，{COMPOUND_TYPE_MODES[k]}）" for k, v in COMPOUND_TYPES.items()),
+    help="小区类型："
+    + "、".join(f"{k} {v}" for k, v in COMPOUND_TYPES.items())
+    + "；也可写 党建助管、社区督管、国企兜管",
 )
 @click.option("--company", default=None, help="物业服务企业的名称或标识（enterprise、state 型需要）")
 @click.option("--households", default=None, help="户数")
@@ -621,7 +662,7 @@ def new_compound(content, record_id, name, community, type_, company, households
         type_,
         "类型（" + "、".join(f"{k} {v}" for k, v in COMPOUND_TYPES.items()) + "）",
         "--type",
-        _choice(COMPOUND_TYPES, COMPOUND_TYPE_ALIASES),
+        _choice(COMPOUND_TYPES, schema.COMPOUND_TYPE_WORDS),
     )
     answers.note("--type", type_)
     if type_ != "self":
@@ -648,10 +689,16 @@ def new_compound(content, record_id, name, community, type_, company, households
 
 
 def _count(value) -> int:
-    text = unicodedata.normalize("NFKC", str(value)).strip().removesuffix("户").replace(",", "").strip()
-    if not text.isdigit():
+    """A count as people write it (1200, 1,200户, １２００, 一千二百): one reading, so taken."""
+    text = str(value).strip()
+    number = int(text) if text.isascii() and text.isdigit() else None
+    if number is None:
+        written = schema.written_number(text, "户")
+        if written is not None and written[0] == written[0].to_integral_value() and written[0] >= 0:
+            number = int(written[0])
+    if number is None:
         raise click.BadParameter(f"“{value}”不是户数：请写不带单位的整数，如 1200")
-    return int(text)
+    return number
 
 
 @new.command("company")
@@ -810,26 +857,30 @@ def _exported(make) -> None:
 
 
 @export.command("evaluation")
-@click.option("--district", required=True, help="区（市）标识")
-@click.option("--period", required=True, help="考评期，如 2026-H1")
+@click.option("--district", default=None, help="区（市）的名称或标识")
+@click.option("--period", default=None, help="考评期，如 2026-H1（也可写 2026年下半年）")
 @click.option("-o", "--output", "output", default=None, help="输出文件（默认：<区>-<考评期>.xlsx，在当前目录）")
 @click.option("--content", default="content", show_default=True, help="内容目录")
 @_guard
-def export_evaluation(district: str, period: str, output: str | None, content: str) -> None:
+def export_evaluation(district: str | None, period: str | None, output: str | None, content: str) -> None:
     """导出半年考评得分录入表：每家在本区的企业一行，已有得分一并填入。"""
     content_dir = _content_dir(content)
+    known = _known(content)
+    district = _value(district, "区（市）的名称或标识", "--district", _ref(known, "district"))
+    period = _value(period, "考评期（如 2026-H1）", "--period", _period)
     out = Path(output or f"{district}-{period}.xlsx")
     _exported(lambda sheets: sheets.export_evaluation(content_dir, district, period, out))
 
 
 @export.command("compounds")
-@click.option("--community", required=True, help="社区标识")
+@click.option("--community", default=None, help="社区的名称或标识")
 @click.option("-o", "--output", "output", default=None, help="输出文件（默认：<社区>.xlsx，在当前目录）")
 @click.option("--content", default="content", show_default=True, help="内容目录")
 @_guard
-def export_compounds(community: str, output: str | None, content: str) -> None:
+def export_compounds(community: str | None, output: str | None, content: str) -> None:
     """导出社区的小区信息表：户数、类型、物业企业、业主组织、近两年的收缴率和投诉量。"""
     content_dir = _content_dir(content)
+    community = _value(community, "社区的名称或标识", "--community", _ref(_known(content), "community"))
     out = Path(output or f"{community}.xlsx")
     _exported(lambda sheets: sheets.export_compounds(content_dir, community, out))
 

@@ -55,6 +55,7 @@ class BuildResult:
     notes: tuple[str, ...] = ()  # warnings about the build itself, not the content (e.g. no search)
     rendered: int = 0  # pages rendered by this build
     written: int = 0  # files whose bytes changed (written) by this build
+    scheduled: tuple[tuple[str, str], ...] = ()  # notices dated after the build date: (YYYY-MM-DD, title)
 
 
 def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
@@ -189,6 +190,7 @@ def build(
             if admin is not None:
                 _write_admin(writer, site, content, content_arg, admin, today)
             records, pages, rendered = site.record_count, len(the_plan.pages), len(the_plan.pages) - len(kept)
+            scheduled = tuple((day.isoformat(), title) for day, title in site.scheduled)
             session.keep(global_key, site, derived, history, the_plan.pages, deps, renderer)
             if not session.remember and pagefind.ready:
                 # Nothing of the records, plan or templates is needed any more: their memory goes
@@ -224,12 +226,18 @@ def build(
             notes=tuple(notes),
             rendered=rendered,
             written=written,
+            scheduled=scheduled,
         )
         # remembered beside `out` unless it has warnings or notes, which must show again
         counts = (
             None
             if result.warnings or result.notes
-            else {"records": result.records, "pages": result.pages, "files": result.files}
+            else {
+                "records": result.records,
+                "pages": result.pages,
+                "files": result.files,
+                "scheduled": result.scheduled,
+            }
         )
         session.finish(inputs, result, writer, counts)
         return result
@@ -307,7 +315,8 @@ class Builder:
 def _unchanged(previous: BuildResult | dict, seconds: float) -> BuildResult:
     """The result of a build that found the site already built: what the last build counted."""
     if isinstance(previous, dict):  # remembered beside the output by another process
-        return BuildResult(previous["records"], previous["pages"], previous["files"], seconds, ())
+        scheduled = tuple(tuple(pair) for pair in previous.get("scheduled", ()))
+        return BuildResult(previous["records"], previous["pages"], previous["files"], seconds, (), scheduled=scheduled)
     return dataclasses.replace(previous, seconds=seconds, rendered=0, written=0)
 
 

@@ -174,6 +174,14 @@ class Packer:
         return any(self.queues.values()) or not self.queues
 
 
+def _credit_code(i: int) -> str:
+    """A valid credit code of its own for generated company `i`."""
+    from generator.domain.checksums import credit_code_check_char
+
+    body = f"91370700MA3D{i:05d}"
+    return body + credit_code_check_char(body)
+
+
 def q(text: str) -> str:
     """A YAML double-quoted scalar (JSON strings are valid YAML)."""
     return json.dumps(text, ensure_ascii=False)
@@ -246,7 +254,7 @@ def hostile_files() -> tuple[dict[str, str | bytes], list[tuple[str, str]]]:
         files[f"companies/m{i}.yaml"] = "\n".join(
             [
                 f"name: {pack.take('company.name', 200, f'公司{i}')}",
-                "credit_code: 91370700MA3C00001G",
+                f"credit_code: {_credit_code(i)}",  # one company, one code
                 "state_owned: true",
                 "party_organization: true",
                 f"phone: {pack.take('company.phone', 50, '0536-8000000')}",

@@ -16,7 +16,7 @@ import pytest
 import yaml
 
 from generator.tools import clitext
-from generator.tools.scaffold import Known, matches
+from generator.tools.scaffold import SCOPE_KINDS, Known, ScaffoldError, matches
 from terminal import converse
 
 from conftest import bulletin_subprocess, cli
@@ -168,7 +168,7 @@ def test_matching_rules():
     assert matches("鸢飞社区", names) == ["yf"]
     assert matches("鸢飞", names) == ["yf"]
     assert matches(" 鸢 飞 ", names) == ["yf"]
-    assert matches("新河", names) == ["xh"]  # the whole name without its suffix wins over a part
+    assert matches("新河", names) == ["xh", "xhy"]  # named whole first, then those it is a part of
     assert matches("河", names) == []  # one character names nothing
     assert matches("河社区", names) == []  # one character besides the suffix is no name either
     assert matches("河苑", names) == ["xhy"]
@@ -247,3 +247,103 @@ def test_new_in_a_terminal_keeps_the_answers_when_the_end_fails(project):
     assert code == 2, shown
     assert "已填的内容没有丢" in shown
     assert "bulletin new notice --title 停水通知 --category 通知 --date 2030-11-20 --id tingshui-tongzhi" in shown
+
+
+def test_a_word_that_names_records_of_two_kinds_is_asked_about(project):
+    known = Known.read(project / "content")
+    assert known.find("张营") == [("community", "zy"), ("compound", "zhangying")]
+    with pytest.raises(ScaffoldError, match="可能是：zy（张营社区）\\[社区\\]、zhangying（张营花园）\\[小区\\]"):
+        known.resolve("张营", SCOPE_KINDS)
+    assert known.resolve("张营", ("community",)) == ("community", "zy")
+    run = bulletin_subprocess("ids", "张营", cwd=project)
+    assert [line.split()[0] for line in run.stdout.splitlines()] == ["zy", "zhangying"]
+
+
+def test_choices_take_the_words_people_use(project):
+    run = cli("new", "notice", "--title", "红榜", "--category", "红榜", "--date", "2026-11-20", "--id", "hongbang")
+    assert run.exit_code == 0, run.output
+    assert "“红榜” → 红黑榜" in run.output
+    run = cli("new", "notice", "--title", "甲", "--category", "公告")
+    assert "“公告”不是可选值；可选：通知、公示、红黑榜、项目、活动、招聘（是不是“公示”？）" in run.output
+    run = cli("new", "project", "--title", "甲", "--category", "设施", "--compounds", "福海")
+    assert "“设施”可能是：parking（停车设施）、facility（公共设施）" in run.output
+
+
+def test_new_says_what_it_made_of_each_value(project):
+    run = cli(
+        "new",
+        "compound",
+        "--name",
+        "新园",
+        "--community",
+        "鸢飞",
+        "--type",
+        "自治",
+        "--households",
+        "八百",
+        "--id",
+        "xy",
+    )
+    assert run.exit_code == 0, run.output
+    for said in ("“鸢飞” → yf（鸢飞社区）", "“自治” → self", "“八百” → 800"):
+        assert said in run.output, run.output
+
+
+def test_new_refuses_a_second_file_for_one_company(project):
+    run = cli(
+        "new",
+        "company",
+        "--name",
+        "阿尔法物业服务有限公司",
+        "--credit-code",
+        "91370700MA3C00004R",
+        "--not-state-owned",
+        "--no-party-organization",
+    )
+    assert run.exit_code == 2
+    assert (
+        "已经有名为“阿尔法物业服务有限公司”的物业服务企业：alpha（阿尔法物业服务有限公司）（content/companies/alpha.yaml）"
+        in run.output
+    )
+
+
+def test_a_state_managed_compound_needs_a_state_owned_company(project):
+    run = cli(
+        "new",
+        "compound",
+        "--name",
+        "新园",
+        "--community",
+        "yf",
+        "--type",
+        "state",
+        "--company",
+        "alpha",
+        "--households",
+        "3",
+    )
+    assert run.exit_code == 2
+    assert "国企兜管小区的物业服务企业必须是国有企业，alpha（阿尔法物业服务有限公司） 不是；国有企业有：" in run.output
+
+
+def test_a_taken_id_says_how_to_go_on(project):
+    run = cli("new", "community", "--name", "鸢飞社区", "--street", "xc", "--id", "yf")
+    assert run.exit_code == 2
+    assert "已经有标识为“yf”的社区（content/communities/yf.yaml）：要另建一条，请换一个标识，如 yf-2" in run.output
+    run = cli("new", "evaluation", "--district", "高新区", "--period", "2025-H1")
+    assert (
+        "要修改得分，直接编辑这个文件，或运行 bulletin export evaluation --district gx --period 2025-H1" in run.output
+    )
+
+
+def test_a_build_says_which_notices_wait_for_their_day(project):
+    run = cli("build", "--today", "2026-11-27")
+    assert run.exit_code == 0, run.output
+    assert (
+        "另有 1 条公告的发布日期晚于今天，到那天才会出现在网站上"
+        "（最早的是 2026-12-20《未来公告》；想先看效果可运行 bulletin serve --today 2026-12-20）"
+    ) in run.output
+    assert not (project / "site/notices/weilai").exists()
+    run = cli("build", "--today", "2026-12-20")
+    assert "晚于今天" not in run.output
+    assert (project / "site/notices/weilai/index.html").is_file()

@@ -103,3 +103,35 @@ def test_every_diagnostic_is_in_the_editor_guide():
         f"{where}: {text}" for text, where in sorted(templates().items(), key=lambda kv: kv[1]) if text not in guide
     ]
     assert not missing, "docs/editor-guide.md does not explain:\n" + "\n".join(missing)
+
+
+RUNNABLE = ("new", "export", "import", "ids")  # what an example can show without a terminal or a server
+
+
+def guide_commands() -> list[list[str]]:
+    """Every `bulletin new|export|import|ids …` line of the guide's shell examples, in order
+    (a line continued with `\\` joined), without its `# …` comment."""
+    import shlex
+
+    commands = []
+    for block in re.findall(r"```sh\n(.*?)```", GUIDE.read_text(encoding="utf-8"), flags=re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            words = shlex.split(line, comments=True)
+            if len(words) > 1 and words[0] == "bulletin" and words[1] in RUNNABLE:
+                commands.append(words[1:])
+    return commands
+
+
+def test_the_guides_examples_work_on_the_sample(tmp_path, monkeypatch):
+    """An editor who types the guide's examples into a copy of the sample meets no error."""
+    import shutil
+
+    from conftest import SAMPLE, cli
+
+    shutil.copytree(SAMPLE, tmp_path / "content")
+    monkeypatch.chdir(tmp_path)
+    commands = guide_commands()
+    assert len(commands) >= 8, commands
+    for words in commands:
+        run = cli(*words)
+        assert run.exit_code == 0, (words, run.output)

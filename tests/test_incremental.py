@@ -156,7 +156,7 @@ EDITS = {
     # companies
     "company-add": _set(
         "companies/delta.yaml",
-        "name: 德尔塔物业服务有限公司\ncredit_code: 91370700MA3C00001G\nstate_owned: false\nparty_organization: false\n",
+        "name: 德尔塔物业服务有限公司\ncredit_code: 91370700MA3C00004R\nstate_owned: false\nparty_organization: false\n",
     ),
     "company-change": _replace("companies/alpha.yaml", "阿尔法物业服务有限公司", "阿尔法物业管理有限公司"),
     "company-change-phone": _replace("companies/alpha.yaml", "phone: 0536-8000002", "phone: 0536-8000009"),

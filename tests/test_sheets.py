@@ -80,9 +80,28 @@ def _row_of(book, value: str) -> int:
 
 def test_unknown_district_or_bad_period_names_the_choices(project):
     run = cli("export", "evaluation", "--district", "gaoxin", "--period", "2025-H2")
-    assert run.exit_code == 1 and "gx（高新区）" in run.output
+    assert run.exit_code == 2 and "可选：gx（高新区）" in run.output
     run = cli("export", "evaluation", "--district", "gx", "--period", "2025-H3")
-    assert run.exit_code == 1 and "2026-H1" in run.output
+    assert run.exit_code == 2 and "2026-H1" in run.output
+
+
+def test_the_district_and_period_as_people_write_them(project):
+    run = cli("export", "evaluation", "--district", "高新区", "--period", "2026年上半年")
+    assert run.exit_code == 0, run.output
+    assert "“高新区” → gx（高新区）" in run.output and "“2026年上半年” → 2026-H1" in run.output
+    assert (project / "gx-2026-H1.xlsx").is_file()
+
+
+def test_a_second_download_keeps_its_meaning(project):
+    """A browser saves a second copy as `gx-2026-H1 (1).csv`: still that district's half-year."""
+    path = export_scores("2026-H1")
+    rows = rows_of(path)
+    for row in rows[1:4]:
+        row[2:5] = [26, 25, 33]
+    (project / "gx-2026-H1 (1).csv").write_bytes(as_csv(rows).encode("gbk"))
+    run = cli("import", "gx-2026-H1 (1).csv")
+    assert run.exit_code == 0, run.output
+    assert (project / "content/evaluations/gx/2026-H1.yaml").is_file()
 
 
 def test_an_import_that_changes_nothing_leaves_the_file_alone(project):
@@ -226,7 +245,11 @@ def test_the_exported_roster_offers_the_types_and_the_latest_years(project):
     assert sheet.protection.sheet and sheet["A2"].protection.locked and not sheet["C2"].protection.locked
     types = next(v for v in sheet.data_validations.dataValidation if str(v.sqref).startswith("D2"))
     assert types.type == "list" and "物业服务企业管理型" in types.formula1
-    assert cli("export", "compounds", "--community", "yfx").exit_code == 1
+    run = cli("export", "compounds", "--community", "yfx")
+    assert (
+        run.exit_code == 2
+        and "没有找到“yfx”：请写社区的名称或标识（是不是“yf”？）；可选：yf（鸢飞社区）、zy（张营社区）" in run.output
+    )
 
 
 def test_the_roster_edits_only_the_changed_values_in_place(project):

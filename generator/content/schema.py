@@ -110,20 +110,32 @@ def name_matches(text: str, names: Mapping[str, tuple[str, ...]]) -> list[str]:
     a word two characters or longer (博雅 for 潍坊博雅物业服务有限公司). Several ids when several
     fit equally: the caller lists them and never picks one. Run only for a value already known
     to be wrong, so its cost is no one's hot path."""
+    whole, part = name_tiers(text, names)
+    return whole or part
+
+
+def name_tiers(text: str, names: Mapping[str, tuple[str, ...]]) -> tuple[list[str], list[str]]:
+    """(the ids `text` names whole — the word, or the word without its suffix —, the other ids
+    it names a part of), each sorted: what `name_matches` chooses from, for a caller that lists
+    every reading (`bulletin ids`)."""
     wanted = plain(text)
     if not wanted or len(wanted) > WRITTEN_MAX:
-        return []
+        return [], []
     words = {i: [plain(w) for w in ws] for i, ws in names.items()}
+    whole: list[str] = []
     for same in (lambda w: w == wanted, lambda w: stem(w) == stem(wanted)):
-        found = sorted(i for i, ws in words.items() if any(same(w) for w in ws))
-        if found:
-            return found
+        whole = sorted(i for i, ws in words.items() if any(same(w) for w in ws))
+        if whole:
+            break
     core = stem(wanted)
     if len(core) < 2:
-        return []
-    return sorted(
-        i for i, ws in words.items() if any(core in w or (len(stem(w)) >= 2 and stem(w) in wanted) for w in ws)
+        return whole, []
+    part = sorted(
+        i
+        for i, ws in words.items()
+        if i not in whole and any(core in w or (len(stem(w)) >= 2 and stem(w) in wanted) for w in ws)
     )
+    return whole, part
 
 
 def close_word(text: str, names: Mapping[str, tuple[str, ...]]) -> str | None:
@@ -732,25 +744,37 @@ class Obj(Spec):
     def __init__(self, table: dict[str, Field]):
         self.table = table
 
-    def hint(self, key: str) -> str | None:
-        """A "did you mean" for an unknown field: the closest field name, or for a field written
-        by its Chinese label (`名称:`), the field with that label (`name（名称）`)."""
+    def meant(self, key: str) -> list[str]:
+        """The fields an unknown `key` may have meant: written by its Chinese label (`名称:` for
+        `name`), or the closest field name (`titel` for `title`)."""
         if CJK_RE.search(key):
             labels = {name: (f.label,) for name, f in self.table.items() if f.label}
             found = name_matches(key, labels)[:MAX_LISTED]
             if found:
-                listed = "、".join(f"{name}（{self.table[name].label}）" for name in found)
-                return f"字段名要写英文：是不是 {listed}？" if len(found) == 1 else f"字段名要写英文，可能是：{listed}"
-        return did_you_mean(key, self.table)
+                return found
+        close = difflib.get_close_matches(key, sorted(self.table), n=1, cutoff=0.5)
+        return close or [f for f in self.table if f.lower() == key.lower()][:1]
+
+    def hint(self, key: str) -> str | None:
+        """A "did you mean" for an unknown field (see `meant`)."""
+        found = self.meant(key)
+        if found and CJK_RE.search(key):
+            listed = "、".join(f"{name}（{self.table[name].label}）" for name in found)
+            return f"字段名要写英文：是不是 {listed}？" if len(found) == 1 else f"字段名要写英文，可能是：{listed}"
+        return f"是不是“{found[0]}”？" if found else None
 
     def check(self, value, path, ctx):
         if not isinstance(value, dict):
             return self.bad(value, path, ctx)
         out: dict[str, Any] = {}
+        meant: set[str] = set()  # required fields an unknown key was taken for: not "missing" as well
         for key in value:
             if key not in self.table:
                 hint = None if ctx.problems.full(ctx.src.display) else self.hint(str(key))
                 ctx.error(path + (key,), f"未知字段“{shown(str(key))}”", key=True, hint=hint)
+                if hint is not None:
+                    found = self.meant(str(key))
+                    meant.update(found if len(found) == 1 else ())
         for name, spec in self.table.items():
             raw = value.get(name, MISSING)
             if isinstance(spec.spec, Score):
@@ -758,7 +782,7 @@ class Obj(Spec):
                     out[name] = raw  # checked by validate, which knows whose score it is
                 continue
             if raw is MISSING or raw is None:
-                if spec.required:
+                if spec.required and not (raw is MISSING and name in meant):
                     where = path + (name,) if name in value else path
                     label = f"（{spec.label}）" if spec.label else ""
                     # `authority:` with nothing after it is a blank left to fill (bulletin new

@@ -197,6 +197,7 @@ def front_matter(text: str) -> Slip:
 _KEY = r"[A-Za-z_][A-Za-z0-9_-]*"
 _LEAD = re.compile(r"[ \t\u3000]*((?:-[ \t\u3000]+)*)")
 _KEY_COLON = re.compile(rf"({_KEY})[ \t]*([:：])(.?)")
+_CJK_KEY_COLON = re.compile(r"([\u4e00-\u9fff]{1,10})[ \t]*(：)(.?)")  # a field named in Chinese
 _BLOCK_START = re.compile(r"(?:^[ \t]*(?:-[ \t]+)*|:[ \t]+)[|>][-+1-9]*[ \t]*(?:#.*)?$")
 _FLOW_VALUE = re.compile(rf"^[ \t]*(?:-[ \t]+)*(?:{_KEY}[ \t]*:[ \t]+)?[\[{{]")
 
@@ -258,6 +259,14 @@ def _line_slips(lines: list[str], block: set[int], found: _Found) -> None:
                 "删掉行首的全角空格，改用英文空格缩进：切换到英文输入法或半角状态再按空格",
             )
         key = _KEY_COLON.match(line, lead.end())
+        named = _CJK_KEY_COLON.match(line, lead.end()) if key is None else None
+        if named is not None:  # 户数：468, the field's name in Chinese too
+            fixed = _fixed(line, named.start(2), 1, ": " if named.group(3) not in (" ", "") else ":")
+            found.error(
+                (i + 1, named.start(2) + 1),
+                "冒号“：”是中文全角冒号，请改成英文冒号加空格“: ”",
+                f"改成：{fixed}；字段名“{named.group(1)}”也要照样子写成英文，改好后检查会提示该写哪个",
+            )
         if key is not None and not line.lstrip().startswith("#"):
             colon, after = key.start(2), key.group(3)
             if key.group(2) == "：":

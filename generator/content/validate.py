@@ -98,6 +98,7 @@ def validate(
     bodies = _bodies(loaded, problems)
     communities = _records(loaded, "community", problems, run, COMMUNITY)
     companies = _records(loaded, "company", problems, run, COMPANY)
+    _one_file_per_company(loaded, companies, problems)
     compounds = _records(
         loaded,
         "compound",
@@ -108,6 +109,14 @@ def validate(
     )
     projects = _records(loaded, "project", problems, run, PROJECT, lambda r: (bodies.get(r.src.rel),))
     notices = _notices(loaded, problems, districts, today, drafts, bodies, run)
+    scheduled = sorted(
+        (r.fields["date"], str(r.fields.get("title", r.id)))
+        for r in loaded.of("notice")
+        if r.fields
+        and isinstance(r.fields.get("date"), date)
+        and r.fields["date"] > today
+        and not (r.fields.get("draft") and not drafts)
+    )
     evaluations = _evaluations(loaded, problems, districts, info, today)
     _latest_fee_warnings(loaded, compounds, problems, run)
     _privacy(loaded, info, problems, run)
@@ -126,6 +135,7 @@ def validate(
         projects=projects,
         notices=notices,
         attachments=tuple(published_attachments),
+        scheduled=tuple(scheduled),
     )
 
 
@@ -331,6 +341,32 @@ def _company(record: RawRecord, problems: Problems) -> Company | None:
         phone=f.get("phone"),
         address=f.get("address"),
     )
+
+
+def _one_file_per_company(loaded: Loaded, companies: dict[str, Company], problems: Problems) -> None:
+    """A company written twice (a second file with the same credit code, an error: the code is
+    the company's; or with the same name, a warning) splits its compounds and scores in two."""
+    sources = {r.id: r.src for r in loaded.of("company") if r.id in companies}
+    by_code: dict[str, Company] = {}
+    by_name: dict[str, Company] = {}
+    for company in sorted(companies.values(), key=lambda c: c.id):
+        first = by_code.setdefault(company.credit_code.upper(), company)
+        if first is not company:
+            problems.error(
+                sources[company.id].loc(("credit_code",)),
+                f"统一社会信用代码与{called(first.id, first.name)}相同：一家企业只能有一个文件",
+                field="credit_code",
+                hint=f"两个文件只保留一个（content/companies/{first.id}.yaml 或这个），引用另一个标识的地方都改成保留的标识",
+            )
+            continue
+        first = by_name.setdefault(company.name, company)
+        if first is not company:
+            problems.warning(
+                sources[company.id].loc(("name",)),
+                f"企业名称与{called(first.id, first.name)}相同",
+                field="name",
+                hint="是同一家企业的话，只保留一个文件；不是的话，请写全名以示区别",
+            )
 
 
 def _compound(

@@ -245,6 +245,8 @@ class Site:
     projects: dict[str, Project]
     notices: dict[str, Notice]
     attachments: tuple[str, ...]  # attachment files referenced by published records
+    # notices dated after the build date (not drafts): (date, title), soonest first; published on their day
+    scheduled: tuple[tuple[date, str], ...] = ()
 
     @property
     def record_count(self) -> int:

@@ -11,7 +11,7 @@ back silently.
 
 `DateType` accepts a date as people type it on a command line (2026-12-01, 2026年12月1日,
 2026/12/1, 2026.12.1, full-width digits): on a command line there is one reading, so it is
-accepted rather than explained. `ChoiceType` accepts an id or its Chinese label (or another unambiguous Chinese name of it).
+accepted rather than explained. `ChoiceType` accepts an id, its Chinese label or another word that fits it alone.
 """
 
 from __future__ import annotations
@@ -193,27 +193,50 @@ class DateType(click.ParamType):
 
 
 class ChoiceType(click.ParamType):
-    """One of `choices` (id → Chinese label): the id, or its label, which is turned into the id."""
+    """One of `choices` (id → its Chinese label), typed as the id, its label or another word
+    people use for it (`words`: id → words, as the checker's `schema.*_WORDS`): on a command line
+    a word that fits one choice has one reading, so it is taken (the caller says which); one that
+    fits several is answered with all of them, one that fits none with the closest."""
 
     name = "可选值"
 
-    def __init__(self, choices: dict[str, str] | list[str] | tuple[str, ...], aliases: dict[str, str] | None = None):
+    def __init__(
+        self, choices: dict[str, str] | list[str] | tuple[str, ...], words: dict[str, tuple[str, ...]] | None = None
+    ):
         self.choices = dict(choices) if isinstance(choices, dict) else {c: c for c in choices}
-        self.aliases = {label: key for key, label in self.choices.items()} | dict(aliases or {})
+        self.words = {c: (c, label, *(words or {}).get(c, ())) for c, label in self.choices.items()}
 
     def get_metavar(self, param: click.Parameter, ctx: click.Context | None = None) -> str:
         return "[" + "|".join(self.choices) + "]"
 
+    def _shown(self, key: str) -> str:
+        label = self.choices[key]
+        return key if key == label else f"{key}（{label}）"
+
     def described(self) -> str:
-        return "、".join(key if key == label else f"{key}（{label}）" for key, label in self.choices.items())
+        return "、".join(self._shown(key) for key in self.choices)
 
     def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> str:
+        from ..content.schema import close_word, name_matches
+
         text = unicodedata.normalize("NFKC", str(value)).strip()
         if text in self.choices:
             return text
-        if text in self.aliases:
-            return self.aliases[text]
-        self.fail(f"“{value}”不是可选值；可选：{self.described()}", param, ctx)
+        fits = set(name_matches(text, self.words))
+        found = [key for key in self.choices if key in fits]
+        if len(found) == 1:
+            return found[0]
+        if found:
+            self.fail(f"“{value}”可能是：{'、'.join(self._shown(k) for k in found)}；请写其中一个", param, ctx)
+        close = close_word(text, self.words)
+        hint = (
+            ""
+            if close is None
+            else f"（是不是 {self._shown(close)}？）"
+            if close.isascii()
+            else f"（是不是“{close}”？）"
+        )
+        self.fail(f"“{value}”不是可选值；可选：{self.described()}{hint}", param, ctx)
 
 
 TYPE_METAVARS = {
@@ -241,7 +264,7 @@ def localise(command: click.Command) -> None:
             if param.type.name in TYPE_METAVARS and not isinstance(param.type, click.Choice):
                 param.metavar = TYPE_METAVARS[param.type.name]
         elif isinstance(param, click.Argument) and param.metavar is None:
-            param.metavar = {"query": "[名称]"}.get(param.name or "")
+            param.metavar = {"query": "[名称]", "file": "文件"}.get(param.name or "")
 
 
 class ChineseGroup(click.Group):

@@ -60,19 +60,18 @@ NAMED_KINDS = {
     "company": "物业服务企业",
 }
 SCOPE_KINDS = ("district", "street", "community", "compound")
+LISTED = 12  # candidates named in one answer
 
 
 def matches(text: str, names: dict[str, str], exact_only: bool = False) -> list[str]:
-    """The ids in `names` (id → name) that `text` names: the id itself, else what
-    `schema.name_matches` finds (the whole name, the name without its suffix, a part of one);
-    `exact_only` keeps the first two. Several ids when several fit: never one picked silently."""
+    """The ids in `names` (id → name) that `text` names: the id itself, else the records it names
+    whole (the name, or the name without its suffix) and then, unless `exact_only`, those it
+    names a part of (`schema.name_tiers`). Every reading is listed: the caller never picks one."""
     wanted = schema.plain(text)
     if wanted in names:
         return [wanted]
-    found = schema.name_matches(text, {i: (n,) for i, n in names.items()})
-    if exact_only:
-        found = [i for i in found if schema.stem(schema.plain(names[i])) == schema.stem(wanted)]
-    return found
+    whole, part = schema.name_tiers(text, {i: (n,) for i, n in names.items()})
+    return whole if exact_only else whole + part
 
 
 class ScaffoldError(Exception):
@@ -247,6 +246,8 @@ class Known:
     parts: list[tuple[str, str, Decimal]]  # (key, label, max) in site.yaml's order
     evaluations: dict[str, list[tuple[str, list[str]]]]  # district -> [(period, companies)]
     names: dict[str, dict[str, str]] = field(default_factory=dict)  # kind -> id -> Chinese name
+    state_owned: frozenset[str] = frozenset()  # companies that are state-owned
+    credit_codes: dict[str, str] = field(default_factory=dict)  # credit code -> company id
 
     def name(self, kind: str, record_id: str) -> str:
         return self.names.get(kind, {}).get(record_id, "")
@@ -257,30 +258,33 @@ class Known:
         return f"{record_id}（{name}）" if name and name != record_id else record_id
 
     def find(self, text: str, kinds=NAMED_KINDS) -> list[tuple[str, str]]:
-        """The (kind, id) pairs that `text` names, by id or by Chinese name (see `matches`)."""
-        for exact in (True, False):
-            found = [(k, i) for k in kinds for i in matches(text, self.names.get(k, {}), exact_only=exact)]
-            if found:
-                return found
-        return []
+        """Every (kind, id) that `text` names, by id or by Chinese name: those it names whole first
+        (the id, the name, the name without its suffix), then those it names a part of."""
+        whole = [(k, i) for k in kinds for i in matches(text, self.names.get(k, {}), exact_only=True)]
+        return whole + [(k, i) for k in kinds for i in matches(text, self.names.get(k, {})) if (k, i) not in whole]
 
     def resolve(self, text: str, kinds=NAMED_KINDS) -> tuple[str, str]:
-        """The one (kind, id) that `text` names; ScaffoldError saying what it might be otherwise."""
+        """The one (kind, id) that `text` names; ScaffoldError saying what it might be otherwise.
+        One record named whole is the answer only when no other record has the word in its name
+        (张营 with both 张营社区 and 张营花园 is asked again, with both)."""
         found = self.find(text, kinds)
         what = "、".join(NAMED_KINDS[k] for k in kinds)
         if len(found) == 1:
             return found[0]
         if found:
             listed = "、".join(
-                f"{self.shown(k, i)}" + (f"[{NAMED_KINDS[k]}]" if len(kinds) > 1 else "") for k, i in found[:12]
+                f"{self.shown(k, i)}" + (f"[{NAMED_KINDS[k]}]" if len(kinds) > 1 else "") for k, i in found[:LISTED]
             )
-            raise ScaffoldError(f"“{text}”可能是：{listed}；请写其中一个的标识")
-        pool = [i for k in kinds for i in self.names.get(k, {})]
-        hint = did_you_mean(text, pool)
+            more = f" 等 {len(found)} 个（全部列出：bulletin ids {text}）" if len(found) > LISTED else ""
+            raise ScaffoldError(f"“{text}”可能是：{listed}{more}；请写其中一个的标识")
+        pool = [(k, i) for k in kinds for i in sorted(self.names.get(k, {}))]
+        hint = did_you_mean(text, [i for _, i in pool])
+        listed = "、".join(self.shown(k, i) for k, i in pool) if len(pool) <= LISTED else ""
         raise ScaffoldError(
             f"没有找到“{text}”：请写{what}的名称或标识"
             + (f"（{hint}）" if hint else "")
-            + "；查标识可运行 bulletin ids 名称"
+            + "；"
+            + (f"可选：{listed}" if listed else "查标识可运行 bulletin ids 名称")
         )
 
     @classmethod
@@ -301,6 +305,14 @@ class Known:
             parts=_parts(loaded),
             evaluations=_evaluations(loaded),
             names=_names(loaded),
+            state_owned=frozenset(
+                r.id for r in loaded.of("company") if r.id and (r.fields or {}).get("state_owned") is True
+            ),
+            credit_codes={
+                str(r.fields["credit_code"]).upper(): r.id
+                for r in loaded.of("company")
+                if r.id and r.fields and r.fields.get("credit_code")
+            },
         )
 
 
@@ -545,6 +557,14 @@ def compound(
         raise ScaffoldError(f"{COMPOUND_TYPES[type_]}小区需要 --company（物业服务企业的标识）")
     if company:
         _check_refs([company], known.companies, "物业服务企业")
+    if type_ == "state" and company and company not in known.state_owned:
+        listed = (
+            "、".join(known.shown("company", c) for c in sorted(known.state_owned))
+            or "（还没有，先用 new company 建一个）"
+        )
+        raise ScaffoldError(
+            f"国企兜管小区的物业服务企业必须是国有企业，{known.shown('company', company)} 不是；国有企业有：{listed}"
+        )
     if households < 0:
         raise ScaffoldError("户数不能是负数")
     record_id = _new_id(record_id, name, "compound", known.compounds, "小区")
@@ -589,6 +609,18 @@ def company(
     problem = checksums.credit_code_problem(credit_code)
     if problem:
         raise ScaffoldError(f"统一社会信用代码“{credit_code}”有误：{problem}")
+    same_code = known.credit_codes.get(credit_code.upper())
+    if same_code:
+        raise ScaffoldError(
+            f"统一社会信用代码 {credit_code} 已经是 {known.shown('company', same_code)} 的，"
+            f"一家企业只建一个文件：要修改它，直接打开 content/companies/{same_code}.yaml"
+        )
+    same_name = [i for i, n in known.companies.items() if schema.plain(n) == schema.plain(name)]
+    if same_name:
+        raise ScaffoldError(
+            f"已经有名为“{name}”的物业服务企业：{known.shown('company', same_name[0])}"
+            f"（content/companies/{same_name[0]}.yaml）；要修改它，直接打开这个文件"
+        )
     record_id = _new_id(record_id, name, "company", known.companies, "物业服务企业")
     text = f"""# 物业服务企业。以 # 开头的是说明，不会发布；要用某一项时，删掉那一行开头的“# ”。
 # 它管理哪些小区，由小区文件中的 company 一项得出，这里不用写。
@@ -646,7 +678,10 @@ def evaluation(known: Known, *, district: str, period: str, published: date) -> 
     if not PERIOD_RE.match(period):
         raise ScaffoldError(f"考评期“{period}”应写成 年份-H1（上半年）或 年份-H2（下半年），如 2026-H1")
     if any(p == period for p, _ in known.evaluations.get(district, [])):
-        raise ScaffoldError(f"已经有 evaluations/{district}/{period}.yaml")
+        raise ScaffoldError(
+            f"已经有 evaluations/{district}/{period}.yaml：要修改得分，直接编辑这个文件，或运行 "
+            f"bulletin export evaluation --district {district} --period {period} 导出表格，填好后用 bulletin import 导入"
+        )
     if not known.parts:
         raise ScaffoldError("site.yaml 中没有可用的 evaluation.parts（评价方），请先改正 site.yaml")
     parts_doc = "、".join(f"{key}（{label}，0–{mx}）" for key, label, mx in known.parts)
