@@ -284,11 +284,15 @@ def test_snapshot_sees_changes_and_ignores_editor_droppings(tmp_path):
 
 
 @contextlib.contextmanager
-def serving(tmp_path, monkeypatch):
+def serving(tmp_path, monkeypatch, host="127.0.0.1", said: list[str] | None = None, urls: list[str] | None = None):
     """`serve.run` in a thread over a content folder holding one notice, `rebuild` replaced by a
     recorder: yields (the notice's path, the change lists `rebuild` was called with); the server
-    is stopped (and must have stopped) on the way out."""
+    is stopped (and must have stopped) on the way out. What it logs goes to `said`, its address
+    to `urls`."""
     from generator.tools import serve
+
+    said = said if said is not None else []
+    urls = urls if urls is not None else []
 
     content = tmp_path / "content"
     content.mkdir()
@@ -297,9 +301,11 @@ def serving(tmp_path, monkeypatch):
     calls: list[frozenset[str]] = []
     monkeypatch.setattr(serve, "rebuild", lambda options, changed=frozenset(): calls.append(changed))
     stop, ready = threading.Event(), threading.Event()
-    options = serve.Options(content, "content", tmp_path / "out", port=0)
+    options = serve.Options(content, "content", tmp_path / "out", host=host, port=0)
     thread = threading.Thread(
-        target=serve.run, args=(options, stop), kwargs={"log": lambda line: None, "ready": lambda url: ready.set()}
+        target=serve.run,
+        args=(options, stop),
+        kwargs={"log": said.append, "ready": lambda url: urls.append(url) or ready.set()},
     )
     thread.start()
     try:
@@ -379,3 +385,123 @@ def test_folders_that_cannot_be_watched_are_scanned_instead(tmp_path, monkeypatc
         assert woken.wait(WAIT)
     finally:
         unwatch()
+
+
+# --- hostile and busy requests ------------------------------------------------------------------
+
+
+def raw_request(port: int, target: bytes) -> tuple[bytes, float]:
+    """One request over a plain socket to 127.0.0.1:`port`: (the status line, seconds taken)."""
+    import socket
+
+    started = time.monotonic()
+    with socket.create_connection(("127.0.0.1", port), timeout=WAIT) as sock:
+        sock.sendall(b"GET " + target + b" HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    return answer.split(b"\r\n", 1)[0], time.monotonic() - started
+
+
+@contextlib.contextmanager
+def serving_a_page(tmp_path, monkeypatch, capfd):
+    """An in-process server (see `serving`) whose output folder holds an index page: yields
+    (its port, what it logged); on the way out, nothing it wrote may be a traceback."""
+    (tmp_path / "out").mkdir()
+    (tmp_path / "out" / "index.html").write_text("<html><body>首页</body></html>", encoding="utf-8")
+    said: list[str] = []
+    urls: list[str] = []
+    with serving(tmp_path, monkeypatch, said=said, urls=urls):
+        yield int(urls[0].rstrip("/").rsplit(":", 1)[1]), said
+    out, err = capfd.readouterr()
+    assert "Traceback" not in out + err + "\n".join(said)
+
+
+HOSTILE = [
+    (b"/%00", b"400"),  # NUL after decoding
+    (b"/a%01b", b"400"),  # another control character
+    (b"/" + b"a" * 300, b"414"),  # a segment longer than any file name
+    (b"/" + b"%E4%B8%AD" * 90, b"414"),  # 270 bytes once decoded, from 90 characters
+    (b"/?q=" + b"x" * 10240, b"414"),  # a 10 KB request line (only its query is long)
+    (b"/a/" * 800, b"414"),  # a path of short segments, too long as a whole
+    (b"/%ZZ", b"400"),  # not a percent-escape
+    (b"/%C3%28", b"400"),  # not UTF-8
+    (b"/%", b"400"),
+    (b"/a%5Cb", b"400"),  # backslash
+    (b"/a\\b", b"400"),
+    (b"/..%2F..%2Fetc%2Fpasswd", b"400"),  # a way out of the output folder
+    (b"/a/../index.html", b"400"),
+    (b"/" + b"a" * 255, b"404"),  # the longest segment allowed: looked up, not there
+    (b"/%E4%B8%AD%E6%96%87/", b"404"),  # Chinese: a fine path that is not there
+    (b"/", b"200"),
+]
+
+
+def test_every_odd_request_gets_a_status_not_a_traceback(tmp_path, monkeypatch, capfd):
+    with serving_a_page(tmp_path, monkeypatch, capfd) as (port, said):
+        for target, expected in HOSTILE:
+            status, _seconds = raw_request(port, target)
+            assert status.startswith(b"HTTP/1.1 " + expected + b" "), (target[:60], status)
+    assert not [line for line in said if "出错" in line]  # refused requests are not errors
+
+
+def test_an_unexpected_error_is_a_500_and_one_line(tmp_path, monkeypatch, capfd):
+    from generator.tools import serve
+
+    def broken(name):
+        raise RuntimeError("boom")
+
+    with serving_a_page(tmp_path, monkeypatch, capfd) as (port, said):
+        monkeypatch.setattr(serve.mimetypes, "guess_type", broken)
+        status, _seconds = raw_request(port, b"/")
+        assert status.startswith(b"HTTP/1.1 500 ")
+        monkeypatch.undo()  # the server goes on answering
+        assert raw_request(port, b"/")[0].startswith(b"HTTP/1.1 200 ")
+    (line,) = [line for line in said if "出错" in line]
+    assert "出错" in line and "RuntimeError: boom" in line and "\n" not in line
+
+
+def test_a_burst_of_requests_is_answered_promptly(tmp_path, monkeypatch, capfd):
+    """200 connections at once are all answered (the backlog of 5 had the last waiting 51 s in
+    SYN retries). 10 s is a bound on behaviour on a loaded machine, not a benchmark."""
+    count = 200
+    with serving_a_page(tmp_path, monkeypatch, capfd) as (port, _said):
+        start = threading.Barrier(count)
+        results: list[tuple[bytes, float]] = []
+
+        def one() -> None:
+            start.wait(WAIT)
+            try:
+                results.append(raw_request(port, b"/"))
+            except OSError as exc:
+                results.append((repr(exc).encode(), float("inf")))
+
+        threads = [threading.Thread(target=one) for _ in range(count)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(WAIT)
+    assert len(results) == count
+    assert [status for status, _ in results if not status.startswith(b"HTTP/1.1 200 ")] == []
+    slowest = max(seconds for _, seconds in results)
+    assert slowest < 10, f"the slowest request took {slowest:.1f} s"
+
+
+def test_listening_beyond_this_machine_warns_that_drafts_show(tmp_path, monkeypatch):
+    said: list[str] = []
+    with serving(tmp_path, monkeypatch, host="0.0.0.0", said=said):
+        pass
+    assert any("注意：预览会显示草稿" in line and "0.0.0.0" in line and "--host" in line for line in said)
+
+    said.clear()
+    (tmp_path / "again").mkdir()
+    with serving(tmp_path / "again", monkeypatch, said=said):
+        pass
+    assert not any("注意" in line for line in said)
+
+
+def test_loopback_hosts():
+    from generator.tools.serve import is_loopback
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost", "LOCALHOST"))
+    assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.5", "example.org", ""))

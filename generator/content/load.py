@@ -7,6 +7,12 @@ when the file could not be read) and the references it makes. File-name rules li
 they are about where a file is, not what it says. Nothing here looks across records: that is
 `validate`.
 
+Nothing under the content folder is left out without a word: a misplaced or misnamed file is an
+error, a hidden one (`.draft.md`, a `.old/` folder) a warning, a folder that is a symbolic link an
+error (outside the folder it would publish files from elsewhere; inside, the same files twice).
+Only the few files that systems and git leave behind (`HARMLESS`, and `.git*` at the top) pass
+unreported.
+
 How the files are read is the `Reader`'s business: this one reads each from disk, here, in turn.
 The engine's reader (`engine.reads`) gives the same records and problems while sharing the files
 out among processes (a big cold build) or handing back what an unchanged file gave last time (the
@@ -37,6 +43,9 @@ KNOWN_ENTRIES = {
     "attachments",
 }
 PERIOD_RE = re.compile(r"^\d{4}-H[12]$")
+# Left in folders by git, macOS Finder and Windows Explorer, never by an editor: not reported
+# anywhere. At the top, names starting with ".git" (.git, .gitignore, .github) pass too.
+HARMLESS = frozenset({".gitkeep", ".DS_Store", "Thumbs.db", "desktop.ini"})
 
 
 @dataclass
@@ -119,9 +128,12 @@ def load(root: Path, content_arg: str, problems: Problems, reader: Reader | None
     shown = lambda rel: display_path(content_arg, rel)  # noqa: E731
 
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".") or entry.name in KNOWN_ENTRIES:
+        if entry.name in KNOWN_ENTRIES or entry.name in HARMLESS or entry.name.startswith(".git"):
             continue
         if entry.name.lower() in ("readme.md", "readme.txt", "readme"):
+            continue
+        if entry.name.startswith("."):
+            _hidden(Loc(shown(entry.name)), entry.name, entry.is_dir(), problems)
             continue
         problems.warning(
             Loc(shown(entry.name)),
@@ -179,17 +191,27 @@ def _evaluation_parts(loaded: Loaded) -> dict[str, Decimal] | None:
 def list_files(root: Path, folder: str, ext: str, depth: int, problems: Problems, content_arg: str) -> list[str]:
     """Relative paths of the record files in `folder`, exactly `depth` levels down, sorted.
 
-    Anything else there (a `.yml`, a stray subfolder) is reported, so a misnamed file never
-    silently disappears from the site.
+    Anything else there (a `.yml`, a stray subfolder, a hidden file, a linked folder) is
+    reported, so a misnamed file never silently disappears from the site. Costs what a plain walk
+    does: a link is resolved only where there is one.
     """
     base = root / folder
+    if os.path.islink(base):  # the folder itself a link: once per folder, not per file
+        _linked_folder(root, str(base), folder, problems, content_arg)
+        return []
     if not base.is_dir():
         return []
     found = []
-    for rel, is_dir in sorted(_walk(str(base), folder), key=lambda item: item[0].split("/")):
+    for rel, kind, path in sorted(_walk(str(base), folder), key=lambda item: item[0].split("/")):
         rel_parts = rel.split("/")
         level = len(rel_parts) - 1
-        if is_dir:
+        if kind == "hidden" or kind == "hidden folder":
+            _hidden(Loc(display_path(content_arg, rel)), rel_parts[-1], kind == "hidden folder", problems)
+            continue
+        if kind == "linked folder":
+            _linked_folder(root, path, rel, problems, content_arg)
+            continue
+        if kind == "folder":
             if level >= depth:
                 problems.error(Loc(display_path(content_arg, rel)), f"{folder}/ 下不应有多层子文件夹")
             continue
@@ -210,14 +232,51 @@ def list_files(root: Path, folder: str, ext: str, depth: int, problems: Problems
     return found
 
 
+def _hidden(loc: Loc, name: str, is_dir: bool, problems: Problems) -> None:
+    """Warn about the hidden file or folder `name` (one starting with "."), never read."""
+    message = (
+        f"以“.”开头的文件夹“{name}”是隐藏文件夹，里面的文件都不会读取；要发布请去掉开头的“.”"
+        if is_dir
+        else f"以“.”开头的文件“{name}”是隐藏文件，不会读取；要发布请去掉开头的“.”"
+    )
+    problems.warning(loc, message)
+
+
+def _linked_folder(root: Path, path: str, rel: str, problems: Problems, content_arg: str) -> None:
+    """Report the folder `rel` (at `path`), a symbolic link: never followed. Leading out of the
+    content folder it would publish files from elsewhere on the machine; leading inside, the
+    files it shows are read where they really are, so through the link they would come twice."""
+    real_root = os.path.realpath(root)
+    target = os.path.realpath(path)
+    loc = Loc(display_path(content_arg, rel))
+    if os.path.commonpath([real_root, target]) != real_root:
+        problems.error(loc, "是指向内容目录以外的文件夹链接，不会读取；请把文件复制进来")
+        return
+    inside = os.path.relpath(target, real_root).replace(os.sep, "/")
+    shown = content_arg if inside == "." else display_path(content_arg, inside)
+    problems.error(
+        loc, f"是指向内容目录里“{shown}”的文件夹链接，不会读取（同一批文件会读两遍）；请删掉链接，把文件直接放在这里"
+    )
+
+
 def _walk(folder: str, rel: str):
-    """(relative path, is a folder) for everything below `folder`, hidden entries skipped."""
+    """(relative path, kind, path) for everything below `folder`: kind "file", "folder" (walked
+    too), "linked folder" (not followed), "hidden" or "hidden folder" (not walked). `HARMLESS`
+    names are left out. One scandir a folder and no stat beyond what `is_dir` needs (none for
+    anything but a link, where the system gives the type)."""
     with os.scandir(folder) as entries:
         for entry in entries:
-            if entry.name.startswith("."):
+            name = entry.name
+            if name in HARMLESS:
                 continue
-            child = f"{rel}/{entry.name}"
+            child = f"{rel}/{name}"
             is_dir = entry.is_dir()
-            yield child, is_dir
-            if is_dir and not entry.is_symlink():
+            if name.startswith("."):
+                yield child, "hidden folder" if is_dir else "hidden", entry.path
+            elif not is_dir:
+                yield child, "file", entry.path
+            elif entry.is_symlink():
+                yield child, "linked folder", entry.path
+            else:
+                yield child, "folder", entry.path
                 yield from _walk(entry.path, child)

@@ -21,15 +21,32 @@ page; the next good save rebuilds and the pages reload into the site. Content er
 errors and even internal errors all end up on that page: the server itself never stops on them.
 `/__bulletin/status` reports the state as JSON (for tests and tools).
 
+Every request gets an HTTP status, never a traceback or a dropped connection. The URL's path is
+checked before any file is looked at (`check_path`): an invalid percent-escape (`%ZZ`), bytes
+that are not UTF-8 (`%C3%28`), a NUL or other control character, a backslash, or a `.`/`..`
+segment is 400; a segment longer than MAX_SEGMENT_BYTES (255, what a file name can be on every
+common file system) or a path longer than MAX_PATH_BYTES is 414 URI Too Long rather than 400,
+because the request is well formed and only its length is refused (no file that long can exist
+in the preview anyway); a request line over MAX_REQUEST_LINE bytes is 414 too. Anything else that
+goes wrong while answering is a 500 and one line in Chinese on the console, without a traceback.
+The listen backlog is REQUEST_QUEUE_SIZE, so a burst of requests (a page with many images, a
+load test) waits in the queue instead of in the client's SYN retries.
+
+Listening anywhere but the loopback (`--host 0.0.0.0`) shows drafts to the whole network: the
+server says so before it starts.
+
 The server stops when `stop` is set (the CLI sets it on Ctrl+C or SIGTERM).
 """
 
 from __future__ import annotations
 
 import html
+import ipaddress
 import json
 import mimetypes
 import os
+import re
+import sys
 import threading
 import time
 import traceback
@@ -38,7 +55,7 @@ from dataclasses import dataclass
 from datetime import date
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import unquote, urlsplit
+from urllib.parse import unquote_to_bytes, urlsplit
 
 import jinja2
 
@@ -51,6 +68,11 @@ SCAN_SECONDS = 2.0  # how often they are scanned anyway while it watches
 SETTLE_SECONDS = 0.02  # after the first report, for the rest of a save (temporary file, rename) to land
 KEEPALIVE_SECONDS = 15
 PREFIX = "/__bulletin/"
+MAX_REQUEST_LINE = 8192  # bytes, "GET … HTTP/1.1" without the line end (http.server allows 65 536)
+MAX_SEGMENT_BYTES = 255  # bytes of one decoded path segment: the longest file name most systems allow
+MAX_PATH_BYTES = 2048  # bytes of the decoded path: the output folder's path plus it stays under PATH_MAX
+REQUEST_QUEUE_SIZE = 128  # the listen backlog (socketserver's default of 5 made a burst wait seconds)
+LOOPBACK_NAMES = ("localhost",)
 
 RELOAD_JS = b"""(function () {
   var me = document.currentScript, seen = me.getAttribute("data-generation");
@@ -276,22 +298,130 @@ def inject(page: bytes, generation: int) -> bytes:
     return page[:at] + tag + b"\n" + page[at:] if at != -1 else page + tag
 
 
+_BAD_ESCAPE = re.compile(r"%(?![0-9A-Fa-f]{2})")
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+class BadPath(ValueError):
+    """A request path refused before any file is looked at: `status` is the HTTP status."""
+
+    def __init__(self, status: int, why: str):
+        super().__init__(why)
+        self.status = status
+        self.why = why
+
+
+def check_path(raw: str) -> str:
+    """The decoded path of a request target (query and fragment dropped), or BadPath: 400 for
+    what no link the site makes can contain (bad escapes, non-UTF-8, control characters,
+    backslashes, `.` and `..` segments), 414 for a segment or path too long to be a file here."""
+    path = urlsplit(raw).path
+    if _BAD_ESCAPE.search(path):
+        raise BadPath(400, "地址中有无效的百分号编码")
+    data = unquote_to_bytes(path)
+    if len(data) > MAX_PATH_BYTES:
+        raise BadPath(414, f"地址太长（超过 {MAX_PATH_BYTES} 字节）")
+    if any(len(segment) > MAX_SEGMENT_BYTES for segment in data.split(b"/")):
+        raise BadPath(414, f"地址中有一段太长（超过 {MAX_SEGMENT_BYTES} 字节）")
+    try:
+        decoded = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise BadPath(400, "地址不是有效的 UTF-8 编码") from None
+    if _CONTROL.search(decoded) or "\\" in decoded:
+        raise BadPath(400, "地址中有控制字符或反斜杠")
+    if any(segment in (".", "..") for segment in decoded.split("/")):
+        raise BadPath(400, "地址中有“.”或“..”")
+    return decoded
+
+
+def is_loopback(host: str) -> bool:
+    """Whether only this machine can reach a server listening on `host`."""
+    if host.lower() in LOOPBACK_NAMES:
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    """`text` made safe for one console line: control characters escaped, at most `limit` characters."""
+    shown = _CONTROL.sub(lambda m: f"\\x{ord(m.group()):02x}", text)
+    return shown if len(shown) <= limit else shown[:limit] + "…"
+
+
+class PreviewHTTPServer(ThreadingHTTPServer):
+    """ThreadingHTTPServer with a realistic backlog, whose last-resort error report (an exception
+    outside a handler's own guard) is one Chinese line instead of a traceback on stderr."""
+
+    request_queue_size = REQUEST_QUEUE_SIZE
+    daemon_threads = True
+
+    def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], log: Callable[[str], None]):
+        self.log = log
+        super().__init__(address, handler)
+
+    def handle_error(self, request, client_address) -> None:  # the base class's name
+        exc = sys.exc_info()[1]
+        if isinstance(exc, ConnectionError | TimeoutError):
+            return  # the client went away
+        self.log(f"预览服务器处理请求时出错：{_one_line(f'{type(exc).__name__}: {exc}')}")
+
+
 def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         server_version = "bulletin-preview"
         protocol_version = "HTTP/1.1"
+        answered = False  # whether the current request's status line has been sent
 
         def log_message(self, format, *args):  # the base class's name
             pass  # one line per rebuild is enough on the console
 
+        def parse_request(self) -> bool:  # the base class's name
+            if not super().parse_request():
+                return False  # the base class has answered (400, 505, …)
+            line: bytes = getattr(self, "raw_requestline", b"")  # set by handle_one_request
+            if len(line.rstrip(b"\r\n")) > MAX_REQUEST_LINE:
+                # after the base class: the headers are read, so the answer is not lost in a reset
+                self.close_connection = True
+                self.refuse(414, f"请求行太长（超过 {MAX_REQUEST_LINE} 字节）", self.command == "HEAD")
+                return False
+            return True
+
         def do_HEAD(self):
-            self.respond(head=True)
+            self.guarded(head=True)
 
         def do_GET(self):
-            self.respond(head=False)
+            self.guarded(head=False)
+
+        def guarded(self, head: bool) -> None:
+            """`respond`, with whatever it raises turned into a 500 and one line on the console."""
+            self.answered = False
+            try:
+                self.respond(head)
+            except ConnectionError:
+                self.close_connection = True  # the client went away: nobody to answer
+            except Exception as exc:  # noqa: BLE001 - the server answers every request and stays up
+                self.close_connection = True
+                preview.log(
+                    f"预览服务器处理 {_one_line(self.path, 100)} 时出错（{'响应已中断' if self.answered else '已返回 500'}）："
+                    f"{_one_line(f'{type(exc).__name__}: {exc}')}"
+                )
+                if not self.answered:
+                    try:
+                        self.refuse(500, "预览服务器内部错误，详情见终端", head)
+                    except OSError:
+                        pass
+
+        def refuse(self, code: int, why: str, head: bool) -> None:
+            page = f"<!doctype html><title>{code}</title><p>{html.escape(why)}</p>".encode()
+            self.send(code, "text/html; charset=utf-8", page, head)
 
         def respond(self, head: bool) -> None:
-            path = unquote(urlsplit(self.path).path)
+            try:
+                path = check_path(self.path)
+            except BadPath as bad:
+                return self.refuse(bad.status, bad.why, head)
             if path == PREFIX + "events":
                 return self.events()
             if path == PREFIX + "reload.js":
@@ -334,15 +464,19 @@ def make_handler(preview: Preview) -> type[BaseHTTPRequestHandler]:
             return candidate if candidate.is_file() else None
 
         def send(self, code: int, kind: str, data: bytes, head: bool) -> None:
+            self.answered = True
             self.send_response(code)
             self.send_header("Content-Type", kind)
             self.send_header("Content-Length", str(len(data)))
             self.send_header("Cache-Control", "no-store")
+            if self.close_connection:
+                self.send_header("Connection", "close")
             self.end_headers()
             if not head:
                 self.wfile.write(data)
 
         def events(self) -> None:
+            self.answered = True
             self.send_response(200)
             self.send_header("Content-Type", "text/event-stream")
             self.send_header("Cache-Control", "no-store")
@@ -373,6 +507,8 @@ def run(
 ) -> None:
     """Build, serve and watch until `stop` is set. `ready(url)` is called once the server listens."""
     log = log or (lambda line: print(line, flush=True))
+    if not is_loopback(options.host):
+        log(f"注意：预览会显示草稿，监听 {options.host} 时同一网络中的任何人都能看到；只在本机预览请去掉 --host")
     preview = Preview(options, log)
     roots = watched_roots(options.content)
     woken = threading.Event()
@@ -403,8 +539,7 @@ def _serve(
 ) -> None:
     before = snapshot(roots)
     preview.build()
-    httpd = ThreadingHTTPServer((options.host, options.port), make_handler(preview))
-    httpd.daemon_threads = True
+    httpd = PreviewHTTPServer((options.host, options.port), make_handler(preview), preview.log)
     server = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.2}, daemon=True)
     server.start()
     host, port = str(httpd.server_address[0]), httpd.server_address[1]
