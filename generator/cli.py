@@ -294,7 +294,7 @@ class _Answers:
         import shlex
 
         def quoted(value: str) -> str:  # Chinese needs no quotes in a shell; spaces and symbols do
-            return value if re.fullmatch(r"[\w\-.,/:@%+=，、：]+", value) else shlex.quote(value)
+            return value if not value or re.fullmatch(r"[\w\-.,/:@%+=，、：]+", value) else shlex.quote(value)
 
         return " ".join(["bulletin", "new", self.command] + [f"{o} {quoted(v)}".rstrip() for o, v in self.given])
 
@@ -553,7 +553,7 @@ def new_notice(content, record_id, title, day, category, district, streets, comm
     record_id = _record_id(record_id, known, "notice", known.notices, title)
     answers.note("--id", record_id)
     if draft:
-        answers.note("--draft", "")
+        answers.given.append(("--draft", ""))  # a flag: no value
     _create(
         content,
         lambda known: _scaffold().notice(
