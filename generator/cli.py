@@ -8,9 +8,11 @@ stdout (it is a linter), `build` on stderr. Every run ends with a one-line summa
 
 from __future__ import annotations
 
+import errno
 import json
 import os
 import re
+import signal
 import sys
 import unicodedata
 from datetime import UTC, date, datetime
@@ -20,10 +22,10 @@ import click
 
 from . import pipeline
 from .content import schema
-from .content.errors import ContentError, Problem, redact
+from .content.errors import BuildFailed, ContentError, Problem, redact
 from .content.schema import BASE_URL_RE
 from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
-from .engine.write import recover, refusal
+from .engine.write import refusal
 from .tools import clitext
 from .tools.admin import AdminOptions, AdminUnavailable
 
@@ -89,6 +91,31 @@ def _guard(fn):
     return wrapper
 
 
+def _os_problem(exc: OSError) -> str:
+    """An OSError of the build's own writing, in Chinese (a full disk above all)."""
+    where = f"（{exc.filename}）" if exc.filename else ""
+    if exc.errno == errno.ENOSPC:
+        return f"磁盘空间不足{where}，请清理磁盘后重新构建"
+    if exc.errno == errno.EDQUOT:
+        return f"超出磁盘配额{where}，请清理后重新构建"
+    if exc.errno in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return f"没有写入权限{where}：{exc.strerror}"
+    return f"读写文件出错{where}：{exc.strerror or exc}"
+
+
+def _terminate_as_interrupt() -> None:
+    """SIGTERM (a CI job cancelled, `kill`) ends a build the way Ctrl+C does: through its
+    cleanup (the staging folder removed, Pagefind stopped), not in the middle of it."""
+
+    def handler(signum, frame):
+        raise KeyboardInterrupt
+
+    try:
+        signal.signal(signal.SIGTERM, handler)
+    except ValueError:  # not the main thread (e.g. called from a test's thread)
+        pass
+
+
 def _scaffold():
     """`bulletin new`'s module, imported when used: it brings YAML and pypinyin, which a build
     with nothing to do never needs."""
@@ -132,6 +159,7 @@ def main() -> None:
 @_guard
 def build(content: str, out: str, today, drafts: bool, base_url: str | None, preview: bool, admin: bool) -> None:
     """检查内容并生成网站。"""
+    _terminate_as_interrupt()
     content_dir = _content_dir(content)
     if base_url is not None and not BASE_URL_RE.match(base_url):
         raise click.UsageError(
@@ -140,7 +168,6 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
     reason = refusal(Path(out), content_dir)
     if reason:
         raise click.UsageError(reason)
-    recover(Path(out).resolve())  # a killed earlier build may have left the site mid-swap
     admin_options = None
     if admin:
         try:
@@ -157,11 +184,18 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
             base_url=base_url,
             preview=preview,
             admin=admin_options,
+            on_wait=lambda message: click.echo(message, err=True),
         )
     except ContentError as exc:
         _emit(exc.problems, err=True)
         errors, warnings = _counts(exc.problems)
         click.echo(f"构建失败：{errors} 个错误，{warnings} 个警告；网站未更新（{out}/ 保持原样）", err=True)
+        sys.exit(1)
+    except BuildFailed as exc:
+        click.echo(f"构建失败：{exc}", err=True)
+        sys.exit(1)
+    except OSError as exc:  # the disk, not the content: say which and leave the site as it was
+        click.echo(f"构建失败：{_os_problem(exc)}；网站未更新（{out}/ 保持原样）", err=True)
         sys.exit(1)
     _emit(list(result.warnings), err=True)
     for note in result.notes:
@@ -258,6 +292,9 @@ def serve(content: str, out: str | None, host: str, port: int, today) -> None:
             log=click.echo,
             ready=lambda url: click.echo(f"预览地址：{url}（草稿也会显示；按 Ctrl+C 停止）"),
         )
+    except BuildFailed as exc:
+        click.echo(f"无法启动预览：{exc}", err=True)
+        sys.exit(1)
     except OSError as exc:
         raise click.UsageError(
             f"无法在 {host}:{port} 上启动预览：{exc.strerror or exc}（可用 --port 换一个端口）"

@@ -19,8 +19,11 @@ only what changed made again (`Builder`, the edit loop of `bulletin serve`): the
 with a remembering session. Content problems surface as `ContentError` (with every problem of
 the run) before anything is written, so a failed build never touches the published site. The
 full-text search index (`output.search.index_site`) is made over the new site folder before it
-replaces the published one; a missing Pagefind is a build note (`BuildResult.notes`), never a
-failure. `today` comes in as a parameter (the CLI computes it in Asia/Shanghai or takes
+replaces the published one; a missing (or too old) Pagefind is a build note (`BuildResult.notes`)
+and the search page offers the directories instead, but any other failure of the index (a full
+disk, a crash, no answer) is `BuildFailed`: the previous site stays, and no site is published
+whose search page points at a missing index. Only one build writes a folder at a time
+(`engine.lock`). `today` comes in as a parameter (the CLI computes it in Asia/Shanghai or takes
 `--today`); no stage reads the clock.
 """
 
@@ -34,7 +37,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from .content.errors import ContentError, Loc, Problem, Problems
+from .content.errors import BuildFailed, ContentError, Loc, Problem, Problems
 from .content.history import SHANGHAI
 from .engine import cache
 from .engine.incremental import Session
@@ -83,13 +86,52 @@ def build(
     changed_paths=None,
     complete: bool = False,
     fulltext: bool = True,
+    on_wait: Callable[[str], None] | None = None,
 ) -> BuildResult:
     """Build the site of `content` into `out`. `preview` puts a 预览 banner on every page (deploy
     previews); `admin` (tools.admin.AdminOptions) adds the web editor under /admin/;
     `fulltext=False` leaves out the full-text search index. `session`: a remembering one for the edit loop (`Builder`),
-    with the paths that changed since its last build (`complete`: every one of them)."""
+    with the paths that changed since its last build (`complete`: every one of them).
+
+    The whole build holds `out`'s lock (`engine.lock`): another build of the same folder waits
+    for it (`on_wait` hears why, once), and a folder a `serve` holds is refused (`BuildFailed`).
+    What a killed build left beside `out` is finished or undone first (`write.recover`)."""
+    from .engine import lock
+    from .engine.write import recover
+
+    with lock.hold(out, "build", on_wait):
+        recover(Path(out).resolve())
+        return _build(
+            Path(content),
+            content_arg,
+            out,
+            today,
+            drafts,
+            base_url,
+            preview,
+            admin,
+            session,
+            changed_paths,
+            complete,
+            fulltext,
+        )
+
+
+def _build(
+    content: Path,
+    content_arg: str,
+    out: Path,
+    today: date,
+    drafts: bool,
+    base_url: str | None,
+    preview: bool,
+    admin,
+    session: Session | None,
+    changed_paths,
+    complete: bool,
+    fulltext: bool,
+) -> BuildResult:
     started = time.perf_counter()
-    content = Path(content)
     if session is None:
         session = Session(
             content, out, today, (drafts, preview, admin is not None), base_url, content_arg, remember=False
@@ -148,6 +190,8 @@ def build(
 
         # render
         pagefind = ahead.get("pagefind")
+        if pagefind.fatal:  # installed but broken: never publish without the index
+            raise BuildFailed(pagefind.problem or "无法运行 Pagefind；网站未更新")
         notes = [pagefind.problem] if pagefind.problem else []
         static, asset_urls = ahead.get("static")
         global_key = cache.digest(

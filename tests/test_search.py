@@ -7,7 +7,9 @@ import functools
 import json
 import operator
 import stat
+import time
 from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -130,19 +132,28 @@ def test_a_drafts_preview_does_not_index_the_drafts(project):
     assert "/notices/caogao/" not in indexed and entry["languages"]["zh-cn"]["page_count"] == len(indexed)
 
 
-def test_a_failed_index_leaves_no_partial_index_and_the_build_still_succeeds(project, monkeypatch):
+def published(site):
+    return {p.relative_to(site).as_posix(): p.read_bytes() for p in sorted(site.rglob("*")) if p.is_file()}
+
+
+def test_a_failed_index_fails_the_build_and_leaves_the_published_site_as_it_was(project, monkeypatch):
+    # (It used to publish the site without search, with a warning: a search page promising full
+    # text it does not have.)
+    assert cli("build", "--today", TODAY).exit_code == 0
+    before = published(project / "site")
     broken = project / "bin" / "pagefind"
     broken.parent.mkdir()
     broken.write_text(
         "#!/bin/sh\nif [ \"$1\" = --version ]; then echo 'pagefind 1.6.0'; exit 0; fi\n"
-        'mkdir -p "$2/pagefind"; echo half > "$2/pagefind/x"; echo \'disk full\' >&2; exit 1\n',
+        "echo 'index writer crashed' >&2; exit 1\n",
         encoding="utf-8",
     )
     broken.chmod(0o755)
     monkeypatch.setenv("BULLETIN_PAGEFIND", str(broken))
-    run = cli("build", "--today", TODAY)
-    assert run.exit_code == 0 and "disk full" in run.stderr and "建立全文搜索索引失败" in run.stderr
-    assert not (project / "site/pagefind").exists()
+    run = cli("build", "--today", TODAY, "--base-url", "https://example.net/")  # a change to publish
+    assert run.exit_code == 1 and "index writer crashed" in run.stderr and "建立全文搜索索引失败" in run.stderr
+    assert "网站未更新" in run.stderr
+    assert published(project / "site") == before
 
 
 def shard_entries(site):
@@ -183,20 +194,26 @@ def test_a_site_over_the_budget_is_indexed_in_shards_holding_every_page_once(pro
     assert leftovers == []  # the temporary trees of links are gone
 
 
-def test_a_shard_that_fails_leaves_no_index_at_all(project, monkeypatch):
+def test_a_shard_that_fails_fails_the_build_and_publishes_nothing(project, monkeypatch):
+    # (It used to publish the site without search, with a warning.)
     real = REPO / "node_modules/.bin/pagefind"
     flaky = project / "bin" / "pagefind"
     flaky.parent.mkdir()
-    flaky.write_text(
-        f'#!/bin/sh\ncase "$4" in */s2) echo \'out of memory\' >&2; exit 1;; esac\nexec {real} "$@"\n', encoding="utf-8"
+    calls = project / "calls"
+    calls.mkdir()
+    flaky.write_text(  # the third Pagefind run started fails
+        '#!/bin/sh\nif [ "$1" = --service ]; then\n'
+        f'  for n in 1 2 3 4 5 6 7 8 9; do mkdir "{calls}/$n" 2>/dev/null && break; done\n'
+        "  if [ $n = 3 ]; then echo 'out of memory' >&2; exit 1; fi\n"
+        f'fi\nexec {real} "$@"\n',
+        encoding="utf-8",
     )
     flaky.chmod(0o755)
     monkeypatch.setenv("BULLETIN_PAGEFIND", str(flaky))
     monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", "20.3")
     run = cli("build", "--today", TODAY)
-    assert run.exit_code == 0 and "out of memory" in run.stderr and "建立全文搜索索引失败" in run.stderr
-    assert not (project / "site/pagefind").exists()
-    assert (project / "site/search/index.html").is_file()
+    assert run.exit_code == 1 and "out of memory" in run.stderr and "建立全文搜索索引失败" in run.stderr
+    assert not (project / "site").exists()
 
 
 def test_a_shard_is_weighed_by_the_text_pagefind_indexes():
@@ -286,18 +303,36 @@ def test_name_index_lists_every_compound_community_company_and_area(project):
     assert len(entries) == expected
 
 
-def test_a_killed_builds_shard_link_trees_are_swept_by_the_next_build(tmp_path):
+def test_the_pagefind_a_killed_build_left_running_is_ended_by_the_next_build(tmp_path):
+    # (Shards were once indexed from trees of links beside the site, which this test saw swept;
+    # Pagefind now reads the site folder itself, and what a killed build can leave is a process.)
+    import signal
+    import subprocess
+
     from generator.engine.write import recover
 
     out = tmp_path / "site"
     out.mkdir()
-    dead = tmp_path / "..site.tmp-999999999-1-index-abcd"  # no such process
-    live = tmp_path / "..site.tmp-1-1-index-efgh"  # pid 1 is alive: another build's, left alone
-    other = tmp_path / "..other.tmp-999999999-1-index-zz"  # another site's
-    for folder in (dead, live, other):
-        (folder / "notices").mkdir(parents=True)
-    recover(out)
-    assert not dead.exists() and live.exists() and other.exists()
+    pretend = ["bash", "-c", "exec -a pagefind_extended sleep 300"]
+    orphan = subprocess.Popen(pretend, start_new_session=True)
+    owned = subprocess.Popen(pretend, start_new_session=True)
+    try:
+        for process in (orphan, owned):  # until each has become the pretend Pagefind (exec done)
+            deadline = time.monotonic() + 10
+            while not Path(f"/proc/{process.pid}/cmdline").read_bytes().startswith(b"pagefind_extended"):
+                assert time.monotonic() < deadline
+                time.sleep(0.005)
+        dead = tmp_path / f"..site.tmp-999999999-1.pagefind-{orphan.pid}"  # its build is gone
+        live = tmp_path / f"..site.tmp-1-1.pagefind-{owned.pid}"  # pid 1 is alive: another build's
+        dead.write_text(json.dumps({"owner": 999999999, "pgid": orphan.pid}), encoding="utf-8")
+        live.write_text(json.dumps({"owner": 1, "pgid": owned.pid}), encoding="utf-8")
+        recover(out)
+        assert orphan.wait(timeout=5) == -signal.SIGKILL and not dead.exists()
+        assert owned.poll() is None and live.exists()
+    finally:
+        for process in (orphan, owned):
+            process.kill()
+            process.wait()
 
 
 def test_the_native_executable_beside_the_node_wrapper_is_preferred(tmp_path):

@@ -189,6 +189,12 @@ class ContentError(Exception):
         super().__init__(f"{count} content error(s)")
 
 
+class BuildFailed(Exception):
+    """The build could not be finished for a reason that is not the content's (a full disk, a
+    search index that failed, an output folder another process owns). `str()` is one Chinese
+    sentence that says what happened and what to do; the published site is untouched."""
+
+
 def _gh_data(text: str) -> str:
     return text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
 

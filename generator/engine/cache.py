@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from ..content.history import git_head
-from .write import DIGEST_MOD, cache_dir, marker_digest, share
+from .write import DIGEST_MOD, cache_dir, disk_matches, marker_digest, share
 
 GENERATOR_DIR = Path(__file__).resolve().parent.parent  # the package: its own source is an input
 
@@ -140,6 +140,8 @@ def unchanged(out: Path, key: str) -> dict | None:
     except (OSError, ValueError):
         return None
     if not isinstance(saved, dict) or saved.get("key") != key or saved.get("manifest") != on_disk:
+        return None
+    if not disk_matches(Path(out), on_disk):  # the folder is no longer what that build left
         return None
     return saved.get("result")
 

@@ -262,8 +262,15 @@ class Session:
 
     def writer(self) -> SiteWriter:
         prev = self._previous
+        # A remembering session holds the folder's lock for its lifetime (serve) and knows what it
+        # wrote: it checks the folder on disk on its first build and on every full content scan.
+        verify = prev is None or not self.remember or self._trusted_scans == 0
         return SiteWriter(
-            self.out, (prev.manifest_digest, prev.sigs) if prev is not None else None, patch=self.patch, run=self.run
+            self.out,
+            (prev.manifest_digest, prev.sigs) if prev is not None else None,
+            patch=self.patch,
+            run=self.run,
+            verify=verify,
         )
 
     def kept_pages(

@@ -139,7 +139,7 @@ def _fork(fn: Callable[..., Any], args: tuple, streamed: bool) -> list:
     if pid == 0:  # the child: never returns
         status = 0
         try:
-            _die_with(parent)
+            die_with_parent(parent)
             os.close(read_fd)
             with os.fdopen(write_fd, "wb") as pipe:
                 try:
@@ -190,9 +190,11 @@ def _outcome(ending: tuple | None, status: int) -> Any:
     raise RuntimeError(f"子进程意外退出（{_describe(status)}）")
 
 
-def _die_with(parent: int) -> None:
-    """Linux: this process is killed when the parent dies (a cancelled CI job, a killed build),
-    instead of reading on for nothing."""
+def die_with_parent(parent: int) -> None:
+    """In a forked child. Linux: this process is killed when the parent dies (a cancelled CI
+    job, a killed build), instead of working on for nothing; and SIGTERM kills it outright (the
+    parent may have made SIGTERM raise KeyboardInterrupt, for its own cleanup)."""
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
     except (OSError, AttributeError):

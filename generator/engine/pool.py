@@ -34,7 +34,9 @@ def can_fork() -> bool:
 def forked(jobs: list[tuple[Callable[[Any], Any], Any]], workers: int, ahead: int | None = None) -> Iterator[Any]:
     """The results of `jobs` run in `workers` forked processes, in order (see the module)."""
     ahead = ahead or 2 * workers
-    with multiprocessing.get_context("fork").Pool(workers) as pool:
+    from .isolate import die_with_parent
+
+    with multiprocessing.get_context("fork").Pool(workers, die_with_parent, (os.getpid(),)) as pool:
         pending: collections.deque = collections.deque()
         upcoming = iter(jobs)
         for function, argument in itertools.islice(upcoming, ahead):

@@ -6,10 +6,21 @@ it over the finished output folder — the temporary one, before it replaces the
 writing `pagefind/` inside it; in shards (`pagefind/s1/`, …, merged by the search page) when one
 index of the whole site would need more memory than a bounded budget. Pagefind must be the npm
 release 1.6 or later: the PyPI 1.5.2 build splits a Chinese query into single characters in the
-browser (红黑榜 finds one page of five). Where Pagefind is missing or too old the build still
-succeeds: `Pagefind.problem` says why in Chinese and the search page offers the directories
-instead. Which parts of a page are indexed
-is decided by the templates (`data-pagefind-body` on `<main>`, `data-pagefind-ignore` on noise).
+browser (红黑榜 finds one page of five). Where Pagefind is missing, too old or turned off, the
+build still succeeds: `Pagefind.problem` says why in Chinese and the search page offers the
+directories instead. Where it is there but fails — it does not start (`Pagefind.fatal`), answers
+with an error, dies, stops answering, or the disk fills up — the build fails with `BuildFailed`
+(one Chinese sentence; a full disk is named as such) and the published site stays as it was: the
+pages would promise a full-text search they do not have.
+
+Pagefind runs as a service (`pagefind --service`), one process per shard, handed the shard's
+pages one by one in path order, so the index depends on the pages alone: a run over a folder
+numbers the pages in the order the file system lists them, which gave a different index for the
+same site on tmpfs than on ext4. Each process leads its own process group, gets SIGKILL when the
+thread that started it dies (PR_SET_PDEATHSIG), and is killed on every way out of `index_site`;
+while it runs, a record beside the site folder names it, so that `reap_orphans` can end what a
+build killed outright left behind. Which parts of a page are indexed is decided by the templates
+(`data-pagefind-body` on `<main>`, `data-pagefind-ignore` on noise).
 
 Names: `name_index(site)` is the small JSON the instant box on the home and search pages
 matches in the browser: every district, street, community, compound and company with its kind,
@@ -19,18 +30,27 @@ that 福海, fhhy and fuhai all find 福海花园.
 
 from __future__ import annotations
 
+import base64
+import ctypes
+import errno
 import functools
 import json
 import os
+import queue
 import re
 import shutil
+import signal
 import subprocess
-import tempfile
-from collections.abc import Iterable, Mapping
-from concurrent.futures import ThreadPoolExecutor
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
+from ..content.errors import BuildFailed
 from ..domain.models import Site
 from . import urls
 
@@ -48,18 +68,33 @@ JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it 
 # when one would fit: Pagefind mostly uses one core, so two runs side by side take about half the
 # time, at the cost of a few more requests for the first search (benchmarks/search-index.md).
 PARALLEL_MIN_PAGES = 2000
+TIMEOUT = 600  # seconds Pagefind may go without answering before it is stopped and the build fails
+POLL_SECONDS = 1.0  # how often a wait for Pagefind looks at the clock and the disk
+# Free space and files under which the site's disk counts as full (any index needs more), and how
+# long it may stay so while Pagefind owes an answer: Pagefind retries a file it cannot create for ever.
+FULL_BYTES = 256 * 1024
+FULL_FILES = 16
+FULL_SECONDS = 3.0
+RECORD_MARK = ".pagefind-"  # `.<site folder>.pagefind-<pid>` beside the site folder names a running Pagefind
 REPO = Path(__file__).resolve().parent.parent.parent
 INSTALL_HINT = (
     "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
+)
+RETRY_HINT = (
+    "请重新构建；如仍失败，请在项目目录运行 npm ci --omit=dev 重新安装 Pagefind，"
+    "或设置环境变量 BULLETIN_PAGEFIND=off 暂不建立全文搜索"
 )
 
 
 @dataclass(frozen=True)
 class Pagefind:
-    """The Pagefind command to run (`path`), or why full-text search is unavailable (`problem`)."""
+    """The Pagefind command to run (`path`), or why full-text search is unavailable (`problem`):
+    a note when Pagefind is missing, too old or turned off; a failure of the build when `fatal`
+    (it is there but does not run, so the search would silently go missing)."""
 
     path: Path | None
     problem: str | None = None
+    fatal: bool = False
 
     @property
     def ready(self) -> bool:
@@ -114,12 +149,13 @@ def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
     try:
         done = subprocess.run([str(path), "--version"], capture_output=True, text=True, timeout=60)
     except OSError as exc:
-        return Pagefind(None, f"无法运行 Pagefind（{path}）：{exc}；本次构建没有全文搜索")
+        return _unusable(path, exc.strerror or str(exc))
     except subprocess.TimeoutExpired:
-        return Pagefind(None, f"Pagefind（{path}）没有响应；本次构建没有全文搜索")
+        return _unusable(path, "运行 pagefind --version 60 秒没有结果")
     found = re.search(r"(\d+)\.(\d+)\.(\d+)", done.stdout)
     if done.returncode != 0 or not found:
-        return Pagefind(None, f"无法运行 Pagefind（{path}）；本次构建没有全文搜索；{INSTALL_HINT}")
+        said = _last_words((done.stderr or done.stdout).splitlines())
+        return _unusable(path, f"pagefind --version 退出码 {done.returncode}" + (f"，{said}" if said else ""))
     version = tuple(int(part) for part in found.groups())
     if version < MINIMUM_VERSION:
         return Pagefind(
@@ -130,6 +166,16 @@ def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
     return Pagefind(path)
 
 
+def _unusable(path: Path, cause: str) -> Pagefind:
+    """Pagefind is there but does not run: the build fails rather than quietly losing its search."""
+    return Pagefind(
+        None,
+        f"无法运行 Pagefind（{path}）：{cause}；请在项目目录运行 npm ci --omit=dev 重新安装，"
+        "或设置环境变量 BULLETIN_PAGEFIND=off 暂不建立全文搜索；网站未更新",
+        fatal=True,
+    )
+
+
 def index_site(
     site_dir: Path,
     pagefind: Pagefind,
@@ -138,8 +184,8 @@ def index_site(
     pages: Iterable[str] | None = None,
     weights: Mapping[str, int | None] | None = None,
 ) -> list[str]:
-    """Write the full-text index into `site_dir/pagefind/`. Returns warnings (Chinese), if any;
-    a failed run leaves no partial index behind.
+    """Write the full-text index into `site_dir/pagefind/`, or raise BuildFailed (leaving no
+    partial index behind) when anything goes wrong. Returns [] (it once returned warnings).
 
     Pagefind holds a whole index in memory until it writes it, so a site whose pages would need
     more than `budget_mb` (default $BULLETIN_SEARCH_SHARD_MB or SHARD_BUDGET_MB) is indexed in
@@ -148,36 +194,25 @@ def index_site(
     `plan_shards`). `pagefind/shards.json` lists the others (`{"merge": ["s1/", …]}`, empty for
     a single index); the search page merges them into the first with Pagefind's mergeIndex, so
     one query searches every published page. `pages` and `weights`: see `plan_shards`."""
-    if not pagefind.ready:
+    if pagefind.path is None:
         return []
-    output = site_dir / OUTPUT_SUBDIR
+    site = site_dir.absolute()
+    output = site / OUTPUT_SUBDIR
     budget = shard_budget_mb() if budget_mb is None else budget_mb
     jobs = jobs or JOBS
-    shards = plan_shards(site_dir, budget, jobs, min_pages_parallel=PARALLEL_MIN_PAGES, pages=pages, weights=weights)
     try:
-        if len(shards) <= 1:
-            failures = [_run_pagefind(pagefind, site_dir, output)]
-        else:
-            with ThreadPoolExecutor(max_workers=jobs) as pool:
-                failures = list(
-                    pool.map(
-                        lambda numbered: _index_shard(
-                            pagefind, site_dir, numbered[1], output / _shard_folder(numbered[0])
-                        ),
-                        enumerate(shards),
-                    )
-                )
-        failure = next((f for f in failures if f is not None), None)
-        if failure is None and not (output / "pagefind.js").is_file():
-            failure = ["没有生成索引"]
-        if failure is None:
-            merge = [_shard_folder(number) for number in range(1, len(shards))]
-            (output / SHARDS_FILE).write_text(json.dumps({"merge": merge}) + "\n", encoding="utf-8")
-            return []
+        shards = plan_shards(site, budget, jobs, min_pages_parallel=PARALLEL_MIN_PAGES, pages=pages, weights=weights)
+        _index_shards(pagefind.path, site, shards, output, jobs)
+        merge = [_shard_folder(number) for number in range(1, len(shards))]
+        (output / SHARDS_FILE).write_text(json.dumps({"merge": merge}) + "\n", encoding="utf-8")
     except OSError as exc:
-        failure = [str(exc)]
-    shutil.rmtree(output, ignore_errors=True)
-    return [f"Pagefind 建立全文搜索索引失败（{'；'.join(failure)}），本次构建没有全文搜索"]
+        failure = _failed(site, f"{_describe(exc)}；{RETRY_HINT}", error=exc)
+        shutil.rmtree(output, ignore_errors=True)
+        raise failure from exc
+    except BaseException:
+        shutil.rmtree(output, ignore_errors=True)
+        raise
+    return []
 
 
 def shard_budget_mb(env: Mapping[str, str] | None = None, own_mb: float | None = None) -> float:
@@ -299,34 +334,449 @@ def _shard_folder(number: int) -> str:
     return f"s{number}/" if number else ""
 
 
-def _index_shard(pagefind: Pagefind, site_dir: Path, pages: list[str], output: Path) -> list[str] | None:
-    """Index `pages` alone: Pagefind reads a folder, so it gets a temporary one beside the site
-    holding hard links to them (copies where links are refused) at the same relative paths, which
-    keeps every result's URL."""
-    tree = Path(tempfile.mkdtemp(prefix=f".{site_dir.name}-index-", dir=site_dir.parent))
-    try:
-        for rel in pages:
-            target = tree / rel
-            target.parent.mkdir(parents=True, exist_ok=True)
+# --- running Pagefind ------------------------------------------------------------------------
+
+
+def _index_shards(command: Path, site_dir: Path, shards: list[list[str]], output: Path, jobs: int) -> None:
+    """Index each shard with a Pagefind process of its own, `jobs` at a time (Pagefind answers
+    one request after another, so two processes are what uses two cores). The first failure
+    stops the other runs and is raised."""
+    stop = threading.Event()
+    if len(shards) == 1:
+        _index_shard(command, site_dir, shards[0], output, stop)
+        return
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
+        runs = [
+            pool.submit(_index_shard, command, site_dir, shard, output / _shard_folder(number), stop)
+            for number, shard in enumerate(shards)
+        ]
+        try:
+            for run in as_completed(runs):
+                run.result()
+        finally:
+            stop.set()  # after a failure or an interrupt, the runs still going end at their next look
+            for run in runs:
+                run.cancel()
+
+
+def _index_shard(command: Path, site_dir: Path, pages: list[str], output: Path, stop: threading.Event) -> None:
+    """Index `pages` (paths relative to `site_dir`, in this order) into `output`: one request a
+    page carrying its path and its bytes, so Pagefind numbers the pages in this order whatever
+    order the file system lists them in, and reads no page of another shard. (Handing it each
+    page's path as a literal glob instead gives the same index but costs a glob compiled and a
+    folder walked a page: about a third more CPU.)"""
+    with _Service.start(command, site_dir, stop) as service:
+        (created,) = service.ask([{"type": "NewIndex", "config": None}])
+        index = created.get("index_id")
+        if not isinstance(index, int):
+            raise _failed(site_dir, f"Pagefind 的回答不合预期（{created}）；{RETRY_HINT}")
+        added = service.ask([functools.partial(_add_file, index, site_dir, rel) for rel in pages])
+        missed = [rel for rel, answer in zip(pages, added) if answer.get("type") != "IndexedFile"]
+        if missed:
+            raise _failed(site_dir, f"Pagefind 没有读到 {len(missed)} 个页面（如 {missed[0]}）；{RETRY_HINT}")
+        service.ask([{"type": "WriteFiles", "index_id": index, "output_path": str(output)}])
+    if not (output / "pagefind.js").is_file():
+        raise _failed(site_dir, f"Pagefind 没有写出 {output / 'pagefind.js'}；{RETRY_HINT}")
+
+
+def _add_file(index: int, site_dir: Path, rel: str) -> dict[str, Any]:
+    """The request that adds the page `rel` (read now, in the thread that writes requests: a
+    shard's pages are never all in memory at once). Its URL comes from its path, as when
+    Pagefind walks the folder itself."""
+    html = (site_dir / rel).read_bytes().decode("utf-8", "replace")
+    return {"type": "AddFile", "index_id": index, "file_path": rel, "url": None, "file_contents": html}
+
+
+class _Stopped(Exception):
+    """Another shard failed: this one was stopped, and the other's failure is the one to report."""
+
+
+class _Service:
+    """One Pagefind process in service mode: requests on its standard input and answers on its
+    standard output, each a base64 JSON object followed by a comma, an answer carrying the
+    number of its request; Pagefind answers them one after another, in order, and exits when
+    its input closes. Use it as a context manager: leaving kills what is left of the process
+    group and waits for it, whichever way the block is left.
+
+    Written here rather than taken from PyPI's `pagefind` package, which wraps the same service:
+    that awaits each answer before the next request, looking every 0.1 s, so a site of thousands
+    of pages (a request a page) takes minutes; it starts and ends the process on its own terms,
+    where the build must own its lifetime (killed with the build); and the binary it bundles is
+    1.5.2, too old (MINIMUM_VERSION). Here one thread writes requests and another reads answers,
+    so that all of a shard's requests are in flight at once and a wait can watch the clock and
+    the disk meanwhile."""
+
+    def __init__(self, process: subprocess.Popen[bytes], site_dir: Path, stop: threading.Event) -> None:
+        self.process, self.site_dir, self.stop = process, site_dir, stop
+        self.record: Path | None = None
+        self.answers: dict[int, dict[str, Any]] = {}
+        self.errors: list[str] = []  # what Pagefind answered with an error, in order
+        self.heard = 0  # answers so far, of any kind
+        self.ended = False  # its output is closed: the process is gone
+        self.unsent: OSError | None = None  # why a request could not be written
+        self.changed = threading.Condition()
+        self.said: deque[str] = deque(maxlen=40)  # the end of its error output
+        self.outbox: queue.SimpleQueue[Iterable[bytes] | None] = queue.SimpleQueue()
+        self.next_id = 0
+        self.closed = False
+        self.threads = [
+            threading.Thread(target=work, daemon=True) for work in (self._read, self._read_errors, self._write)
+        ]
+
+    @classmethod
+    def start(cls, command: Path, site_dir: Path, stop: threading.Event) -> _Service:
+        """Start Pagefind in its own process group, bound to die with this thread, and record it."""
+        try:
+            process = subprocess.Popen(
+                [str(command), "--service"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                start_new_session=True,
+                preexec_fn=_dies_with(os.getpid()),
+                env={**os.environ, "RUST_BACKTRACE": "0"},  # a backtrace would push its message out of `said`
+            )
+        except OSError as exc:
+            raise _failed(
+                site_dir, f"无法启动 Pagefind（{command}）：{_describe(exc)}；{RETRY_HINT}", error=exc
+            ) from exc
+        service = cls(process, site_dir, stop)
+        try:
+            for thread in service.threads:
+                thread.start()
+            service.record = _write_record(site_dir, process.pid)
+        except BaseException:
+            service.close()
+            raise
+        return service
+
+    def __enter__(self) -> _Service:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def ask(self, payloads: list[dict[str, Any] | Callable[[], dict[str, Any]]]) -> list[dict[str, Any]]:
+        """Send `payloads` (each a request, or a function making it when it is sent) and return
+        their answers, in order. Raises BuildFailed when Pagefind answers with an error, dies,
+        says nothing for TIMEOUT seconds or fills the disk; _Stopped when another shard failed."""
+        numbers = range(self.next_id, self.next_id + len(payloads))
+        self.next_id += len(payloads)
+        if not payloads:
+            return []
+        self.outbox.put(
+            _message(number, payload() if callable(payload) else payload) for number, payload in zip(numbers, payloads)
+        )
+        self._await(numbers[-1])  # answers come in order: the last one answered means all are
+        return [self.answers.pop(number) for number in numbers]
+
+    def _await(self, number: int) -> None:
+        heard, last_heard = self.heard, time.monotonic()
+        full_since: float | None = None
+        with self.changed:
+            while True:
+                if self.errors:
+                    raise _failed(self.site_dir, f"Pagefind 报错：{self.errors[0]}；{RETRY_HINT}", self.errors[0])
+                if number in self.answers:
+                    return
+                if self.ended or self.unsent is not None:
+                    break  # the death is looked into without the lock, which the readers need to finish
+                if self.stop.is_set():
+                    raise _Stopped
+                self.changed.wait(POLL_SECONDS)
+                now = time.monotonic()
+                if self.heard != heard:
+                    heard, last_heard = self.heard, now
+                elif now - last_heard >= TIMEOUT:
+                    raise _failed(self.site_dir, f"Pagefind {TIMEOUT} 秒没有响应，已停止它；{RETRY_HINT}")
+                left = _space_left(self.site_dir)
+                if not _is_full(left):
+                    full_since = None
+                elif full_since is None:
+                    full_since = now
+                elif now - full_since >= FULL_SECONDS:
+                    raise _disk_full(self.site_dir, left)
+        raise self._death()
+
+    def _death(self) -> BuildFailed:
+        """Why the process is gone, from its exit status and the last of what it said."""
+        self.close()
+        code = self.process.returncode
+        said = _last_words(self.said)
+        how = f"被信号 {-code} 终止" if code is not None and code < 0 else f"退出码 {code}"
+        if self.unsent is not None and (code == 0 or self.unsent.errno != errno.EPIPE):  # e.g. a page unreadable
+            how = f"无法发送请求：{_describe(self.unsent)}"
+        return _failed(self.site_dir, f"Pagefind 意外退出（{how}{'：' + said if said else ''}）；{RETRY_HINT}", said)
+
+    def close(self) -> None:
+        """Kill the process group if anything of it is left, wait for it, and remove the record."""
+        if self.closed:
+            return
+        self.closed = True
+        try:
+            os.killpg(self.process.pid, signal.SIGKILL)  # the leader is not reaped yet: its number is still ours
+        except (ProcessLookupError, PermissionError):
+            pass
+        self.process.wait()
+        self.outbox.put(None)
+        for thread in self.threads:
+            if thread.ident is not None:
+                thread.join(timeout=5)
+        for pipe in (self.process.stdin, self.process.stdout, self.process.stderr):
+            if pipe is not None:
+                try:
+                    pipe.close()
+                except OSError:
+                    pass  # what was left unwritten goes nowhere now
+        if self.record is not None:
             try:
-                os.link(site_dir / rel, target)
+                self.record.unlink(missing_ok=True)
             except OSError:
-                shutil.copyfile(site_dir / rel, target)
-        return _run_pagefind(pagefind, tree, output)
-    finally:
-        shutil.rmtree(tree, ignore_errors=True)
+                pass  # left for reap_orphans, which finds its owner gone
+
+    def _write(self) -> None:
+        stdin = self.process.stdin
+        assert stdin is not None
+        while (requests := self.outbox.get()) is not None:
+            try:
+                for request in requests:
+                    stdin.write(request)
+                stdin.flush()
+            except (OSError, ValueError) as exc:  # it died (a broken pipe), the pipe was closed, a page unreadable
+                with self.changed:
+                    self.unsent = exc if isinstance(exc, OSError) else OSError(errno.EPIPE, str(exc))
+                    self.changed.notify_all()
+                return
+
+    def _read(self) -> None:
+        stdout = self.process.stdout
+        assert stdout is not None
+        pending = b""
+        try:
+            while chunk := os.read(stdout.fileno(), 1 << 16):
+                *complete, pending = (pending + chunk).split(b",")
+                if complete:
+                    self._receive(complete)
+        except (OSError, ValueError):
+            pass  # closed under it: the process is gone either way
+        with self.changed:
+            self.ended = True
+            self.changed.notify_all()
+
+    def _receive(self, messages: list[bytes]) -> None:
+        with self.changed:
+            for message in messages:
+                number, payload = _decoded(message)
+                if number is None or payload.get("type") == "Error":
+                    self.errors.append(str(payload.get("message", payload)))
+                else:
+                    self.answers[number] = payload
+                self.heard += 1
+            self.changed.notify_all()
+
+    def _read_errors(self) -> None:
+        stderr = self.process.stderr
+        assert stderr is not None
+        try:
+            for line in stderr:
+                self.said.append(line.decode("utf-8", "replace").rstrip())
+        except (OSError, ValueError):
+            pass
 
 
-def _run_pagefind(pagefind: Pagefind, site: Path, output: Path) -> list[str] | None:
-    """Run Pagefind over `site` writing into `output`; None, or why it failed."""
-    command = [str(pagefind.path), "--site", str(site), "--output-path", str(output), "--quiet"]
+def _message(number: int, payload: dict[str, Any]) -> bytes:
+    text = json.dumps({"message_id": number, "payload": payload}, ensure_ascii=False, separators=(",", ":"))
+    return base64.b64encode(text.encode("utf-8")) + b","
+
+
+def _decoded(message: bytes) -> tuple[int | None, dict[str, Any]]:
+    """(request number, payload) of an answer; one that cannot be read is an error answer."""
     try:
-        done = subprocess.run(command, capture_output=True, text=True, timeout=600)
-    except (OSError, subprocess.TimeoutExpired) as exc:
-        return [str(exc)]
-    if done.returncode != 0:
-        return (done.stderr or done.stdout).strip().splitlines()[-1:] or [f"退出码 {done.returncode}"]
-    return None
+        decoded = json.loads(base64.b64decode(message, validate=True))
+        number, payload = decoded.get("message_id"), decoded["payload"]
+        if isinstance(payload, dict) and (number is None or isinstance(number, int)):
+            return number, payload
+    except (ValueError, KeyError, AttributeError):
+        pass
+    return None, {"type": "Error", "message": f"无法读懂的回答 {message[:80]!r}"}
+
+
+_NOISE = re.compile(r"note: |stack backtrace:|\s*\d+: |\s+at ")
+
+
+def _last_words(lines: Iterable[str], count: int = 2) -> str:
+    """The last lines of Pagefind's error output that say something: not Rust's hint to set
+    RUST_BACKTRACE, nor a backtrace."""
+    meaningful = [line.strip() for line in lines if line.strip() and not _NOISE.match(line)]
+    return " ".join(meaningful[-count:])
+
+
+def _describe(exc: OSError) -> str:
+    return f"{exc.strerror or exc}（{exc.filename}）" if exc.filename else str(exc.strerror or exc)
+
+
+_DISK_FULL_SIGNS = ("No space left on device", "os error 28", "StorageFull")
+
+
+def _failed(site_dir: Path, cause: str, said: str = "", error: OSError | None = None) -> BuildFailed:
+    """The build's failure for `cause`, unless anything shows that the disk is full: the error
+    (ENOSPC), what Pagefind said, or the space left where the index is written."""
+    left = _space_left(site_dir)
+    if (
+        (error is not None and error.errno == errno.ENOSPC)
+        or any(sign in said for sign in _DISK_FULL_SIGNS)
+        or _is_full(left)
+    ):
+        return _disk_full(site_dir, left)
+    return BuildFailed(f"建立全文搜索索引失败：{cause}；网站未更新")
+
+
+def _disk_full(site_dir: Path, left: tuple[int, int | None] | None) -> BuildFailed:
+    detail = ""
+    if left is not None:
+        free, files = left
+        detail = f"（剩余 {free / 2**20:.1f} MB"
+        if free >= FULL_BYTES and files is not None and files < 1000:
+            detail += f"，但只能再建 {files} 个文件"
+        detail += "）"
+    return BuildFailed(
+        f"磁盘空间不足：建立全文搜索索引时 {site_dir.parent} 所在的磁盘已满{detail}，请清理磁盘后重新构建；网站未更新"
+    )
+
+
+def _space_left(folder: Path) -> tuple[int, int | None] | None:
+    """(bytes, files) that can still be written on `folder`'s disk, as `df` and `df -i` show
+    them (files None where the disk sets no number), or None where it cannot be told."""
+    try:
+        disk = os.statvfs(folder)
+    except OSError:
+        return None
+    return disk.f_bavail * disk.f_frsize, (disk.f_favail if disk.f_files else None)
+
+
+def _is_full(left: tuple[int, int | None] | None) -> bool:
+    if left is None:
+        return False
+    free, files = left
+    return free < FULL_BYTES or (files is not None and files < FULL_FILES)
+
+
+# --- Pagefind's lifetime: bound to the build ---------------------------------------------------
+
+_PR_SET_PDEATHSIG = 1
+
+
+def _libc_prctl() -> Callable[..., int] | None:
+    """libc's prctl, looked up here once: a child between fork and exec must not load anything."""
+    try:
+        return ctypes.CDLL(None, use_errno=True).prctl
+    except (OSError, AttributeError):  # not Linux: the record and the kill on the way out remain
+        return None
+
+
+_PRCTL = _libc_prctl()
+_SIGKILL = int(signal.SIGKILL)
+
+
+def _dies_with(parent: int) -> Callable[[], None]:
+    """What a Pagefind child runs before it starts: ask for SIGKILL when the thread that started
+    it dies (the whole build, killed or not, takes its thread along), and exit at once if that
+    already happened (then it would wait for nobody)."""
+
+    def bind() -> None:
+        if _PRCTL is not None:
+            _PRCTL(_PR_SET_PDEATHSIG, _SIGKILL, 0, 0, 0)
+        if os.getppid() != parent:
+            os._exit(1)
+
+    return bind
+
+
+def _write_record(site_dir: Path, pid: int) -> Path:
+    """`.<site folder>.pagefind-<pid>` beside the site folder: this process runs Pagefind as
+    process group `pid` (written in one go; see `reap_orphans`)."""
+    record = site_dir.parent / f".{site_dir.name}{RECORD_MARK}{pid}"
+    record.write_text(json.dumps({"owner": os.getpid(), "pgid": pid}), encoding="utf-8")
+    return record
+
+
+def reap_orphans(parent: Path, name_prefix: str) -> int:
+    """End the Pagefind runs that builds killed outright left behind (a SIGKILL gives no chance
+    to clean up; PR_SET_PDEATHSIG and the end of Pagefind's input cover most, this the rest),
+    from the records in `parent` of folders whose name starts with `name_prefix` (leading dots
+    aside: `site.tmp-` matches the staging folder `.site.tmp-12-1`) whose owner is no longer
+    alive. A group is killed only while its leader is still a Pagefind (`/proc/<pgid>/cmdline`),
+    never a process that was given its number since. Returns how many were killed; the records
+    are removed."""
+    killed = 0
+    prefix = name_prefix.lstrip(".")
+    for record in parent.glob(f".*{RECORD_MARK}*"):
+        folder, _, pid = record.name[1:].rpartition(RECORD_MARK)
+        if not pid.isdigit() or not folder.lstrip(".").startswith(prefix):
+            continue
+        owner, pgid = _record(record, int(pid))
+        if owner is not None and _alive(owner):
+            continue
+        leader = _is_pagefind(pgid)
+        if leader is None:
+            continue  # between fork and exec, or unreadable: looked at again by the next build
+        if leader:
+            try:
+                os.killpg(pgid, signal.SIGKILL)
+                killed += 1
+            except (ProcessLookupError, PermissionError):
+                pass
+        record.unlink(missing_ok=True)
+    return killed
+
+
+def _record(record: Path, pid: int) -> tuple[int | None, int]:
+    """(owner, process group) of a record; owner None when it cannot be read. One being written
+    this very moment reads as owned by this process, which leaves it alone."""
+    try:
+        data = json.loads(record.read_text(encoding="utf-8"))
+        return int(data["owner"]), int(data["pgid"])
+    except (ValueError, KeyError, TypeError):
+        try:
+            fresh = time.time() - record.stat().st_mtime < 10
+        except OSError:
+            fresh = True
+        return (os.getpid() if fresh else None), pid
+    except OSError:
+        return os.getpid(), pid  # gone meanwhile, or unreadable: not ours to judge
+
+
+def _alive(pid: int) -> bool:
+    """Whether process `pid` exists and has not died (a zombie waiting for its parent has)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return True
+    return stat.rpartition(")")[2].split()[:1] != ["Z"]
+
+
+def _is_pagefind(pid: int) -> bool | None:
+    """Whether process `pid` runs Pagefind: False when it is gone or runs something else, None
+    when that cannot be told now (an empty command line: a process in the middle of exec)."""
+    try:
+        cmdline = Path(f"/proc/{pid}/cmdline").read_bytes()
+    except FileNotFoundError:
+        return False
+    except OSError:
+        return None
+    if not cmdline:  # a zombie (dead, not reaped yet) has none either: only a living one is in doubt
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text(encoding="utf-8", errors="replace").rpartition(")")[2].split()
+        except OSError:
+            return False
+        return None if state[:1] not in (["Z"], ["X"]) else False
+    return b"pagefind" in cmdline
 
 
 # --- the instant name finder ------------------------------------------------------------------

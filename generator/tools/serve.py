@@ -60,7 +60,8 @@ from urllib.parse import unquote_to_bytes, urlsplit
 import jinja2
 
 from .. import pipeline
-from ..content.errors import ContentError, Loc, Problem
+from ..content.errors import BuildFailed, ContentError, Loc, Problem
+from ..engine import lock
 from ..output.theme import default_templates_dir
 
 POLL_SECONDS = 0.05  # how often the folders are scanned when the system cannot watch them
@@ -122,6 +123,10 @@ def problems_from(exc: BaseException) -> list[Problem]:
     """What went wrong in a build, as problems an editor can act on."""
     if isinstance(exc, ContentError):
         return list(exc.problems)
+    if isinstance(exc, BuildFailed):
+        return [Problem(Loc("bulletin"), str(exc))]
+    if isinstance(exc, OSError):
+        return [Problem(Loc(_shown(exc.filename or "bulletin")), f"读写文件出错：{exc.strerror or exc}")]
     if isinstance(exc, jinja2.TemplateSyntaxError):
         where = Loc(_shown(exc.filename or exc.name or "模板"), exc.lineno or 1)
         return [Problem(where, f"模板语法错误：{exc.message}")]
@@ -511,6 +516,9 @@ def run(
         log(f"注意：预览会显示草稿，监听 {options.host} 时同一网络中的任何人都能看到；只在本机预览请去掉 --host")
     preview = Preview(options, log)
     roots = watched_roots(options.content)
+    # The preview folder is this server's for as long as it runs: no build writes into it, and
+    # it never rewrites a folder a build is writing (BuildFailed when another serve holds it).
+    lock.acquire(options.out, "serve", on_wait=log)
     woken = threading.Event()
     unwatch = watch(roots, woken)  # before the first scan: a save during the first build wakes the loop
     try:
@@ -526,6 +534,7 @@ def run(
     finally:
         if unwatch is not None:
             unwatch()
+        lock.release(options.out)
 
 
 def _serve(
