@@ -505,3 +505,20 @@ def test_loopback_hosts():
 
     assert all(is_loopback(h) for h in ("127.0.0.1", "127.0.0.2", "::1", "[::1]", "localhost", "LOCALHOST"))
     assert not any(is_loopback(h) for h in ("0.0.0.0", "::", "192.168.1.5", "example.org", ""))
+
+
+@pytest.mark.parametrize("host", ["::1", "[::1]"])
+def test_the_preview_listens_on_ipv6_loopback(tmp_path, monkeypatch, host):
+    """`--host ::1` binds (the server class assumed IPv4) and answers there, without a warning."""
+    import http.client
+
+    said: list[str] = []
+    urls: list[str] = []
+    with serving(tmp_path, monkeypatch, host=host, said=said, urls=urls):
+        assert urls[0].startswith("http://[::1]:")
+        port = int(urls[0].rstrip("/").rsplit(":", 1)[1])
+        connection = http.client.HTTPConnection("::1", port, timeout=WAIT)
+        connection.request("GET", "/%00")
+        assert connection.getresponse().status == 400
+        connection.close()
+    assert not any("注意" in line for line in said)

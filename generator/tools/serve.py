@@ -46,6 +46,7 @@ import json
 import mimetypes
 import os
 import re
+import socket
 import sys
 import threading
 import time
@@ -364,6 +365,9 @@ class PreviewHTTPServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], handler: type[BaseHTTPRequestHandler], log: Callable[[str], None]):
         self.log = log
+        if ":" in address[0]:  # an IPv6 address such as ::1 or [::1] (socketserver assumes IPv4)
+            self.address_family = socket.AF_INET6
+            address = (address[0].strip("[]"), address[1])
         super().__init__(address, handler)
 
     def handle_error(self, request, client_address) -> None:  # the base class's name
