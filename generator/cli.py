@@ -28,6 +28,7 @@ from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES
 from .engine.write import refusal
 from .tools import clitext
 from .tools.admin import AdminOptions, AdminUnavailable
+from .tools.hosting import DEFAULT_DOMAIN, DEFAULT_ROOT
 
 clitext.install()  # click's own words (usage errors, help headings) in Chinese
 DATE = clitext.DateType()
@@ -256,6 +257,56 @@ def check(content: str, fmt: str, today) -> None:
         verdict = "检查未通过" if errors else "检查通过"
         click.echo(f"{verdict}：读取 {records} 个文件，{errors} 个错误，{warnings} 个警告，用时 {seconds:.2f} 秒")
     sys.exit(1 if errors else 0)
+
+
+@main.command()
+@click.option("--content", default="content", show_default=True, help="内容目录")
+@click.option("--site", "site_arg", default="site", show_default=True, help="已生成的网站目录")
+@click.option("--today", type=DATE, default=None, help="审核所用的日期 YYYY-MM-DD（默认同 build）")
+@click.option(
+    "--format",
+    "fmt",
+    type=clitext.ChoiceType(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 文本，json，github（GitHub Actions 注释）",
+)
+@_guard
+def audit(content: str, site_arg: str, today, fmt: str) -> None:
+    """按《政府网站与政务新媒体检查指标》审核已生成的网站；有单项否决项时退出码为 1。"""
+    from .tools import audit as auditor
+
+    content_dir = _content_dir(content)
+    site_dir = Path(site_arg)
+    if not site_dir.is_dir():
+        raise click.UsageError(f"找不到网站目录“{site_arg}”（先运行 bulletin build，或用 --site 指定）")
+    day = _today(today)
+    try:
+        report = auditor.audit(site_dir, site_arg, content_dir, content, day)
+    except ContentError as exc:
+        _emit(exc.problems, err=True)
+        click.echo("无法审核：内容有错误，请先运行 bulletin check 并改正", err=True)
+        sys.exit(1)
+    verdict = "审核未通过" if report.vetoes else "审核通过"
+    summary = (
+        f"{verdict}：{report.vetoes} 项单项否决，{report.deductions} 项扣分提示"
+        f"（{day.isoformat()}，检查了 {report.pages} 个页面、{report.links} 个站内链接）"
+    )
+    if fmt == "json":
+        document = {
+            "today": day.isoformat(),
+            "pages": report.pages,
+            "links": report.links,
+            "vetoes": report.vetoes,
+            "deductions": report.deductions,
+            "findings": [auditor.as_json(p) for p in report.findings],
+        }
+        click.echo(json.dumps(document, ensure_ascii=False, indent=2))
+    else:
+        for p in report.findings:
+            click.echo(p.github() if fmt == "github" else p.format())
+        click.echo(summary)
+    sys.exit(1 if report.vetoes else 0)
 
 
 @main.command()
@@ -960,3 +1011,21 @@ def import_(file: str, content: str, force: bool, published) -> None:
         )
     else:
         click.echo(f"没有变化：{outcome.target}与表格一致，文件保持原样")
+
+
+@main.command()
+@click.argument("server", type=clitext.ChoiceType(["netlify", "nginx", "caddy"]))
+@click.option("--root", default=DEFAULT_ROOT, show_default=True, help="服务器上网站文件夹（site/ 的副本）的绝对路径")
+@click.option(
+    "--domain", default=DEFAULT_DOMAIN, show_default=True, help="网站域名（nginx 的 server_name、Caddy 的站点地址）"
+)
+@_guard
+def hosting(server: str, root: str, domain: str) -> None:
+    """打印网站服务器的配置：安全响应头、缓存、404 页面、网址补斜杠、文件类型（netlify、nginx 或 caddy）。"""
+    from .tools import hosting as servers
+
+    if not servers.ROOT_RE.match(root):
+        raise click.UsageError(f"--root 应为以 / 开头的绝对路径，只含字母、数字、汉字和 . _ - /：“{root[:80]}”")
+    if not servers.DOMAIN_RE.match(domain):
+        raise click.UsageError(f"--domain 应为域名，如 gongshi.example.gov.cn（不带 http:// 和路径）：“{domain[:80]}”")
+    click.echo(servers.render(server, root, domain), nl=False)

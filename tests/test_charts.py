@@ -186,7 +186,7 @@ def test_district_page_has_types_per_street(project):
     fig = figure(html, "chart-types")
     table = fig[fig.index("<table") :]
     # 新城街道: fuhai (self) and lanting (enterprise); 清池街道: zhangying (enterprise) and laoyuan (state)
-    rows = re.findall(r'<tr><th scope="row">(.+?)</th>(.*?)</tr>', table)
+    rows = re.findall(r'<tr><th scope="row"[^>]*>(.+?)</th>(.*?)</tr>', table)  # [^>]*: data-label
     assert [(name, re.findall(r">([^<]+)</td>", cells)) for name, cells in rows] == [
         ("新城街道", ["1 个", "1 个", "0 个"]),
         ("清池街道", ["1 个", "0 个", "1 个"]),

@@ -37,6 +37,7 @@ from ..domain.models import (
     PROJECT_CATEGORIES,
     PROJECT_STATUSES,
 )
+from . import filing
 from .errors import Loc, Problems, did_you_mean
 from .sources import Source, control_problem, shown
 
@@ -641,6 +642,18 @@ class Pattern(Spec):
         return value
 
 
+class Filed(Spec):
+    """A filing identifier (ICP 备案号, 公安机关备案号, 网站标识码): `rule` is its checker in
+    `filing`, which reports every problem itself and gives None after one."""
+
+    def __init__(self, rule):
+        self.rule = rule
+
+    def check(self, value, path, ctx):
+        found = self.rule(value, path, ctx)
+        return MISSING if found is None else found
+
+
 class Choice(Spec):
     """One of `choices`. `labels` (choice → the words people use for it, its label first) let
     a Chinese label typed for an id (党建助管) be answered with the id to write (enterprise);
@@ -798,6 +811,35 @@ class Obj(Spec):
         return out
 
 
+class Fields(Obj):
+    """An `Obj` that also answers an unknown key no field name is close to: a field of one of its
+    inner tables belongs there (`icp` at the top of site.yaml goes under `filing`); else, when
+    `listed`, the fields it takes are named."""
+
+    def __init__(self, table: dict[str, Field], listed: bool = False):
+        super().__init__(table)
+        self.listed = listed
+
+    def hint(self, key: str) -> str | None:
+        found = super().hint(key)
+        if found is not None:
+            return found
+        for name, f in self.table.items():
+            if isinstance(f.spec, Obj) and key in f.spec.table:
+                return f"“{key}”要写在 {name}: 下面，缩进两格"
+        return self._listing() if self.listed else None
+
+    def _listing(self) -> str:
+        return "这里只能写：" + "、".join(f"{name}（{f.label}）" for name, f in self.table.items())
+
+    def check(self, value, path, ctx):
+        if self.listed and value is not None and not isinstance(value, dict):  # `filing: 鲁ICP备…`
+            hint = f"在下面分行写出各项，缩进两格，如 {next(iter(self.table))}: …；{self._listing()}"
+            ctx.error(path, f"应为{self.what}，实际是{_describe(value)}", hint=hint)
+            return MISSING
+        return super().check(value, path, ctx)
+
+
 def req(spec: Spec, label: str = "") -> Field:
     return Field(spec, True, label)
 
@@ -844,8 +886,16 @@ OWNERS_BODY_WORDS = {"业委会": ("业主委员会",), "自治小组": ("居民
 NOTICE_CATEGORY_WORDS = {"红黑榜": ("红榜", "黑榜")}
 
 PART = Obj({"label": req(Text(40), "名称"), "max": req(Num(0, 100, 2), "满分")})
+FILING = Fields(
+    {
+        "icp": opt(Filed(filing.icp_number), "ICP备案号"),
+        "police": opt(Filed(filing.police_number), "公安机关备案号"),
+        "site_code": opt(Filed(filing.site_code), "网站标识码"),
+    },
+    listed=True,
+)
 
-SITE = Obj(
+SITE = Fields(
     {
         "title": req(Text(200), "站点名称"),
         "base_url": req(
@@ -867,6 +917,7 @@ SITE = Obj(
             "考评规则",
         ),
         "pii_allow": opt(ListOf(Text(100)), "允许公开的号码"),
+        "filing": opt(FILING, "备案信息"),
     }
 )
 

@@ -30,6 +30,7 @@ from ..domain.models import (
     District,
     Evaluation,
     EvaluationRules,
+    Filing,
     Grid,
     Notice,
     OwnersBody,
@@ -238,7 +239,16 @@ def _site_info(loaded: Loaded, problems: Problems) -> SiteInfo | None:
         sample=f.get("sample", False),
         evaluation=EvaluationRules(parts, ev["red_list_size"], ev["black_line"], ev["dismissal_bottom"]),
         pii_allow=f.get("pii_allow", ()),
+        filing=_filing(f.get("filing")),
     )
+
+
+def _filing(fields: dict | None) -> Filing | None:
+    """The filing identifiers that were given and are valid; None when there are none (`filing:`
+    left blank, or every identifier in it wrong: those are reported, and no build is made)."""
+    if not fields:
+        return None
+    return Filing(icp=fields.get("icp"), police=fields.get("police"), site_code=fields.get("site_code"))
 
 
 def _areas(loaded: Loaded, problems: Problems) -> tuple[dict[str, District], dict[str, Street]]:

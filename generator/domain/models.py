@@ -47,6 +47,22 @@ class EvaluationRules:
 
 
 @dataclass(frozen=True)
+class Filing:
+    """The identifiers a site hosted in mainland China shows in its footer (each as written in
+    `site.yaml`, checked by `content.filing`): the ICP 备案号 (or ICP licence number), the 公安机关
+    备案号 and, for a government site, its 网站标识码."""
+
+    icp: str | None
+    police: str | None
+    site_code: str | None
+
+    @property
+    def police_code(self) -> str | None:
+        """The 14 digits of the 公安机关备案号 (what beian.mps.gov.cn looks a record up by)."""
+        return "".join(ch for ch in self.police if ch.isdigit()) if self.police else None
+
+
+@dataclass(frozen=True)
 class SiteInfo:
     title: str
     base_url: str
@@ -56,6 +72,7 @@ class SiteInfo:
     sample: bool
     evaluation: EvaluationRules
     pii_allow: tuple[str, ...]
+    filing: Filing | None = None  # None when site.yaml names no filing identifier
 
 
 @dataclass(frozen=True)

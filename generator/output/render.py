@@ -22,7 +22,7 @@ import jinja2
 from ..content.history import History
 from ..domain.derive import LIST_LABELS, Derived, ratio
 from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
-from . import charts, feeds, poster, routes, urls
+from . import charts, feeds, poster, routes, tables, urls
 from .formats import plain, rounded
 from .theme import Theme
 
@@ -236,13 +236,14 @@ class Renderer:
         return hit[0]
 
     def render(self, page: routes.Page, deps: set | None = None) -> bytes:
-        """The page's HTML; with a recorder, what it read is added to `deps`."""
+        """The page's HTML, every table cell labelled with its column header (`tables`); with a
+        recorder, what it read is added to `deps`."""
         template = self.env.get_template(page.template)
         if self.recorder is None:
-            return template.render(url=page.url, **page.context).encode("utf-8")
+            return tables.label_cells(template.render(url=page.url, **page.context)).encode("utf-8")
         self.recorder.deps = deps if deps is not None else set()
         try:
-            return template.render(url=page.url, **page.context).encode("utf-8")
+            return tables.label_cells(template.render(url=page.url, **page.context)).encode("utf-8")
         finally:
             self.recorder.deps = set()
 
