@@ -25,7 +25,8 @@ from .content import schema
 from .content.errors import BuildFailed, ContentError, Problem, redact
 from .content.schema import BASE_URL_RE
 from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
-from .engine.write import refusal
+from .engine.lock import lock_path
+from .engine.write import cache_dir, refusal
 from .tools import clitext
 from .tools.admin import AdminOptions, AdminUnavailable
 from .tools.hosting import DEFAULT_DOMAIN, DEFAULT_ROOT
@@ -351,8 +352,10 @@ def serve(content: str, out: str | None, host: str, port: int, today) -> None:
             f"无法在 {host}:{port} 上启动预览：{exc.strerror or exc}（可用 --port 换一个端口）"
         ) from None
     finally:
-        if temporary:
+        if temporary:  # the folder and what was kept beside it about it: nobody else knows its name
             shutil.rmtree(out_dir, ignore_errors=True)
+            shutil.rmtree(cache_dir(out_dir), ignore_errors=True)
+            lock_path(out_dir).unlink(missing_ok=True)
     click.echo("预览已停止")
 
 

@@ -522,3 +522,33 @@ def test_the_preview_listens_on_ipv6_loopback(tmp_path, monkeypatch, host):
         assert connection.getresponse().status == 400
         connection.close()
     assert not any("注意" in line for line in said)
+
+
+def test_a_temporary_preview_leaves_nothing_behind(project, tmp_path):
+    """Without --out the preview lives in a temporary folder: when serve stops, that folder, what
+    was remembered about it and its lock are all gone."""
+    import signal
+
+    temp = tmp_path / "temp"
+    temp.mkdir()
+    env = dict(os.environ, PYTHONPATH=str(REPO), PYTHONUNBUFFERED="1", TMPDIR=str(temp))
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "generator", "serve", "--port", "0", "--today", TODAY],
+        cwd=project,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+    )
+    assert proc.stdout is not None
+    deadline = time.monotonic() + WAIT
+    for line in proc.stdout:
+        if "预览地址：" in line or time.monotonic() > deadline:
+            break
+    assert any(p.name.startswith("bulletin-preview-") for p in temp.iterdir())
+    assert list((temp / ".bulletin-cache").iterdir())  # the lock and what the builds remembered
+    proc.send_signal(signal.SIGINT)
+    rest, _ = proc.communicate(timeout=WAIT)
+    assert "预览已停止" in rest
+    leftovers = [p.name for p in temp.iterdir() if p.name != ".bulletin-cache"]
+    assert leftovers == [] and list((temp / ".bulletin-cache").iterdir()) == []
