@@ -75,6 +75,22 @@ HOSTILE_TABLE = """
 """
 
 
+def test_a_cell_tag_written_inside_an_attribute_value_is_not_a_cell():
+    """A theme's own HTML may hold `<` unescaped inside a quoted attribute value (the HTML
+    serialisers allow it): a `<td` there must not be taken for a cell, or the label inserted into
+    it would close the quoted value and turn the header text into attributes."""
+    page = (
+        "<table><thead><tr><th>onmouseover=alert(1) x</th></tr></thead>"
+        '<tbody><tr><td><img alt="<td x>" src=a.png></td></tr></tbody></table>'
+    )
+    labelled = label_cells(page)
+    assert labelled.count("data-label") == 1
+    assert '<img alt="<td x>" src=a.png>' in labelled
+    assert labelled.startswith(
+        "<table><thead><tr><th>onmouseover=alert(1) x</th></tr></thead><tbody><tr><td data-label="
+    )
+
+
 def test_labelling_keeps_hostile_markdown_safe():
     body = render_markdown(HOSTILE_TABLE)
     labelled = label_cells(body)

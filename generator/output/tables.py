@@ -72,7 +72,10 @@ def label_cells(html: str) -> str:
     out: list[str] = []
     done = 0
     stack: list[_Table] = []
-    for m in _TAG.finditer(html):
+    for token in _ANY_TAG.finditer(html):  # whole tags, quoted values included: a "<td" inside one is no tag
+        m = _TAG.fullmatch(html, token.start(), token.end())
+        if m is None:
+            continue
         closing, name, attrs = m.group(1), m.group(2).lower(), m.group(3)
         if name == "table":
             if closing:
