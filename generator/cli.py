@@ -25,7 +25,6 @@ from .content import schema
 from .content.errors import BuildFailed, ContentError, Problem, redact
 from .content.schema import BASE_URL_RE
 from .domain.models import COMPOUND_TYPES, NOTICE_CATEGORIES, PROJECT_CATEGORIES, PROJECT_STATUSES
-from .engine.lock import lock_path
 from .engine.write import cache_dir, refusal
 from .tools import clitext
 from .tools.admin import AdminOptions, AdminUnavailable
@@ -132,6 +131,17 @@ def _preview_server():
     return serve
 
 
+# `--format` of the commands that report problems (check, audit): the same three outputs.
+_FORMAT = click.option(
+    "--format",
+    "fmt",
+    type=clitext.ChoiceType(["text", "json", "github"]),
+    default="text",
+    show_default=True,
+    help="输出格式：text 文本，json，github（GitHub Actions 注释，标在拉取请求的对应行上）",
+)
+
+
 @click.group(cls=clitext.ChineseGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="bulletin")
 def main() -> None:
@@ -216,14 +226,7 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
 
 @main.command()
 @click.option("--content", default="content", show_default=True, help="内容目录")
-@click.option(
-    "--format",
-    "fmt",
-    type=clitext.ChoiceType(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="输出格式：text 文本，json，github（GitHub Actions 注释，标在拉取请求的对应行上）",
-)
+@_FORMAT
 @click.option("--today", type=DATE, default=None, help="检查所用的日期 YYYY-MM-DD")
 @_guard
 def check(content: str, fmt: str, today) -> None:
@@ -264,14 +267,7 @@ def check(content: str, fmt: str, today) -> None:
 @click.option("--content", default="content", show_default=True, help="内容目录")
 @click.option("--site", "site_arg", default="site", show_default=True, help="已生成的网站目录")
 @click.option("--today", type=DATE, default=None, help="审核所用的日期 YYYY-MM-DD（默认同 build）")
-@click.option(
-    "--format",
-    "fmt",
-    type=clitext.ChoiceType(["text", "json", "github"]),
-    default="text",
-    show_default=True,
-    help="输出格式：text 文本，json，github（GitHub Actions 注释）",
-)
+@_FORMAT
 @_guard
 def audit(content: str, site_arg: str, today, fmt: str) -> None:
     """按《政府网站与政务新媒体检查指标》审核已生成的网站；有单项否决项时退出码为 1。"""
@@ -355,6 +351,8 @@ def serve(content: str, out: str | None, host: str, port: int, today) -> None:
         if temporary:  # the folder and what was kept beside it about it: nobody else knows its name
             shutil.rmtree(out_dir, ignore_errors=True)
             shutil.rmtree(cache_dir(out_dir), ignore_errors=True)
+            from .engine.lock import lock_path
+
             lock_path(out_dir).unlink(missing_ok=True)
     click.echo("预览已停止")
 

@@ -21,7 +21,7 @@ from datetime import date
 from pathlib import Path
 
 from ..content.history import git_head
-from .write import DIGEST_MOD, cache_dir, disk_matches, marker_digest, share
+from .write import DIGEST_MOD, cache_dir, disk_matches, marker_digest, save_cached, share
 
 GENERATOR_DIR = Path(__file__).resolve().parent.parent  # the package: its own source is an input
 
@@ -147,11 +147,4 @@ def unchanged(out: Path, key: str) -> dict | None:
 
 
 def remember(out: Path, key: str, manifest_digest: str, result: dict) -> None:
-    folder = cache_dir(out)
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"inputs.json.{os.getpid()}"
-        tmp.write_text(json.dumps({"key": key, "manifest": manifest_digest, "result": result}), encoding="utf-8")
-        os.replace(tmp, folder / "inputs.json")
-    except OSError:
-        pass  # only a cache
+    save_cached(out, "inputs.json", {"key": key, "manifest": manifest_digest, "result": result})

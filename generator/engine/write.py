@@ -258,15 +258,21 @@ def _load_disk(out: Path) -> tuple[str | None, dict[str, list]]:
         return None, {}
 
 
-def _save_disk(out: Path, marker: str, files: dict[str, list]) -> None:
+def save_cached(out: Path, name: str, value: Any) -> None:
+    """Write `value` as JSON to `name` in `out`'s cache folder, atomically (a reader sees the old
+    file or the new one). Only a cache: when it cannot be written, the next build does more work."""
     folder = cache_dir(out)
     try:
         folder.mkdir(parents=True, exist_ok=True)
-        tmp = folder / f"{DISK}.{os.getpid()}"
-        tmp.write_text(json.dumps({"marker": marker, "files": files}, separators=(",", ":")), encoding="utf-8")
-        os.replace(tmp, folder / DISK)
+        tmp = folder / f"{name}.{os.getpid()}"
+        tmp.write_text(json.dumps(value, separators=(",", ":")), encoding="utf-8")
+        os.replace(tmp, folder / name)
     except OSError:
-        pass  # only a cache: the next build writes every file
+        pass
+
+
+def _save_disk(out: Path, marker: str, files: dict[str, list]) -> None:
+    save_cached(out, DISK, {"marker": marker, "files": files})
 
 
 def record_disk(
@@ -532,14 +538,7 @@ class SiteWriter:
             os.link(inside(self.out, rel), target)
 
     def _save_manifest(self) -> None:
-        folder = cache_dir(self.out)
-        try:
-            folder.mkdir(parents=True, exist_ok=True)
-            tmp = folder / f"manifest.json.{os.getpid()}"
-            tmp.write_text(json.dumps(self.files, separators=(",", ":")), encoding="utf-8")
-            os.replace(tmp, folder / "manifest.json")
-        except OSError:
-            pass  # only a cache: the next build writes every file
+        save_cached(self.out, "manifest.json", self.files)
 
 
 def write_site(
