@@ -90,6 +90,7 @@ CATALOG: dict[str, str] = {
     # help
     "Usage:": "用法：",
     "Options": "选项",
+    "Positional arguments": "位置参数",  # click 8.5 lists arguments under their own heading
     "Commands": "命令",
     "Show this message and exit.": "显示本帮助并退出。",
     "Show the version and exit.": "显示版本并退出。",
