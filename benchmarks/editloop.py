@@ -17,6 +17,7 @@ The history of these figures (issue 5's rounds) is in benchmarks/README.md.
 from __future__ import annotations
 
 import json
+import resource
 import statistics
 import sys
 import time
@@ -72,6 +73,9 @@ def main() -> None:
         report.update(
             {name: statistics.median(wall), f"{name}_cpu": statistics.median(cpu), f"{name}_rendered": rendered}
         )
+    # the serving process's peak (its forked render workers are children: counted apart)
+    report["peak_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    report["children_peak_mib"] = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(json.dumps(report))
 
 

@@ -159,6 +159,8 @@ def bench_sizes(sizes: list[str], runs: int, workdir: Path) -> dict:
             "serve_one_edit_rendered": loop.get("one_edit_rendered"),
             "serve_title_edit": loop.get("title_edit"),
             "serve_title_edit_cpu": loop.get("title_edit_cpu"),
+            "serve_peak_mib": loop.get("peak_mib"),
+            "serve_children_peak_mib": loop.get("children_peak_mib"),
             "cold_runs": [round(x.wall, 3) for x in cold],
         }
         shutil.rmtree(root)
@@ -206,15 +208,15 @@ def table(results: dict) -> str:
         lines += [
             "**bulletin at three sizes** (full default build; medians)",
             "",
-            "| size | files | cold wall s | cold CPU s | peak MiB | no-change CLI s (÷ cold) | one-edit CLI s | no-change serve s | body edit serve s (CPU s) | title edit serve s (CPU s) |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+            "| size | files | cold wall s | cold CPU s | peak MiB | no-change CLI s (÷ cold) | one-edit CLI s (÷ cold) | no-change serve s | body edit serve s (CPU s) | title edit serve s (CPU s) | serve peak MiB |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         ]
         for size, r in sizes.items():
             c = r["cold"]
             lines.append(
                 f"| {size} | {r['files']} | {c['wall']:.2f} | {c['cpu']:.2f} | {c['peak_mib']:.0f} | {r['cli_no_change']:.2f} "
                 f"({r['cli_no_change'] / c['wall']:.3f}) | "
-                f"{r['cli_one_edit']:.2f} | {r['serve_no_change']:.3f} | {r['serve_one_edit']:.3f}"
+                f"{r['cli_one_edit']:.2f} ({r['cli_one_edit'] / c['wall']:.3f}) | {r['serve_no_change']:.3f} | {r['serve_one_edit']:.3f}"
                 + (f" ({r['serve_one_edit_cpu']:.3f})" if r.get("serve_one_edit_cpu") is not None else "")
                 + " | "
                 + (
@@ -222,6 +224,8 @@ def table(results: dict) -> str:
                     if r.get("serve_title_edit") is not None
                     else "—"
                 )
+                + " | "
+                + (f"{r['serve_peak_mib']:.0f}" if r.get("serve_peak_mib") is not None else "—")
                 + " |"
             )
         if "city" in sizes and "province" in sizes:

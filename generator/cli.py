@@ -166,12 +166,30 @@ def main() -> None:
     "--admin",
     is_flag=True,
     envvar="BULLETIN_ADMIN",
-    help="同时生成网页编辑器 /admin/（需要先 npm ci；仓库见环境变量 BULLETIN_ADMIN_REPO）",
+    help="同时生成网页编辑器 /admin/（需要先运行 npm ci --prefix admin；仓库见环境变量 BULLETIN_ADMIN_REPO）",
+)
+@click.option(
+    "--skip-attachment-scan",
+    is_flag=True,
+    help="不检查附件中的个人信息（只能与 --preview 一起用；每页顶部会注明附件未经检查）",
 )
 @_guard
-def build(content: str, out: str, today, drafts: bool, base_url: str | None, preview: bool, admin: bool) -> None:
+def build(
+    content: str,
+    out: str,
+    today,
+    drafts: bool,
+    base_url: str | None,
+    preview: bool,
+    admin: bool,
+    skip_attachment_scan: bool = False,
+) -> None:
     """检查内容并生成网站。"""
     _terminate_as_interrupt()
+    if skip_attachment_scan and not preview:
+        raise click.UsageError(
+            "--skip-attachment-scan 只能用于预览版（与 --preview 一起用）；正式发布的网站必须检查附件"
+        )
     content_dir = _content_dir(content)
     if base_url is not None and not BASE_URL_RE.match(base_url):
         raise click.UsageError(
@@ -197,6 +215,7 @@ def build(content: str, out: str, today, drafts: bool, base_url: str | None, pre
             preview=preview,
             admin=admin_options,
             on_wait=lambda message: click.echo(message, err=True),
+            scan_attachments=not skip_attachment_scan,
         )
     except ContentError as exc:
         _emit(exc.problems, err=True)
@@ -235,7 +254,7 @@ def check(content: str, fmt: str, today) -> None:
 
     started = time.perf_counter()
     content_dir = _content_dir(content)
-    records, problems = pipeline.check(content_dir, content, _today(today))
+    records, problems = pipeline.check(content_dir, content, _today(today), out=Path("site"))
     errors, warnings = _counts(problems)
     seconds = time.perf_counter() - started
     if fmt == "json":
@@ -1020,8 +1039,13 @@ def import_(file: str, content: str, force: bool, published) -> None:
 @click.option(
     "--domain", default=DEFAULT_DOMAIN, show_default=True, help="网站域名（nginx 的 server_name、Caddy 的站点地址）"
 )
+@click.option(
+    "--hsts",
+    is_flag=True,
+    help="加上 Strict-Transport-Security（一年），浏览器此后只用 HTTPS 访问；确定长期使用 HTTPS 后再加",
+)
 @_guard
-def hosting(server: str, root: str, domain: str) -> None:
+def hosting(server: str, root: str, domain: str, hsts: bool) -> None:
     """打印网站服务器的配置：安全响应头、缓存、404 页面、网址补斜杠、文件类型（netlify、nginx 或 caddy）。"""
     from .tools import hosting as servers
 
@@ -1029,4 +1053,6 @@ def hosting(server: str, root: str, domain: str) -> None:
         raise click.UsageError(f"--root 应为以 / 开头的绝对路径，只含字母、数字、汉字和 . _ - /：“{root[:80]}”")
     if not servers.DOMAIN_RE.match(domain):
         raise click.UsageError(f"--domain 应为域名，如 gongshi.example.gov.cn（不带 http:// 和路径）：“{domain[:80]}”")
-    click.echo(servers.render(server, root, domain), nl=False)
+    if hsts and server == "netlify":
+        raise click.UsageError("Netlify 在 HTTPS 上自己发送 Strict-Transport-Security，不需要 --hsts")
+    click.echo(servers.render(server, root, domain, hsts), nl=False)

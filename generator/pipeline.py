@@ -30,6 +30,7 @@ whose search page points at a missing index. Only one build writes a folder at a
 from __future__ import annotations
 
 import dataclasses
+import functools
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -37,9 +38,11 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from .content import attachments
 from .content.errors import BuildFailed, ContentError, Loc, Problem, Problems
 from .content.history import SHANGHAI
 from .engine import cache
+from .engine.attachscan import Scanner
 from .engine.incremental import Session
 from .output.theme import Theme
 
@@ -61,14 +64,25 @@ class BuildResult:
     scheduled: tuple[tuple[str, str], ...] = ()  # notices dated after the build date: (YYYY-MM-DD, title)
 
 
-def check(content: Path, content_arg: str, today: date, drafts: bool = True) -> tuple[int, list[Problem]]:
-    """load → validate only: (records read, all problems)."""
+def check(
+    content: Path, content_arg: str, today: date, drafts: bool = True, out: Path | None = None
+) -> tuple[int, list[Problem]]:
+    """load → validate only: (records read, all problems). Attachments are read too, with the
+    readings cached beside `out` (the site a build would write; by default `site/` beside the
+    content folder)."""
     from .content.load import load
     from .content.validate import validate
 
     problems = Problems()
     loaded = load(content, content_arg, problems)
-    validate(loaded, problems, today, drafts=drafts)
+    site = validate(loaded, problems, today, drafts=drafts)
+    if attachments.check(loaded, problems, Scanner(out or Path(content).resolve().parent / "site").read):
+        site = None
+    if site is not None:  # a notice dated before it was first published (`output.revisions`)
+        from .content.history import read_history
+        from .output.revisions import backdating_problems
+
+        backdating_problems(site, read_history(content, today), content_arg, problems)
     return len(loaded.all()), problems.sorted()
 
 
@@ -87,6 +101,7 @@ def build(
     complete: bool = False,
     fulltext: bool = True,
     on_wait: Callable[[str], None] | None = None,
+    scan_attachments: bool = True,
 ) -> BuildResult:
     """Build the site of `content` into `out`. `preview` puts a 预览 banner on every page (deploy
     previews); `admin` (tools.admin.AdminOptions) adds the web editor under /admin/;
@@ -114,6 +129,7 @@ def build(
             changed_paths,
             complete,
             fulltext,
+            scan_attachments,
         )
 
 
@@ -130,11 +146,15 @@ def _build(
     changed_paths,
     complete: bool,
     fulltext: bool,
+    scan_attachments: bool = True,
 ) -> BuildResult:
     started = time.perf_counter()
+    if not scan_attachments and not preview:
+        raise BuildFailed("只有预览版（--preview）可以跳过附件检查")
     if session is None:
+        unscanned = () if scan_attachments else ("attachments unscanned",)
         session = Session(
-            content, out, today, (drafts, preview, admin is not None), base_url, content_arg, remember=False
+            content, out, today, (drafts, preview, admin is not None, *unscanned), base_url, content_arg, remember=False
         )
     theme = Theme.for_content(content)
 
@@ -148,14 +168,21 @@ def _build(
     from .content.load import load
     from .content.validate import validate
     from .domain.derive import derive
-    from .output.render import Renderer, static_outputs, template_environment
+    from .output.render import Renderer, empty_sections, static_outputs, template_environment
+    from .output.revisions import SHALLOW_NOTE, first_publication
     from .output.routes import RouteCollision, plan
     from .output.search import OUTPUT_SUBDIR, Pagefind, index_site, locate_pagefind, pinyin
 
-    def read(reader, run) -> tuple[Any, Problems]:  # load → validate, where the session runs it
+    # what the attachments say (`content.attachments`, read on every core, cached beside `out`)
+    scanner = Scanner(out, session.workers, skip=not scan_attachments, prune=True)
+
+    def read(reader, run) -> tuple[Any, Problems, dict]:  # load → validate, where the session runs it
         problems = Problems()
         loaded = load(content, content_arg, problems, reader)
-        return validate(loaded, problems, today, drafts=drafts, run=run), problems
+        site = validate(loaded, problems, today, drafts=drafts, run=run)
+        if attachments.check(loaded, problems, scanner.read):
+            site = None
+        return site, problems, scanner.readings
 
     # What needs no records is made while they are read (a one-shot build reads in a child).
     ahead = _Ahead(
@@ -170,7 +197,8 @@ def _build(
 
     with session.building():
         # load → validate
-        site, problems = session.read(read, meanwhile=ahead.make_all)
+        site, problems, readings = session.read(read, meanwhile=ahead.make_all)
+        scanner.readings.update(readings)  # (read in a child: what it found comes back)
         if site is None:
             raise ContentError(problems.sorted())
         if base_url:
@@ -178,9 +206,11 @@ def _build(
             site = dataclasses.replace(site, info=dataclasses.replace(site.info, base_url=url))
         site = session.intern("site", site)
 
-        # derive
-        derived = session.intern("d", derive(site, today, session.run))
+        # derive (a back-dated notice's 公示期 runs from its first publication: `output.revisions`)
         history = session.intern("history", ahead.get("history"))
+        derived = session.intern(
+            "d", first_publication(derive(site, today, session.run), site, history, content_arg, problems)
+        )
 
         # plan
         try:
@@ -193,9 +223,14 @@ def _build(
         if pagefind.fatal:  # installed but broken: never publish without the index
             raise BuildFailed(pagefind.problem or "无法运行 Pagefind；网站未更新")
         notes = [pagefind.problem] if pagefind.problem else []
+        if history.shallow:
+            notes.append(SHALLOW_NOTE)
         static, asset_urls = ahead.get("static")
+        nav = sorted(empty_sections(site, derived))  # the sections every page's navigation leaves out
         global_key = cache.digest(
-            (site.info, today, drafts, preview, sorted(asset_urls.items()), inputs.theme_files, pagefind.ready)
+            (site.info, today, drafts, preview, sorted(asset_urls.items()), inputs.theme_files, pagefind.ready, nav)
+            + (scan_attachments,)
+            + (history.key,)  # pages show each record's history (`output.revisions`)
         )
         renderer = session.renderer(
             global_key,
@@ -210,6 +245,7 @@ def _build(
                 reads=reads,
                 preview=preview,
                 env=ahead.get("env"),
+                attachments_checked=scan_attachments,  # a preview without the scan says so on every page
             ),
             site,
             derived,
@@ -230,7 +266,11 @@ def _build(
                 if path not in made:
                     writer.put(path, data() if callable(data) else data, reused=session.remember)
             for path, rel in the_plan.copies.items():
-                writer.copy(path, content / "attachments" / rel)
+                writer.copy(
+                    path,
+                    content / "attachments" / rel,
+                    functools.partial(scanner.publish, rel, allow=site.info.pii_allow),
+                )
             if admin is not None:
                 _write_admin(writer, site, content, content_arg, admin, today)
             records, pages, rendered = site.record_count, len(the_plan.pages), len(the_plan.pages) - len(kept)
@@ -250,6 +290,9 @@ def _build(
                             pagefind,
                             pages=[rel for rel in writer.files if rel.endswith(".html")],
                             weights=weights,
+                            # parts of the index whose pages are unchanged are taken from there
+                            previous=writer.out if writer.previous else None,
+                            digests=writer.files,
                         )
                     )
                 )

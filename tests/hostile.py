@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import json
 
+from attachkit import BLANK_PDF
 from conftest import minimal_files
 
 VECTORS = [
@@ -199,7 +200,7 @@ ATTACHMENT_NAMES = [
     "%3Cscript%3E.pdf",
     "#<b>x</b>?.pdf",
 ]
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = BLANK_PDF  # a valid PDF: an unreadable one is refused (attachments are read before publishing)
 
 
 def hostile_files() -> tuple[dict[str, str | bytes], list[tuple[str, str]]]:

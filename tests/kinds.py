@@ -37,6 +37,7 @@ KIND_URLS_MINIMAL = [
     "/notices/page/2/",
     "/notices/gongshi/",
     "/notices/tupian/",
+    "/accessibility/",
     "/404.html",
 ]
 

@@ -4,6 +4,7 @@ overriding an earlier one header by header (Netlify's documented merge for netli
 
 from __future__ import annotations
 
+import re
 import threading
 import tomllib
 from functools import partial
@@ -20,7 +21,12 @@ def rules() -> list[dict]:
 
 
 def _matches(pattern: str, path: str) -> bool:
-    return path.startswith(pattern[:-1]) if pattern.endswith("*") else path == pattern
+    """Netlify's `for`: a prefix ending in `/*`, or a `*` inside matching anything (slashes too)."""
+    if pattern.endswith("/*"):
+        return path.startswith(pattern[:-1])
+    if "*" in pattern:
+        return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), path) is not None
+    return path == pattern
 
 
 def headers_for(path: str) -> dict[str, str]:

@@ -262,8 +262,8 @@ def _normalised_url(value: str) -> str:
 # The site's own components, made by templates and never by content (nh3 lets no class, role,
 # form element or script through): (tag, attribute, words one of which the attribute must hold).
 OUR_COMPONENTS = (
-    ("form", "class", {"finder-form"}),
-    ("button", "class", {"elder-toggle", "more-results"}),
+    ("form", "class", {"finder-form", "area-search"}),
+    ("button", "class", {"elder-toggle", "more-results", "search-all"}),
     ("svg", "role", {"img"}),
     ("details", "class", {"chart-data", "fields"}),
     ("noscript", "class", {"search-fallback"}),
@@ -333,8 +333,10 @@ class _Inspector(HTMLParser):
         if "svg" in self.components:
             return tag in SVG_TAGS
         if self.components and self.components[-1] == "form":
-            return (tag == "input" and a.get("type") == "search" and a.get("name") == "q") or (
-                tag == "button" and a.get("type") == "submit"
+            return (
+                (tag == "input" and a.get("type") == "search" and a.get("name") == "q")
+                or (tag == "input" and a.get("type") == "hidden" and a.get("name") == "area")
+                or (tag == "button" and a.get("type") == "submit")
             )
         return False
 

@@ -434,3 +434,67 @@ def test_line_and_paragraph_spacing(phone, site, large_text):
     assert len(measured) >= 3, measured
     bad = [m for m in measured if m["ratio"] < 1.3 or m["paragraph"] < 1.3]
     assert bad == [], bad
+
+
+# --- 无障碍声明 and 特大鼠标 -----------------------------------------------------------------------
+
+
+def _page_text(site: Path, url: str) -> str:
+    path = site / url.lstrip("/")
+    return (path / "index.html" if url.endswith("/") else path).read_text(encoding="utf-8")
+
+
+def test_the_accessibility_statement_is_linked_from_every_page_and_says_whom_to_tell(site):
+    pages = every_page(site)
+    assert "/accessibility/" in pages and "/404.html" in pages
+    footer_link = '<a href="/accessibility/">无障碍声明</a>'
+    assert [u for u in pages if footer_link not in _page_text(site, u).split('<footer class="site-footer">')[1]] == []
+    statement = _page_text(site, "/accessibility/")
+    main = statement.split('<main id="main"')[1].split("</main>")[0]
+    assert "<h1>无障碍声明</h1>" in main
+    for heading in ("本站支持的功能", "已知的不足", "遇到问题怎么办"):
+        assert f">{heading}</h2>" in main, heading
+    # what it promises, each held by a test here or in test_browser.py (docs/accessibility.md)
+    for promise in ("长辈模式", "特大箭头", "朗读", "375 像素", "Tab 键", "跳到正文", "读屏软件", "7:1", "没有广告"):
+        assert promise in main, promise
+    # how to report a problem: the site's own publisher and contact, as in the footer
+    contact = re.search(r"<p>联系方式：(.+?)</p>", statement)[1]
+    publisher = re.search(r"<p>发布单位：(.+?)</p>", statement)[1]
+    report = main.split(">遇到问题怎么办</h2>")[1]
+    assert f"请联系{publisher}：{contact}" in report
+
+
+@pytest.mark.browser
+def test_large_text_mode_gives_an_extra_large_pointer(phone):
+    page = phone()
+    page.goto(phone.url("/"))
+    assert page.evaluate("() => getComputedStyle(document.querySelector('main a')).cursor") in ("auto", "pointer")
+    page.click("#elder-toggle")
+    cursor = page.evaluate("() => getComputedStyle(document.querySelector('main a')).cursor")
+    found = re.fullmatch(r'url\("(http://127\.0\.0\.1:\d+/static/cursor\.[0-9a-f]{10}\.svg)"\) 4 2, auto', cursor)
+    assert found, cursor
+    assert page.evaluate("() => getComputedStyle(document.body).cursor") == cursor
+    assert page.evaluate("() => getComputedStyle(document.querySelector('input')).cursor") == "text"
+    svg = page.request.get(found[1])
+    assert svg.status == 200 and svg.headers["content-type"].startswith("image/svg+xml")
+    assert 'width="48" height="48"' in svg.text()
+    page.goto(phone.url("/accessibility/"))  # remembered on the next page; the CSP allows the image
+    assert page.evaluate("() => getComputedStyle(document.body).cursor") == cursor
+
+
+def test_the_clause_table_cites_tests_that_exist():
+    """docs/accessibility.md names, for each clause, the test that shows it: each must exist."""
+    root = Path(__file__).resolve().parent
+    doc = (root.parent / "docs" / "accessibility.md").read_text(encoding="utf-8")
+    defined = set()
+    for source in root.glob("*.py"):
+        defined |= set(re.findall(r"^def (test_\w+)", source.read_text(encoding="utf-8"), re.M))
+    files = {p.stem for p in root.glob("test_*.py")}
+    cited = set(re.findall(r"`(test_\w+)(\*?)(?:\[[^\]]*\])?`", doc))  # `test_read_aloud_*`: a prefix
+    assert len(cited) > 20
+    missing = [
+        name + star
+        for name, star in cited
+        if name not in files and not (any(d.startswith(name) for d in defined) if star else name in defined)
+    ]
+    assert missing == []

@@ -26,7 +26,7 @@ import netlify_headers
 from browserkit import CHROMIUM_ARGS, chromium_path
 from conftest import REPO, TODAY, cli
 
-DECAP_DIST = REPO / "node_modules" / "decap-cms" / "dist"
+DECAP_DIST = REPO / "admin" / "node_modules" / "decap-cms" / "dist"  # npm ci --prefix admin
 DECAP_SERVER = REPO / "node_modules" / "decap-server" / "dist" / "index.js"
 WAIT = 60
 
@@ -76,7 +76,7 @@ def test_admin_can_be_asked_for_by_the_environment(project, monkeypatch):
 def test_admin_without_decap_files_is_a_usage_error(project, monkeypatch):
     monkeypatch.setenv("BULLETIN_DECAP_DIST", str(project / "nowhere"))
     run = cli("build", "--today", TODAY, "--admin")
-    assert run.exit_code == 2 and "npm ci" in run.output
+    assert run.exit_code == 2 and "npm ci --prefix admin" in run.output
     assert not (project / "site").exists()
 
 
@@ -206,10 +206,10 @@ def test_admin_csp_is_relaxed_only_under_admin():
 
 
 def _require_browser_tools() -> None:
-    """Fail (never skip) when the README's test command was not run: npm ci brings decap-cms and
-    decap-server, `.ci/run` brings Chromium."""
+    """Fail (never skip) when the README's test command was not run: `npm ci --prefix admin` brings
+    decap-cms, `npm ci` decap-server, `.ci/run` Chromium."""
     if not DECAP_DIST.joinpath("decap-cms.js").is_file() or not DECAP_SERVER.is_file():
-        pytest.fail("node_modules/decap-cms and decap-server are not installed (run npm ci)")
+        pytest.fail("decap-cms or decap-server is not installed (run npm ci && npm ci --prefix admin)")
     if shutil.which("node") is None:
         pytest.fail("node is not installed")
 

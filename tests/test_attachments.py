@@ -16,10 +16,11 @@ import pytest
 
 from generator.engine.write import write_site
 
+from attachkit import BLANK_PDF
 from conftest import TODAY, cli, write_tree
 from sitecheck import broken_links, page_links
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = BLANK_PDF  # a valid PDF: an unreadable one is refused (attachments are read before publishing)
 
 
 def notice(rel: str, files: list[str], title: str = "附件公告") -> dict[str, str]:

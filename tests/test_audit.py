@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 
 import pytest
 
+from generator import Builder, pipeline
+from generator.tools import audit as auditing
+
 from conftest import REPO, SAMPLE, TODAY, cli, dedent, minimal_files, write_tree
+from sitecheck import tree_digest
 
 FAR = "2027-06-01"  # the minimal bulletin's newest notice (2026-12-20) is 163 days old then
 FILING = """
@@ -113,8 +118,58 @@ def test_notices_not_updated_for_six_months_are_a_deduction(tmp_path):
     assert "网站没有发布过“公示”类公告" in audit(none).stdout
 
 
-def test_a_blank_section_is_a_deduction_and_five_are_a_single_veto(tmp_path):
+def _nav(html: str) -> str:
+    return re.search(r'<nav class="site-nav".*?</nav>', html, re.S).group(0)
+
+
+def test_an_empty_section_leaves_the_navigation_and_its_page_says_what_will_be_there(tmp_path):
     build(tmp_path, **{"projects/guanwang.md": None})
+    site = tmp_path / "site"
+    pages = sorted(site.rglob("*.html"))
+    assert len(pages) > 20
+    assert [p for p in pages if 'href="/projects/"' in _nav(p.read_text(encoding="utf-8"))] == []
+    assert all('href="/notices/"' in _nav(p.read_text(encoding="utf-8")) for p in pages)
+    # still published (the home page's directory links it): it says what will appear, and whom to ask
+    projects = (site / "projects" / "index.html").read_text(encoding="utf-8")
+    assert "本站目前还没有公布项目" in projects and "测试编辑组：电话 0536-8000000" in projects
+    run = audit(tmp_path)
+    assert run.exit_code == 0, run.output
+    assert "空白栏目" not in run.stdout and "链接不可用" not in run.stdout
+
+    with_project = tmp_path / "with"
+    build(with_project)
+    home = (with_project / "site" / "index.html").read_text(encoding="utf-8")
+    assert '<li><a href="/projects/">项目</a></li>' in _nav(home)
+
+
+def test_the_first_project_brings_the_section_back_in_the_edit_loop(tmp_path):
+    """Every page's navigation depends on which sections are empty: the edit loop renders every
+    page again when that changes (the build's global key), byte for byte a fresh build."""
+    files = minimal_files()
+    project = files.pop("projects/guanwang.md")
+    write_tree(tmp_path / "content", files)
+    builder = Builder(tmp_path / "content", tmp_path / "site", date(2026, 11, 27), workers=1)
+    builder.rebuild()
+    assert 'href="/projects/"' not in _nav((tmp_path / "site" / "areas" / "index.html").read_text(encoding="utf-8"))
+    write_tree(tmp_path / "content", {"projects/guanwang.md": dedent(project)})
+    builder.rebuild()
+    pipeline.build(tmp_path / "content", "content", tmp_path / "fresh", date(2026, 11, 27))
+    assert tree_digest(tmp_path / "site") == tree_digest(tmp_path / "fresh")
+    assert 'href="/projects/"' in _nav((tmp_path / "site" / "areas" / "index.html").read_text(encoding="utf-8"))
+
+
+def test_a_blank_section_is_a_deduction_and_five_are_a_single_veto(tmp_path):
+    """Sections emptied by hand (a theme that lists nothing, say): the generator itself leaves
+    empty sections out of the navigation (above)."""
+    build(tmp_path)
+    site = tmp_path / "site"
+
+    def empty(section: str) -> None:
+        page = site / section / "index.html"
+        html = page.read_text(encoding="utf-8")
+        page.write_text(re.sub(r"(<main[^>]*>).*?(</main>)", r"\1<p>暂无。</p>\2", html, flags=re.S), encoding="utf-8")
+
+    empty("projects")
     run = audit(tmp_path)
     assert run.exit_code == 0, run.output
     assert (
@@ -123,17 +178,46 @@ def test_a_blank_section_is_a_deduction_and_five_are_a_single_veto(tmp_path):
     )
     assert "/notices/ 没有任何内容" not in run.stdout
 
-    # five sections emptied by hand (a theme that lists nothing, say): the indicator's threshold
-    site = tmp_path / "site"
-    for section in ("areas", "communities", "compounds", "companies"):
-        page = site / section / "index.html"
-        html = page.read_text(encoding="utf-8")
-        page.write_text(re.sub(r"(<main[^>]*>).*?(</main>)", r"\1<p>暂无。</p>\2", html, flags=re.S), encoding="utf-8")
+    for section in ("areas", "communities", "compounds", "companies"):  # the indicator's threshold
+        empty(section)
     vetoed = audit(tmp_path, "--format", "json")
     assert vetoed.exit_code == 1
     blank = [f for f in findings(vetoed) if "空白栏目" in f["message"]]
     assert len(blank) == 5 and all(f["level"] == "单项否决" for f in blank)
     assert "（空白栏目共 5 个，达到 5 个）" in blank[0]["message"]
+
+
+def test_home_page_news_without_dates_and_a_site_without_search_are_deductions(tmp_path):
+    build(tmp_path)
+    clean = audit(tmp_path)
+    assert "未注明发布时间" not in clean.stdout and "功能设计" not in clean.stdout
+    home = tmp_path / "site" / "index.html"
+    html = home.read_text(encoding="utf-8")
+    html = re.sub(r"<time[^>]*>(.*?)</time>", r"\1", html, flags=re.S)  # a theme that drops the dates
+    html = re.sub(r"<form.*?</form>", "", html, flags=re.S).replace('href="/search/"', 'href="/notices/"')
+    home.write_text(html, encoding="utf-8")
+    run = audit(tmp_path, "--format", "json")
+    assert run.exit_code == 0, run.output
+    found = {f["criterion"]: f for f in findings(run) if f["path"].endswith("site/index.html")}
+    assert found["首页不更新"]["message"] == "扣分：首页信息未注明发布时间（检查时未注明发布时间的信息视为未更新）"
+    assert found["功能设计"]["message"] == "扣分：未提供站内搜索功能（首页没有搜索框，也没有链接到搜索页）"
+    assert found["功能设计"]["level"] == "扣分"
+
+
+def test_a_big_site_is_read_by_workers_with_the_same_findings(tmp_path, monkeypatch):
+    """From PARALLEL_MIN_PAGES pages the audit parses in forked workers: same pages, same findings."""
+    build(tmp_path)
+    (tmp_path / "site" / "changes" / "index.html").unlink()
+    serial = auditing._read_pages(tmp_path / "site", workers=1)
+    monkeypatch.setattr(auditing, "PARALLEL_MIN_PAGES", 2)
+    monkeypatch.setattr(auditing, "CHUNK", 3)
+    forked = auditing._read_pages(tmp_path / "site", workers=2)
+    assert list(forked) == list(serial) and forked == serial and len(serial) > 10
+    monkeypatch.setenv("BULLETIN_WORKERS", "1")
+    one = findings(audit(tmp_path, "--format", "json"))
+    monkeypatch.setenv("BULLETIN_WORKERS", "2")
+    two = findings(audit(tmp_path, "--format", "json"))
+    assert one == two and any("链接不可用：/changes/" in f["message"] for f in two)
 
 
 def test_a_broken_internal_link_is_found_on_every_page_and_counted_once(tmp_path):
@@ -262,3 +346,39 @@ def test_the_docs_cover_every_criterion():
         assert criterion in doc, criterion
     for single_veto in ("安全、泄密事故", "站点无法访问", "首页不更新", "栏目不更新", "互动回应差", "服务不实用"):
         assert single_veto in doc, single_veto
+
+
+TRICKY = """<!DOCTYPE html>
+<html lang="zh-CN"><head><title>a &amp; b</title><script src="/static/x.js"></script>
+<script>if (a < b && c > d) { document.write("<a href='/no/'>x</a>"); }</script><style>p > a { }</style></head>
+<body><!-- <a href="/commented/">no</a> -->
+<nav class="site-nav" aria-label="主导航"><ul><li><A HREF="/areas/" TITLE='a > b'>辖区</A></li>
+<li><a
+   href = "/lists/"
+   data-x=1>红黑榜</a></li></ul></nav>
+<main id="main"><p>1 &lt; 2 &#x4e2d; &nbsp;&copy; AT&T <b>粗</b></p>
+<a href=/bare/ class=x title="'引号'">bare</a><img src="/i.png" alt="x"/><br/><input type="search" name="q">
+<time datetime="2026-11-20">11月20日</time><a href="/notices/a/?q=1&amp;r=2#x">通知</a></main>
+<footer class="site-footer"><p>发布单位：测试</p><p>联系方式：<a href="mailto:a@example.org">a@example.org</a></p></footer>
+</body></html>
+"""
+
+
+def test_the_fast_reader_reads_what_html_parser_reads(tmp_path):
+    """`_Reader.read` (a tokenizer) makes exactly the calls html.parser makes: on every page of a
+    built site, on the sanitiser's output of every hostile vector, and on hand-made corner cases."""
+    from generator.content.markup import render_markdown
+
+    from hostile import VECTORS, hostile_body
+
+    build(tmp_path)
+    pages = [p.read_text(encoding="utf-8") for p in sorted((tmp_path / "site").rglob("*.html"))]
+    layout = pages[0]
+    hostile = render_markdown(hostile_body() + "\n\n" + "\n\n".join(VECTORS))
+    texts = [*pages, TRICKY, layout.replace("</main>", f"{hostile}</main>")]
+    for text in texts:
+        assert auditing._Reader().read(text) == auditing._Reader().read_with_html_parser(text)
+    tricky = auditing._Reader().read(TRICKY)
+    assert tricky.nav_links == ["/areas/", "/lists/"] and ("href", "/lists/", 6, 5) in tricky.links
+    assert "/commented/" not in str(tricky.links) and "/no/" not in str(tricky.links)
+    assert tricky.main_form and tricky.main_times == ["2026-11-20"]

@@ -352,20 +352,27 @@ def test_a_query_in_the_address_runs_on_arrival(browse):
 
 
 def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
-    """The sample indexed in shards of a few dozen pages (as a province site is, in shards of a few
-    thousand): one query finds the pages of every shard, the same pages as the single index."""
-    from generator.output.search import JOBS, plan_shards
+    """The sample indexed in parts (a district each) cut into shards of a few dozen pages (as a
+    province site's big parts are): one query finds the pages of every part and shard, the same
+    pages as the single index."""
+    import json
+
+    from generator.output.search import indexed_text_bytes, plan_shards
 
     from conftest import cli
 
-    budget = 50 * JOBS  # the sample needs ~110 MB in one index: about 7 shards
+    budget = 60  # MB a shard: the sample's parts need ~50-100 MB each in one index
     monkeypatch.setenv("BULLETIN_SEARCH_SHARD_MB", str(budget))
     out = tmp_path / "site"
     run = cli("build", "--content", str(SAMPLE), "--out", str(out), "--today", "2026-11-27")
     assert run.exit_code == 0 and "Pagefind" not in run.output, run.output
-    shards = plan_shards(out, budget, JOBS)
-    assert len(shards) >= 3
-    shard_of = {"/" + rel.removesuffix("index.html"): n for n, shard in enumerate(shards) for rel in shard}
+    shard_of = {}  # page URL → the folder of its part's shard, as the build cut them
+    for part in ["", *(f"d/{area}/" for area in json.loads((out / "pagefind/shards.json").read_bytes())["areas"])]:
+        pages = json.loads((out / "pagefind" / part / "part.json").read_bytes())["pages"]
+        indexed = [rel for rel in pages if indexed_text_bytes((out / rel).read_bytes()) is not None]
+        for n, shard in enumerate(plan_shards(out, budget, 1, pages=indexed)):
+            shard_of.update({"/" + rel.removesuffix("index.html"): part + (f"s{n}/" if n else "") for rel in shard})
+    assert len(set(shard_of.values())) >= 6
     indexed = indexed_pages(out)
     sharded = serve(out)
     pages = []
@@ -388,8 +395,9 @@ def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
             )
             if query == "物业":
                 assert len({shard_of[url] for url in urls}) >= 3, {url: shard_of[url] for url in urls}
-                folders = {m.group(1) for m in map(re.compile(r"^/pagefind/(s\d+)/").match, fetched) if m}
-                assert folders == {f"s{n}" for n in range(1, len(shards))}, fetched
+                entry = re.compile(r"^/pagefind/(.*)pagefind-entry\.json$")
+                folders = {m.group(1) for m in map(entry.match, fetched) if m}
+                assert folders == set(shard_of.values()), fetched
     finally:
         for page in pages:
             page.close()  # before their server goes (a late request would fail as a reset)

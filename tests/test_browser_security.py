@@ -63,10 +63,11 @@ INSPECT = """() => {
   // tables, the search page's no-JavaScript note) are made by templates, never by content: nh3
   // lets no class, role or form element through, and a body (.prose) holds none of them. Inside
   // a chart or QR code only shapes and text may appear (they are drawn from content labels).
-  const ours = 'form.finder-form, button.elder-toggle, button.more-results, svg[role="img"], '
+  const ours = 'form.finder-form, form.area-search, button.elder-toggle, button.more-results, button.search-all, svg[role="img"], '
              + 'details.chart-data, details.fields, noscript.search-fallback';
   const templateMade = el => !el.closest('.prose') && (el.matches(ours)
-    || (el.matches('input[type="search"][name="q"], button[type="submit"]') && el.closest('form.finder-form')));
+    || (el.matches('input[type="search"][name="q"], button[type="submit"]') && el.closest('form.finder-form, form.area-search'))
+    || (el.matches('input[type="hidden"][name="area"]') && el.closest('form.area-search')));
   const svgShapes = new Set(['svg', 'g', 'rect', 'line', 'polyline', 'polygon', 'path', 'circle', 'ellipse', 'text',
                              'tspan', 'title', 'desc']);
   for (const el of document.querySelectorAll('svg *')) {

@@ -1,6 +1,7 @@
 """Last-changed dates and /changes/ from git history: dates come from commits (so builds are
 reproducible), uncommitted edits and shallow boundaries give no date rather than a wrong one,
-and outside git (or without git) pages simply show nothing."""
+and outside git (or without git) pages simply show nothing. (The rules of issue 17 — first
+publication, change history, withdrawals — are in test_history_rules.py.)"""
 
 from __future__ import annotations
 
@@ -112,12 +113,17 @@ def test_uncommitted_edit_shows_no_date(repo):
     assert changed_on(repo / "site", "compounds/fuhai") == "2026-11-03"
 
 
-def test_deleted_records_are_not_listed(repo):
+def test_deleted_records_are_listed_as_withdrawn(repo):
     (repo / "content/notices/2025/tongzhi.md").unlink()
     commit_all(repo, "撤下通知", "2026-11-10T09:00:00+08:00")
     build()
     html = (repo / "site/changes/index.html").read_text(encoding="utf-8")
-    assert "h-day-2026-11-10" not in html and "全区物业服务考评通知" not in html
+    day = html[html.index("h-day-2026-11-10") : html.index("h-day-2026-11-03")]
+    assert re.findall(r'<a href="([^"]+)">([^<]+)</a> <span class="sub">([^<]+)</span>', day) == [
+        ("/notices/tongzhi/", "全区物业服务考评通知", "撤回")
+    ]
+    page = (repo / "site/notices/tongzhi/index.html").read_text(encoding="utf-8")
+    assert "已撤回" in page and "请各企业做好准备" not in page
 
 
 def test_shallow_clone_gives_no_date_for_its_boundary(repo, tmp_path_factory, monkeypatch):

@@ -34,7 +34,7 @@ from generator.tools import hosting
 from browserkit import CHROMIUM_ARGS, chromium_path
 from conftest import REPO, SAMPLE, TODAY, cli
 
-DECAP = Path(os.environ.get("BULLETIN_DECAP_DIST") or REPO / "node_modules/decap-cms/dist") / "decap-cms.js"
+DECAP = Path(os.environ.get("BULLETIN_DECAP_DIST") or REPO / "admin/node_modules/decap-cms/dist") / "decap-cms.js"
 HAS_ADMIN = DECAP.is_file()
 
 
@@ -98,6 +98,40 @@ def test_bad_arguments_are_refused_in_chinese(args, message):
     run = cli("hosting", *args)
     assert run.exit_code == 2
     assert message in run.output
+
+
+def test_fingerprinted_search_files_are_cached_for_a_year_and_the_rest_revalidated():
+    for path in (
+        "/pagefind/pagefind.zh-cn_bda99247a7467.pf_meta",
+        "/pagefind/fragment/zh-cn_8d1f3a.pf_fragment",
+        "/pagefind/index/zh-cn_0a9c77.pf_index",
+        "/pagefind/d/gaoxin/pagefind.zh-cn_b9bf3e8ab121f.pf_meta",  # a partial index's
+        "/pagefind/d/gaoxin/fragment/zh-cn_5e2b.pf_fragment",
+    ):
+        assert hosting.headers_for(path)["Cache-Control"] == hosting.IMMUTABLE, path
+    for path in ("/pagefind/pagefind.js", "/pagefind/d/gaoxin/pagefind-entry.json", "/pagefind/wasm.unknown.pagefind"):
+        assert hosting.headers_for(path)["Cache-Control"] == hosting.REVALIDATE, path
+    nginx = cli("hosting", "nginx").output
+    assert "    location ~ ^/pagefind/.*\\.pf_meta$ {" in nginx
+    caddy = cli("hosting", "caddy").output
+    assert "path_regexp ^/pagefind/.*\\.pf_meta$" in caddy
+
+
+def test_hsts_is_an_option_for_nginx_and_caddy_and_netlify_sends_it_itself():
+    name, value = hosting.HSTS
+    assert value == "max-age=31536000"  # no includeSubDomains: other sites of the office's domain
+    for server in ("nginx", "caddy"):
+        assert name not in cli("hosting", server).output
+    nginx = cli("hosting", "nginx", "--hsts").output
+    https = nginx[nginx.index("listen 443") :]
+    # nginx sends only the add_headers of the location a request ends in: every location repeats it
+    assert https.count("    location ") == https.count(f'add_header {name} "{value}" always;') > 5
+    assert name not in nginx[: nginx.index("listen 443")]  # the port-80 server only redirects
+    caddy = cli("hosting", "caddy", "--hsts").output
+    assert caddy.count(f'{name} "{value}"') == 1  # in the /* headers, which every response gets
+    refused = cli("hosting", "netlify", "--hsts")
+    assert refused.exit_code == 2 and "Netlify 在 HTTPS 上自己发送 Strict-Transport-Security" in refused.output
+    assert name not in (REPO / "netlify.toml").read_text(encoding="utf-8")
 
 
 def test_root_and_domain_reach_the_configurations():
@@ -213,7 +247,7 @@ def nginx(site, tmp_path_factory):
         capture_output=True,
     )
     https, http_port = _free_port(), _free_port()
-    config = cli("hosting", "nginx", "--root", str(site), "--domain", "bulletin.test").output
+    config = cli("hosting", "nginx", "--hsts", "--root", str(site), "--domain", "bulletin.test").output
     config = _replace_once(config, "listen 80;", f"listen 127.0.0.1:{http_port};")
     config = _replace_once(config, "listen 443 ssl;", f"listen 127.0.0.1:{https} ssl;")
     config = "\n".join(line for line in config.splitlines() if "listen [::]" not in line)
@@ -242,7 +276,7 @@ def caddy(site, tmp_path_factory):
         pytest.skip("Caddy is not installed (apt-get install -y caddy; .ci/run installs it)")
     work = tmp_path_factory.mktemp("caddy")
     port = _free_port()
-    config = cli("hosting", "caddy", "--root", str(site), "--domain", "bulletin.test").output
+    config = cli("hosting", "caddy", "--hsts", "--root", str(site), "--domain", "bulletin.test").output
     config = _replace_once(config, "\nbulletin.test {\n", f"\nhttp://127.0.0.1:{port} {{\n")
     # the test's own global options: no admin endpoint, no certificates
     (work / "Caddyfile").write_text("{\n\tadmin off\n\tauto_https off\n}\n\n" + config, encoding="utf-8")
@@ -290,7 +324,14 @@ def _paths(site: Path) -> list[str]:
         _first(site, "pagefind/fragment/*.pf_fragment"),
         _first(site, "pagefind/index/*.pf_index"),
         *(["/admin/", "/admin/config.yml", _first(site, "admin/*.wasm")] if HAS_ADMIN else []),
+        *_partial_index(site),
     ]
+
+
+def _partial_index(site: Path) -> list[str]:
+    """A partial index's fingerprinted files, when the build makes partial indexes (pagefind/d/…)."""
+    found = [sorted(site.glob(f"pagefind/*/*/{pattern}"))[:1] for pattern in ("*.pf_meta", "fragment/*.pf_fragment")]
+    return ["/" + f.relative_to(site).as_posix() for files in found for f in files]
 
 
 def test_every_header_and_content_type(server, site):
@@ -302,6 +343,7 @@ def test_every_header_and_content_type(server, site):
             continue
         expected = {k.lower(): v for k, v in hosting.headers_for(path).items()}
         expected["content-type"] = hosting.content_type(path)
+        expected["strict-transport-security"] = hosting.HSTS[1]  # both configured with --hsts
         for name, value in expected.items():
             if headers.get(name) != value:
                 wrong.append(f"{path}: {name}: {headers.get(name)!r}, expected {value!r}")

@@ -21,11 +21,12 @@ from generator import Builder, ContentError, pipeline
 from generator.engine import cache, incremental, write
 from generator.tools import serve
 
+from attachkit import BLANK_PDF
 from conftest import log_readers, minimal_files, write_tree
 from sitecheck import tree_digest
 
 TODAY = date(2026, 11, 27)
-PDF = b"%PDF-1.4\n% test\n"
+PDF = BLANK_PDF  # a valid PDF: an unreadable one is refused (attachments are read before publishing)
 
 
 def _set(rel: str, text: str):

@@ -10,6 +10,7 @@ from generator.content.schema import NOTICE_BODY_PLACEHOLDER, PROJECT_BODY_PLACE
 from generator.tools.scaffold import scalar, suggest_id
 from terminal import converse
 
+from attachkit import BLANK_PDF
 from conftest import TODAY, cli
 
 
@@ -147,7 +148,7 @@ def test_skeletons_explain_the_optional_fields_in_chinese(project):
     assert "公示截止日期" in text and "删掉那一行开头的“# ”" in text
     # uncommenting the examples still gives a valid notice
     (project / "content/attachments/2026").mkdir(parents=True)
-    (project / "content/attachments/2026/ceshi.pdf").write_bytes(b"%PDF-1.4\n")
+    (project / "content/attachments/2026/ceshi.pdf").write_bytes(BLANK_PDF)
     lines = []
     for line in text.splitlines():
         for key in ("# until:", "# draft:", "# attachments:", "#   - title:", "#     file:", "# compounds:"):

@@ -21,6 +21,7 @@ import pytest
 
 from generator.domain.privacy import scan
 
+from attachkit import BLANK_PDF
 from conftest import TODAY, cli, minimal_files, write_tree
 from sitecheck import tree_digest
 
@@ -36,7 +37,7 @@ PLANTED = {
     "card-19": "6217000000000000129",
 }
 
-PDF = b"%PDF-1.4\n%%EOF\n"
+PDF = BLANK_PDF  # a valid PDF: an unreadable one is refused (attachments are read before publishing)
 
 
 def _set(rel: str, old: str, new_template: str):

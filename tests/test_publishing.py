@@ -22,6 +22,7 @@ def test_netlify_builds_and_publishes_the_site():
     environment = NETLIFY["build"]["environment"]
     assert environment["PYTHON_VERSION"] == "3.11"
     assert environment["BULLETIN_ADMIN"] == "1"  # the web editor, as `--admin`
+    assert environment["NODE_ENV"] == "production"  # Netlify's own npm install skips devDependencies
     for context in ("deploy-preview", "branch-deploy"):
         assert NETLIFY["context"][context]["environment"]["BULLETIN_PREVIEW"] == "1"  # as `--preview`
 
@@ -30,9 +31,12 @@ def test_pull_requests_are_checked_with_annotations_and_tests():
     flow = yaml.safe_load((WORKFLOWS / "check.yml").read_text(encoding="utf-8"))
     triggers = flow[True] if True in flow else flow["on"]  # YAML 1.1 reads `on` as true
     assert "pull_request" in triggers
-    steps = [s.get("run", "") for s in flow["jobs"]["check"]["steps"]]
-    assert any("bulletin check --format github" in s for s in steps)
-    assert any("python -m pytest" in s for s in steps)
+    for job in ("check", "content"):  # the whole suite, or the quick job of a content-only change
+        steps = [s.get("run", "") for s in flow["jobs"][job]["steps"]]
+        assert any("bulletin check --format github" in s for s in steps), job
+    suite = [s.get("run", "") for s in flow["jobs"]["check"]["steps"]]
+    assert any(s.endswith(".ci/run") for s in suite)  # .ci/run ends with the README's `python -m pytest`
+    assert (REPO / ".ci/run").read_text(encoding="utf-8").rstrip().endswith("python -m pytest")
 
 
 def test_daily_rebuild_runs_just_after_midnight_in_shanghai():

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from attachkit import BLANK_PDF
 from conftest import REPO, SAMPLE, TODAY, minimal_files, write_tree
 from sitecheck import tree_digest
 
@@ -44,7 +45,7 @@ def content_tree(root: Path) -> Path:
     else:
         write_tree(root / "content", minimal_files())
     (root / "content/attachments/2025").mkdir(parents=True, exist_ok=True)
-    (root / "content/attachments/2025/plan.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (root / "content/attachments/2025/plan.pdf").write_bytes(BLANK_PDF)
     write_tree(
         root / "content",
         {

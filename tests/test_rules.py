@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 
+from attachkit import BLANK_PDF
 from conftest import TODAY, cli, dedent, write_tree
 from sitecheck import tree_digest
 
@@ -366,7 +367,7 @@ def test_attachment_rules(project, file, message):
 def test_valid_attachment_passes(project):
     attachments = project / "content/attachments/2025"
     attachments.mkdir(parents=True)
-    (attachments / "plan.pdf").write_bytes(b"%PDF-1.4\n%%EOF\n")
+    (attachments / "plan.pdf").write_bytes(BLANK_PDF)  # a valid PDF: an unreadable one is refused
     edit(project, "notices/2025/fujian.md", ATTACH.replace("FILE", "2025/plan.pdf"))
     assert cli("check", "--today", TODAY).exit_code == 0
 

@@ -381,6 +381,9 @@ def test_pagefind_dies_with_a_build_that_is_killed_outright(tmp_path):
         build.send_signal(signal.SIGKILL)
         build.wait()
         assert wait_for(lambda: not running(pid), 3), "Pagefind outlived the build"
+        # every run of the build's (a part of the index each) is recorded, and ends with it
+        started = [int(name.rpartition("-")[2]) for name in records(tmp_path)]
+        assert wait_for(lambda: not any(running(other) for other in started), 3), "a Pagefind outlived the build"
     finally:
         build.kill()
         build.wait()

@@ -64,7 +64,10 @@ JINJA_GLOBALS = frozenset(DEFAULT_NAMESPACE)  # range, dict, lipsum, cycler, joi
 # Templates whose macros `render.Renderer` calls by name, with nothing but the globals.
 CALLED_BY_THE_RENDERER = {"_layout.html": "once", "_macros.html": "fragment"}
 # Declared context types the sample bulletin need not use: type name → why.
-UNUSED_IN_THE_SAMPLE: dict[str, str] = {}
+UNUSED_IN_THE_SAMPLE: dict[str, str] = {
+    "WithdrawnContext": "a deleted notice's or project's page comes from git history, which the sample's plan "
+    "is made without (tests/test_history_rules.py builds withdrawn pages)",
+}
 
 
 def declared_keys(context_type: Any) -> frozenset[str]:
@@ -237,6 +240,8 @@ def conforms(value: object, hint: object) -> bool:
         return callable(value)
     if origin is list:
         return isinstance(value, list) and all(conforms(item, args[0]) for item in value)
+    if origin is frozenset:
+        return isinstance(value, frozenset) and all(conforms(item, args[0]) for item in value)
     if origin is tuple:
         if len(args) == 2 and args[1] is Ellipsis:
             return isinstance(value, tuple) and all(conforms(item, args[0]) for item in value)

@@ -52,14 +52,14 @@ from datetime import date
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ..content.history import History, git_log, read_history
+from ..content.history import GitAnswer, History, git_log, head_commit, read_history
 from ..domain.derive import Derived
 from ..domain.models import Site
 from ..steps import DIRECT, Runner
 from . import cache, isolate, pool
 from .memo import Memo
 from .recorder import ALL, Recorder
-from .write import DIGEST_MOD, SiteWriter, marker_digest
+from .write import DIGEST_MOD, SiteWriter, cache_dir, marker_digest, save_cached
 
 if TYPE_CHECKING:  # the reader and the renderer bring YAML, Markdown and Jinja: imported when used
     from ..output.render import Renderer
@@ -212,12 +212,14 @@ class Session:
         HEAD, branch, index or shallow file changed (remembering sessions; a worktree's `.git`
         file does not show commits that way, so there git is always asked)."""
         if not self.remember:
-            return read_history(self.content, self.today)
+            return read_history(
+                self.content, self.today, lambda content, head: _cached_git_log(content, head, self.out)
+            )
 
-        def ask(content: Path, head: list) -> tuple:
+        def ask(content: Path, head: list) -> GitAnswer:
             if head and head[0][0] == "dir" and self._git is not None and self._git[0] == head:
                 return self._git[1]
-            answer = git_log(content, head)
+            answer = _cached_git_log(content, head, self.out)
             self._git = (head, answer)
             return answer
 
@@ -517,6 +519,30 @@ def _intern_fields(old, new, prefix: str, changed: dict[str, set]):
         else:
             changed[name] = {None}
     return dataclasses.replace(new, **updates)
+
+
+HISTORY_CACHE = "history.json"  # in the cache folder: git's answer for one commit (`_cached_git_log`)
+
+
+def _cached_git_log(content: Path, head: list, out: Path) -> GitAnswer:
+    """`git_log`, remembered beside `out` by the commit checked out and the shallow boundary
+    (what the answer depends on): a build of the same commit asks git nothing but what is dirty."""
+    import json
+
+    commit = head_commit(head)
+    if commit is None:
+        return git_log(content, head)
+    key = cache.digest((str(Path(content).resolve()), commit))
+    try:
+        stored = json.loads((cache_dir(Path(out)) / HISTORY_CACHE).read_text(encoding="utf-8"))
+        if stored.get("key") == key:
+            return GitAnswer(stored["shallow"], stored["log"], stored["blobs"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        pass
+    answer = git_log(content, head)
+    if answer.log is not None:
+        save_cached(Path(out), HISTORY_CACHE, {"key": key, **dataclasses.asdict(answer)})
+    return answer
 
 
 def _changed_keys(old: dict, new: dict) -> set:

@@ -454,10 +454,14 @@ class SiteWriter:
         self.changed.add(rel)
         return True
 
-    def copy(self, rel: str, source: Path) -> None:
-        # Read once, never through a symbolic link, and publish exactly the bytes read: the
-        # checks made on the file earlier cannot be dodged by swapping it for a link meanwhile.
+    def copy(self, rel: str, source: Path, transform: Callable[[bytes], bytes] | None = None) -> None:
+        # Read once, never through a symbolic link, and publish exactly the bytes read (or what
+        # `transform` makes of them: an attachment without its metadata, checked against the
+        # reading of these very bytes): the checks made on the file earlier cannot be dodged by
+        # swapping it for a link, or for other bytes, meanwhile.
         data = read_no_follow(source)
+        if transform is not None:
+            data = transform(data)
         # By content, not by size/mtime/inode: the manifest digest (named in the marker file)
         # must be the same for the same content wherever and whenever it is built.
         self.record(rel, "copy:" + digest(data), lambda: stage_file(self.stage, rel, data, self._made))

@@ -1,19 +1,25 @@
 """The rows of `/changes/`: which published record each changed content file holds.
 
 `record_sources(site)` names the page of every published record by its source file;
-`recent_changes(history, refs)` joins that with the git history (`content.history`) into the
-rows of the page, newest first. Both are pure.
+`recent_changes(history, refs, withdrawn)` joins that with the git history (`content.history`)
+and the withdrawn records (`revisions.Withdrawal`: a notice or project whose file was deleted,
+listed as 撤回 with its title only) into the rows of the page, newest first. Both are pure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import TYPE_CHECKING
 
 from ..content.history import History
 from ..domain.models import Site
 from ..steps import DIRECT, Runner, Step
 from .urls import url_community, url_company, url_compound, url_list_period, url_notice, url_project
+
+if TYPE_CHECKING:
+    from .revisions import Withdrawal
 
 
 @dataclass(frozen=True)
@@ -28,6 +34,10 @@ class ChangeRow:
     date: date
     added: bool
     record: RecordRef
+    withdrawn: bool = False  # the record was withdrawn (its file deleted) that day
+
+
+WITHDRAWN_TITLE = "（标题涉及个人信息，不予显示）"
 
 
 def record_sources(site: Site, run: Runner = DIRECT) -> dict[str, RecordRef]:
@@ -55,13 +65,20 @@ PROJECT_SOURCE = Step("source-project", lambda p: (p.source, RecordRef("项目",
 NOTICE_SOURCE = Step("source-notice", lambda n: (n.source, RecordRef("公示公告", n.title, url_notice(n.id))))
 
 
-def recent_changes(history: History, refs: dict[str, RecordRef], limit: int = 100) -> tuple[ChangeRow, ...]:
+def recent_changes(
+    history: History, refs: dict[str, RecordRef], limit: int = 100, withdrawn: Iterable[Withdrawal] = ()
+) -> tuple[ChangeRow, ...]:
     """The newest changes to published records, one row per record and day (新增 if it was added
-    that day), at most `limit`."""
+    that day; 撤回 for a withdrawn record), at most `limit`."""
     by_day: dict[tuple[date, str], bool] = {}
     for change in history.changes:
         if change.path in refs:
             key = (change.date, change.path)
             by_day[key] = by_day.get(key, False) or change.added
-    ordered = sorted(by_day.items(), key=lambda kv: (-kv[0][0].toordinal(), kv[0][1]))
-    return tuple(ChangeRow(day, added, refs[path]) for (day, path), added in ordered[:limit])
+    rows = [(day, path, ChangeRow(day, added, refs[path])) for (day, path), added in by_day.items()]
+    for w in withdrawn:
+        kind = "公示公告" if w.kind == "notice" else "项目"
+        ref = RecordRef(kind, w.title or WITHDRAWN_TITLE, w.url)
+        rows.append((w.withdrawn, w.source, ChangeRow(w.withdrawn, False, ref, withdrawn=True)))
+    rows.sort(key=lambda row: (-row[0].toordinal(), row[1]))
+    return tuple(row for _, _, row in rows[:limit])

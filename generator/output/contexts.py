@@ -33,6 +33,7 @@ from ..domain.derive import Derived, NoticeStatus, PeriodTable, YearTable
 from ..domain.models import Community, Company, Compound, District, Notice, Project, Site, SiteInfo, Street
 from .changes import ChangeRow
 from .opendata import Dataset
+from .revisions import Publication, RecordHistory, Withdrawal
 
 if TYPE_CHECKING:  # only named in the declaration of the globals
     from markupsafe import Markup
@@ -61,6 +62,8 @@ PageKind = Literal[
     "search",
     "data",
     "changes",
+    "accessibility",
+    "withdrawn",
 ]
 
 
@@ -180,6 +183,15 @@ class DataContext(PageContext):
 
 class ChangesContext(PageContext):
     changes: tuple[ChangeRow, ...]  # the latest changes to published records, newest first
+    incomplete: bool  # a shallow clone: the history before its boundary is unknown
+
+
+class WithdrawnContext(PageContext):
+    withdrawal: Withdrawal  # a deleted notice or project: its title and dates, never its text
+
+
+class AccessibilityContext(PageContext):
+    pass  # the 无障碍声明: what the site supports and how to report a problem (settings and globals)
 
 
 # Template → the type of the context its pages get.
@@ -205,6 +217,8 @@ CONTEXTS: dict[str, type] = {
     "search.html": SearchContext,
     "data.html": DataContext,
     "changes.html": ChangesContext,
+    "withdrawn.html": WithdrawnContext,
+    "accessibility.html": AccessibilityContext,
 }
 
 
@@ -218,6 +232,7 @@ class Globals(TypedDict):
     d: Derived
     today: date  # the build date
     preview: bool  # a deploy preview: the 预览 banner on every page
+    attachments_checked: bool  # False only in a preview built with --skip-attachment-scan: its banner says so
     fulltext_search: bool  # the full-text index is built: the search page offers it
     asset: Callable[[str], str]  # static asset name → its fingerprinted URL
     # the words for codes
@@ -234,7 +249,10 @@ class Globals(TypedDict):
     fragment: Callable[..., Markup]  # a `_macros.html` macro of one record, rendered once per build
     once: Callable[..., Markup]  # a `_layout.html` macro, rendered once per build for its arguments
     page_window: Callable[[int, int], list[int | None]]  # the page numbers a pager links
+    empty_sections: frozenset[str]  # navigation sections with nothing in them, left out of the navigation
     last_changed_of: Callable[[str], date | None]  # source path → date of its last commit, or None
+    record_history: Callable[[str], RecordHistory | None]  # source path → 首次发布 and 修改记录 (git)
+    notice_publication: Callable[[Notice], Publication]  # its real first publication and 公示期
     chart_svg: Callable[[Chart, str], Markup]  # a chart as inline SVG
     chart_rows: Callable[[Chart], Iterable[tuple[str, tuple[str, ...]]]]  # a chart's numbers as table rows
     score_history_chart: Callable[[str], Chart]  # company id → its half-year scores

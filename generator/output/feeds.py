@@ -323,11 +323,39 @@ def _table_inputs(table, site: Site) -> tuple:
     return (table, site.districts[table.district], site.info, *(site.companies[r.company] for r in table.rows))
 
 
-def feed_files(site: Site, d: Derived, run: Runner = DIRECT) -> dict[str, Callable[[], bytes]]:
+def feed_files(site: Site, d: Derived, run: Runner = DIRECT, withdrawn: tuple = ()) -> dict[str, Callable[[], bytes]]:
+    """`withdrawn` (`revisions.Withdrawal`s): deleted notices and projects, each an entry of the
+    site's notices feed on the day it was withdrawn (title and dates only)."""
     fallback = site_content_date(site, d)
-    return {
-        feed.url.lstrip("/"): functools.partial(render_feed, feed, site, fallback, run) for feed in feeds(site, d, run)
-    }
+    made = feeds(site, d, run)
+    if withdrawn:
+        first = made[0]
+        entries = _newest([*first.entries, *(withdrawn_entry(w, site.info) for w in withdrawn)])
+        made[0] = Feed(first.url, first.title, first.subtitle, first.page, entries)
+    return {feed.url.lstrip("/"): functools.partial(render_feed, feed, site, fallback, run) for feed in made}
+
+
+def withdrawn_entry(w, info: SiteInfo) -> Entry:
+    """A withdrawn notice or project (`revisions.Withdrawal`): when, and its title and dates."""
+    what = "公告" if w.kind == "notice" else "项目"
+    title = w.title or "（标题涉及个人信息，不予显示）"
+    facts = [f"本{what}已于 {w.withdrawn.isoformat()} 撤回，内容不再公开。"]
+    if w.date is not None:
+        facts.append(f"原发布日期：{w.date.isoformat()}" if w.kind == "notice" else f"开工日期：{w.date.isoformat()}")
+    if w.until is not None:
+        facts.append(f"原公示截止日期：{w.until.isoformat()}")
+    html = Markup("<p>{}</p>\n").format(Markup("<br>").join(facts))
+    return Entry(
+        id=tag_uri(
+            info.base_url, w.withdrawn.year, f"{'notices' if w.kind == 'notice' else 'projects'}/{w.id}/withdrawn"
+        ),
+        title=f"【已撤回】{title}",
+        url=w.url,
+        published=w.withdrawn,
+        updated=w.withdrawn,
+        html=str(html),
+        category="撤回",
+    )
 
 
 # The steps (see `generator.steps`), by what each reads.

@@ -8,6 +8,11 @@ benchmarks/README.md, "Figures behind the design"); the SVG path is drawn here (
 `content_fingerprint(notice)` is the first eight hex digits (upper case) of SHA-256 over the
 notice's title, date, end of 公示期 and body as published; the notice page shows it on screen and
 on paper, so a resident can tell that a printed notice says what the website says.
+
+On paper the 公示期 is its dates only (the page's countdown, 公示中（还剩 N 天）, is screen-only in
+style.css): a poster printed on 26 November would otherwise say 还剩 3 天 for as long as it hangs.
+For a back-dated notice both periods are printed, the one counted from its first publication
+first (`revisions.notice_publication`).
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ import jinja2
 from ..content.history import History
 from ..domain.derive import LIST_LABELS, Derived, ratio
 from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
-from . import charts, feeds, poster, routes, tables, urls
+from . import charts, feeds, poster, revisions, routes, tables, urls
 from .formats import plain, rounded
 from .theme import Theme
 
@@ -33,11 +33,22 @@ def fingerprint(name: str, data: bytes) -> str:
     return f"{stem}.{digest}.{ext}" if dot else f"{name}.{digest}"
 
 
+CSS_URL = re.compile(rb"""url\((["']?)([\w.-]+)\1\)""")  # url(cursor.svg): another static file by name
+
+
 def static_outputs(theme: Theme) -> tuple[dict[str, bytes], dict[str, str]]:
-    """(output path → bytes, asset name → URL) for the theme's static files; CSS, JS and SVG fingerprinted."""
-    outputs, urls = {}, {}
-    for name, path in theme.static_files().items():
+    """(output path → bytes, asset name → URL) for the theme's static files; CSS, JS and SVG
+    fingerprinted. A stylesheet's `url(name)` of another static file becomes that file's
+    fingerprinted URL (before the stylesheet's own fingerprint is taken), so it may be cached as
+    long as the rest: stylesheets are done last."""
+    outputs: dict[str, bytes] = {}
+    urls: dict[str, str] = {}
+    for name, path in sorted(theme.static_files().items(), key=lambda item: item[0].endswith(".css")):
         data = path.read_bytes()
+        if name.endswith(".css"):
+            data = CSS_URL.sub(
+                lambda m: b'url("%s")' % urls[m[2].decode()].encode() if m[2].decode() in urls else m[0], data
+            )
         out = fingerprint(name, data) if name.endswith((".css", ".js", ".svg")) else name
         outputs[f"static/{out}"] = data
         urls[name] = f"/static/{out}"
@@ -45,6 +56,27 @@ def static_outputs(theme: Theme) -> tuple[dict[str, bytes], dict[str, str]]:
 
 
 # --- formatting helpers ---------------------------------------------------------------------------
+
+
+# The sections of the site navigation (templates/_layout.html) that can have nothing in them, each
+# with what would fill it. A section with nothing is left out of the navigation on every page
+# (a 空白栏目 is a deduction in the national inspection, five a single veto; docs/audit.md); its
+# own page is still published and says what will appear there, so no link to it breaks.
+NAV_FILLED_BY: dict[str, Any] = {
+    "/areas/": lambda site, d: site.districts,
+    "/communities/": lambda site, d: site.communities,
+    "/compounds/": lambda site, d: site.compounds,
+    "/companies/": lambda site, d: site.companies,
+    "/lists/": lambda site, d: d.year_tables,
+    "/projects/": lambda site, d: site.projects,
+    "/notices/": lambda site, d: d.notices_newest,
+}
+
+
+def empty_sections(site: Site, derived: Derived) -> frozenset[str]:
+    """The navigation sections with nothing in them (hrefs, as in `NAV_FILLED_BY`). Every page's
+    navigation depends on it, so it is part of the build's global key (`pipeline`)."""
+    return frozenset(href for href, filled in NAV_FILLED_BY.items() if not filled(site, derived))
 
 
 def fmt_score(value: Decimal | None, places: int = 2) -> str:
@@ -150,6 +182,7 @@ class Renderer:
         reads: Reads | None = None,
         preview: bool = False,
         env: jinja2.Environment | None = None,
+        attachments_checked: bool = True,
     ):
         """`env`: what `template_environment(theme)` made, if the caller had it made beforehand
         (templates read the globals set here when they render, not when they are compiled)."""
@@ -164,6 +197,7 @@ class Renderer:
             d=d,
             today=build_date,
             preview=preview,
+            attachments_checked=attachments_checked,
             asset=asset_urls.__getitem__,
             COMPOUND_TYPES=COMPOUND_TYPES,
             COMPOUND_TYPE_MODES=COMPOUND_TYPE_MODES,
@@ -178,10 +212,12 @@ class Renderer:
             fragment=self.fragment,
             once=self.once,
             page_window=page_window,
+            empty_sections=empty_sections(site, derived),
         )
         self.env.globals.update(
             # source path → date of its last commit, or None
             last_changed_of=reads.last_changed.get if reads is not None else last_changed.get,
+            **self._history_globals(site, history),
             chart_svg=charts.svg,
             chart_rows=charts.table_rows,
             score_history_chart=lambda company: charts.score_history(s, d, company),
@@ -197,7 +233,19 @@ class Renderer:
         """Point a recording renderer at the next build's values (same templates and globals)."""
         assert self.recorder is not None, "only a recording renderer is reused"
         self.recorder.retarget(site, derived, (history or History()).last_changed)
+        self.env.globals.update(self._history_globals(site, history))
         self._fragments.clear()
+
+    @staticmethod
+    def _history_globals(site: Site, history: History | None) -> dict:
+        """`record_history` and `notice_publication` (`revisions`): what git says of a record.
+        Made from the whole history, whose key is in the build's global key (a new commit
+        renders every page again)."""
+        made = revisions.Revisions(site, history or History())
+        return {
+            "record_history": made.of,
+            "notice_publication": lambda notice: revisions.notice_publication(notice, made.history),
+        }
 
     def fragment(self, macro: str, kind: str, key, *args):
         """`_macros.html`'s `macro(site.<kind>[key], *args)`, rendered once per build for each

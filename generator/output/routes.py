@@ -15,8 +15,9 @@ templates: the home page (`home.html`), the directories (`areas.html`, `communit
 page per record (`district.html`, `street.html`, `community.html`, `compound.html`,
 `company.html`, `project.html`, `notice.html`), a page per district and evaluation year or
 half-year (`list_year.html`, `list_period.html`), and `404.html`, `search.html` (its data file
-`search/names.json` feeds the instant box), `data.html` and `changes.html`. The globals every
-template sees besides its context are declared there too (`contexts.Globals`).
+`search/names.json` feeds the instant box), `data.html`, `changes.html` and `accessibility.html`
+(the 无障碍声明). The globals every template sees besides its context are declared there too
+(`contexts.Globals`).
 
 Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
 open data and its `datapackage.json` (`opendata`), `sitemap.xml` and `robots.txt` (`sitemap`).
@@ -39,6 +40,7 @@ from ..steps import DIRECT, Runner, Step
 from . import search
 from .changes import recent_changes, record_sources
 from .contexts import (  # each page kind's context, declared (see `contexts`)
+    AccessibilityContext,
     AreasContext,
     ChangesContext,
     CommunitiesContext,
@@ -64,10 +66,12 @@ from .contexts import (  # each page kind's context, declared (see `contexts`)
     ProjectsContext,
     SearchContext,
     StreetContext,
+    WithdrawnContext,
 )
 from .feeds import feed_files
 from .lists import list_file
 from .opendata import LICENSE, TYPE_WORDS, data_files, datasets
+from .revisions import Revisions
 from .sitemap import sitemap_files
 from .urls import (  # the URL builders, shared with feeds, data files and templates
     url_changes,
@@ -86,6 +90,7 @@ from .urls import (  # the URL builders, shared with feeds, data files and templ
 )
 
 NOTICES_PER_PAGE = 20
+ACCESSIBILITY = "/accessibility/"  # the 无障碍声明, linked from every page's footer (templates/_layout.html)
 NAME_INDEX = "search/names.json"
 
 
@@ -177,7 +182,7 @@ def _name_index_inputs(site: Site) -> tuple:
     return tuple(out)
 
 
-NAME_INDEX_FILE = Step("name-index", search.name_index, inputs=_name_index_inputs)
+NAME_INDEX_FILES = Step("name-index", search.name_indexes, inputs=_name_index_inputs)
 LIST_FILE = Step("list-json", list_file, slot=lambda table: (table.district, table.year))
 
 
@@ -206,8 +211,10 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
         "搜索",
         **SearchContext(page=_ctx("搜索", "search", [HOME], f"在{info.title}查找小区、物业服务企业、社区和公告")),
     )
-    p.claim(NAME_INDEX, "搜索")
-    p.data[NAME_INDEX] = run(NAME_INDEX_FILE, site)
+    for area, names in run(NAME_INDEX_FILES, site).items():  # the whole site's, and each district's
+        path = f"{search.NAMES_DIR}/{area}.json" if area else NAME_INDEX
+        p.claim(path, "搜索")
+        p.data[path] = names
 
     # A record page's context is made by a typed function of its records, bound to them with
     # `partial` (so mypy checks both the records passed and the context made).
@@ -399,7 +406,25 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
         p.claim(path, f"attachments/{f}")
         p.copies[path] = f
 
-    for path, data in feed_files(site, d, run).items():
+    # Deleted notices and projects keep their address: a page saying when they were withdrawn.
+    withdrawn = Revisions(site, history or History()).withdrawals()
+    for w in withdrawn:
+        what = "公告" if w.kind == "notice" else "项目"
+        p.add_page(
+            w.url,
+            "withdrawn.html",
+            f"{w.source}（已撤回）",
+            **WithdrawnContext(
+                page=_ctx(
+                    f"已撤回的{what}：{w.title}" if w.title else f"已撤回的{what}",
+                    "withdrawn",
+                    [HOME, notice_crumb if w.kind == "notice" else proj_crumb],
+                ),
+                withdrawal=w,
+            ),
+        )
+
+    for path, data in feed_files(site, d, run, withdrawn).items():
         p.add_data(path, data, "订阅源")
     sets = datasets(site, d, run)
     for path, data in data_files(site, d, sets, run).items():
@@ -421,7 +446,16 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
         "最近更新页",
         **ChangesContext(
             page=_ctx("最近更新", "changes", [HOME], f"{info.title}最近更新的页面"),
-            changes=recent_changes(history or History(), record_sources(site, run)),
+            changes=recent_changes(history or History(), record_sources(site, run), withdrawn=withdrawn),
+            incomplete=(history or History()).shallow,
+        ),
+    )
+    p.add_page(
+        ACCESSIBILITY,
+        "accessibility.html",
+        "无障碍声明",
+        **AccessibilityContext(
+            page=_ctx("无障碍声明", "accessibility", [HOME], f"{info.title}的无障碍与适老化说明，以及如何反映问题")
         ),
     )
     # Keep this last: the sitemap lists every page planned above.

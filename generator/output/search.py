@@ -3,8 +3,13 @@
 Full text: `locate_pagefind(content_dir)` finds the Pagefind command before anything is rendered
 (the search page says whether full-text search exists), and `index_site(site_dir, pagefind)` runs
 it over the finished output folder — the temporary one, before it replaces the published site —
-writing `pagefind/` inside it; in shards (`pagefind/s1/`, …, merged by the search page) when one
-index of the whole site would need more memory than a bounded budget. Pagefind must be the npm
+writing `pagefind/` inside it, in parts: one a district (`pagefind/d/<id>/`, the pages whose
+search box names that district) and one for the rest (`pagefind/`), each cut into shards when it
+would need more memory than a fixed budget, merged by the search page. A part whose pages are
+those of the previous site's same part (and made by the same Pagefind) is linked from there, not
+indexed again: an edit indexes only the parts it touches, and gives the bytes a cold build gives.
+The search page opened from a district's page searches that district's part only (a small
+fraction of a province-size index), and 搜索全部 every part. Pagefind must be the npm
 release 1.6 or later: the PyPI 1.5.2 build splits a Chinese query into single characters in the
 browser (红黑榜 finds one page of five). Where Pagefind is missing, too old or turned off, the
 build still succeeds: `Pagefind.problem` says why in Chinese and the search page offers the
@@ -13,7 +18,7 @@ with an error, dies, stops answering, or the disk fills up — the build fails w
 (one Chinese sentence; a full disk is named as such) and the published site stays as it was: the
 pages would promise a full-text search they do not have.
 
-Pagefind runs as a service (`pagefind --service`), one process per shard, handed the shard's
+Pagefind runs as a service (`pagefind --service`), one process per shard (of a part), handed the shard's
 pages one by one in path order, so the index depends on the pages alone: a run over a folder
 numbers the pages in the order the file system lists them, which gave a different index for the
 same site on tmpfs than on ext4. Each process leads its own process group, gets SIGKILL when the
@@ -22,10 +27,11 @@ while it runs, a record beside the site folder names it, so that `reap_orphans` 
 build killed outright left behind. Which parts of a page are indexed is decided by the templates
 (`data-pagefind-body` on `<main>`, `data-pagefind-ignore` on noise).
 
-Names: `name_index(site)` is the small JSON the instant box on the home and search pages
-matches in the browser: every district, street, community, compound and company with its kind,
-URL, the area it belongs to, and its pinyin (initials and full, computed here with pypinyin), so
-that 福海, fhhy and fuhai all find 福海花园.
+Names: `name_index(site)` is the JSON the instant box on the home and search pages matches in
+the browser: every district, street, community, compound and company with its kind, URL, the area
+it belongs to, and its pinyin (initials and full, computed here with pypinyin), so that 福海, fhhy
+and fuhai all find 福海花园; `name_indexes(site)` adds one file a district (what lies in it), which
+the search page opened for a district loads instead.
 """
 
 from __future__ import annotations
@@ -34,6 +40,7 @@ import base64
 import ctypes
 import errno
 import functools
+import hashlib
 import json
 import os
 import queue
@@ -47,6 +54,7 @@ from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
 from dataclasses import dataclass
+from html import unescape
 from pathlib import Path
 from typing import Any
 
@@ -56,18 +64,31 @@ from . import urls
 
 MINIMUM_VERSION = (1, 6, 0)
 OUTPUT_SUBDIR = "pagefind"
-SHARDS_FILE = "shards.json"  # in OUTPUT_SUBDIR: the shards the search page merges
-# The estimated Pagefind peak of the runs at a time (see _estimate_mb) is what the generator's
-# own memory leaves of TOTAL_MB (the whole build's target peak), never below SHARD_BUDGET_MB:
-# one index of a province-size site would need many times that (benchmarks/search-index.md).
-TOTAL_MB = 2048
-MARGIN_MB = 192  # what the estimate may miss, and the generator's own growth meanwhile
+SHARDS_FILE = "shards.json"  # in OUTPUT_SUBDIR: the parts and shards the search page merges
+# Written by Pagefind beside every index, used by nothing here (templates/static/search.js calls
+# pagefind.js itself): some 390 KB in each part's folders, left out of the published site.
+UNUSED_FILES = (
+    "pagefind-ui.js",
+    "pagefind-ui.css",
+    "pagefind-modular-ui.js",
+    "pagefind-modular-ui.css",
+    "pagefind-component-ui.js",
+    "pagefind-component-ui.css",
+    "pagefind-highlight.js",
+)
+PART_FILE = "part.json"  # in each part's first folder: what its index was made from (see index_site)
+AREAS_DIR = "d"  # a district's part of the index: pagefind/d/<district id>/ (the site-wide part: pagefind/)
+FORMAT = 1  # of the parts' records and the way pages are indexed: a change makes every part again
+# The estimated Pagefind peak (see _estimate_mb) one run may reach: a part of the index that
+# would need more is cut into shards within it, and JOBS runs at a time keep Pagefind within
+# JOBS x SHARD_BUDGET_MB (1 GiB), beside the generator's own memory (benchmarks/search-index.md).
+# A fixed number, not what this process happens to leave free: the cut, and so the index, is the
+# same for the same pages in every build (cold, after an edit, under `serve`).
 SHARD_BUDGET_MB = 512
-JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time when sharding: it mostly uses one core
-# From this many indexed pages on, the index is built as (at least) JOBS shards side by side even
-# when one would fit: Pagefind mostly uses one core, so two runs side by side take about half the
-# time, at the cost of a few more requests for the first search (benchmarks/search-index.md).
-PARALLEL_MIN_PAGES = 2000
+JOBS = min(2, os.cpu_count() or 1)  # Pagefind runs at a time: it mostly uses one core
+# Index parts by district (False: one index of the whole site, cut by the budget alone; the
+# ranking comparison in tests/test_search_parts.py builds both).
+PARTITIONED = True
 TIMEOUT = 600  # seconds Pagefind may go without answering before it is stopped and the build fails
 POLL_SECONDS = 1.0  # how often a wait for Pagefind looks at the clock and the disk
 # Free space and files under which the site's disk counts as full (any index needs more), and how
@@ -76,6 +97,10 @@ FULL_BYTES = 256 * 1024
 FULL_FILES = 16
 FULL_SECONDS = 3.0
 RECORD_MARK = ".pagefind-"  # `.<site folder>.pagefind-<pid>` beside the site folder names a running Pagefind
+# What the last `index_site` in this process did (a debug hook, read by the tests and benchmarks):
+# {"indexed": [part ids made], "reused": [part ids taken from the previous site], "added": pages
+# handed to Pagefind}; the site-wide part's id is "".
+LAST_RUN: dict[str, Any] = {}
 REPO = Path(__file__).resolve().parent.parent.parent
 INSTALL_HINT = (
     "请在项目目录运行 npm ci --omit=dev 安装 Pagefind 1.6 或更新版本，或用环境变量 BULLETIN_PAGEFIND 指定它的位置"
@@ -95,6 +120,7 @@ class Pagefind:
     path: Path | None
     problem: str | None = None
     fatal: bool = False
+    version: str = ""  # as `pagefind --version` says it: an index part made by another is made again
 
     @property
     def ready(self) -> bool:
@@ -163,7 +189,7 @@ def _checked_once(path: Path, mtime_ns: int, size: int) -> Pagefind:
             f"Pagefind {found.group(0)}（{path}）版本过旧，中文搜索词会被拆成单字，"
             f"本次构建没有全文搜索；{INSTALL_HINT}",
         )
-    return Pagefind(path)
+    return Pagefind(path, version=found.group(0))
 
 
 def _unusable(path: Path, cause: str) -> Pagefind:
@@ -183,17 +209,36 @@ def index_site(
     jobs: int | None = None,
     pages: Iterable[str] | None = None,
     weights: Mapping[str, int | None] | None = None,
+    previous: Path | None = None,
+    digests: Mapping[str, str] | None = None,
 ) -> list[str]:
     """Write the full-text index into `site_dir/pagefind/`, or raise BuildFailed (leaving no
     partial index behind) when anything goes wrong. Returns [] (it once returned warnings).
 
-    Pagefind holds a whole index in memory until it writes it, so a site whose pages would need
-    more than `budget_mb` (default $BULLETIN_SEARCH_SHARD_MB or SHARD_BUDGET_MB) is indexed in
-    shards, `jobs` Pagefind runs at a time (default JOBS), each within its share of the budget:
-    the first shard into `pagefind/`, the others into `pagefind/s1/`, `pagefind/s2/`, … (see
-    `plan_shards`). `pagefind/shards.json` lists the others (`{"merge": ["s1/", …]}`, empty for
-    a single index); the search page merges them into the first with Pagefind's mergeIndex, so
-    one query searches every published page. `pages` and `weights`: see `plan_shards`."""
+    **Parts.** The index is made in parts, one a district and one for the rest of the site: a
+    page belongs to the district its search box names (`data-search-area`, written by base.html
+    for a page whose records lie in one district: a district, street, community, compound,
+    notice, project or list page), and every other page (the home page, directories, companies,
+    records spanning districts) to the site-wide part. The site-wide part is `pagefind/` itself,
+    a district's `pagefind/d/<id>/`. `pagefind/shards.json` lists them: `merge`, every folder to
+    merge into `pagefind/` for a search of the whole site, and `areas`, each district's name and
+    folders (`{"gaoxin": {"name": "潍坊高新区", "index": ["d/gaoxin/"]}}`), for a search of one.
+
+    **Reuse.** Each part's first folder holds `part.json`: its key (Pagefind's version, the
+    budget, and every page's path and digest: `digests`, the writer's, else read), its pages and
+    the files its index consists of. A part whose key is the one in `previous` (the published
+    site this one replaces) is not indexed again: its files are hard-linked from there. Pages
+    Pagefind reads the same give the same index, so the result is the one indexing everything
+    would give, byte for byte. `LAST_RUN` says which parts were made and which reused.
+
+    **Shards.** Pagefind holds a whole index in memory until it writes it, so a part whose pages
+    would need more than `budget_mb` (default $BULLETIN_SEARCH_SHARD_MB or SHARD_BUDGET_MB) is
+    cut into shards within it (`plan_shards`): the part's first folder, then `s1/`, `s2/`, …
+    inside it; `jobs` runs at a time (default JOBS). `pages`: the site's HTML files (relative
+    paths), when the caller knows them (else the folder is searched); `weights`: what
+    `indexed_text_bytes` gives for those already weighed (the render workers weigh the pages
+    they make), which are then not read again."""
+    LAST_RUN.clear()
     if pagefind.path is None:
         return []
     site = site_dir.absolute()
@@ -201,10 +246,44 @@ def index_site(
     budget = shard_budget_mb() if budget_mb is None else budget_mb
     jobs = jobs or JOBS
     try:
-        shards = plan_shards(site, budget, jobs, min_pages_parallel=PARALLEL_MIN_PAGES, pages=pages, weights=weights)
-        _index_shards(pagefind.path, site, shards, output, jobs)
-        merge = [_shard_folder(number) for number in range(1, len(shards))]
-        (output / SHARDS_FILE).write_text(json.dumps({"merge": merge}) + "\n", encoding="utf-8")
+        if pages is None:
+            pages = (path.relative_to(site).as_posix() for path in site.rglob("*.html"))
+        files = sorted(pages, key=lambda rel: rel.split("/"))  # path order, as sorting Paths gives
+        old = _previous_parts(previous / OUTPUT_SUBDIR) if previous is not None else {}
+        parts = _parts(site, files, digests or {}, old)
+        weights = dict(weights or {})
+        runs: list[tuple[_Part, int, list[str]]] = []
+        reused: list[_Part] = []
+        for part in parts:
+            part.key = _part_key(pagefind, budget, part)
+            if part.id in old and old[part.id]["key"] == part.key and _link_part(previous, site, old[part.id]):
+                part.files = old[part.id]["files"]
+                reused.append(part)
+                continue
+            weighed = [rel for rel in part.pages if _weight(site, rel, weights) is not None]
+            if weighed:
+                shards = plan_shards(site, budget, 1, pages=weighed, weights=weights)
+                runs.extend((part, number, shard) for number, shard in enumerate(shards))
+        made = [part for part in parts if part not in reused and any(run[0] is part for run in runs)]
+        output.mkdir(parents=True, exist_ok=True)
+        _index_shards(
+            pagefind.path, site, [(shard, output / part.folder / _shard_folder(n)) for part, n, shard in runs], jobs
+        )
+        for part, number, _shard in runs:  # Pagefind's own search interfaces: the search page does not use them
+            for name in UNUSED_FILES:
+                (output / part.folder / _shard_folder(number) / name).unlink(missing_ok=True)
+        for part in made:
+            part.files = _part_files(output, part.folder)
+        listed = [part for part in parts if part.files]
+        for part in listed:
+            record = {"format": FORMAT, "key": part.key, "name": part.name, "pages": part.digests, "files": part.files}
+            (output / part.folder / PART_FILE).write_text(_json(record), encoding="utf-8")
+        (output / SHARDS_FILE).write_text(_json(_shards_json(listed)), encoding="utf-8")
+        LAST_RUN.update(
+            indexed=[part.id for part in made],
+            reused=[part.id for part in reused],
+            added=sum(len(shard) for _, _, shard in runs),
+        )
     except OSError as exc:
         failure = _failed(site, f"{_describe(exc)}；{RETRY_HINT}", error=exc)
         shutil.rmtree(output, ignore_errors=True)
@@ -215,31 +294,160 @@ def index_site(
     return []
 
 
-def shard_budget_mb(env: Mapping[str, str] | None = None, own_mb: float | None = None) -> float:
-    """$BULLETIN_SEARCH_SHARD_MB if it is a positive number; else what this process's resident
-    memory (`own_mb`, read from /proc when not given) leaves of TOTAL_MB less MARGIN_MB, but at
-    least SHARD_BUDGET_MB."""
+@dataclass(eq=False)
+class _Part:
+    """One part of the index: a district's pages (`id` the district's), or the rest ("")."""
+
+    id: str
+    name: str
+    pages: list[str]  # in path order
+    digests: dict[str, str]  # page → its digest
+    key: str = ""
+    files: list[str] | None = None  # its index files, relative to pagefind/
+
+    @property
+    def folder(self) -> str:
+        return f"{AREAS_DIR}/{self.id}/" if self.id else ""
+
+
+# The district a page's search box names, before <main> (text in a page never holds a literal `<`).
+_AREA = re.compile(
+    '<form class="area-search[^>]*?\\saria-label="在([^"]*)中搜索"[^>]*?\\sdata-search-area="([a-z0-9_-]+)"'.encode()
+)
+
+
+def page_area(html: bytes) -> tuple[str, str] | None:
+    """(district id, its name) of the page's district search box, or None for a page of no district."""
+    head = html[: html.find(b"<main")] if PARTITIONED else b""
+    found = _AREA.search(head)
+    if found is None:
+        return None
+    return found.group(2).decode("ascii"), unescape(found.group(1).decode("utf-8", "replace"))
+
+
+def _parts(site: Path, files: list[str], digests: Mapping[str, str], old: dict[str, dict]) -> list[_Part]:
+    """The pages by part, the site-wide part first and the districts by id. A page whose digest
+    is the one the previous site's part recorded is in that part again without being read."""
+    known = {rel: (part_id, sig) for part_id, record in old.items() for rel, sig in record["pages"].items()}
+    parts: dict[str, _Part] = {}
+    for rel in files:
+        sig = digests.get(rel)
+        data = None
+        if sig is None:
+            data = (site / rel).read_bytes()
+            sig = hashlib.blake2b(data, digest_size=16).hexdigest()
+        was = known.get(rel)
+        if was is not None and was[1] == sig:
+            area: tuple[str, str] | None = (was[0], old[was[0]]["name"]) if was[0] else None
+        else:
+            area = page_area(data if data is not None else (site / rel).read_bytes())
+        part_id, name = area or ("", "")
+        part = parts.get(part_id)
+        if part is None:
+            part = parts[part_id] = _Part(part_id, name, [], {})
+        part.pages.append(rel)
+        part.digests[rel] = sig
+    return [parts[part_id] for part_id in sorted(parts)]
+
+
+def _weight(site: Path, rel: str, weights: dict[str, int | None]) -> int | None:
+    if rel not in weights:
+        weights[rel] = indexed_text_bytes((site / rel).read_bytes())
+    return weights[rel]
+
+
+def _part_key(pagefind: Pagefind, budget: float, part: _Part) -> str:
+    """What a part's index is made from: the same key, the same index files."""
+    made_of = [FORMAT, pagefind.version, budget, part.id, part.name, sorted(part.digests.items())]
+    return hashlib.blake2b(json.dumps(made_of, ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _previous_parts(folder: Path) -> dict[str, dict]:
+    """Part id → its record, for every part of the index in `folder` (a published site's
+    pagefind/) whose record can be read; nothing for an index made before parts."""
+    try:
+        listed = json.loads((folder / SHARDS_FILE).read_text(encoding="utf-8"))
+        ids = ["", *listed.get("areas", {})]
+    except (OSError, ValueError, AttributeError):
+        return {}
+    found = {}
+    for part_id in ids:
+        try:
+            record = json.loads((folder / _Part(part_id, "", [], {}).folder / PART_FILE).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if (
+            isinstance(record, dict)
+            and record.get("format") == FORMAT
+            and isinstance(record.get("pages"), dict)
+            and isinstance(record.get("files"), list)
+        ):
+            found[part_id] = record
+    return found
+
+
+def _link_part(previous: Path | None, site: Path, record: dict) -> bool:
+    """Hard-link (or copy, across file systems) a part's index files from the previous site;
+    False, having linked nothing that stays, when any of them is missing there."""
+    if previous is None:
+        return False
+    source, target = previous / OUTPUT_SUBDIR, site / OUTPUT_SUBDIR
+    files = record["files"]
+    if not all(isinstance(rel, str) and ".." not in rel.split("/") and (source / rel).is_file() for rel in files):
+        return False
+    made: set[Path] = set()
+    for rel in files:
+        to = target / rel
+        if to.parent not in made:
+            to.parent.mkdir(parents=True, exist_ok=True)
+            made.add(to.parent)
+        try:
+            os.link(source / rel, to)
+        except OSError as exc:
+            if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
+                raise
+            shutil.copy2(source / rel, to)
+    return True
+
+
+def _part_files(output: Path, folder: str) -> list[str]:
+    """The files of the part whose first folder is `output/folder` (its shards inside it; the
+    site-wide part's pagefind/ holds the districts' parts too, which are not its own)."""
+    found = []
+    for path in sorted((output / folder).rglob("*")):
+        rel = path.relative_to(output).as_posix()
+        if (folder or not rel.startswith(AREAS_DIR + "/")) and path.is_file():
+            found.append(rel)
+    return found
+
+
+def _shards_json(parts: list[_Part]) -> dict[str, Any]:
+    """`merge`: every folder but pagefind/ itself (a search of the whole site); `areas`: each
+    district's name and folders, its first one first (a search of one district)."""
+
+    def folders(part: _Part) -> list[str]:
+        found = [rel.removesuffix("pagefind.js") for rel in part.files or () if rel.rpartition("/")[2] == "pagefind.js"]
+        shard = lambda folder: int(folder[len(part.folder) + 1 : -1] or 0)  # noqa: E731 - "d/x/s12/" → 12
+        return sorted(found, key=shard)
+
+    merge = [folder for part in parts for folder in folders(part) if folder]
+    areas = {part.id: {"name": part.name, "index": folders(part)} for part in parts if part.id}
+    return {"merge": merge, "areas": areas}
+
+
+def _json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"), sort_keys=True) + "\n"
+
+
+def shard_budget_mb(env: Mapping[str, str] | None = None) -> float:
+    """$BULLETIN_SEARCH_SHARD_MB if it is a positive number, else SHARD_BUDGET_MB: the estimated
+    Pagefind peak one run may reach."""
     value = (os.environ if env is None else env).get("BULLETIN_SEARCH_SHARD_MB", "")
     try:
         number = float(value)
     except ValueError:
         number = 0
-    if number > 0:
-        return number
-    own = _own_rss_mb() if own_mb is None else own_mb
-    return max(SHARD_BUDGET_MB, TOTAL_MB - own - MARGIN_MB)
-
-
-def _own_rss_mb() -> float:
-    """Resident memory of this process in MB (Linux /proc; elsewhere assume a big one)."""
-    try:
-        with open("/proc/self/status", encoding="ascii") as fh:
-            for line in fh:
-                if line.startswith("VmRSS:"):
-                    return int(line.split()[1]) / 1024
-    except OSError:
-        pass
-    return TOTAL_MB
+    return number if number > 0 else SHARD_BUDGET_MB
 
 
 def plan_shards(
@@ -337,18 +545,18 @@ def _shard_folder(number: int) -> str:
 # --- running Pagefind ------------------------------------------------------------------------
 
 
-def _index_shards(command: Path, site_dir: Path, shards: list[list[str]], output: Path, jobs: int) -> None:
-    """Index each shard with a Pagefind process of its own, `jobs` at a time (Pagefind answers
-    one request after another, so two processes are what uses two cores). The first failure
-    stops the other runs and is raised."""
+def _index_shards(command: Path, site_dir: Path, shards: list[tuple[list[str], Path]], jobs: int) -> None:
+    """Index each shard (its pages, the folder to write it to) with a Pagefind process of its
+    own, `jobs` at a time, the biggest first (Pagefind answers one request after another, so two
+    processes are what uses two cores). The first failure stops the other runs and is raised."""
     stop = threading.Event()
     if len(shards) == 1:
-        _index_shard(command, site_dir, shards[0], output, stop)
+        _index_shard(command, site_dir, shards[0][0], shards[0][1], stop)
         return
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         runs = [
-            pool.submit(_index_shard, command, site_dir, shard, output / _shard_folder(number), stop)
-            for number, shard in enumerate(shards)
+            pool.submit(_index_shard, command, site_dir, pages, folder, stop)
+            for pages, folder in sorted(shards, key=lambda shard: -len(shard[0]))
         ]
         try:
             for run in as_completed(runs):
@@ -801,29 +1009,55 @@ def pinyin(name: str) -> tuple[str, str]:
     return squash(initials), squash(full)
 
 
+NAMES_DIR = "search/names"  # a district's names: search/names/<district id>.json (the whole site: search/names.json)
+
+
 def name_index(site: Site) -> bytes:
     """The instant finder's JSON: a list of {name, kind, url, where, initials, pinyin}."""
-    entries = []
+    return name_indexes(site)[""]
 
-    def add(name: str, kind: str, url: str, where: str) -> None:
+
+def name_indexes(site: Site) -> dict[str, bytes]:
+    """The finder's JSON of the whole site (key "") and of each district (key: its id): the
+    district itself, its streets, communities and compounds, and the companies that manage a
+    compound in it, in the order of the whole list. A search box of a district page loads its
+    district's file (a small fraction of the whole at province size), `search/names.json`
+    when the resident asks for all."""
+    entries: list[tuple[tuple[str, ...], dict[str, str]]] = []
+    district_of_street = {street.id: district.id for district in site.districts.values() for street in district.streets}
+    served: dict[str, set[str]] = {}  # company → the districts of the compounds it manages
+
+    def add(areas: tuple[str, ...], name: str, kind: str, url: str, where: str) -> None:
         initials, full = pinyin(name)
-        entries.append({"name": name, "kind": kind, "url": url, "where": where, "initials": initials, "pinyin": full})
+        entry = {"name": name, "kind": kind, "url": url, "where": where, "initials": initials, "pinyin": full}
+        entries.append((areas, entry))
 
     for c in site.compounds.values():
         community = site.communities[c.community]
-        add(c.name, "小区", urls.url_compound(c.id), f"{site.streets[community.street].name}{community.name}")
+        area = district_of_street[community.street]
+        if c.company is not None:
+            served.setdefault(c.company, set()).add(area)
+        add((area,), c.name, "小区", urls.url_compound(c.id), f"{site.streets[community.street].name}{community.name}")
     for community in site.communities.values():
         street = site.streets[community.street]
         add(
+            (street.district,),
             community.name,
             "社区",
             urls.url_community(community.id),
             f"{site.districts[street.district].name}{street.name}",
         )
     for company in site.companies.values():
-        add(company.name, "物业企业", urls.url_company(company.id), "")
+        add(tuple(sorted(served.get(company.id, ()))), company.name, "物业企业", urls.url_company(company.id), "")
     for district in site.districts.values():
-        add(district.name, "区（市）", urls.url_district(district.id), "")
+        add((district.id,), district.name, "区（市）", urls.url_district(district.id), "")
         for street in district.streets:
-            add(street.name, "街道", urls.url_street(district.id, street.id), district.name)
+            add((district.id,), street.name, "街道", urls.url_street(district.id, street.id), district.name)
+    files = {"": _names_json([entry for _, entry in entries])}
+    for district_id in site.districts:
+        files[district_id] = _names_json([entry for areas, entry in entries if district_id in areas])
+    return files
+
+
+def _names_json(entries: list[dict[str, str]]) -> bytes:
     return (json.dumps(entries, ensure_ascii=False, separators=(",", ":")) + "\n").encode("utf-8")

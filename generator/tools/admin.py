@@ -3,8 +3,10 @@
 `outputs(site, content, content_arg, options, today)` (also `AdminOptions.outputs`, which the
 pipeline calls on the options the CLI made) returns the files of `/admin/` for the build to write:
 `index.html` (loads only `decap-cms.js`, from the same folder), `config.yml` (generated here)
-and copies of Decap's own files taken from the npm package `decap-cms` (`node_modules/decap-cms/
-dist`: the main script, its lazily loaded chunks and WebAssembly files). Nothing comes from a CDN.
+and copies of Decap's own files taken from the npm package `decap-cms` (`admin/node_modules/
+decap-cms/dist` beside the working folder or the content, installed by `npm ci --prefix admin`
+and by nothing else, so that a plain build installs no Decap; or `BULLETIN_DECAP_DIST`): the main
+script, its lazily loaded chunks and WebAssembly files. Nothing comes from a CDN.
 The public pages never load any of it; `/admin/*` gets its own, relaxed CSP in netlify.toml.
 
 `config(site, content, content_arg, options, today)` is the Decap configuration, derived from `schema`'s field
@@ -51,6 +53,9 @@ from ..domain.models import COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES
 from ..output.formats import json_number
 
 PLACEHOLDER_REPO = "CHANGE-ME/set-BULLETIN_ADMIN_REPO"
+# Decap CMS is not among the build's Node packages (package.json: Pagefind only): its own
+# package.json and lock are in admin/, installed only where the editor is built.
+INSTALL = "npm ci --prefix admin"
 DECAP_FILES = ("decap-cms.js",)  # plus every `<n>.decap-cms.js` chunk and `*.wasm`
 CHOICE_LABELS = {**COMPOUND_TYPES, **PROJECT_CATEGORIES, **PROJECT_STATUSES}
 RELATIONS = {
@@ -71,7 +76,7 @@ HINTS = {
 
 
 class AdminUnavailable(Exception):
-    """Decap CMS's files were not found (run `npm ci`)."""
+    """Decap CMS's files were not found (run `npm ci --prefix admin`)."""
 
 
 @dataclass(frozen=True)
@@ -83,17 +88,17 @@ class AdminOptions:
 
     @classmethod
     def from_env(cls, search: list[Path]) -> AdminOptions:
-        """Options from the environment; Decap's files from BULLETIN_DECAP_DIST or node_modules."""
+        """Options from the environment; Decap's files from BULLETIN_DECAP_DIST or admin/node_modules."""
         env = os.environ
         candidates = (
             [Path(env["BULLETIN_DECAP_DIST"])]
             if env.get("BULLETIN_DECAP_DIST")
-            else [base / "node_modules" / "decap-cms" / "dist" for base in search]
+            else [base / "admin" / "node_modules" / "decap-cms" / "dist" for base in search]
         )
         dist = next((c for c in candidates if (c / "decap-cms.js").is_file()), None)
         if dist is None:
             raise AdminUnavailable(
-                "找不到 Decap CMS 的文件 node_modules/decap-cms/dist/decap-cms.js：请先运行 npm ci，"
+                f"找不到 Decap CMS 的文件 admin/node_modules/decap-cms/dist/decap-cms.js：请先在项目目录运行 {INSTALL}，"
                 "或用环境变量 BULLETIN_DECAP_DIST 指明它所在的目录"
             )
         return cls(

@@ -11,7 +11,8 @@ deduction (扣分) a warning. docs/audit.md lists every criterion, how it is che
 What is checked, each in one function below:
 
 - 站点无法访问: the home page (`index.html`) exists.
-- 首页不更新: the newest published notice is at most 14 days old, and the built home page links it.
+- 首页不更新: the newest published notice is at most 14 days old, and the built home page links it
+  with dates (information without a publication date counts as not updated).
 - 栏目不更新: the newest 通知 and the newest 公示 are at most six calendar months old (a deduction
   each); a navigation section (栏目) whose page links to nothing under it is a blank section
   (空白栏目, a deduction each; five or more are a single veto, as the indicator counts them).
@@ -25,16 +26,26 @@ What is checked, each in one function below:
 - 互动回应差: the home page offers an online channel for residents' questions: an e-mail address
   or a link whose text says 留言/咨询/建言/信箱/意见. A phone number or postal address alone is a
   warning (not an online channel); no contact at all is the single veto “未提供网上有效咨询建言渠道”.
+- 功能设计: the home page has a search box or links to a page that has one.
+
+Reading the pages is most of the time. `_Reader.read` tokenizes with two regular expressions and
+makes the calls html.parser would (tested to read every page alike, hostile bodies included) for
+about three quarters of its CPU; a site of `PARALLEL_MIN_PAGES` pages or more is read in forked
+workers (`engine.pool`), one per core. benchmarks/audit.md has the figures.
 """
 
 from __future__ import annotations
 
+import bisect
 import posixpath
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from datetime import date
+from html import unescape
 from html.parser import HTMLParser
 from pathlib import Path
+from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from ..content.errors import ContentError, Loc, Problem, Problems
@@ -86,11 +97,13 @@ def audit(site_dir: Path, site_arg: str, content: Path, content_arg: str, today:
     where = _Where(site_arg, content_arg)
     _unreachable(pages, where, found)
     _home_stale(site, pages, today, content, where, found)
+    _home_dated(pages, where, found)
     _columns_stale(site, today, content, where, found)
     _blank_sections(pages, where, found)
     links = _links(site_dir, pages, site.info.base_url, where, found)
     _identity(pages, where, found)
     _channel(pages, where, found)
+    _search(pages, where, found)
     return Report(found.sorted(), len(pages), links)
 
 
@@ -188,21 +201,98 @@ class _Reader(HTMLParser):
             self.anchor.append(data)
 
     def read(self, text: str) -> _Page:
+        """The page read by the tokenizer below: the calls html.parser makes (start tags with
+        their position and unescaped attributes, end tags, unescaped text; script and style
+        content as raw text; comments and declarations skipped), for about three quarters of its CPU."""
+        lines = [m.start() for m in _NEWLINE.finditer(text)]
+        at = 0
+        for token in _TOKEN.finditer(text):
+            if token.start() < at:  # inside a script or style element
+                continue
+            if token.start() > at:
+                self.handle_data(unescape(text[at : token.start()]))
+            at = token.end()
+            name = token["name"]
+            if name is None:  # a comment, a declaration (<!doctype>), a processing instruction
+                continue
+            name = name.lower()
+            if token["end"]:
+                self.handle_endtag(name)
+                continue
+            line = bisect.bisect_left(lines, token.start())
+            self.lineno, self.offset = line + 1, token.start() - (lines[line - 1] + 1 if line else 0)
+            attrs = [
+                (m[1].lower(), None if m[2] is None else unescape(m[2][1:-1] if m[2][:1] in "\"'" else m[2]))
+                for m in _ATTR.finditer(token["attrs"])
+            ]
+            self.handle_starttag(name, attrs)
+            if token["attrs"].endswith("/"):
+                self.handle_endtag(name)
+            elif name in self.CDATA_CONTENT_ELEMENTS:  # script, style: text up to their end tag
+                close = re.compile(rf"</{name}\s*>", re.I).search(text, at)
+                end = close.start() if close else len(text)
+                if end > at:
+                    self.handle_data(text[at:end])
+                at = end
+        if at < len(text):
+            self.handle_data(unescape(text[at:]))
+        return self._done()
+
+    def read_with_html_parser(self, text: str) -> _Page:
+        """The same with html.parser itself: the reference `read` is tested against."""
         self.feed(text)
         self.close()
+        return self._done()
+
+    def _done(self) -> _Page:
         self.page.footer_text = " ".join(self.footer_parts)
         self.page.text = " ".join(self.text_parts)
         return self.page
 
 
-def _read_pages(site_dir: Path) -> dict[str, _Page]:
-    """Every HTML page of the built site by its path relative to `site_dir` (`notices/x/index.html`)."""
-    pages = {}
-    for path in sorted(site_dir.rglob("*.html")):
-        if path.is_file():
-            rel = path.relative_to(site_dir).as_posix()
-            pages[rel] = _Reader().read(path.read_text(encoding="utf-8", errors="replace"))
+_NEWLINE = re.compile("\n")
+# A tag, comment or declaration; attribute values in quotes may hold `>`.
+_TOKEN = re.compile(
+    r"""<!--.*?-->|<![^>]*>|<\?[^>]*>"""
+    r"""|<(?P<end>/)?(?P<name>[A-Za-z][^\t\n\f\r />]*)(?P<attrs>(?:[^>"']+|"[^"]*"|'[^']*')*)>""",
+    re.S,
+)
+# html.parser's attribute syntax (attrfind_tolerant): name, optionally = and a quoted or bare value
+_ATTR = re.compile(r"""((?<=['"\s/])[^\s/>][^\s/=>]*)(?:\s*=+\s*('[^']*'|"[^"]*"|(?!['"])[^>\s]*))?(?:\s|/(?!>))*""")
+
+
+PARALLEL_MIN_PAGES = 400  # from this many pages, read them in forked workers (engine/pool.py)
+CHUNK = 100  # pages a worker reads per job: few enough round trips, small enough to share the load
+
+
+def _read_pages(site_dir: Path, workers: int | None = None) -> dict[str, _Page]:
+    """Every HTML page of the built site by its path relative to `site_dir` (`notices/x/index.html`),
+    in sorted order. Parsing is most of the audit's time: a big site is read in forked worker
+    processes, one per core (`BULLETIN_WORKERS`), `CHUNK` pages a job."""
+    from ..engine import pool
+
+    rels = sorted(p.relative_to(site_dir).as_posix() for p in site_dir.rglob("*.html") if p.is_file())
+    workers = pool.workers() if workers is None else workers
+    if workers <= 1 or len(rels) < PARALLEL_MIN_PAGES or not pool.can_fork():
+        return dict(_read_chunk((site_dir, rels)))
+    jobs: list[tuple[Callable[[Any], Any], Any]] = [
+        (_read_chunk, (site_dir, rels[i : i + CHUNK])) for i in range(0, len(rels), CHUNK)
+    ]
+    pages: dict[str, _Page] = {}
+    for chunk in pool.forked(jobs, workers):
+        pages.update(chunk)
     return pages
+
+
+def _read_chunk(job: tuple[Path, list[str]]) -> list[tuple[str, _Page]]:
+    site_dir, rels = job
+    read = []
+    for rel in rels:
+        page = _Reader().read((site_dir / rel).read_text(encoding="utf-8", errors="replace"))
+        if rel != "index.html":  # only the home page's text and link texts are audited: not carried
+            page.text, page.link_texts, page.outside_links = "", [], []
+        read.append((rel, page))
+    return read
 
 
 def _file_of(url_path: str) -> str | None:
@@ -274,6 +364,18 @@ def _home_stale(
             f"{DEDUCTION}：首页没有显示最新的公示公告 {newest.date.isoformat()}《{newest.title}》",
             field="首页不更新",
             hint="网站可能不是用当天的内容生成的：请重新运行 bulletin build 后再审核",
+        )
+
+
+def _home_dated(pages: dict[str, _Page], where: _Where, found: Problems) -> None:
+    """2017 普查: information on the home page without a publication date counts as not updated."""
+    home = pages.get("index.html")
+    if home is not None and home.main_links and not home.main_times:
+        found.warning(
+            where.page("index.html"),
+            f"{DEDUCTION}：首页信息未注明发布时间（检查时未注明发布时间的信息视为未更新）",
+            field="首页不更新",
+            hint="首页列出的公示公告应带日期（<time datetime=…>）：使用默认模板，或在主题的 home.html 中保留日期",
         )
 
 
@@ -450,6 +552,24 @@ def _channel(pages: dict[str, _Page], where: _Where, found: Problems) -> None:
         f"{VETO}：未提供网上有效咨询建言渠道（首页没有电话、电子邮箱、地址或留言入口）",
         field="互动回应差",
         hint="在 site.yaml 的 contact 中写明电子邮箱和电话，或链接到留言板",
+    )
+
+
+def _search(pages: dict[str, _Page], where: _Where, found: Problems) -> None:
+    """功能设计: a search box on the home page, or a link from it to a page that has one."""
+    home = pages.get("index.html")
+    if home is None or home.main_form:
+        return
+    for href, _text in home.link_texts:
+        rel = _file_of(_path(urljoin("/", href)))
+        target = pages.get(rel or "")
+        if target is not None and target.main_form:
+            return
+    found.warning(
+        where.page("index.html"),
+        f"{DEDUCTION}：未提供站内搜索功能（首页没有搜索框，也没有链接到搜索页）",
+        field="功能设计",
+        hint="使用默认模板（导航中的“搜索”），或在主题中保留到 /search/ 的链接",
     )
 
 

@@ -3,15 +3,19 @@
 `RULES` says which headers every path gets — the strict Content Security Policy of the public
 pages, the looser one of the web editor under `/admin/`, caching, and the few content types
 that depend on the folder rather than the extension — in Netlify's terms: a rule's `path` is an
-exact path or a prefix ending in `*`; every rule that matches a path contributes its headers, a
-later rule overriding an earlier one header by header (`headers_for`). `TYPES` maps every
+exact path, a prefix ending in `/*`, or a pattern with one `*` inside (`/pagefind/*.pf_meta`: the
+`*` matches anything, slashes included, as Netlify's own matcher does); every rule that matches a
+path contributes its headers, a later rule overriding an earlier one header by header
+(`headers_for`). `TYPES` maps every
 extension the build publishes (pages, styles, scripts, feeds, data files, attachments, Pagefind's
 index, the editor's WebAssembly) to its media type; text types are sent with `charset=utf-8`
 (Chinese text must never be guessed as GBK) and compressed. The 404 page (`NOT_FOUND`, sent with
 status 404) and pretty URLs (`/notices/x/` serves `/notices/x/index.html`; `/notices/x`
 redirects there) complete what a server must do.
 
-`render(server, root, domain)` prints a complete configuration from these tables:
+`render(server, root, domain, hsts)` prints a complete configuration from these tables
+(`hsts`: nginx and Caddy add Strict-Transport-Security, `HSTS`, to every response; Netlify sends
+it by itself on HTTPS, so it has no such option):
 
 - `netlify`: the `[[headers]]` part of netlify.toml (Netlify itself picks content types by
   extension, serves 404.html with status 404 and adds the trailing slash); netlify.toml holds
@@ -48,6 +52,9 @@ ADMIN_CSP = (
     "font-src 'self' data:; media-src 'self' blob:; worker-src 'self' blob:; frame-src 'self' https://api.netlify.com; "
     "frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
 )
+# A year, without includeSubDomains or preload: an office's domain (xx.gov.cn) usually serves other
+# sites on its subdomains, which this site must not force onto HTTPS.
+HSTS = ("Strict-Transport-Security", "max-age=31536000")
 REVALIDATE = "public, max-age=0, must-revalidate"
 IMMUTABLE = "public, max-age=31536000, immutable"
 
@@ -90,13 +97,16 @@ RULES: tuple[Rule, ...] = (
         "Fingerprinted assets (the name carries a hash of the content) never change under the same name.",
     ),
     Rule(
-        "/pagefind/fragment/*",
+        "/pagefind/*.pf_fragment",
         (("Cache-Control", IMMUTABLE),),
-        "Pagefind names its fragments and index chunks by a hash of their content. pagefind.js,\n"
-        "pagefind-entry.json (which names the current index) and the WebAssembly are not fingerprinted\n"
-        "and keep the default; so do the shards of a very large index (pagefind/s1/, …).",
+        "Pagefind names its fragments, index chunks and metadata by a hash of their content\n"
+        "(fragment/zh-cn_<hash>.pf_fragment, index/zh-cn_<hash>.pf_index, pagefind.zh-cn_<hash>.pf_meta),\n"
+        "in the main index and in every partial index below it (pagefind/d/<district>/…): a changed\n"
+        "index gets new names. pagefind.js, pagefind-entry.json (which names the current files) and the\n"
+        "WebAssembly (wasm.unknown.pagefind) are not fingerprinted and keep the default.",
     ),
-    Rule("/pagefind/index/*", (("Cache-Control", IMMUTABLE),), "The index chunks, named by their content's hash."),
+    Rule("/pagefind/*.pf_index", (("Cache-Control", IMMUTABLE),), "The index chunks, named by their content's hash."),
+    Rule("/pagefind/*.pf_meta", (("Cache-Control", IMMUTABLE),), "The index metadata, named by its content's hash."),
     Rule(
         "/feeds/*",
         (("Content-Type", "application/atom+xml; charset=utf-8"),),
@@ -149,8 +159,17 @@ DEFAULT_TYPE = "application/octet-stream"
 
 
 def matches(pattern: str, path: str) -> bool:
-    """Netlify's matching for the patterns RULES uses: exact, or a prefix ending in `*`."""
-    return path.startswith(pattern[:-1]) if pattern.endswith("*") else path == pattern
+    """Netlify's matching for the patterns RULES uses: exact, a prefix ending in `/*`, or a `*`
+    inside that matches anything (slashes too: Netlify turns it into `(.*)`)."""
+    if pattern.endswith("/*"):
+        return path.startswith(pattern[:-1])
+    if "*" in pattern:
+        return re.fullmatch(".*".join(map(re.escape, pattern.split("*"))), path) is not None
+    return path == pattern
+
+
+def _inner_star(pattern: str) -> bool:
+    return "*" in pattern and not pattern.endswith("/*")
 
 
 def headers_for(path: str) -> dict[str, str]:
@@ -217,6 +236,8 @@ def _nginx_location(pattern: str) -> str:
         return "location /"
     if pattern.endswith("/*"):
         return f"location {pattern[:-1]}"
+    if pattern.count("*") == 1:  # a regex location wins over every prefix location but an exact one
+        return "location ~ ^" + ".*".join(re.escape(part) for part in pattern.split("*")) + "$"
     if "*" in pattern:
         raise ValueError(f"no nginx location for {pattern!r}")
     return f"location = {pattern}"
@@ -229,7 +250,7 @@ def _covering(pattern: str) -> list[Rule]:
     return [r for r in RULES if matches(r.path, inside) and (r.path.endswith("*") or r.path == pattern)]
 
 
-def nginx(root: str, domain: str) -> str:
+def nginx(root: str, domain: str, hsts: bool = False) -> str:
     text_types = sorted(({k.media_type for k in TYPES if k.text} | _ruled_types()) - {"text/html"})  # html: always
     compressed = sorted({k.media_type for k in TYPES if k.compress and k.media_type != "text/html"} | _ruled_types())
     width = max(len(k.media_type) for k in TYPES)
@@ -286,6 +307,8 @@ def nginx(root: str, domain: str) -> str:
         ruled = merged.pop("Content-Type", None)
         if ruled:
             lines += ["        types { }", f"        default_type {ruled.split(';')[0]};"]
+        if hsts:
+            merged[HSTS[0]] = HSTS[1]
         lines += [f"        add_header {name} {_quoted(value)} always;" for name, value in merged.items()]
         lines.append("    }")
     lines.append("}")
@@ -299,11 +322,13 @@ def _ruled_types() -> set[str]:
 # --- Caddy ------------------------------------------------------------------------------------
 
 
-def _caddy_matcher(pattern: str) -> str:
-    return "" if pattern == "/*" else f"{pattern} "
+def _caddy_matcher(pattern: str, index: int) -> str:
+    if pattern == "/*":
+        return ""
+    return f"@rule{index} " if _inner_star(pattern) else f"{pattern} "  # Caddy's `*` inside stops at `/`
 
 
-def caddy(root: str, domain: str) -> str:
+def caddy(root: str, domain: str, hsts: bool = False) -> str:
     lines = [
         "# Caddyfile for the bulletin site, generated by `bulletin hosting caddy`",
         "# (generator/tools/hosting.py; the same rules as netlify.toml). Caddy obtains and renews the",
@@ -316,15 +341,21 @@ def caddy(root: str, domain: str) -> str:
     ]
     for index, kind in enumerate(TYPES):
         lines.append(f"\t\theader @type{index} Content-Type {_quoted(_with_charset(kind))}")
-    for rule in RULES:
-        lines += ["", *_comment(rule.why, "\t\t"), f"\t\theader {_caddy_matcher(rule.path)}{{"]
+    for index, rule in enumerate(RULES):
+        lines += ["", *_comment(rule.why, "\t\t"), f"\t\theader {_caddy_matcher(rule.path, index)}{{"]
         lines += [f"\t\t\t{name} {_quoted(value)}" for name, value in rule.headers]
+        if hsts and rule.path == "/*":
+            lines.append(f"\t\t\t{HSTS[0]} {_quoted(HSTS[1])}")
         lines.append("\t\t}")
     lines += ["\t}", "}", "", f"{domain} {{", f"\troot * {root}", "\tencode zstd gzip", ""]
     lines.append("\t# Every type the build publishes, by extension (a folder's address serves its index.html).")
     for index, kind in enumerate(TYPES):
         patterns = " ".join(f"*.{e}" for e in kind.extensions) + (" */" if "html" in kind.extensions else "")
         lines.append(f"\t@type{index} path {patterns}")
+    for index, rule in enumerate(RULES):
+        if _inner_star(rule.path):
+            regex = "^" + ".*".join(re.escape(part) for part in rule.path.split("*")) + "$"
+            lines.append(f"\t@rule{index} path_regexp {regex}")
     lines += [
         "\timport bulletin_headers",
         "\t# A folder's address without the slash redirects to it; /x/ serves /x/index.html.",
@@ -352,15 +383,16 @@ DOMAIN_RE = re.compile(
 )
 
 
-def render(server: str, root: str = DEFAULT_ROOT, domain: str = DEFAULT_DOMAIN) -> str:
+def render(server: str, root: str = DEFAULT_ROOT, domain: str = DEFAULT_DOMAIN, hsts: bool = False) -> str:
     """The configuration for `server` (one of SERVERS). `root` must match ROOT_RE and `domain`
-    DOMAIN_RE (the caller says so in its own words); nothing else reaches the text unquoted."""
-    if not ROOT_RE.match(root) or not DOMAIN_RE.match(domain):
-        raise ValueError((root, domain))
+    DOMAIN_RE (the caller says so in its own words); nothing else reaches the text unquoted.
+    `hsts` only for nginx and Caddy (Netlify sends Strict-Transport-Security itself)."""
+    if not ROOT_RE.match(root) or not DOMAIN_RE.match(domain) or (hsts and server == "netlify"):
+        raise ValueError((root, domain, hsts))
     if server == "netlify":
         return netlify()
     if server == "nginx":
-        return nginx(root.rstrip("/") or "/", domain)
+        return nginx(root.rstrip("/") or "/", domain, hsts)
     if server == "caddy":
-        return caddy(root.rstrip("/") or "/", domain)
+        return caddy(root.rstrip("/") or "/", domain, hsts)
     raise ValueError(server)

@@ -5,7 +5,13 @@
    what was typed, or whose pinyin initials or full pinyin contain it (福海, fhhy, fuhai all find
    福海花园). A box with data-pagefind also runs Pagefind's full-text search, whose code and index
    fragments are fetched from /pagefind/ (and its shards, if any) on first use. Results are built
-   as DOM nodes (never innerHTML), so nothing from the index can run as code. */
+   as DOM nodes (never innerHTML), so nothing from the index can run as code.
+
+   Scope: the search page opened as /search/?q=…&area=<district id> (from a district page's
+   search box) searches that district only: its names (/search/names/<id>.json) and its part of
+   the full-text index (pagefind/d/<id>/, as shards.json lists it), a small fraction of the whole
+   at province size. It says so (在“奎文区”中搜索) and offers 搜索全部, which widens both to the
+   whole site (/search/names.json, every part merged). */
 
 var MAX_NAMES = 8;
 var PAGE_SIZE = 10;
@@ -26,50 +32,102 @@ function loadNames(url) {
   return namesLoaded[url];
 }
 
-/* A large site's index is written in shards: /pagefind/ and the folders that its shards.json
-   lists (s1/, s2/, ...), merged here so that one query searches them all. */
+/* The index's parts and shards (pagefind/shards.json): `merge`, every folder besides /pagefind/
+   itself (the whole site), and `areas`, each district's folders (its part). */
+var shardsLoaded = {};
 function loadShards(url) {
-  return fetch(new URL("shards.json", url)).then(function (response) {
-    if (response.status === 404) { return { merge: [] }; }  /* an index written before shards */
-    if (!response.ok) { throw new Error("shards " + response.status); }
-    return response.json();
-  }).then(function (shards) {
-    return shards.merge.map(function (folder) { return new URL(folder, url).pathname; });
-  });
+  var key = url.href;
+  if (!shardsLoaded[key]) {
+    shardsLoaded[key] = fetch(new URL("shards.json", url)).then(function (response) {
+      if (response.status === 404) { return { merge: [], areas: {} }; }  /* an index written before shards */
+      if (!response.ok) { throw new Error("shards " + response.status); }
+      return response.json();
+    });
+  }
+  return shardsLoaded[key];
 }
 
+/* Pagefind for the whole site (area null) or for one district's part: the first folder's
+   pagefind.js, with the others merged into it, so that one query searches them all. */
 var pagefindLoaded = {};
-function loadPagefind(url) {
-  if (!pagefindLoaded[url]) {
+function loadPagefind(url, area) {
+  var key = url + "#" + (area || "");
+  if (!pagefindLoaded[key]) {
     var absolute = new URL(url, window.location.href);
-    pagefindLoaded[url] = Promise.all([import(url), loadShards(absolute)]).then(async function (loaded) {
-      var pagefind = loaded[0];
+    pagefindLoaded[key] = loadShards(absolute).then(async function (shards) {
+      var part = area && shards.areas && shards.areas[area];
+      var folders = (part ? part.index : [""].concat(shards.merge)).map(function (folder) {
+        return new URL(folder, absolute).pathname;
+      });
+      var pagefind = await import(part ? folders[0] + "pagefind.js" : absolute.pathname);
       await pagefind.options({ excerptLength: 40 });
       await pagefind.init();
-      await Promise.all(loaded[1].map(function (folder) { return pagefind.mergeIndex(folder, { excerptLength: 40 }); }));
+      await Promise.all(folders.slice(1).map(function (folder) { return pagefind.mergeIndex(folder, { excerptLength: 40 }); }));
       return pagefind;
     });
   }
-  return pagefindLoaded[url];
+  return pagefindLoaded[key];
+}
+
+/* The district of ?area=<id>: {id, name} from its names file, or null (no such district). */
+function loadScope(namesDir, area) {
+  if (!area || !namesDir || !/^[a-z0-9_-]+$/.test(area)) { return Promise.resolve(null); }
+  return loadNames(namesDir + area + ".json").then(function (entries) {
+    var own = entries.filter(function (entry) { return entry.kind === "区（市）"; })[0];
+    return own ? { id: area, name: own.name } : null;
+  }).catch(function () { return null; });
 }
 
 /* Pagefind's search, less the pages that do not hold each word of the query as typed (its exact
    search, "…") when some pages do. Pagefind, finding no word that starts with a query word,
-   retries with the word shortened (福海 → 福, which finds 福源); a sharded index does so shard by
-   shard, so shards without 福海 would add every page with 福. The exact search never shortens a
-   word; the ordinary one keeps its ranking. A word no page holds as typed (a typo) filters
-   nothing, so what Pagefind finds for it is still shown. */
+   retries with the word shortened (福海 → 福, which finds 福源), and drops a word it finds no
+   trace of; an index in parts (a district each) or shards does so part by part, so parts without
+   福海 would add every page with 福, and parts without 量子 every page with the rest of the query.
+   So a word no page holds as typed is looked at piece by piece, as Pagefind cuts it (量子计算机 →
+   量子, 计算, 机): each piece some page holds keeps the pages holding it, and a piece none holds
+   the pages holding its longest beginning that some page holds (量子 → 量), as one index of the
+   whole site would have it; a piece nothing of which is held anywhere filters nothing. The
+   ordinary search keeps its ranking. */
+async function holders(pagefind, text) {
+  var found = await pagefind.search('"' + text + '"');
+  return found && found.results.length ? new Set(found.results.map(function (result) { return result.id; })) : null;
+}
+
+function pieces(word) {
+  var language = document.documentElement.lang || "zh-CN";
+  if (typeof Intl === "undefined" || typeof Intl.Segmenter === "undefined") { return [word]; }
+  var cut = [];
+  for (const part of new Intl.Segmenter(language, { granularity: "word" }).segment(word)) {
+    if (part.isWordLike !== false) { cut.push(part.segment); }
+  }
+  return cut.length ? cut : [word];
+}
+
+async function pieceHolders(pagefind, piece) {
+  var letters = Array.from(piece);
+  for (var length = letters.length; length > 0; length--) {
+    var held = await holders(pagefind, letters.slice(0, length).join(""));
+    if (held) { return held; }
+  }
+  return null;
+}
+
 async function phraseFirst(pagefind, query) {
   var search = await pagefind.search(query);
   if (!search || query.indexOf('"') >= 0) { return search; }
   var words = query.split(/\s+/).filter(function (word) { return word; });
-  var exact = await Promise.all(words.map(function (word) { return pagefind.search('"' + word + '"'); }));
-  var holding = exact.filter(function (found) { return found && found.results.length; }).map(function (found) {
-    return new Set(found.results.map(function (result) { return result.id; }));
-  });
-  if (holding.length) {
+  var sets = [];
+  for (const word of words) {
+    var held = await holders(pagefind, word);
+    if (held) { sets.push(held); continue; }
+    for (const piece of pieces(word)) {
+      var byPiece = await pieceHolders(pagefind, piece);
+      if (byPiece) { sets.push(byPiece); }
+    }
+  }
+  if (sets.length) {
     search.results = search.results.filter(function (result) {
-      return holding.every(function (ids) { return ids.has(result.id); });
+      return sets.every(function (ids) { return ids.has(result.id); });
     });
   }
   return search;
@@ -167,7 +225,7 @@ function fullText(form) {
   }
   more.addEventListener("click", function () { if (showMore) { showMore(); } });
 
-  return async function run(query, isCurrent) {
+  return async function run(query, isCurrent, where) {
     list.textContent = "";
     more.hidden = true;
     showMore = null;
@@ -176,7 +234,7 @@ function fullText(form) {
     status.textContent = "正在搜索……";
     var search;
     try {
-      search = await phraseFirst(await loadPagefind(url), query);
+      search = await phraseFirst(await loadPagefind(url, where ? where.id : null), query);
     } catch (error) {
       if (isCurrent()) { status.textContent = "全文搜索暂不可用，请用上面的名称查找，或从下面的目录查找。"; }
       return;
@@ -186,10 +244,27 @@ function fullText(form) {
     var shown = await show(results, 0, isCurrent);
     if (!isCurrent()) { return; }
     showMore = async function () { shown = await show(results, shown, isCurrent); };
+    var within = where ? "在“" + where.name + "”中" : "";
     status.textContent = results.length
-      ? "共有 " + results.length + " 个页面包含“" + query + "”："
-      : "没有找到包含“" + query + "”的页面。可以换个说法，或从下面的目录查找。";
+      ? within + "共有 " + results.length + " 个页面包含“" + query + "”："
+      : within + "没有找到包含“" + query + "”的页面。" + (where ? "可以点“搜索全部”在全站查找，" : "可以换个说法，") + "或从下面的目录查找。";
   };
+}
+
+/* The search page's line saying where it searches, with 搜索全部 to widen it to the whole site. */
+function showScope(line, where, widen) {
+  if (!line) { return; }
+  var text = line.querySelector(".scope-text");
+  var button = line.querySelector("button");
+  if (where) {
+    text.textContent = "在“" + where.name + "”中搜索。";
+    button.hidden = false;
+    button.onclick = widen;
+  } else {
+    text.textContent = "已改为搜索全部内容。";
+    button.hidden = true;
+  }
+  line.hidden = false;
 }
 
 function setUp(box) {
@@ -197,19 +272,36 @@ function setUp(box) {
   var input = form.querySelector("input[name=q]");
   var runFullText = fullText(form);
   var onSearchPage = form.getAttribute("action") === window.location.pathname;
-  var names = loadNames(form.getAttribute("data-names")).catch(function () { return []; });
+  var namesDir = form.getAttribute("data-names-dir");
+  var asked = new URLSearchParams(window.location.search);
+  var scope = loadScope(namesDir, onSearchPage ? asked.get("area") : null);
+  var scopeLine = onSearchPage ? document.querySelector("[data-search-scope]") : null;
+  var names = scope.then(function (where) {
+    return loadNames(where ? namesDir + where.id + ".json" : form.getAttribute("data-names"));
+  }).catch(function () { return []; });
   var generation = 0;
   var timer = null;
+
+  function widen() {
+    scope = Promise.resolve(null);
+    names = loadNames(form.getAttribute("data-names")).catch(function () { return []; });
+    showScope(scopeLine, null, null);
+    input.focus();
+    run();
+  }
+  scope.then(function (where) { if (where) { showScope(scopeLine, where, widen); } });
 
   async function run() {
     var query = input.value.trim();
     var mine = ++generation;
     var isCurrent = function () { return mine === generation; };
+    var where = await scope;
     showNames(box, await names, query);
-    if (runFullText) { await runFullText(query, isCurrent); }
+    if (runFullText) { await runFullText(query, isCurrent, where); }
     if (onSearchPage && isCurrent()) {
-      var address = query ? "?q=" + encodeURIComponent(query) : window.location.pathname;
-      window.history.replaceState(null, "", address);
+      var address = query ? "?q=" + encodeURIComponent(query) : "";
+      if (where) { address += (address ? "&" : "?") + "area=" + encodeURIComponent(where.id); }
+      window.history.replaceState(null, "", address || window.location.pathname);
     }
   }
 
@@ -219,8 +311,7 @@ function setUp(box) {
   });
   if (onSearchPage) {
     form.addEventListener("submit", function (event) { event.preventDefault(); run(); });
-    var asked = new URLSearchParams(window.location.search).get("q");
-    if (asked && !input.value) { input.value = asked; }
+    if (asked.get("q") && !input.value) { input.value = asked.get("q"); }
   }
   if (input.value.trim()) { run(); }
 }
