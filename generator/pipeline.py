@@ -40,7 +40,7 @@ from typing import Any
 
 from .content import attachments
 from .content.errors import BuildFailed, ContentError, Loc, Problem, Problems
-from .content.history import SHANGHAI
+from .content.history import SHANGHAI, with_import
 from .engine import cache
 from .engine.attachscan import Scanner
 from .engine.incremental import Session
@@ -82,7 +82,8 @@ def check(
         from .content.history import read_history
         from .output.revisions import backdating_problems
 
-        backdating_problems(site, read_history(content, today), content_arg, problems)
+        history = with_import(read_history(content, today), site.info.history_import)
+        backdating_problems(site, history, content_arg, problems)
     return len(loaded.all()), problems.sorted()
 
 
@@ -163,7 +164,10 @@ def _build(
     inputs = session.inputs(theme.dirs, changed_paths, complete)
     previous = session.unchanged(inputs)
     if previous is not None:
-        return _unchanged(previous, time.perf_counter() - started)
+        try:
+            return _unchanged(previous, time.perf_counter() - started)
+        except (KeyError, TypeError, ValueError):
+            pass  # what was kept beside `out` is damaged: build
 
     from .content.load import load
     from .content.validate import validate
@@ -207,7 +211,8 @@ def _build(
         site = session.intern("site", site)
 
         # derive (a back-dated notice's 公示期 runs from its first publication: `output.revisions`)
-        history = session.intern("history", ahead.get("history"))
+        # (what site.yaml's history_import added counts as imported, like the first commit's)
+        history = session.intern("history", with_import(ahead.get("history"), site.info.history_import))
         derived = session.intern(
             "d", first_publication(derive(site, today, session.run), site, history, content_arg, problems)
         )
@@ -315,15 +320,18 @@ def _build(
             written=written,
             scheduled=scheduled,
         )
-        # remembered beside `out` unless it has warnings or notes, which must show again
+        # Remembered beside `out`, warnings included (a build with nothing to do shows them again),
+        # unless it has notes: those are about the build's surroundings (no Pagefind, a shallow
+        # clone), which can change without any input changing.
         counts = (
             None
-            if result.warnings or result.notes
+            if result.notes
             else {
                 "records": result.records,
                 "pages": result.pages,
                 "files": result.files,
                 "scheduled": result.scheduled,
+                "warnings": [_problem_fields(p) for p in result.warnings],
             }
         )
         session.finish(inputs, result, writer, counts)
@@ -403,8 +411,22 @@ def _unchanged(previous: BuildResult | dict, seconds: float) -> BuildResult:
     """The result of a build that found the site already built: what the last build counted."""
     if isinstance(previous, dict):  # remembered beside the output by another process
         scheduled = tuple(tuple(pair) for pair in previous.get("scheduled", ()))
-        return BuildResult(previous["records"], previous["pages"], previous["files"], seconds, (), scheduled=scheduled)
+        warnings = tuple(_problem_of(fields) for fields in previous.get("warnings", ()))
+        return BuildResult(
+            previous["records"], previous["pages"], previous["files"], seconds, warnings, scheduled=scheduled
+        )
     return dataclasses.replace(previous, seconds=seconds, rendered=0, written=0)
+
+
+def _problem_fields(problem: Problem) -> list:
+    """A warning as JSON can keep it (see `_problem_of`)."""
+    loc = problem.loc
+    return [loc.path, loc.line, loc.col, problem.message, problem.field, problem.hint, problem.detail]
+
+
+def _problem_of(fields: list) -> Problem:
+    path, line, col, message, field, hint, detail = fields
+    return Problem(Loc(path, line, col), message, field, hint, "warning", detail)
 
 
 def _write_admin(writer, site, content: Path, content_arg: str, admin, today: date) -> None:

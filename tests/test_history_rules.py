@@ -265,3 +265,39 @@ def test_a_notice_committed_as_a_draft_is_published_when_the_draft_ends(story, t
     assert run.exit_code == 0, run.output
     assert first_published((clone / "site/notices/later/index.html").read_text(encoding="utf-8")) == "2026-11-24"
     assert "later.md" in run.output  # dated the 20th, shown from the 24th: back-dated
+
+
+def test_a_later_import_commit_named_in_site_yaml_is_not_backdating(tmp_path, monkeypatch):
+    """A bulletin whose older records came in after the repository's first commit names that
+    commit in site.yaml (`history_import`): what it added is imported, what came later is not."""
+    from conftest import minimal_files, write_tree
+
+    project = tmp_path / "late"
+    files = minimal_files()
+    write_tree(project / "content", {k: v for k, v in files.items() if not k.startswith("notices/")})
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tmp_path))
+    git(project, "init", "-q", "-b", "main")
+    commit_all(project, "建站", "2026-09-01T10:00:00+08:00")  # the root commit: settings only
+    write_tree(project / "content", {k: v for k, v in files.items() if k.startswith("notices/")})
+    commit_all(project, "导入原有公告", "2026-10-01T10:00:00+08:00")  # tongzhi is dated 2025-06-01
+    imported = git(project, "rev-parse", "HEAD").strip()
+    write(project, "notices/2026/late.md", notice("补登的公示", "2026-10-20", "补登。", "2026-11-30"))
+    commit_all(project, "补登", "2026-11-10T20:00:00+08:00")
+    monkeypatch.chdir(project)
+
+    before = cli("check", "--today", TODAY)
+    assert before.exit_code == 0 and "tongzhi.md" in before.output and "late.md" in before.output
+
+    edit(project, "site.yaml", "pii_allow:", f"history_import: {imported[:9]}\npii_allow:")
+    commit_all(project, "写明导入提交", "2026-11-11T10:00:00+08:00")
+    after = cli("check", "--today", TODAY)
+    assert after.exit_code == 0, after.output
+    assert "tongzhi.md" not in after.output and "late.md" in after.output  # only the import is exempt
+    run = cli("build", "--today", TODAY)
+    assert run.exit_code == 0, run.output
+    assert "建站时随原有内容一并导入" in page(project, "notices/tongzhi")
+    assert first_published(page(project, "notices/late")) == "2026-11-10"
+
+    edit(project, "site.yaml", f"history_import: {imported[:9]}", "history_import: 导入那次")
+    wrong = cli("check", "--today", TODAY)
+    assert wrong.exit_code == 1 and "site.yaml" in wrong.output and "提交编号" in wrong.output

@@ -775,3 +775,25 @@ def test_files_read_on_every_core_give_the_same_bytes(tree, monkeypatch):
     _assert_same(tree, out)
     pids = set(readers.read_text().split())
     assert pids and str(os.getpid()) not in pids  # read in child processes
+
+
+def test_a_build_with_warnings_is_remembered_and_says_them_again(tmp_path):
+    """Warnings do not stop the next process from finding nothing to do (most real bulletins have
+    some): they are kept beside the output and shown again, the same ones, in the same order."""
+    shutil.copytree(Path(__file__).resolve().parent.parent / "content", tmp_path / "content")
+    out = tmp_path / "site"
+    first = pipeline.build(tmp_path / "content", "content", out, TODAY, fulltext=False)
+    assert first.warnings and first.rendered == first.pages
+    stamps = {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()}
+    again = pipeline.build(tmp_path / "content", "content", out, TODAY, fulltext=False)
+    assert (again.rendered, again.written) == (0, 0)
+    assert [p.format() for p in again.warnings] == [p.format() for p in first.warnings]
+    assert [p.severity for p in again.warnings] == ["warning"] * len(first.warnings)
+    assert {p: p.stat().st_mtime_ns for p in out.rglob("*") if p.is_file()} == stamps
+    # what was kept is damaged: the build does its work instead of failing or hiding a warning
+    kept = write.cache_dir(out) / "inputs.json"
+    saved = kept.read_text(encoding="utf-8")
+    kept.write_text(saved.replace('"warnings":[[', '"warnings":[[1,', 1), encoding="utf-8")
+    damaged = pipeline.build(tmp_path / "content", "content", out, TODAY, fulltext=False)
+    assert damaged.rendered == damaged.pages
+    assert [p.format() for p in damaged.warnings] == [p.format() for p in first.warnings]

@@ -40,6 +40,7 @@ names the commit checked out (a cache of `GitAnswer` is keyed by it, see `engine
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import os
 import subprocess
@@ -74,7 +75,8 @@ class Event:
     path: str  # the file as this commit left it (a deleted file: as it was)
     before: str | None  # blob id of the version before (None when added)
     after: str | None  # blob id of the version after (None when deleted)
-    root: bool  # made by a root commit of a full clone (an import)
+    root: bool  # made by an import: a root commit of a full clone, or site.yaml's history_import
+    commit: str = ""  # the commit's id
 
 
 @dataclass(frozen=True)
@@ -364,7 +366,7 @@ def parse_log(log: str, shallow: bool, dirty: set[str], today: date, blobs: dict
     events: dict[str, list[tuple[int, Event]]] = {}
     boundary_paths: set[str] = set()
     commits = list(_records(log))
-    for order, (_, parents, stamp, entries) in enumerate(reversed(commits)):  # oldest first
+    for order, (commit, parents, stamp, entries) in enumerate(reversed(commits)):  # oldest first
         if shallow and not parents:
             # the boundary of a shallow clone: its "changes" are the whole tree
             boundary_paths.update(path for _, path, _, _ in entries)
@@ -381,7 +383,7 @@ def parse_log(log: str, shallow: bool, dirty: set[str], today: date, blobs: dict
             if key is not None and status in ("A", "M", "T", "D"):
                 by_key.setdefault(key, []).append((status, path, before, after))
         for key, items in by_key.items():
-            events.setdefault(key, []).append((order, _event(when, items, root=not parents)))
+            events.setdefault(key, []).append((order, _event(when, items, root=not parents, commit=commit)))
     changes.sort(key=lambda c: (-c.date.toordinal(), c.path))
     last: dict[str, date] = {}
     for change in changes:
@@ -405,7 +407,7 @@ def parse_log(log: str, shallow: bool, dirty: set[str], today: date, blobs: dict
     )
 
 
-def _event(when: date, items: list[tuple[str, str, str, str]], root: bool) -> Event:
+def _event(when: date, items: list[tuple[str, str, str, str]], root: bool, commit: str = "") -> Event:
     """One commit's change to one record from its files' lines: a notice moved to another year
     folder is a deletion and an addition in the same commit, which is one modification."""
 
@@ -417,9 +419,37 @@ def _event(when: date, items: list[tuple[str, str, str, str]], root: bool) -> Ev
     if kept:
         status, path, before, after = kept[-1]
         if status == "A" and gone:  # moved: the version before is the deleted file's
-            return Event(when, "M", path, blob(gone[-1][2]), blob(after), root)
+            return Event(when, "M", path, blob(gone[-1][2]), blob(after), root, commit)
         return Event(
-            when, "A" if status == "A" else "M", path, blob(before) if status != "A" else None, blob(after), root
+            when,
+            "A" if status == "A" else "M",
+            path,
+            blob(before) if status != "A" else None,
+            blob(after),
+            root,
+            commit,
         )
     status, path, before, _ = gone[-1]
-    return Event(when, "D", path, blob(before), None, root)
+    return Event(when, "D", path, blob(before), None, root, commit)
+
+
+def with_import(history: History, commit: str | None) -> History:
+    """`history` with what `commit` (site.yaml's `history_import`: an id or its first 7+
+    characters) added counted as imported, like what the repository's first commit added: a
+    bulletin that moved its older records into the repository after it began. Unchanged when no
+    commit is named or none of the history's commits is that one."""
+    if not commit or not history.records:
+        return history
+    commit = commit.lower()
+    records, marked = {}, False
+    for key, log in history.records.items():
+        events = log.events
+        if events and not events[0].root and events[0].commit.startswith(commit):
+            events = (dataclasses.replace(events[0], root=True), *events[1:])
+            log = dataclasses.replace(log, events=events)
+            marked = True
+        records[key] = log
+    if not marked:
+        return history
+    key = hashlib.blake2b(f"{history.key}|import {commit}".encode(), digest_size=16).hexdigest()
+    return dataclasses.replace(history, records=records, key=key)

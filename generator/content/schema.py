@@ -918,6 +918,9 @@ SITE = Fields(
         ),
         "pii_allow": opt(ListOf(Text(100)), "允许公开的号码"),
         "filing": opt(FILING, "备案信息"),
+        "history_import": opt(
+            Pattern(r"[0-9a-f]{7,40}", "提交编号（git 提交的前 7 到 40 位，0-9 和 a-f）"), "导入旧记录的提交"
+        ),
     }
 )
 

@@ -240,6 +240,7 @@ def _site_info(loaded: Loaded, problems: Problems) -> SiteInfo | None:
         evaluation=EvaluationRules(parts, ev["red_list_size"], ev["black_line"], ev["dismissal_bottom"]),
         pii_allow=f.get("pii_allow", ()),
         filing=_filing(f.get("filing")),
+        history_import=f.get("history_import"),
     )
 
 

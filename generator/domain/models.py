@@ -73,6 +73,9 @@ class SiteInfo:
     evaluation: EvaluationRules
     pii_allow: tuple[str, ...]
     filing: Filing | None = None  # None when site.yaml names no filing identifier
+    # the commit (its id or the first 7+ characters) that imported older records, besides the
+    # repository's first commit: what it added is not back-dated (content.history.with_import)
+    history_import: str | None = None
 
 
 @dataclass(frozen=True)
