@@ -301,3 +301,16 @@ def test_a_later_import_commit_named_in_site_yaml_is_not_backdating(tmp_path, mo
     edit(project, "site.yaml", f"history_import: {imported[:9]}", "history_import: 导入那次")
     wrong = cli("check", "--today", TODAY)
     assert wrong.exit_code == 1 and "site.yaml" in wrong.output and "提交编号" in wrong.output
+
+
+def test_a_backdated_notice_s_feed_entry_gives_the_period_residents_could_see(story):
+    project, _ = story
+    feed = (project / "site/feeds/notices.xml").read_text(encoding="utf-8")
+
+    def entry(title: str) -> str:
+        return feed[feed.index(f"<title>{title}</title>") :].split("</entry>", 1)[0]
+
+    late = entry("补登的公示")
+    assert "公示期：2026-11-10 至 2026-11-29" in late and "本站首次发布于 2026-11-10" in late
+    assert "公示期：2026-11-01 至 2026-11-20&lt;" not in late  # never only the period as written
+    assert "本站首次发布于" not in entry("福海花园维修资金使用公示")  # imported: as written

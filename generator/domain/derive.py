@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
 from functools import cached_property
@@ -263,6 +263,9 @@ class Derived:
     figures_street: dict[str, Figures]
     figures_community: dict[str, Figures]
     latest_fee_year: int | None
+    # back-dated notices (issue 17): id → the day git first published it, from which their 公示期
+    # runs (`publication.real_period`); set after derive by `output.revisions.first_publication`
+    notices_published_late: dict[str, date] = field(default_factory=dict)
 
     def district_of_community(self, site: Site, community: str) -> str:
         return self.district_of_street[site.communities[community].street]

@@ -37,6 +37,7 @@ from urllib.parse import urlsplit
 
 from markupsafe import Markup
 
+from ..domain import publication
 from ..domain.derive import LIST_LABELS, Derived, PeriodTable, YearTable
 from ..domain.models import Community, District, Notice, Site, SiteInfo
 from ..steps import DIRECT, Runner, Step
@@ -167,10 +168,20 @@ def _absolute_links(html: str, base_url: str) -> str:
     return re.sub(r'(\s(?:href|src)=")/(?!/)', lambda m: m.group(1) + absolute(base_url, "/"), html)
 
 
-def notice_entry(n: Notice, info: SiteInfo) -> Entry:
+def notice_entry(n: Notice, info: SiteInfo, first: date | None = None) -> Entry:
+    """`first`: the day git first published a back-dated notice (`Derived.notices_published_late`):
+    its 公示期 is then given from that day, as on its page (`domain.publication`)."""
     facts = [f"类别：{n.category}", f"发布日期：{n.date.isoformat()}"]
-    if n.until is not None:
+    period = publication.real_period(n, first, False) if first is not None else None
+    if period is not None:
+        facts.append(
+            f"公示期：{period[0].isoformat()} 至 {period[1].isoformat()}（本站首次发布于 {first}；"
+            f"公告写明的公示期是 {n.date.isoformat()} 至 {n.until}）"
+        )
+    elif n.until is not None:
         facts.append(f"公示期：{n.date.isoformat()} 至 {n.until.isoformat()}")
+    elif first is not None:
+        facts.append(f"本站首次发布于 {first.isoformat()}")
     facts.append(f"发布单位：{info.publisher}")
     html = Markup("<p>{}</p>\n").format(Markup("<br>").join(facts))
     html += Markup(_absolute_links(n.body_html, info.base_url))
@@ -275,6 +286,10 @@ def feeds(site: Site, d: Derived, run: Runner = DIRECT) -> list[Feed]:
     # each notice's entry made once however many feeds carry it, a step by the notice
     wanted = list(dict.fromkeys(n for ids in lists.values() for n in ids))
     made = dict(zip(wanted, run.each(NOTICE_ENTRY, [site.notices[n] for n in wanted], site.info)))
+    for n in wanted:  # a back-dated notice's entry gives its 公示期 as residents could see it
+        first = d.notices_published_late.get(n)
+        if first is not None:
+            made[n] = notice_entry(site.notices[n], site.info, first)
 
     def newest(feed_key: str) -> tuple[Entry, ...]:
         return _newest([made[n] for n in lists[feed_key]])

@@ -503,7 +503,8 @@ def first_publication(derived: Derived, site: Site, history: History, content_ar
     statuses = dict(derived.notice_status)
     for notice, first in late:
         statuses[notice.id] = publication.status(notice, first, False, derived.today)
-    return dataclasses.replace(derived, notice_status=statuses)
+    late_days = {notice.id: first for notice, first in late}
+    return dataclasses.replace(derived, notice_status=statuses, notices_published_late=late_days)
 
 
 def backdating_problems(
