@@ -271,3 +271,16 @@ def log_readers(monkeypatch, log: Path) -> Path:
 
     monkeypatch.setattr(reads, "read_record", read)
     return log
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    """Headless Chromium (Debian's, never a downloaded one) for a module's browser tests."""
+    from playwright.sync_api import sync_playwright
+
+    from browserkit import CHROMIUM_ARGS, chromium_path
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()

@@ -26,7 +26,7 @@ import pytest
 from generator.content.markup import render_markdown
 from generator.output.tables import label_cells
 
-from browserkit import CHROMIUM_ARGS, Watch, chromium_path, serve
+from browserkit import Watch, serve
 from kinds import build_every_kind
 
 PHONE = {"width": 375, "height": 812}
@@ -181,16 +181,6 @@ def server(site):
     yield running
     running.httpd.shutdown()
     running.httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

@@ -24,9 +24,7 @@ from generator.output.search import pinyin
 
 from browserkit import (
     ARTIFACTS,
-    CHROMIUM_ARGS,
     Watch,
-    chromium_path,
     describe,
     one_page_per_kind,
     run_axe,
@@ -51,16 +49,6 @@ def server(sample_site):
     yield running
     running.httpd.shutdown()
     running.httpd.server_close()
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture

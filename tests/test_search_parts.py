@@ -21,7 +21,7 @@ import pytest
 from generator.output import search
 from generator.output.search import name_indexes, page_area
 
-from browserkit import CHROMIUM_ARGS, Watch, chromium_path, describe, run_axe, serve
+from browserkit import Watch, describe, run_axe, serve
 from conftest import SAMPLE, TODAY, cli
 
 NOTICE = "notices/2026/fuhai-huayuan-wuye-jingli-pinyong.md"  # a notice of one compound in 潍坊高新区
@@ -184,16 +184,6 @@ def results(page, base: str, query: str, area: str | None = None) -> tuple[str, 
         page.wait_for_function("(n) => document.querySelectorAll('.result-list li').length > n", arg=count)
     urls = page.eval_on_selector_all(".result-list li .result-title a", "els => els.map(a => a.getAttribute('href'))")
     return page.locator("[data-fulltext-results] .finder-status").inner_text(), urls
-
-
-@pytest.fixture(scope="module")
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
