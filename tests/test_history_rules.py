@@ -314,3 +314,27 @@ def test_a_backdated_notice_s_feed_entry_gives_the_period_residents_could_see(st
     assert "公示期：2026-11-10 至 2026-11-29" in late and "本站首次发布于 2026-11-10" in late
     assert "公示期：2026-11-01 至 2026-11-20&lt;" not in late  # never only the period as written
     assert "本站首次发布于" not in entry("福海花园维修资金使用公示")  # imported: as written
+
+
+@pytest.mark.parametrize(
+    ("typed", "ok"),
+    [
+        ("1234567", True),
+        ("0123456", True),
+        ("12e4567", True),
+        ('"ABCDEF1"', True),
+        ("3e6aa92zzz", False),
+        ("abc", False),
+    ],
+)
+def test_history_import_is_taken_as_typed(tmp_path, monkeypatch, typed, ok):
+    """A commit id YAML would read as a number (all digits, a leading 0, digits around an e) is the
+    id as typed; anything else than 7-40 hex digits is refused where it stands."""
+    from conftest import minimal_files, write_tree
+
+    write_tree(tmp_path / "content", minimal_files())
+    edit(tmp_path, "site.yaml", "pii_allow:", f"history_import: {typed}\npii_allow:")
+    monkeypatch.chdir(tmp_path)
+    run = cli("check", "--today", TODAY)
+    assert (run.exit_code == 0) == ok, run.output
+    assert ("history_import" in run.output) != ok

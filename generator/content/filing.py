@@ -299,7 +299,7 @@ def site_code(value: Any, path: tuple, ctx: Checked) -> str | None:
     is read by YAML as a number, which loses a leading zero (and reads `0370…` as octal): it is
     checked as it was typed and answered with the quoted form, never taken as a number."""
     if isinstance(value, int) and not isinstance(value, bool):
-        typed = _as_typed(path, ctx) or str(value)
+        typed = typed_text(path, ctx) or str(value)
         quote = "不加引号时它被当成数字读取，开头的 0 会丢掉，以 0 开头的还会被换算成另一个数；编号一律加引号"
         if _site_code_problem(typed, path, ctx, quote):
             return None
@@ -340,7 +340,7 @@ def _site_code_problem(code: str, path: tuple, ctx: Checked, unquoted: str = "")
     return True
 
 
-def _as_typed(path: tuple, ctx: Checked) -> str | None:
+def typed_text(path: tuple, ctx: Checked) -> str | None:
     """The text of the scalar at `path` as it stands in the file (None once the file's text is
     no longer kept: `Source.slim`)."""
     for span in ctx.src.scalars:

@@ -642,6 +642,24 @@ class Pattern(Spec):
         return value
 
 
+class CommitId(Pattern):
+    """A git commit's id or its first 7–40 characters (site.yaml's `history_import`). One typed
+    without quotes that YAML reads as a number (all digits, or digits around one `e`) is taken as
+    it stands in the file: the editor wrote the id right."""
+
+    def __init__(self) -> None:
+        super().__init__(r"[0-9a-f]{7,40}\Z", "提交编号（git 提交的前 7 到 40 位，0-9 和 a-f）")
+
+    def check(self, value, path, ctx):
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            typed = filing.typed_text(path, ctx)
+            if typed is not None and self.regex.match(typed.strip().lower()):
+                return typed.strip().lower()
+        if isinstance(value, str):
+            value = value.strip().lower()
+        return super().check(value, path, ctx)
+
+
 class Filed(Spec):
     """A filing identifier (ICP 备案号, 公安机关备案号, 网站标识码): `rule` is its checker in
     `filing`, which reports every problem itself and gives None after one."""
@@ -918,9 +936,7 @@ SITE = Fields(
         ),
         "pii_allow": opt(ListOf(Text(100)), "允许公开的号码"),
         "filing": opt(FILING, "备案信息"),
-        "history_import": opt(
-            Pattern(r"[0-9a-f]{7,40}", "提交编号（git 提交的前 7 到 40 位，0-9 和 a-f）"), "导入旧记录的提交"
-        ),
+        "history_import": opt(CommitId(), "导入旧记录的提交"),
     }
 )
 
