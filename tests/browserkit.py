@@ -131,6 +131,21 @@ class Server:
     def url(self, path: str) -> str:
         return self.base + path
 
+    def stop(self) -> None:
+        self.httpd.shutdown()
+        self.httpd.server_close()
+
+
+def all_result_urls(page) -> list[str]:
+    """Every full-text result the search page has found, after pressing 显示更多结果 until it
+    goes (each press waits for the list to grow)."""
+    more = page.locator(".more-results")
+    while more.is_visible():
+        count = page.locator(".result-list li").count()
+        more.click()
+        page.wait_for_function("(n) => document.querySelectorAll('.result-list li').length > n", arg=count)
+    return page.eval_on_selector_all(".result-list li .result-title a", "els => els.map(a => a.getAttribute('href'))")
+
 
 def serve(root: Path) -> Server:
     handler = type("Handler", (_Handler,), {"headers_to_send": production_headers()})

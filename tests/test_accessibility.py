@@ -179,8 +179,7 @@ def test_every_body_cell_of_every_page_has_its_column_label(site):
 def server(site):
     running = serve(site)
     yield running
-    running.httpd.shutdown()
-    running.httpd.server_close()
+    running.stop()
 
 
 @pytest.fixture

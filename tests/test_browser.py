@@ -25,6 +25,7 @@ from generator.output.search import pinyin
 from browserkit import (
     ARTIFACTS,
     Watch,
+    all_result_urls,
     describe,
     one_page_per_kind,
     run_axe,
@@ -47,8 +48,7 @@ NOTICES = [p for p in PAGES if p.context["page"]["kind"] == "notice"]
 def server(sample_site):
     running = serve(sample_site)
     yield running
-    running.httpd.shutdown()
-    running.httpd.server_close()
+    running.stop()
 
 
 @pytest.fixture
@@ -275,12 +275,7 @@ def full_text(page, query: str) -> tuple[str, list[str]]:
         " return s.includes('“' + q + '”') && !s.startsWith('正在'); }",
         arg=query,
     )
-    more = page.locator(".more-results")
-    while more.is_visible():
-        count = page.locator(".result-list li").count()
-        more.click()
-        page.wait_for_function("(n) => document.querySelectorAll('.result-list li').length > n", arg=count)
-    urls = page.eval_on_selector_all(".result-list li .result-title a", "els => els.map(a => a.getAttribute('href'))")
+    urls = all_result_urls(page)
     return status.inner_text(), urls
 
 
@@ -389,8 +384,7 @@ def test_a_sharded_index_is_searched_as_one(browse, tmp_path, monkeypatch):
     finally:
         for page in pages:
             page.close()  # before their server goes (a late request would fail as a reset)
-        sharded.httpd.shutdown()
-        sharded.httpd.server_close()
+        sharded.stop()
 
 
 @pytest.mark.parametrize("typed", ["福海", "fhhy", "fuhai", "FHHY"])
@@ -427,8 +421,7 @@ def test_search_page_without_an_index_says_so_and_offers_directories(browse, tmp
     finally:
         if page is not None:
             page.close()  # before its server goes: a late request (the icon) would fail as a reset
-        plain.httpd.shutdown()
-        plain.httpd.server_close()
+        plain.stop()
 
 
 # --- print -------------------------------------------------------------------------------------

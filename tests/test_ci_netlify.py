@@ -22,7 +22,8 @@ import pytest
 from conftest import REPO
 
 PLUGIN = REPO / "netlify" / "plugins" / "bulletin-cache"
-NODE = shutil.which("node")
+# Node is installed with the test command (npm ci); missing, these tests fail rather than skip
+NODE = shutil.which("node") or "node"
 
 DRIVER = r"""
 const fs = require("node:fs");
@@ -64,8 +65,6 @@ require(plugin)[event]({ utils, netlifyConfig, constants: {} }).then(
   (e) => { process.stdout.write(JSON.stringify({ runs, log: lines, error: String(e) })); },
 );
 """
-
-pytestmark = pytest.mark.skipif(NODE is None, reason="node is not installed (Netlify runs the plugin under Node 20)")
 
 
 class Netlify:

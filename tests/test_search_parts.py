@@ -21,7 +21,7 @@ import pytest
 from generator.output import search
 from generator.output.search import name_indexes, page_area
 
-from browserkit import Watch, describe, run_axe, serve
+from browserkit import Watch, all_result_urls, describe, run_axe, serve
 from conftest import SAMPLE, TODAY, cli
 
 NOTICE = "notices/2026/fuhai-huayuan-wuye-jingli-pinyong.md"  # a notice of one compound in 潍坊高新区
@@ -177,12 +177,7 @@ def results(page, base: str, query: str, area: str | None = None) -> tuple[str, 
         "() => { const s = document.querySelector('[data-fulltext-results] .finder-status').textContent;"
         " return (s.includes('共有') || s.includes('没有找到')) && !s.startsWith('正在'); }"
     )
-    more = page.locator(".more-results")
-    while more.is_visible():
-        count = page.locator(".result-list li").count()
-        more.click()
-        page.wait_for_function("(n) => document.querySelectorAll('.result-list li').length > n", arg=count)
-    urls = page.eval_on_selector_all(".result-list li .result-title a", "els => els.map(a => a.getAttribute('href'))")
+    urls = all_result_urls(page)
     return page.locator("[data-fulltext-results] .finder-status").inner_text(), urls
 
 
@@ -224,8 +219,7 @@ def test_parts_find_what_one_index_finds(sites, tmp_path, monkeypatch, browser_p
     finally:
         browser_page.close()
         for server in servers:
-            server.httpd.shutdown()
-            server.httpd.server_close()
+            server.stop()
 
 
 @pytest.mark.browser
@@ -262,5 +256,4 @@ def test_a_district_pages_box_searches_that_district_and_offers_all(sites, brows
         assert "/search/names.json" in page.fetched
     finally:
         page.close()  # before its server goes (a late request would fail as a reset)
-        server.httpd.shutdown()
-        server.httpd.server_close()
+        server.stop()
