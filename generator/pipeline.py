@@ -13,10 +13,13 @@ that owns it:
 | render   | `engine.pages.render_pages`      | each page's bytes, staged beside the site            |
 | write    | `engine.write.SiteWriter.commit` | the new site, published in one atomic swap           |
 
-How they run is the engine's (`engine.incremental.Session`): once (`bulletin build`: the content
-is read in a child process, pages render on every core), or again and again in one process with
-only what changed made again (`Builder`, the edit loop of `bulletin serve`): the same `build()`
-with a remembering session. Content problems surface as `ContentError` (with every problem of
+How they run is the engine's (`engine.incremental.Session`): again and again in one process with
+only what changed made again (`Builder`, the edit loop of `bulletin serve`), or once per process
+(`bulletin build`), which runs the same remembering session and leaves its state beside the
+output for the next `bulletin build` (`engine.persist`), so that a build after an edit makes
+again only what the edit touches; above `persist.MAX_FILES` content files that state would not
+fit the memory bound, and a build is one-shot (the content read in a child process, pages
+rendered on every core, nothing kept). Content problems surface as `ContentError` (with every problem of
 the run) before anything is written, so a failed build never touches the published site. The
 full-text search index (`output.search.index_site`) is made over the new site folder before it
 replaces the published one; a missing (or too old) Pagefind is a build note (`BuildResult.notes`)
@@ -41,7 +44,7 @@ from typing import Any
 from .content import attachments
 from .content.errors import BuildFailed, ContentError, Loc, Problem, Problems
 from .content.history import SHANGHAI, with_import
-from .engine import cache
+from .engine import cache, persist
 from .engine.attachscan import Scanner
 from .engine.incremental import Session
 from .output.theme import Theme
@@ -152,11 +155,12 @@ def _build(
     started = time.perf_counter()
     if not scan_attachments and not preview:
         raise BuildFailed("只有预览版（--preview）可以跳过附件检查")
+    state_key = None  # a CLI build that leaves its state for the next one (`engine.persist`)
     if session is None:
         unscanned = () if scan_attachments else ("attachments unscanned",)
-        session = Session(
-            content, out, today, (drafts, preview, admin is not None, *unscanned), base_url, content_arg, remember=False
-        )
+        options = (drafts, preview, admin is not None, *unscanned)
+        session = Session(content, out, today, options, base_url, content_arg, remember=True)
+        state_key = persist.state_key(content, out, options, base_url, content_arg)
     theme = Theme.for_content(content)
 
     # Nothing changed since the site in `out` was built? Then stop here, before the stages are
@@ -168,6 +172,14 @@ def _build(
             return _unchanged(previous, time.perf_counter() - started)
         except (KeyError, TypeError, ValueError):
             pass  # what was kept beside `out` is damaged: build
+    if state_key is not None:
+        if inputs.content_files > persist.MAX_FILES:  # too big to remember: one-shot (see `persist`)
+            session, state_key = session.one_shot(), None
+            persist.discard(out)
+        else:  # go on from what the last build of `out` left, if it describes the site there
+            saved = persist.load(out, state_key)
+            if saved is None or not session.adopt(saved):
+                persist.discard(out)
 
     from .content.load import load
     from .content.validate import validate
@@ -233,7 +245,8 @@ def _build(
         static, asset_urls = ahead.get("static")
         nav = sorted(empty_sections(site, derived))  # the sections every page's navigation leaves out
         global_key = cache.digest(
-            (site.info, today, drafts, preview, sorted(asset_urls.items()), inputs.theme_files, pagefind.ready, nav)
+            (site.info, today, drafts, preview, sorted(asset_urls.items()), cache.contents_digest(inputs.theme_files))
+            + (pagefind.ready, nav)
             + (scan_attachments,)
             + (history.key,)  # pages show each record's history (`output.revisions`)
         )
@@ -335,6 +348,10 @@ def _build(
             }
         )
         session.finish(inputs, result, writer, counts)
+        if state_key is not None and writer.manifest_digest is not None:
+            exported = session.exported()
+            if exported is not None:
+                persist.save(out, state_key, writer.manifest_digest, exported)
         return result
 
 

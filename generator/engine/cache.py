@@ -58,6 +58,19 @@ def digest(value) -> str:
     return hashlib.blake2b(repr(value).encode("utf-8", "surrogatepass"), digest_size=16).hexdigest()
 
 
+def contents_digest(files) -> str:
+    """A digest of the bytes of `signature` entries' files (not their stat: a fresh checkout of
+    the same templates is the same templates)."""
+    h = hashlib.blake2b(digest_size=16)
+    for base, rel, *_ in files:
+        h.update(rel.encode("utf-8", "surrogatepass") + b"\0")
+        try:
+            h.update(hashlib.blake2b(Path(base, rel).read_bytes(), digest_size=16).digest())
+        except OSError:
+            h.update(b"?")
+    return h.hexdigest()
+
+
 def entry_digest(entry: tuple) -> int:
     """One `signature` entry's share of `files_digest`."""
     return share(*entry)

@@ -8,7 +8,9 @@ pages render in workers forked from a process that holds little besides them) wi
 the other cores (`reads`), every stage runs whole (`steps.DIRECT`), every page is rendered in
 forked workers (`pages`), and the site is published by one atomic swap (`write`).
 
-`Session(…, remember=True)` keeps what the stages made for the next build. **Correct before
+`Session(…, remember=True)` keeps what the stages made for the next build: in memory (serve's
+edit loop), and across processes through `persist` (a `bulletin build` takes up what the last
+one left: `exported`, `adopt`). **Correct before
 fast**: every build still loads, validates, derives and plans the whole site, but what they make
 from unchanged inputs is not made again:
 
@@ -99,7 +101,7 @@ class _State:
     manifest_digest: str
     deps: dict  # page path -> frozenset of (name, key, attribute)
     dependents: dict  # (name, key) -> {attribute or None: set of page paths}
-    renderer: Renderer
+    renderer: Renderer | None  # None in a state taken up from disk (`persist`)
     result: Any  # the pipeline's BuildResult
 
 
@@ -251,6 +253,8 @@ class Session:
         options)."""
         prev = self._previous
         if prev is not None and prev.global_key == global_key:
+            if prev.renderer is None:  # a state taken up from disk (`persist`): its templates are made anew
+                return make(Recorder(site, derived, history.last_changed))
             prev.renderer.retarget(site, derived, history)
             return prev.renderer
         self._previous = None  # everything is rendered again
@@ -354,6 +358,40 @@ class Session:
             )
         if counts is not None and writer.manifest_digest is not None:  # set by the commit
             cache.remember(self.out, inputs.key, writer.manifest_digest, counts)
+
+    # --- across processes (`persist`) ---------------------------------------------------------------
+
+    def one_shot(self) -> Session:
+        """This (remembering, not yet built) session as a one-shot one, its scan's count kept."""
+        other = Session(
+            self.content, self.out, self.today, self.options, self.base_url, self.content_arg,
+            remember=False, workers=self.workers, patch=self.patch,
+        )  # fmt: skip
+        other._count = self._count
+        return other
+
+    def exported(self) -> dict | None:
+        """What the next process needs to go on from this session's last build (`adopt`): the
+        state without the renderer (templates are made anew), the memo and the files' readings."""
+        if self._state is None or self._files is None:
+            return None
+        return {
+            "state": dataclasses.replace(self._state, renderer=None),
+            "memo": self.run,
+            "files": (self._files._items, self._files.digests),
+        }
+
+    def adopt(self, saved: dict) -> bool:
+        """Go on from a state `exported` by another process (after `inputs`: the scan made now
+        is kept). False, and nothing taken, when it is not of the expected shape."""
+        state, memo, files = saved.get("state"), saved.get("memo"), saved.get("files")
+        if not (isinstance(state, _State) and isinstance(memo, Memo) and isinstance(files, tuple) and self._files):
+            return False
+        self._state, self.run = state, memo
+        self._files._items, self._files.digests = files
+        self._files.stats = self._scan or {}
+        self._files.moved(None)
+        return True
 
     # --- what changed? -----------------------------------------------------------------------------
 

@@ -42,6 +42,12 @@ class Memo:
         self._kept: dict[Any, int] = {}  # table -> its size after the last sweep
         self.generation = 0
 
+    def __setstate__(self, state: dict) -> None:
+        """Taken up in another process (`persist`): the tables of `each` are keyed by their
+        objects' ids, which are new there."""
+        self.__dict__.update(state)
+        self._objects = {key: {id(entry[0]): entry for entry in table.values()} for key, table in self._objects.items()}
+
     def begin(self) -> None:
         """A rebuild starts: what it uses is marked with a new generation."""
         self.generation += 1

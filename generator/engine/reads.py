@@ -15,6 +15,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import multiprocessing
 import os
 from collections.abc import Iterator
@@ -42,9 +43,11 @@ class FileMemo:
         self._items: dict[str, dict[tuple, tuple]] = {}  # rel -> what each way of reading it gave
         self.stats: dict[str, tuple] = {}  # rel -> (size, mtime, inode), when the caller just scanned them
         self.listings: dict[tuple, tuple[list[str], Problems]] = {}  # see moved()
+        self.digests: dict[str, tuple] = {}  # rel -> (its signature, the digest of its bytes then)
 
     def forget(self, rel: str) -> None:
         self._items.pop(rel, None)
+        self.digests.pop(rel, None)
 
     def moved(self, folders) -> None:
         if folders is None:
@@ -66,17 +69,51 @@ class FileMemo:
 
     def get(self, root: Path, rel: str, key: tuple) -> tuple[tuple | None, tuple | None]:
         """The file's signature now, and what was kept for it under `key` (None unless the
-        file is unchanged since): (value, its problems)."""
+        file is unchanged since): (value, its problems). A file whose signature changed but
+        whose bytes are the ones read (a fresh checkout, a restored CI cache, a save without an
+        edit) is unchanged too: its signature is brought up to date."""
         sig = self.signature(root, rel)
         hit = self._items.get(rel, {}).get(key)
-        if hit is not None and sig is not None and hit[0] == sig:
+        if hit is None or sig is None:
+            return sig, None
+        if hit[0] == sig or self._same_bytes(root, rel, hit[0], sig):
             return sig, hit[1:]
         return sig, None
 
-    def keep(self, sig: tuple | None, rel: str, key: tuple, value: object, problems: Problems) -> None:
-        """Remember `value` and its problems for the file whose signature was `sig` before it was read."""
-        if sig is not None:  # most files have no problems: keep None rather than an empty collection
-            self._items.setdefault(rel, {})[key] = (sig, value, problems if problems.items else None)
+    def keep(self, sig: tuple | None, rel: str, key: tuple, value: object, problems: Problems, root=None) -> None:
+        """Remember `value` and its problems for the file whose signature was `sig` before it
+        was read (and, given the `root`, the digest of its bytes: see `get`)."""
+        if sig is None:
+            return
+        # most files have no problems: keep None rather than an empty collection
+        self._items.setdefault(rel, {})[key] = (sig, value, problems if problems.items else None)
+        if root is not None and self.digests.get(rel, (None,))[0] != sig:
+            found = _bytes_digest(root, rel, sig)
+            if found is not None:
+                self.digests[rel] = (sig, found)
+
+    def _same_bytes(self, root: Path, rel: str, was: tuple, sig: tuple) -> bool:
+        known = self.digests.get(rel)
+        if known is None or known[0] != was or _bytes_digest(root, rel, sig) != known[1]:
+            return False
+        items = self._items[rel]
+        for key, entry in items.items():
+            if entry[0] == was:
+                items[key] = (sig, *entry[1:])
+        self.digests[rel] = (sig, known[1])
+        return True
+
+
+def _bytes_digest(root: Path, rel: str, sig: tuple) -> bytes | None:
+    """The digest of the file's bytes, when its signature is still `sig` after reading them."""
+    path = os.path.join(root, rel)
+    try:
+        with open(path, "rb") as fh:
+            found = hashlib.blake2b(fh.read(), digest_size=16).digest()
+        st = os.stat(path)
+    except OSError:
+        return None
+    return found if (st.st_size, st.st_mtime_ns, st.st_ino) == sig else None
 
 
 class Files(Reader):
@@ -113,16 +150,17 @@ class Files(Reader):
         local = Problems()
         value = read_checked(self.root, rel, self.content_arg, local, False, table)
         problems.merge(local)
-        self.memo.keep(sig, rel, key, value, local)
+        self.memo.keep(sig, rel, key, value, local, self.root)
         return value
 
     def records(self, files: list[tuple[str, str, bool]], problems: Problems) -> list[RawRecord]:
         memo = self.memo
         keys = {kind: self._key(kind) for kind in {kind for _, kind, _ in files}}
+        root = self.root
         if memo is None:
             known: list[tuple] = [(None, None)] * len(files)
         else:
-            get, root = memo.get, self.root
+            get = memo.get
             known = [get(root, rel, keys[kind]) for rel, kind, _ in files]
         todo = [item for item, (_, hit) in zip(files, known) if hit is None]
         read = iter(self._read(todo))
@@ -131,7 +169,7 @@ class Files(Reader):
             if hit is None:
                 record, local = next(read)
                 if memo is not None:
-                    memo.keep(sig, rel, keys[kind], record, local)
+                    memo.keep(sig, rel, keys[kind], record, local, root)
             else:
                 record, local = hit
             if local is not None:
