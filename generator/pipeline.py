@@ -206,7 +206,7 @@ def _build(
             "history": session.history,
             "pagefind": lambda: locate_pagefind(content) if fulltext else Pagefind(None),
             "static": lambda: static_outputs(theme),
-            "env": lambda: template_environment(theme),
+            "env": lambda: template_environment(theme, _bytecode_folder(out)),
             "pinyin": lambda: pinyin("小区"),  # loads pypinyin's dictionary, for the name index
         }
     )
@@ -317,9 +317,20 @@ def _build(
                 if pagefind.ready
                 else None
             )
+            # What the next `bulletin build` takes up is written by a forked process meanwhile
+            saving = None
+            if state_key is not None:
+                upcoming = writer.upcoming_digest()
+                exported = session.exported(inputs, writer, upcoming)
+                if exported is not None:
+                    saving = persist.start_saving(out, state_key, upcoming, exported)
             written = writer.commit(before_publish=index, extra=OUTPUT_SUBDIR)
+            if saving is not None:
+                saving.finish(writer.manifest_digest == upcoming)
         except BaseException:
             writer.abort()
+            if saving is not None:
+                saving.finish(False)
             raise
 
         result = BuildResult(
@@ -348,10 +359,6 @@ def _build(
             }
         )
         session.finish(inputs, result, writer, counts)
-        if state_key is not None and writer.manifest_digest is not None:
-            exported = session.exported()
-            if exported is not None:
-                persist.save(out, state_key, writer.manifest_digest, exported)
         return result
 
 
@@ -444,6 +451,18 @@ def _problem_fields(problem: Problem) -> list:
 def _problem_of(fields: list) -> Problem:
     path, line, col, message, field, hint, detail = fields
     return Problem(Loc(path, line, col), message, field, hint, "warning", detail)
+
+
+def _bytecode_folder(out: Path) -> Path | None:
+    """Where the compiled templates are kept beside `out` (None when it cannot be made)."""
+    from .engine.write import cache_dir
+
+    folder = cache_dir(Path(out)) / "templates-bytecode"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return folder
 
 
 def _write_admin(writer, site, content: Path, content_arg: str, admin, today: date) -> None:

@@ -142,6 +142,7 @@ class Session:
         self._trusted_scans = 0  # builds since the last full scan
         self._count = 0  # files in the content folder at the last `inputs`
         self._kept: tuple | None = None  # see keep()
+        self._exported: _State | None = None  # see exported()
 
     # --- has anything changed? ---------------------------------------------------------------------
 
@@ -353,9 +354,13 @@ class Session:
             assert self._kept is not None  # keep() ran before the commit
             global_key, site, derived, history, pages, deps, renderer = self._kept
             self._kept = None
-            self._state = self._next_state(
-                inputs.key, global_key, site, derived, history, pages, writer, deps, renderer, result
-            )
+            made, self._exported = self._exported, None
+            if made is not None and made.manifest_digest == writer.manifest_digest:
+                self._state = dataclasses.replace(made, renderer=renderer, result=result)
+            else:
+                self._state = self._next_state(
+                    inputs.key, global_key, site, derived, history, pages, writer, deps, renderer, result
+                )
         if counts is not None and writer.manifest_digest is not None:  # set by the commit
             cache.remember(self.out, inputs.key, writer.manifest_digest, counts)
 
@@ -370,16 +375,18 @@ class Session:
         other._count = self._count
         return other
 
-    def exported(self) -> dict | None:
-        """What the next process needs to go on from this session's last build (`adopt`): the
-        state without the renderer (templates are made anew), the memo and the files' readings."""
-        if self._state is None or self._files is None:
+    def exported(self, inputs: Inputs, writer: SiteWriter, manifest_digest: str) -> dict | None:
+        """What the next process needs to go on from this build (`adopt`), made before the commit
+        that will publish the site whose manifest is `manifest_digest` (so that it can be saved
+        while the commit runs; `finish` then takes it as the state in memory too): the state
+        without the renderer (templates are made anew), the memo and the files' readings."""
+        if not self.remember or self._kept is None or self._files is None:
             return None
-        return {
-            "state": dataclasses.replace(self._state, renderer=None),
-            "memo": self.run,
-            "files": (self._files._items, self._files.digests),
-        }
+        global_key, site, derived, history, pages, deps, _renderer = self._kept
+        state = self._next_state(inputs.key, global_key, site, derived, history, pages, writer, deps, None, None)
+        state.manifest_digest = manifest_digest
+        self._exported = state
+        return {"state": state, "memo": self.run, "files": (self._files._items, self._files.digests)}
 
     def adopt(self, saved: dict) -> bool:
         """Go on from a state `exported` by another process (after `inputs`: the scan made now

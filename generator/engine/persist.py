@@ -95,26 +95,84 @@ def load(out: Path, key: str) -> dict | None:
     return state if isinstance(state, dict) else None
 
 
+def _write(tmp: Path, key: str, manifest_digest: str, state: dict) -> None:
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        tmp.parent.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as fh:
+            fh.write(f"bulletin-state {key} {manifest_digest}\n".encode("ascii"))
+            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
+    finally:
+        if enabled:
+            gc.enable()
+
+
 def save(out: Path, key: str, manifest_digest: str, state: dict) -> None:
     """Write `state` for the site whose manifest is `manifest_digest`, atomically. Only a cache:
     when it cannot be written the next build does more work (and a stale one is never used:
     its header names another manifest)."""
-    folder = cache_dir(Path(out))
-    tmp = folder / f"{STATE_FILE}.{os.getpid()}"
-    enabled = gc.isenabled()
-    gc.disable()
+    saving = _Saving(None, cache_dir(Path(out)) / f"{STATE_FILE}.{os.getpid()}", Path(out))
     try:
-        folder.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as fh:
-            fh.write(f"bulletin-state {key} {manifest_digest}\n".encode("ascii"))
-            pickle.dump(state, fh, protocol=pickle.HIGHEST_PROTOCOL)
-        os.replace(tmp, folder / STATE_FILE)
+        _write(saving.tmp, key, manifest_digest, state)
     except Exception:  # noqa: BLE001 - e.g. a full disk, or a value that cannot be pickled
-        tmp.unlink(missing_ok=True)
-        discard(out)
-    finally:
-        if enabled:
-            gc.enable()
+        saving.finish(False)
+        return
+    saving.finish(True)
+
+
+class _Saving:
+    """A state being written to `tmp` (by the forked process `pid`, or already written)."""
+
+    def __init__(self, pid: int | None, tmp: Path, out: Path) -> None:
+        self.pid, self.tmp, self.out = pid, tmp, out
+
+    def finish(self, publish: bool) -> None:
+        """Wait for the writing; put the state in place when `publish` (the commit published the
+        site it describes) and it was written whole, else drop it (and the previous state, which
+        describes a site that may be gone)."""
+        written = True
+        if self.pid is not None:
+            pid, self.pid = self.pid, None
+            try:
+                _, status = os.waitpid(pid, 0)
+                written = os.waitstatus_to_exitcode(status) == 0
+            except ChildProcessError:
+                written = False
+        try:
+            if publish and written:
+                os.replace(self.tmp, self.tmp.with_name(STATE_FILE))
+                return
+        except OSError:
+            pass
+        self.tmp.unlink(missing_ok=True)
+        if publish:
+            discard(self.out)
+
+
+def start_saving(out: Path, key: str, manifest_digest: str, state: dict) -> _Saving:
+    """Write `state` (as `save` does) in a forked process, while this one publishes the site; the
+    caller must `finish()` what this returns. (Where processes cannot be forked, it is written
+    here and now.)"""
+    tmp = cache_dir(Path(out)) / f"{STATE_FILE}.{os.getpid()}"
+    if not hasattr(os, "fork"):
+        try:
+            _write(tmp, key, manifest_digest, state)
+        except Exception:  # noqa: BLE001 - as in save()
+            tmp.unlink(missing_ok=True)
+            return _Saving(None, tmp, Path(out))  # finish() finds no file: the state is dropped
+        return _Saving(None, tmp, Path(out))
+    pid = os.fork()
+    if pid == 0:  # the child: write, and leave without running anything of the parent's
+        code = 1
+        try:
+            _write(tmp, key, manifest_digest, state)
+            code = 0
+        except BaseException:  # noqa: BLE001 - the parent learns it from the exit code
+            pass
+        finally:
+            os._exit(code)
+    return _Saving(pid, tmp, Path(out))
 
 
 def discard(out: Path) -> None:

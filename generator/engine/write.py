@@ -516,6 +516,10 @@ class SiteWriter:
     def abort(self) -> None:
         shutil.rmtree(self.stage, ignore_errors=True)
 
+    def upcoming_digest(self) -> str:
+        """The digest of the manifest `commit` will record (every file is put by now)."""
+        return self._digest(sorted(set(self.previous) - set(self.files)))
+
     def _digest(self, stale: list[str]) -> str:
         """`_manifest_digest(self.files)`, from the previous manifest's digest and the entries
         that differ from it when that is known (every entry not in `changed` is unchanged)."""
@@ -532,14 +536,22 @@ class SiteWriter:
         return _hex(total)
 
     def _link_unchanged(self) -> None:
+        # On strings, not Paths: a city has ten thousand files, one folder each (pretty URLs).
+        made = {str(folder) for folder in self._made}
+        stage, out, changed = str(self.stage), str(self.out), self.changed
+        link, mkdir = os.link, os.makedirs
         for rel in self.files:
-            if rel in self.changed:
+            if rel in changed:
                 continue
-            target = inside(self.stage, rel)
-            if target.parent not in self._made:
-                target.parent.mkdir(parents=True, exist_ok=True)
-                self._made.add(target.parent)
-            os.link(inside(self.out, rel), target)
+            if "/../" in f"/{rel}/" or rel.startswith("/") or "//" in rel:
+                inside(self.stage, rel)  # raises: the path escapes the site
+            target = f"{stage}/{rel}"
+            folder = target.rpartition("/")[0]
+            if folder not in made:
+                mkdir(folder, exist_ok=True)
+                made.add(folder)
+            link(f"{out}/{rel}", target)
+        self._made.update(Path(folder) for folder in made)
 
     def _save_manifest(self) -> None:
         save_cached(self.out, "manifest.json", self.files)

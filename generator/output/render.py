@@ -15,6 +15,7 @@ import re
 from collections.abc import Mapping
 from datetime import date
 from decimal import Decimal
+from pathlib import Path
 from typing import Any, Protocol
 
 import jinja2
@@ -127,10 +128,13 @@ class _Environment(jinja2.Environment):
         return self.globals if not d else super().make_globals(d)
 
 
-def template_environment(theme: Theme) -> jinja2.Environment:
+def template_environment(theme: Theme, bytecode: Path | None = None) -> jinja2.Environment:
     """The Jinja environment for `theme`, with the filters and URL helpers, every template
-    compiled (once, before any worker forks), and no site-specific globals yet (`Renderer`)."""
+    compiled (once, before any worker forks), and no site-specific globals yet (`Renderer`).
+    `bytecode`: a folder where Jinja keeps the compiled templates for the next build (by each
+    template's source and Jinja's and Python's versions: a changed template is compiled again)."""
     env = _Environment(
+        bytecode_cache=jinja2.FileSystemBytecodeCache(str(bytecode)) if bytecode is not None else None,
         loader=jinja2.FileSystemLoader([str(d) for d in theme.dirs]),
         autoescape=True,
         undefined=jinja2.StrictUndefined,
