@@ -78,6 +78,11 @@ UNUSED_FILES = (
 )
 PART_FILE = "part.json"  # in each part's first folder: what its index was made from (see index_site)
 AREAS_DIR = "d"  # a district's part of the index: pagefind/d/<district id>/ (the site-wide part: pagefind/)
+# A district with more pages than this is cut into 2, 4, 8… parts by a digest of each page's path
+# (pagefind/d/<id>/, d/<id>.1/, …), so that an edit indexes a few hundred pages again, not the
+# whole of a big district (a district office's own bulletin is all one district). Each part of a
+# district is merged by its search; a page stays in its part while the count of parts holds.
+BUCKET_PAGES = 1200
 FORMAT = 1  # of the parts' records and the way pages are indexed: a change makes every part again
 # The estimated Pagefind peak (see _estimate_mb) one run may reach: a part of the index that
 # would need more is cut into shards within it, and JOBS runs at a time keep Pagefind within
@@ -256,8 +261,12 @@ def index_site(
         reused: list[_Part] = []
         for part in parts:
             part.key = _part_key(pagefind, budget, part)
-            if part.id in old and old[part.id]["key"] == part.key and _link_part(previous, site, old[part.id]):
-                part.files = old[part.id]["files"]
+            if (
+                part.name_id in old
+                and old[part.name_id]["key"] == part.key
+                and _link_part(previous, site, old[part.name_id])
+            ):
+                part.files = old[part.name_id]["files"]
                 reused.append(part)
                 continue
             weighed = [rel for rel in part.pages if _weight(site, rel, weights) is not None]
@@ -280,8 +289,8 @@ def index_site(
             (output / part.folder / PART_FILE).write_text(_json(record), encoding="utf-8")
         (output / SHARDS_FILE).write_text(_json(_shards_json(listed)), encoding="utf-8")
         LAST_RUN.update(
-            indexed=[part.id for part in made],
-            reused=[part.id for part in reused],
+            indexed=[part.name_id for part in made],
+            reused=[part.name_id for part in reused],
             added=sum(len(shard) for _, _, shard in runs),
         )
     except OSError as exc:
@@ -304,10 +313,17 @@ class _Part:
     digests: dict[str, str]  # page → its digest
     key: str = ""
     files: list[str] | None = None  # its index files, relative to pagefind/
+    bucket: int = 0  # which of a big district's parts (see BUCKET_PAGES)
+    buckets: int = 1  # of how many
+
+    @property
+    def name_id(self) -> str:
+        """The part's own id: the district's, or "<district>.<n>" for the nth part of a big one."""
+        return f"{self.id}.{self.bucket}" if self.bucket else self.id
 
     @property
     def folder(self) -> str:
-        return f"{AREAS_DIR}/{self.id}/" if self.id else ""
+        return f"{AREAS_DIR}/{self.name_id}/" if self.id else ""
 
 
 # The district a page's search box names, before <main> (text in a page never holds a literal `<`).
@@ -328,7 +344,11 @@ def page_area(html: bytes) -> tuple[str, str] | None:
 def _parts(site: Path, files: list[str], digests: Mapping[str, str], old: dict[str, dict]) -> list[_Part]:
     """The pages by part, the site-wide part first and the districts by id. A page whose digest
     is the one the previous site's part recorded is in that part again without being read."""
-    known = {rel: (part_id, sig) for part_id, record in old.items() for rel, sig in record["pages"].items()}
+    known = {
+        rel: (name_id.split(".")[0], record.get("name", ""), sig)
+        for name_id, record in old.items()
+        for rel, sig in record["pages"].items()
+    }
     parts: dict[str, _Part] = {}
     for rel in files:
         sig = digests.get(rel)
@@ -337,8 +357,8 @@ def _parts(site: Path, files: list[str], digests: Mapping[str, str], old: dict[s
             data = (site / rel).read_bytes()
             sig = hashlib.blake2b(data, digest_size=16).hexdigest()
         was = known.get(rel)
-        if was is not None and was[1] == sig:
-            area: tuple[str, str] | None = (was[0], old[was[0]]["name"]) if was[0] else None
+        if was is not None and was[2] == sig:
+            area: tuple[str, str] | None = (was[0], was[1]) if was[0] else None
         else:
             area = page_area(data if data is not None else (site / rel).read_bytes())
         part_id, name = area or ("", "")
@@ -347,7 +367,23 @@ def _parts(site: Path, files: list[str], digests: Mapping[str, str], old: dict[s
             part = parts[part_id] = _Part(part_id, name, [], {})
         part.pages.append(rel)
         part.digests[rel] = sig
-    return [parts[part_id] for part_id in sorted(parts)]
+    return [piece for part_id in sorted(parts) for piece in _buckets(parts[part_id])]
+
+
+def _buckets(part: _Part) -> list[_Part]:
+    """A district's part as it is, or cut into a power of two of parts of at most about
+    BUCKET_PAGES pages each, a page's part by a digest of its path (so it stays there)."""
+    count = 1
+    while part.id and len(part.pages) > count * BUCKET_PAGES:
+        count *= 2
+    if count == 1:
+        return [part]
+    pieces = [_Part(part.id, part.name, [], {}, bucket=n, buckets=count) for n in range(count)]
+    for rel in part.pages:
+        piece = pieces[int.from_bytes(hashlib.blake2b(rel.encode("utf-8"), digest_size=8).digest(), "big") % count]
+        piece.pages.append(rel)
+        piece.digests[rel] = part.digests[rel]
+    return [piece for piece in pieces if piece.pages]
 
 
 def _weight(site: Path, rel: str, weights: dict[str, int | None]) -> int | None:
@@ -359,6 +395,8 @@ def _weight(site: Path, rel: str, weights: dict[str, int | None]) -> int | None:
 def _part_key(pagefind: Pagefind, budget: float, part: _Part) -> str:
     """What a part's index is made from: the same key, the same index files."""
     made_of = [FORMAT, pagefind.version, budget, part.id, part.name, sorted(part.digests.items())]
+    if part.buckets > 1:
+        made_of += [part.bucket, part.buckets]
     return hashlib.blake2b(json.dumps(made_of, ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()
 
 
@@ -367,13 +405,21 @@ def _previous_parts(folder: Path) -> dict[str, dict]:
     pagefind/) whose record can be read; nothing for an index made before parts."""
     try:
         listed = json.loads((folder / SHARDS_FILE).read_text(encoding="utf-8"))
-        ids = ["", *listed.get("areas", {})]
-    except (OSError, ValueError, AttributeError):
+        ids = [""]  # the site-wide part, then every part of each district, named by its first folder
+        for area in listed.get("areas", {}).values():
+            ids += [
+                i for i in dict.fromkeys(f.split("/")[1] for f in area["index"] if f.count("/") >= 2) if i not in ids
+            ]
+    except (OSError, ValueError, AttributeError, KeyError, TypeError, IndexError):
         return {}
     found = {}
     for part_id in ids:
+        if not re.fullmatch(r"[a-z0-9_-]*(\.[0-9]+)?", part_id):
+            continue
         try:
-            record = json.loads((folder / _Part(part_id, "", [], {}).folder / PART_FILE).read_text(encoding="utf-8"))
+            record = json.loads(
+                (folder / (f"{AREAS_DIR}/{part_id}/" if part_id else "") / PART_FILE).read_text(encoding="utf-8")
+            )
         except (OSError, ValueError):
             continue
         if (
@@ -431,7 +477,10 @@ def _shards_json(parts: list[_Part]) -> dict[str, Any]:
         return sorted(found, key=shard)
 
     merge = [folder for part in parts for folder in folders(part) if folder]
-    areas = {part.id: {"name": part.name, "index": folders(part)} for part in parts if part.id}
+    areas: dict[str, dict[str, Any]] = {}
+    for part in parts:  # a big district's parts in order (`_buckets`)
+        if part.id:
+            areas.setdefault(part.id, {"name": part.name, "index": []})["index"] += folders(part)
     return {"merge": merge, "areas": areas}
 
 
