@@ -248,7 +248,8 @@ def _build(
             (site.info, today, drafts, preview, sorted(asset_urls.items()), cache.contents_digest(inputs.theme_files))
             + (pagefind.ready, nav)
             + (scan_attachments,)
-            + (history.key,)  # pages show each record's history (`output.revisions`)
+            # (each record's history is a recorded read: `Renderer`; a shallow clone's note is on every page)
+            + (history.shallow, history.known)
         )
         renderer = session.renderer(
             global_key,
@@ -271,6 +272,7 @@ def _build(
         )
         session.settle()
         writer = session.writer()
+        saving: persist.Saving | None = None  # the state for the next build, being written (below)
         try:
             kept = session.kept_pages(the_plan.pages, writer, site, derived, history)
             weights: dict[str, int | None] | None = {} if pagefind.ready else None
@@ -318,7 +320,6 @@ def _build(
                 else None
             )
             # What the next `bulletin build` takes up is written by a forked process meanwhile
-            saving = None
             if state_key is not None:
                 upcoming = writer.upcoming_digest()
                 exported = session.exported(inputs, writer, upcoming)

@@ -214,3 +214,34 @@ def test_reads_are_remembered_by_the_bytes_of_the_file(tmp_path):
     path.write_text("name: 乙\n", encoding="utf-8")  # same size, other bytes
     os.utime(path, ns=(7, 7))
     assert memo.get(tmp_path, "a.yaml", ("k",))[1] is None
+
+
+def test_commits_render_again_only_the_pages_of_the_records_they_touch(tree, monkeypatch):
+    """Pages show each record's git history (首次发布, 修改记录); a new commit changes the history
+    of the records it touches, and only their pages (and what lists them) are rendered again,
+    each build equal to a cold one: edits, a score change after publication, a withdrawal."""
+    from test_history import commit_all, git
+
+    monkeypatch.setenv("GIT_CEILING_DIRECTORIES", str(tree.parent))
+    git(tree, "init", "-q", "-b", "main")
+    commit_all(tree, "导入", "2026-10-01T10:00:00+08:00")
+    first = _build(tree)
+    steps = [  # (edit, commit date, at most this many pages rendered again)
+        (BODY_EDIT, "2026-11-12T10:00:00+08:00", 5),
+        (
+            ("evaluations/gx/2025-H2.yaml", "street: 19, owners: 20,", "street: 19, owners: 15,"),
+            "2026-11-15T10:00:00+08:00",
+            first.pages - 1,  # the company, its lists, rankings, the home page: most of this tiny site
+        ),
+        (("notices/2026/gongshi.md", "公示内容如下，请监督。", "公示内容如下。"), "2026-11-18T10:00:00+08:00", 5),
+    ]
+    for (rel, old, new), when, most in steps:
+        _edit(tree, rel, old, new)
+        commit_all(tree, "修改", when)
+        again = _build(tree)
+        assert 0 < again.rendered <= most, (rel, again.rendered)
+        _assert_same_as_cold(tree)
+    (tree / "content/projects/guanwang.md").unlink()
+    commit_all(tree, "撤下", "2026-11-21T10:00:00+08:00")
+    _build(tree)
+    _assert_same_as_cold(tree)

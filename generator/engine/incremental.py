@@ -234,10 +234,11 @@ class Session:
         if self._previous is None:
             return value
         old = getattr(self._previous, _STATE_FIELDS[name])
-        if name == "history":  # the pages read only the dates (and the whole log is long)
-            keys = _changed_keys(old.last_changed, value.last_changed)
-            if keys:
-                self._changed["history.last_changed"] = keys
+        if name == "history":  # the pages read the dates and each record's log (`render`)
+            for field in ("last_changed", "records"):
+                keys = _changed_keys(getattr(old, field), getattr(value, field))
+                if keys:
+                    self._changed[f"history.{field}"] = keys
             return value
         return _intern_fields(old, value, name, self._changed)
 

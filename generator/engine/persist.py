@@ -112,7 +112,7 @@ def save(out: Path, key: str, manifest_digest: str, state: dict) -> None:
     """Write `state` for the site whose manifest is `manifest_digest`, atomically. Only a cache:
     when it cannot be written the next build does more work (and a stale one is never used:
     its header names another manifest)."""
-    saving = _Saving(None, cache_dir(Path(out)) / f"{STATE_FILE}.{os.getpid()}", Path(out))
+    saving = Saving(None, cache_dir(Path(out)) / f"{STATE_FILE}.{os.getpid()}", Path(out))
     try:
         _write(saving.tmp, key, manifest_digest, state)
     except Exception:  # noqa: BLE001 - e.g. a full disk, or a value that cannot be pickled
@@ -121,7 +121,7 @@ def save(out: Path, key: str, manifest_digest: str, state: dict) -> None:
     saving.finish(True)
 
 
-class _Saving:
+class Saving:
     """A state being written to `tmp` (by the forked process `pid`, or already written)."""
 
     def __init__(self, pid: int | None, tmp: Path, out: Path) -> None:
@@ -150,7 +150,7 @@ class _Saving:
             discard(self.out)
 
 
-def start_saving(out: Path, key: str, manifest_digest: str, state: dict) -> _Saving:
+def start_saving(out: Path, key: str, manifest_digest: str, state: dict) -> Saving:
     """Write `state` (as `save` does) in a forked process, while this one publishes the site; the
     caller must `finish()` what this returns. (Where processes cannot be forked, it is written
     here and now.)"""
@@ -160,8 +160,8 @@ def start_saving(out: Path, key: str, manifest_digest: str, state: dict) -> _Sav
             _write(tmp, key, manifest_digest, state)
         except Exception:  # noqa: BLE001 - as in save()
             tmp.unlink(missing_ok=True)
-            return _Saving(None, tmp, Path(out))  # finish() finds no file: the state is dropped
-        return _Saving(None, tmp, Path(out))
+            return Saving(None, tmp, Path(out))  # finish() finds no file: the state is dropped
+        return Saving(None, tmp, Path(out))
     pid = os.fork()
     if pid == 0:  # the child: write, and leave without running anything of the parent's
         code = 1
@@ -172,7 +172,7 @@ def start_saving(out: Path, key: str, manifest_digest: str, state: dict) -> _Sav
             pass
         finally:
             os._exit(code)
-    return _Saving(pid, tmp, Path(out))
+    return Saving(pid, tmp, Path(out))
 
 
 def discard(out: Path) -> None:

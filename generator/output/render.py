@@ -20,7 +20,7 @@ from typing import Any, Protocol
 
 import jinja2
 
-from ..content.history import History
+from ..content.history import History, record_key
 from ..domain.derive import LIST_LABELS, Derived, ratio
 from ..domain.models import COMPOUND_TYPE_MODES, COMPOUND_TYPES, PROJECT_CATEGORIES, PROJECT_STATUSES, Site
 from . import charts, feeds, poster, revisions, routes, tables, urls
@@ -240,16 +240,33 @@ class Renderer:
         self.env.globals.update(self._history_globals(site, history))
         self._fragments.clear()
 
-    @staticmethod
-    def _history_globals(site: Site, history: History | None) -> dict:
+    def _history_globals(self, site: Site, history: History | None) -> dict:
         """`record_history` and `notice_publication` (`revisions`): what git says of a record.
-        Made from the whole history, whose key is in the build's global key (a new commit
-        renders every page again)."""
+        With a recorder, a page that asks about a record's history reads its log
+        ("history.records", its `record_key`), so a new commit renders again only the pages of
+        the records it touched."""
         made = revisions.Revisions(site, history or History())
-        return {
-            "record_history": made.of,
-            "notice_publication": lambda notice: revisions.notice_publication(notice, made.history),
-        }
+        recorder = self.recorder
+        if recorder is None:
+            return {
+                "record_history": made.of,
+                "notice_publication": lambda notice: revisions.notice_publication(notice, made.history),
+            }
+
+        def read(source: str) -> None:
+            key = record_key(source)
+            if key is not None:
+                recorder.deps.add(("history.records", key, None))
+
+        def record_history(source: str):
+            read(source)
+            return made.of(source)
+
+        def notice_publication(notice):
+            read(notice.source)
+            return revisions.notice_publication(notice, made.history)
+
+        return {"record_history": record_history, "notice_publication": notice_publication}
 
     def fragment(self, macro: str, kind: str, key, *args):
         """`_macros.html`'s `macro(site.<kind>[key], *args)`, rendered once per build for each
