@@ -71,6 +71,7 @@ def bench_peers(sizes: list[int], runs: int, workdir: Path) -> dict:
         setups = {name: peers.SETUPS[name](root, notices, communities) for name in PEERS}
         build: dict[str, list] = {name: [] for name in PEERS}
         search: dict[str, list] = {name: [] for name in PEERS if name != "bulletin"}
+        edits: list = []  # bulletin's one-notice edit builds
         for run_index in range(runs):
             order = PEERS[run_index % len(PEERS) :] + PEERS[: run_index % len(PEERS)]
             for name in order:
@@ -83,6 +84,12 @@ def bench_peers(sizes: list[int], runs: int, workdir: Path) -> dict:
                 if pages != n:
                     raise SystemExit(f"{name} produced {pages} notice pages, expected {n}")
                 build[name].append(sample)
+                if name == "bulletin":  # the build after a one-notice edit, with what the cold one left
+                    _edit_one_notice(peer.cwd / "content", run_index)
+                    edited = measure.run(peer.command, peer.cwd, ENV)
+                    if edited.returncode != 0:
+                        raise SystemExit(f"bulletin failed after an edit:\n{edited.output}")
+                    edits.append(edited)
                 if name in search:
                     indexed = measure.run(peers.pagefind_command(peer.out), peer.cwd, ENV)
                     if indexed.returncode != 0 or not (peer.out / "pagefind" / "pagefind.js").is_file():
@@ -104,6 +111,8 @@ def bench_peers(sizes: list[int], runs: int, workdir: Path) -> dict:
             else:
                 row["with_search"] = row["build"] if bulletin_search else None
             row["runs"] = [round(x.wall, 3) for x in b]
+            if name == "bulletin" and edits:
+                row["one_edit"] = {k: _median(edits, k) for k in ("wall", "cpu", "peak_mib")}
             rows[name] = row
         results[str(n)] = {"peers": rows, "bulletin_has_search": bulletin_search}
         _save_partial("peers", results)
@@ -202,6 +211,13 @@ def table(results: dict) -> str:
                     f"| {name}{suffix} | {m['wall']:.2f} | {m['cpu']:.2f} | {m['peak_mib']:.0f} | "
                     f"{_ratio(m['wall'], base['wall'])} | {_ratio(m['cpu'], base['cpu'])} | {_ratio(m['peak_mib'], base['peak_mib'])} |"
                 )
+        edit = rows["bulletin"].get("one_edit")
+        if edit:
+            cold = rows["bulletin"]["build"]
+            lines.append(
+                f"| bulletin, one-notice edit after it | {edit['wall']:.2f} | {edit['cpu']:.2f} | {edit['peak_mib']:.0f} | "
+                f"÷ its cold: {edit['wall'] / cold['wall']:.2f} | {edit['cpu'] / cold['cpu']:.2f} | — |"
+            )
         lines.append("")
     sizes = results.get("sizes", {})
     if sizes:
