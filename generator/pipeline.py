@@ -160,7 +160,7 @@ def _build(
         unscanned = () if scan_attachments else ("attachments unscanned",)
         options = (drafts, preview, admin is not None, *unscanned)
         session = Session(content, out, today, options, base_url, content_arg, remember=True)
-        state_key = persist.state_key(content, out, options, base_url, content_arg)
+        state_key = persist.state_key(content, out, today, options, base_url, content_arg)
     theme = Theme.for_content(content)
 
     # Nothing changed since the site in `out` was built? Then stop here, before the stages are

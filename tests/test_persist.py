@@ -245,3 +245,12 @@ def test_commits_render_again_only_the_pages_of_the_records_they_touch(tree, mon
     commit_all(tree, "撤下", "2026-11-21T10:00:00+08:00")
     _build(tree)
     _assert_same_as_cold(tree)
+
+
+def test_a_build_of_another_day_starts_from_nothing(tree):
+    first = _build(tree)
+    later = pipeline.build(tree / "content", "content", tree / "site", date(2026, 11, 28), fulltext=False)
+    assert later.rendered == first.pages  # every page (the date is on every page), nothing taken up
+    fresh = tree / "fresh"
+    pipeline.build(tree / "content", "content", fresh, date(2026, 11, 28), fulltext=False)
+    assert tree_digest(fresh) == tree_digest(tree / "site")

@@ -13,7 +13,7 @@ for byte (tests/test_persist.py).
 
 The state is used only when everything it was made under is the same: the generator's own source
 (by content, so a fresh clone of the same code keeps it), the Python version, the content and
-output folders, the options, and the site on disk (the state names the manifest of the build that
+output folders, the build date, the options, and the site on disk (the state names the manifest of the build that
 made it; a site built or changed by anything else is not what it describes). Anything else, or a
 state that cannot be read, and the build starts from nothing, as it would without it. A failed
 build never writes it: the state on disk stays the one of the site on disk.
@@ -62,13 +62,12 @@ def code_digest() -> str:
     return h.hexdigest()
 
 
-def state_key(content: Path, out: Path, options: tuple, base_url: str | None, content_arg: str) -> str:
+def state_key(content: Path, out: Path, today, options: tuple, base_url: str | None, content_arg: str) -> str:
+    """What a state is made under. The build date too: it changes every page (the build's
+    global key) and what is published at all, so a build of another day starts from nothing."""
     h = hashlib.blake2b(digest_size=16)
-    h.update(
-        repr(
-            (code_digest(), str(Path(content).resolve()), str(Path(out).resolve()), options, base_url, content_arg)
-        ).encode()
-    )
+    made_under = (code_digest(), str(Path(content).resolve()), str(Path(out).resolve()), str(today), options)
+    h.update(repr((*made_under, base_url, content_arg)).encode())
     return h.hexdigest()
 
 
