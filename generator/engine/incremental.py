@@ -100,7 +100,7 @@ class _State:
     sigs: dict  # output path -> digest
     manifest_digest: str
     deps: dict  # page path -> frozenset of (name, key, attribute)
-    dependents: dict  # (name, key) -> {attribute or None: set of page paths}
+    dependents: dict | None  # (name, key) -> {attribute or None: set of page paths}; None: see _next_state
     renderer: Renderer | None  # None in a state taken up from disk (`persist`)
     result: Any  # the pipeline's BuildResult
 
@@ -384,7 +384,9 @@ class Session:
         if not self.remember or self._kept is None or self._files is None:
             return None
         global_key, site, derived, history, pages, deps, _renderer = self._kept
-        state = self._next_state(inputs.key, global_key, site, derived, history, pages, writer, deps, None, None)
+        state = self._next_state(
+            inputs.key, global_key, site, derived, history, pages, writer, deps, None, None, index=False
+        )
         state.manifest_digest = manifest_digest
         self._exported = state
         return {"state": state, "memo": self.run, "files": (self._files._items, self._files.digests)}
@@ -484,21 +486,31 @@ class Session:
         return self._scan_sum
 
     def _next_state(
-        self, inputs_key, global_key, site, derived, history, pages, writer, deps, renderer, result
+        self, inputs_key, global_key, site, derived, history, pages, writer, deps, renderer, result, index=True
     ) -> _State:
+        """`index`: keep the reverse index of the reads (`_State.dependents`) up to date, which
+        pays off over many builds in one process; a state for the next process leaves it out
+        (building it costs more than the one pass over every page's reads it saves there)."""
         prev = self._previous
         contexts = {p.path: (p.template, p.context) for p in pages}
+        dependents: dict | None
         if prev is None:
-            all_deps, dependents = {}, {}
+            all_deps, dependents = {}, ({} if index else None)
         else:
-            all_deps, dependents = prev.deps, prev.dependents
+            all_deps, dependents = prev.deps, (prev.dependents if index else None)
+            if index and dependents is None:  # taken up from disk: index it now
+                dependents = _index(all_deps)
             for path in set(all_deps) - set(contexts):
-                _unindex(dependents, path, all_deps.pop(path))
+                gone = all_deps.pop(path)
+                if dependents is not None:
+                    _unindex(dependents, path, gone)
         for path, page_deps in deps.items():
             old = all_deps.get(path)
+            all_deps[path] = page_deps
+            if dependents is None:
+                continue
             if old is not None:
                 _unindex(dependents, path, old)
-            all_deps[path] = page_deps
             for name, key, attr in page_deps:
                 dependents.setdefault((name, key), {}).setdefault(attr, set()).add(path)
         return _State(
@@ -518,6 +530,14 @@ class Session:
 
 
 _STATE_FIELDS = {"site": "site", "d": "derived", "history": "history"}
+
+
+def _index(all_deps: dict) -> dict:
+    dependents: dict = {}
+    for path, page_deps in all_deps.items():
+        for name, key, attr in page_deps:
+            dependents.setdefault((name, key), {}).setdefault(attr, set()).add(path)
+    return dependents
 
 
 def _unindex(dependents: dict, path: str, deps) -> None:
@@ -603,6 +623,8 @@ def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, c
     attribute of a record whose value differs between the two builds."""
     dirty: set[str] = set()
     dependents = prev.dependents
+    if dependents is None:  # a state taken up from disk: one pass over every page's reads
+        return _dirty_by_scan(prev, site, derived, history, changed)
     for name, keys in changed.items():
         prefix, field = name.split(".", 1)
         old_map = getattr({"site": prev.site, "d": prev.derived, "history": prev.history}[prefix], field)
@@ -624,4 +646,32 @@ def _dirty_pages(prev: _State, site: Site, derived: Derived, history: History, c
                     or getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING)
                 ):
                     dirty.update(paths)
+    return dirty
+
+
+def _dirty_by_scan(prev: _State, site: Site, derived: Derived, history: History, changed: dict[str, set]) -> set[str]:
+    """`_dirty_pages` without the reverse index: the same decision for each read of each page."""
+    values = {"site": (prev.site, site), "d": (prev.derived, derived), "history": (prev.history, history)}
+    wanted = {(name, key) for name, keys in changed.items() for key in keys}
+    decided: dict[tuple, bool] = {}
+
+    def changes(name: str, key, attr) -> bool:
+        prefix, field = name.split(".", 1)
+        old_map, new_map = (getattr(v, field) for v in values[prefix])
+        if key is None or key == ALL or not isinstance(old_map, dict) or attr is None:
+            return True
+        old, new = old_map.get(key, _MISSING), new_map.get(key, _MISSING)
+        return old is _MISSING or new is _MISSING or getattr(old, attr, _MISSING) != getattr(new, attr, _MISSING)
+
+    dirty = set()
+    for path, page_deps in prev.deps.items():
+        for dep in page_deps:
+            if (dep[0], dep[1]) not in wanted:
+                continue
+            found = decided.get(dep)
+            if found is None:
+                found = decided[dep] = changes(*dep)
+            if found:
+                dirty.add(path)
+                break
     return dirty

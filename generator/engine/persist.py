@@ -41,11 +41,14 @@ from .write import cache_dir, marker_digest
 
 STATE_FILE = "session.pickle"
 FORMAT = 1
-# Content files up to which a CLI build remembers its state across processes (the city corpus has
-# 9,246 and its remembering build peaks at ≈ 560 MiB; a province's 115,762 would need ≈ 5 GiB).
-MAX_FILES = 30_000
+# Content files up to which a CLI build remembers its state across processes. The remembering
+# build holds more than a one-shot one, and its render workers share less of it: at city size
+# (9,246 files) the build's process tree peaks at ≈ 1.2 GiB against ≈ 0.8 GiB one-shot (PSS,
+# benchmarks/README.md), so from about 15,000 files it would pass the 2 GiB bound.
+MAX_FILES = 15_000
 
 GENERATOR_DIR = Path(__file__).resolve().parent.parent
+FORK = True  # write the state in a forked process while the commit runs (`start_saving`)
 
 
 @functools.lru_cache(maxsize=1)
@@ -154,7 +157,7 @@ def start_saving(out: Path, key: str, manifest_digest: str, state: dict) -> Savi
     caller must `finish()` what this returns. (Where processes cannot be forked, it is written
     here and now.)"""
     tmp = cache_dir(Path(out)) / f"{STATE_FILE}.{os.getpid()}"
-    if not hasattr(os, "fork"):
+    if not FORK or not hasattr(os, "fork"):
         try:
             _write(tmp, key, manifest_digest, state)
         except Exception:  # noqa: BLE001 - as in save()
