@@ -14,9 +14,9 @@ templates: the home page (`home.html`), the directories (`areas.html`, `communit
 `compounds.html`, `companies.html`, `lists.html`, `projects.html`, the paged `notices.html`), a
 page per record (`district.html`, `street.html`, `community.html`, `compound.html`,
 `company.html`, `project.html`, `notice.html`), a page per district and evaluation year or
-half-year (`list_year.html`, `list_period.html`), and `404.html`, `search.html` (its data file
-`search/names.json` feeds the instant box), `data.html`, `changes.html` and `accessibility.html`
-(the 无障碍声明). The globals every template sees besides its context are declared there too
+half-year (`list_year.html`, `list_period.html`), and `404.html`, `search.html` (its data files,
+`search/names.json` and `search/names/`, feed the instant box), `data.html`, `changes.html` and
+`accessibility.html` (the 无障碍声明). The globals every template sees besides its context are declared there too
 (`contexts.Globals`).
 
 Besides pages, the plan claims the data files: the list JSON files, the Atom feeds (`feeds`), the
@@ -91,7 +91,7 @@ from .urls import (  # the URL builders, shared with feeds, data files and templ
 
 NOTICES_PER_PAGE = 20
 ACCESSIBILITY = "/accessibility/"  # the 无障碍声明, linked from every page's footer (templates/_layout.html)
-NAME_INDEX = "search/names.json"
+NAME_INDEX = search.NAMES_TABLE  # the name finder's table; its files lie in search.NAMES_DIR
 
 
 class RouteCollision(Exception):
@@ -211,8 +211,7 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
         "搜索",
         **SearchContext(page=_ctx("搜索", "search", [HOME], f"在{info.title}查找小区、物业服务企业、社区和公告")),
     )
-    for area, names in run(NAME_INDEX_FILES, site).items():  # the whole site's, and each district's
-        path = f"{search.NAMES_DIR}/{area}.json" if area else NAME_INDEX
+    for path, names in run(NAME_INDEX_FILES, site).items():  # the finder's table and files, and each district's
         p.claim(path, "搜索")
         p.data[path] = names
 

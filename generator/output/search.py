@@ -27,20 +27,25 @@ while it runs, a record beside the site folder names it, so that `reap_orphans` 
 build killed outright left behind. Which parts of a page are indexed is decided by the templates
 (`data-pagefind-body` on `<main>`, `data-pagefind-ignore` on noise).
 
-Names: `name_index(site)` is the JSON the instant box on the home and search pages matches in
-the browser: every district, street, community, compound and company with its kind, URL, the area
-it belongs to, and its pinyin (initials and full, computed here with pypinyin), so that 福海, fhhy
-and fuhai all find 福海花园; `name_indexes(site)` adds one file a district (what lies in it), which
-the search page opened for a district loads instead.
+Names: `name_indexes(site)` makes the files of the instant name finder (every search box): every
+district, street, community, compound and company with its kind, URL, the area it belongs to, and
+its pinyin (initials and full, computed here with pypinyin), so that 福海, fhhy and fuhai all find
+福海花园. The whole site's names are cut by key (`whole_site_names`): `search/names.json`, a small
+table, and one small file a key, so that a first query anywhere fetches the table and one file
+(not the whole list, 11.5 MB at province size) and finds exactly what matching the whole list
+finds; a district's names are one file (`search/names/<id>.json`), which the search page opened
+for a district loads instead.
 """
 
 from __future__ import annotations
 
 import base64
+import bisect
 import ctypes
 import errno
 import functools
 import hashlib
+import heapq
 import json
 import os
 import queue
@@ -1058,20 +1063,26 @@ def pinyin(name: str) -> tuple[str, str]:
     return squash(initials), squash(full)
 
 
-NAMES_DIR = "search/names"  # a district's names: search/names/<district id>.json (the whole site: search/names.json)
+NAMES_TABLE = "search/names.json"  # the name finder's table of keys: what every search box loads first
+NAMES_DIR = "search/names"  # a district's names: <id>.json; the whole site's, by key: z/<hex>.json, l/<hex>.json
+NAMES_SHOWN = 8  # names a box lists (MAX_NAMES in templates/static/search.js): a common key's file holds these
+# The most a key's file of names may weigh; a key whose names weigh more gets a file of its answer
+# (the count and the first NAMES_SHOWN) instead, and longer keys that contain it are made.
+NAMES_FILE_BYTES = 96 * 1024
+_NAME_FIELDS = ("name", "kind", "url", "where", "initials", "pinyin")  # a name's fields in the files, in order
+# What search.js's normalise() removes (JavaScript's \s and the separators it lists), after lowering.
+_UNMATCHED = re.compile("[\t\n\v\f\r \u00a0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000\ufeff'’·・\\-_]")
+_LATIN = re.compile("[a-z0-9]+")
 
 
-def name_index(site: Site) -> bytes:
-    """The instant finder's JSON: a list of {name, kind, url, where, initials, pinyin}."""
-    return name_indexes(site)[""]
+def normalise(text: str) -> str:
+    """What search.js's normalise() makes of a name or a query."""
+    return _UNMATCHED.sub("", text.lower())
 
 
-def name_indexes(site: Site) -> dict[str, bytes]:
-    """The finder's JSON of the whole site (key "") and of each district (key: its id): the
-    district itself, its streets, communities and compounds, and the companies that manage a
-    compound in it, in the order of the whole list. A search box of a district page loads its
-    district's file (a small fraction of the whole at province size), `search/names.json`
-    when the resident asks for all."""
+def name_entries(site: Site) -> list[tuple[tuple[str, ...], dict[str, str]]]:
+    """Every district, street, community, compound and company the finder knows, in the order
+    that breaks its ties: ((the districts it lies in), {name, kind, url, where, initials, pinyin})."""
     entries: list[tuple[tuple[str, ...], dict[str, str]]] = []
     district_of_street = {street.id: district.id for district in site.districts.values() for street in district.streets}
     served: dict[str, set[str]] = {}  # company → the districts of the compounds it manages
@@ -1102,10 +1113,213 @@ def name_indexes(site: Site) -> dict[str, bytes]:
         add((district.id,), district.name, "区（市）", urls.url_district(district.id), "")
         for street in district.streets:
             add((district.id,), street.name, "街道", urls.url_street(district.id, street.id), district.name)
-    files = {"": _names_json([entry for _, entry in entries])}
+    return entries
+
+
+def name_index(site: Site) -> bytes:
+    """The whole list the finder matches, as JSON (not published: `name_indexes` cuts it by key)."""
+    return _names_json([entry for _, entry in name_entries(site)])
+
+
+def name_indexes(site: Site) -> dict[str, bytes]:
+    """Every file of the instant name finder, by path in the site.
+
+    **A district** (`search/names/<id>.json`): the district itself, its streets, communities and
+    compounds, and the companies that manage a compound in it, in the order of the whole list,
+    each as the list of its fields (`_NAME_FIELDS`); the search page opened for a district loads
+    it and matches in the browser.
+
+    **The whole site**, by key (`whole_site_names`): `search/names.json`, the table every search box
+    loads first, and a small file per key, so that a first query fetches the table and one file
+    whatever the size of the site, and finds exactly what matching the whole list would."""
+    entries = name_entries(site)
+    files = whole_site_names([entry for _, entry in entries])
     for district_id in site.districts:
-        files[district_id] = _names_json([entry for areas, entry in entries if district_id in areas])
+        rows = [_compact([e[field] for field in _NAME_FIELDS]) for areas, e in entries if district_id in areas]
+        files[f"{NAMES_DIR}/{district_id}.json"] = ("[" + ",".join(rows) + "]\n").encode("utf-8")
     return files
+
+
+def whole_site_names(entries: list[dict[str, str]], limit: int | None = None) -> dict[str, bytes]:
+    """The whole list cut by key, so that the browser fetches little of it for any query.
+
+    search.js matches a query `q` (lowered, without spaces and separators) against a name as
+    `match_rank` states: a query of Latin letters and digits only (family `l`) matches the name,
+    its pinyin initials or its full pinyin, any other (family `z`) the name alone. So every name
+    `q` finds holds every piece of `q` in one of those strings, and the names holding a piece `g`
+    (`g`'s names) include all that `q` finds. Keys, in each family: every character of the
+    strings, and every piece one longer than two *common* keys (its beginning and its end) that
+    some string holds. A key whose names weigh at most `limit` bytes (NAMES_FILE_BYTES) gets a
+    file of them all (`search/names/<family>/<hex of its UTF-8>.json`: each name's fields as a
+    list, in the whole list's order, which breaks ranking ties); a common key gets a file of its
+    answer instead (`{"count": n, "names": [the first NAMES_SHOWN]}`).
+
+    The table (`search/names.json`: `{"format": 2, "z": {key: n}, "l": {key: n}}`, n the key's
+    names, 0 for a common key) tells the browser which file answers `q`: `q`'s own when `q` is a
+    key; else that of the key with the fewest names among the pieces of `q` (walking from each
+    start of `q` along common keys, the only ones a key grows from); and when there is none, no
+    name holds `q` (the shortest piece of `q` that is not a common key would be a key with a file
+    of names). Keys, files and table are functions of the list alone, in sorted order: the same
+    names give the same bytes, and an edit of one name rewrites the table and the files of the
+    keys that name holds or held, no other."""
+    limit = NAMES_FILE_BYTES if limit is None else limit
+    files: dict[str, bytes] = {}
+    table: dict[str, dict[str, int]] = {}
+    normalised = [normalise(entry["name"]) for entry in entries]
+    lengths = [_js_length(entry["name"]) for entry in entries]
+    for family in ("z", "l"):
+        width = 4 if family == "z" else 6  # a `z` query never reads the pinyin: its files leave it out
+        rows = [_compact([entry[field] for field in _NAME_FIELDS[:width]]) for entry in entries]
+        alike: dict[tuple[str, ...], list[int]] = {}  # names matched and ranked alike: a group
+        for position, entry in enumerate(entries):
+            same = (normalised[position], str(lengths[position]))
+            alike.setdefault(same if family == "z" else (*same, entry["initials"], entry["pinyin"]), []).append(
+                position
+            )
+        # Groups numbered by (length, first name): matchNames' order within a rank
+        members = sorted(alike.values(), key=lambda names: (lengths[names[0]], names[0]))
+        groups = _Groups(family, members, [entries[names[0]] for names in members], normalised, lengths)
+        weights = [sum(len(rows[i].encode("utf-8")) + 1 for i in names) for names in members]
+        listed: dict[str, int] = {}
+        for key, (held_by, common) in sorted(_keys(groups.strings, weights, limit).items()):
+            path = f"{NAMES_DIR}/{family}/{key.encode('utf-8').hex()}.json"
+            if not common:
+                positions = sorted(i for group in held_by for i in members[group])
+                listed[key] = len(positions)
+                files[path] = ("[" + ",".join(rows[i] for i in positions) + "]\n").encode("utf-8")
+                continue
+            listed[key] = 0
+            if family == "l" or not _LATIN.fullmatch(key):  # (a Latin query is never a `z` query)
+                count, first = groups.answer(key, held_by)
+                files[path] = f'{{"count":{count},"names":[{",".join(rows[i] for i in first)}]}}\n'.encode()
+        table[family] = listed
+    files[NAMES_TABLE] = _compact({"format": 2, "z": table["z"], "l": table["l"]}).encode("utf-8") + b"\n"
+    return files
+
+
+class _Groups:
+    """One family's groups of names (numbered in matchNames' order within a rank), their
+    strings, and what answers a common key's query."""
+
+    def __init__(
+        self,
+        family: str,
+        members: list[list[int]],
+        firsts: list[dict[str, str]],
+        normalised: list[str],
+        lengths: list[int],
+    ):
+        self.family, self.members = family, members
+        self.sizes = [len(names) for names in members]
+        self.names = [normalised[names[0]] for names in members]
+        self.lengths = [lengths[names[0]] for names in members]
+        if family == "z":
+            self.strings: list[tuple[str, ...]] = [(name,) if name else () for name in self.names]
+        else:
+            self.strings = [
+                tuple(s for s in (*_LATIN.findall(name), entry["initials"], entry["pinyin"]) if s)
+                for name, entry in zip(self.names, firsts)
+            ]
+        # Sorted strings with their group, to find those that start with a query (ranks 0 and 2)
+        self.by_name = sorted((name, group) for group, name in enumerate(self.names))
+        self.by_pinyin = sorted(
+            (text, group) for group, entry in enumerate(firsts) for text in {entry["initials"], entry["pinyin"]}
+        )
+        self.latin_named = [group for group, name in enumerate(self.names) if _LATIN.search(name)]
+
+    def answer(self, query: str, held_by: list[int]) -> tuple[int, list[int]]:
+        """(how many names the query finds: those of `held_by`, the positions of the first
+        NAMES_SHOWN in matchNames' order). The names of a group rank alike, so the first come from
+        the first NAMES_SHOWN groups by (rank, group), which are among each rank's first."""
+        first = NAMES_SHOWN
+        start = set(_starting(self.by_name, query))  # rank 0
+        if self.family == "z":
+            contain: set[int] = set()  # rank 1: every other group holding it
+            pinyin: set[int] = set()
+        else:
+            contain = {g for g in self.latin_named if self.names[g].find(query) > 0}
+            pinyin = set(_starting(self.by_pinyin, query)) - start - contain
+        known = start | contain | pinyin
+        rest = []  # the last rank (1 in `z`, 3 in `l`): the first groups holding it that no other rank took
+        for group in held_by:
+            if group not in known:
+                rest.append(group)
+                if len(rest) == first:
+                    break
+        last = 1 if self.family == "z" else 3
+        ranked = [(0, g) for g in heapq.nsmallest(first, start)]
+        ranked += [(1, g) for g in heapq.nsmallest(first, contain)] + [(2, g) for g in heapq.nsmallest(first, pinyin)]
+        ranked += [(last, g) for g in rest]
+        shown = heapq.nsmallest(first, ranked)
+        order = sorted((rank, self.lengths[group], i) for rank, group in shown for i in self.members[group])
+        return sum(map(self.sizes.__getitem__, held_by)), [i for _rank, _length, i in order[:first]]
+
+
+def _starting(ordered: list[tuple[str, int]], prefix: str) -> Iterable[int]:
+    """The groups of the strings in `ordered` that start with `prefix`."""
+    at = bisect.bisect_left(ordered, (prefix,))
+    while at < len(ordered) and ordered[at][0].startswith(prefix):
+        yield ordered[at][1]
+        at += 1
+
+
+def _keys(strings: list[tuple[str, ...]], weights: list[int], limit: int) -> dict[str, tuple[list[int], bool]]:
+    """Every key of one family (see `whole_site_names`): key → (the groups holding it, in
+    order; whether it is common). Every suffix of every string, sorted, puts the places of a key
+    side by side, so its groups are a slice; keys are grown a character a round, from common ones."""
+    ordered = sorted(
+        (text[start:], group) for group, held in enumerate(strings) for text in held for start in range(len(text))
+    )
+    suffixes = [suffix for suffix, _group in ordered]
+    owners = [group for _suffix, group in ordered]
+    del ordered
+    keys: dict[str, tuple[list[int], bool]] = {}
+    level = [("", 0, len(suffixes))]  # the common keys of the last round with their slices; "" holds all
+    common = {""}
+    while level:
+        grown, now_common = [], set()
+        for key, low, high in level:
+            length = len(key)
+            at = bisect.bisect_right(suffixes, key, low, high)  # (the suffix that is the key itself comes first)
+            while at < high:
+                piece = suffixes[at][: length + 1]
+                end = bisect.bisect_right(suffixes, piece, at, high, key=lambda suffix: suffix[: length + 1])
+                if piece[1:] in common:
+                    groups = sorted(set(owners[at:end]))
+                    is_common = sum(map(weights.__getitem__, groups)) > limit
+                    keys[piece] = (groups, is_common)
+                    if is_common:
+                        now_common.add(piece)
+                        grown.append((piece, at, end))
+                at = end
+        level, common = grown, now_common
+    return keys
+
+
+def match_rank(query: str, name: str, initials: str, full: str) -> int | None:
+    """How search.js's matchNames ranks a name (normalised) for a normalised query (None: no
+    match): 0 the name starts with it, 1 holds it, and for a Latin query 2 the initials or pinyin
+    start with it, 3 hold it; within a rank shorter names (by JavaScript's length) first, then
+    the whole list's order."""
+    at = name.find(query)
+    if at == 0:
+        return 0
+    if at > 0:
+        return 1
+    if _LATIN.fullmatch(query):
+        if initials.startswith(query) or full.startswith(query):
+            return 2
+        if query in initials or query in full:
+            return 3
+    return None
+
+
+def _js_length(text: str) -> int:
+    return len(text.encode("utf-16-le")) // 2  # JavaScript's String.length
+
+
+def _compact(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, separators=(",", ":"))
 
 
 def _names_json(entries: list[dict[str, str]]) -> bytes:

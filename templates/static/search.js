@@ -1,17 +1,23 @@
 /* bulletin search (an ES module, loaded by site.js only when a resident starts searching).
 
-   Every search box (form[data-search-box]) gets instant name matches: the names in
-   /search/names.json (districts, streets, communities, compounds, companies) whose name contains
-   what was typed, or whose pinyin initials or full pinyin contain it (福海, fhhy, fuhai all find
-   福海花园). A box with data-pagefind also runs Pagefind's full-text search, whose code and index
-   fragments are fetched from /pagefind/ (and its shards, if any) on first use. Results are built
-   as DOM nodes (never innerHTML), so nothing from the index can run as code.
+   Every search box (form[data-search-box]) gets instant name matches: the districts, streets,
+   communities, compounds and companies whose name contains what was typed, or whose pinyin
+   initials or full pinyin contain it (福海, fhhy, fuhai all find 福海花园). A box with
+   data-pagefind also runs Pagefind's full-text search, whose code and index fragments are fetched
+   from /pagefind/ (and its shards, if any) on first use. Results are built as DOM nodes (never
+   innerHTML), so nothing from the index can run as code.
+
+   Names of the whole site: /search/names.json is a table of keys (pieces of names), each with a
+   file under /search/names/z/ (any query) or /search/names/l/ (Latin letters and digits) holding
+   every name that contains it, or, for a common key, the answer to that query (how many, and
+   the first MAX_NAMES); a query loads the table and one file, and finds exactly what matching
+   every name of the site would (see whole_site_names in generator/output/search.py).
 
    Scope: the search page opened as /search/?q=…&area=<district id> (from a district page's
-   search box) searches that district only: its names (/search/names/<id>.json) and its part of
-   the full-text index (pagefind/d/<id>/, as shards.json lists it), a small fraction of the whole
-   at province size. It says so (在“奎文区”中搜索) and offers 搜索全部, which widens both to the
-   whole site (/search/names.json, every part merged). */
+   search box) searches that district only: its names (/search/names/<id>.json, all of them)
+   and its part of the full-text index (pagefind/d/<id>/, as shards.json lists it), a small
+   fraction of the whole at province size. It says so (在“奎文区”中搜索) and offers 搜索全部,
+   which widens both to the whole site. */
 
 var MAX_NAMES = 8;
 var PAGE_SIZE = 10;
@@ -72,8 +78,8 @@ function loadPagefind(url, area) {
 /* The district of ?area=<id>: {id, name} from its names file, or null (no such district). */
 function loadScope(namesDir, area) {
   if (!area || !namesDir || !/^[a-z0-9_-]+$/.test(area)) { return Promise.resolve(null); }
-  return loadNames(namesDir + area + ".json").then(function (entries) {
-    var own = entries.filter(function (entry) { return entry.kind === "区（市）"; })[0];
+  return loadNames(namesDir + area + ".json").then(function (rows) {
+    var own = rows.map(entryOf).filter(function (entry) { return entry.kind === "区（市）"; })[0];
     return own ? { id: area, name: own.name } : null;
   }).catch(function () { return null; });
 }
@@ -134,7 +140,8 @@ async function phraseFirst(pagefind, query) {
 }
 
 /* Names ranked: name starts with the query, name contains it, pinyin starts with it, pinyin
-   contains it; shorter names first within a rank. */
+   contains it; shorter names first within a rank, then the order of the list (the sort is
+   stable). generator/output/search.py's match_rank states the same for the files it writes. */
 export function matchNames(entries, query) {
   var q = normalise(query);
   if (!q) { return []; }
@@ -151,6 +158,57 @@ export function matchNames(entries, query) {
   });
   ranked.sort(function (a, b) { return a[0] - b[0] || a[1].name.length - b[1].name.length; });
   return ranked.map(function (pair) { return pair[1]; });
+}
+
+/* The names a query finds, as showNames shows them: {count, names: the first MAX_NAMES}. */
+function answer(entries, query) {
+  var found = matchNames(entries, query);
+  return { count: found.length, names: found.slice(0, MAX_NAMES) };
+}
+
+var FIELDS = ["name", "kind", "url", "where", "initials", "pinyin"];  /* a name's fields in the files */
+function entryOf(row) {
+  var entry = {};
+  FIELDS.forEach(function (field, i) { entry[field] = i < row.length ? row[i] : ""; });
+  return entry;
+}
+
+function hex(text) {
+  return Array.from(new TextEncoder().encode(text), function (byte) { return byte.toString(16).padStart(2, "0"); }).join("");
+}
+
+/* The key whose file answers the normalised query q (null: no name holds q): q itself when it is
+   a key, else the piece of q with the fewest names, found by walking from each start of q along
+   common keys (n = 0), the only keys longer ones grow from. */
+export function nameKey(keys, q) {
+  var own = function (key) { return Object.prototype.hasOwnProperty.call(keys, key); };
+  if (own(q)) { return q; }
+  var chars = Array.from(q);
+  var best = null;
+  for (var start = 0; start < chars.length; start++) {
+    var piece = "";
+    for (var end = start; end < chars.length; end++) {
+      piece += chars[end];
+      if (!own(piece)) { break; }
+      if (keys[piece] > 0) {
+        if (best === null || keys[piece] < keys[best]) { best = piece; }
+        break;
+      }
+    }
+  }
+  return best;
+}
+
+/* What the whole site's names give for a query: the table (/search/names.json), then one file. */
+export async function findNames(table, dir, query) {
+  var q = normalise(query);
+  if (!q) { return { count: 0, names: [] }; }
+  var family = /^[a-z0-9]+$/.test(q) ? "l" : "z";
+  var key = nameKey(table[family], q);
+  if (key === null) { return { count: 0, names: [] }; }
+  var found = await loadNames(dir + family + "/" + hex(key) + ".json");
+  if (Array.isArray(found)) { return answer(found.map(entryOf), query); }
+  return { count: found.count, names: found.names.map(entryOf) };
 }
 
 function element(tag, className, text) {
@@ -172,13 +230,12 @@ function excerptNodes(html) {
   return out;
 }
 
-function showNames(box, entries, query) {
+function showNames(box, found, query) {
   var status = box.querySelector("[data-names-results] .finder-status");
   var list = box.querySelector("[data-names-results] ul");
   list.textContent = "";
   if (!query) { status.textContent = ""; list.hidden = true; return; }
-  var found = matchNames(entries, query);
-  found.slice(0, MAX_NAMES).forEach(function (entry) {
+  found.names.slice(0, MAX_NAMES).forEach(function (entry) {
     var item = element("li");
     var link = element("a", "", entry.name);
     link.href = entry.url;
@@ -186,9 +243,9 @@ function showNames(box, entries, query) {
     item.appendChild(element("span", "", entry.kind + (entry.where ? "　" + entry.where : "")));
     list.appendChild(item);
   });
-  list.hidden = found.length === 0;
-  status.textContent = found.length
-    ? "名称相符的有 " + found.length + " 个" + (found.length > MAX_NAMES ? "，下面列出前 " + MAX_NAMES + " 个" : "") + "："
+  list.hidden = found.count === 0;
+  status.textContent = found.count
+    ? "名称相符的有 " + found.count + " 个" + (found.count > MAX_NAMES ? "，下面列出前 " + MAX_NAMES + " 个" : "") + "："
     : "没有名称包含“" + query + "”的小区、企业或社区。";
 }
 
@@ -276,15 +333,26 @@ function setUp(box) {
   var asked = new URLSearchParams(window.location.search);
   var scope = loadScope(namesDir, onSearchPage ? asked.get("area") : null);
   var scopeLine = onSearchPage ? document.querySelector("[data-search-scope]") : null;
+  /* names: a promise of the box's finder, query → promise of {count, names} */
+  var nothing = function () { return Promise.resolve({ count: 0, names: [] }); };
+  var wholeSite = function () {
+    return loadNames(form.getAttribute("data-names")).then(function (table) {
+      return function (query) { return findNames(table, namesDir, query); };
+    }).catch(function () { return nothing; });
+  };
   var names = scope.then(function (where) {
-    return loadNames(where ? namesDir + where.id + ".json" : form.getAttribute("data-names"));
-  }).catch(function () { return []; });
+    if (!where) { return wholeSite(); }
+    return loadNames(namesDir + where.id + ".json").then(function (rows) {
+      var entries = rows.map(entryOf);
+      return function (query) { return Promise.resolve(answer(entries, query)); };
+    });
+  }).catch(function () { return nothing; });
   var generation = 0;
   var timer = null;
 
   function widen() {
     scope = Promise.resolve(null);
-    names = loadNames(form.getAttribute("data-names")).catch(function () { return []; });
+    names = wholeSite();
     showScope(scopeLine, null, null);
     input.focus();
     run();
@@ -296,7 +364,9 @@ function setUp(box) {
     var mine = ++generation;
     var isCurrent = function () { return mine === generation; };
     var where = await scope;
-    showNames(box, await names, query);
+    var found = await (await names)(query).catch(function () { return { count: 0, names: [] }; });
+    if (!isCurrent()) { return; }
+    showNames(box, found, query);
     if (runFullText) { await runFullText(query, isCurrent, where); }
     if (onSearchPage && isCurrent()) {
       var address = query ? "?q=" + encodeURIComponent(query) : "";
