@@ -254,3 +254,22 @@ def test_a_build_of_another_day_starts_from_nothing(tree):
     fresh = tree / "fresh"
     pipeline.build(tree / "content", "content", fresh, date(2026, 11, 28), fulltext=False)
     assert tree_digest(fresh) == tree_digest(tree / "site")
+
+
+def test_a_cold_build_reads_beside_its_helpers_and_gives_the_same_site(tree, monkeypatch):
+    # A big folder's first build: helper processes read from one end of the file list while this
+    # process makes what needs no records (templates, git history, Pagefind's place), then reads
+    # from the other end; the state it leaves is taken up by the next build as usual.
+    from generator.engine import incremental
+
+    monkeypatch.setattr(incremental, "PARALLEL_READ_MIN_FILES", 1)
+    monkeypatch.setattr(reads, "READ_BATCH", 1)
+    log = log_readers(monkeypatch, tree / "readers.txt")
+    _build(tree)
+    readers = log.read_text().split()
+    assert readers and set(readers) - {str(os.getpid())}, readers  # helpers read some
+    monkeypatch.setattr(incremental, "PARALLEL_READ_MIN_FILES", 10**9)
+    _assert_same_as_cold(tree)
+    _edit(tree, *BODY_EDIT)
+    assert _build(tree).rendered <= 3
+    _assert_same_as_cold(tree)

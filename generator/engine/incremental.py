@@ -200,14 +200,16 @@ class Session:
     def read(self, read: Callable[[Files, Runner], Any], meanwhile: Callable[[], None]) -> Any:
         """`read(reader, run)` (load → validate). A one-shot build reads in a child process, with
         helpers on the other cores when the content folder is big, and only the result comes
-        back; meanwhile this process runs `meanwhile` (what needs no records)."""
+        back; meanwhile this process runs `meanwhile` (what needs no records). A remembering
+        session reads here; on its first build of a big folder, helpers read on the other cores
+        while this process runs `meanwhile` and then reads beside them."""
         from .reads import Files
 
         cold = self._state is None
         helpers = self.workers - 1 if cold and self._count >= PARALLEL_READ_MIN_FILES else 0
+        if self.remember:  # here, with helpers on the other cores (`meanwhile` done while they start)
+            return read(Files(self.content, self.content_arg, self._files, helpers, meanwhile), self.run)
         reader = Files(self.content, self.content_arg, self._files, helpers)
-        if self.remember:
-            return read(reader, self.run)
         return isolate.in_child(read, reader, self.run, meanwhile=meanwhile)
 
     def history(self) -> History:

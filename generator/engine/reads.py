@@ -18,7 +18,7 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..content import schema
@@ -120,10 +120,20 @@ class Files(Reader):
     """`load`'s reader, remembering what unchanged files gave (`memo`) and reading record files
     in `helpers` forked processes besides this one."""
 
-    def __init__(self, root: Path, content_arg: str, memo: FileMemo | None = None, helpers: int = 0) -> None:
+    def __init__(
+        self,
+        root: Path,
+        content_arg: str,
+        memo: FileMemo | None = None,
+        helpers: int = 0,
+        meanwhile: Callable[[], None] | None = None,
+    ) -> None:
+        """`meanwhile`: what this process does first while the helpers read (it reads too once
+        that is done: the files are claimed from both ends, so nothing waits)."""
         super().__init__(root, content_arg)
         self.memo = memo
         self.helpers = helpers if isolate.available() else 0
+        self.meanwhile = meanwhile
 
     def listing(self, folder: str, ext: str, depth: int, problems: Problems) -> list[str]:
         if self.memo is None:
@@ -191,9 +201,14 @@ class Files(Reader):
                 yield [(i, *self._one(todo[i])) for i in range(*span)]
 
         mine: list = []
-        theirs = isolate.streamed(
-            read_claimed, self.helpers, claims.from_back, meanwhile=lambda: mine.extend(read_claimed(claims.from_front))
-        )
+        first, self.meanwhile = self.meanwhile, None
+
+        def here() -> None:
+            if first is not None:
+                first()
+            mine.extend(read_claimed(claims.from_front))
+
+        theirs = isolate.streamed(read_claimed, self.helpers, claims.from_back, meanwhile=here)
         read = {i: (record, local) for batch in (*mine, *theirs) for i, record, local in batch}
         return [read[i] for i in range(len(todo))]
 
