@@ -64,8 +64,12 @@ def contents_digest(files) -> str:
     h = hashlib.blake2b(digest_size=16)
     for base, rel, *_ in files:
         h.update(rel.encode("utf-8", "surrogatepass") + b"\0")
+        path = os.path.join(base, rel)
         try:
-            h.update(hashlib.blake2b(Path(base, rel).read_bytes(), digest_size=16).digest())
+            if not stat.S_ISREG(os.stat(path).st_mode):  # (a pipe or a device is never read)
+                raise OSError
+            with open(path, "rb") as fh:
+                h.update(hashlib.blake2b(fh.read(), digest_size=16).digest())
         except OSError:
             h.update(b"?")
     return h.hexdigest()

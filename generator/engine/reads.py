@@ -18,13 +18,14 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
+import stat
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from ..content import schema
 from ..content.errors import Problems
 from ..content.load import RawRecord, Reader, list_files, read_checked, read_record
-from ..content.sources import Source
+from ..content.sources import MAX_FILE_BYTES, Source
 from . import isolate
 
 READ_BATCH = 32  # record files taken at a time when they are shared out among processes
@@ -105,11 +106,15 @@ class FileMemo:
 
 
 def _bytes_digest(root: Path, rel: str, sig: tuple) -> bytes | None:
-    """The digest of the file's bytes, when its signature is still `sig` after reading them."""
+    """The digest of the file's bytes, when its signature is still `sig` after reading them
+    (None for anything the reader would not read whole: not a regular file, or over its limit)."""
     path = os.path.join(root, rel)
     try:
+        before = os.stat(path)
+        if not stat.S_ISREG(before.st_mode) or before.st_size > MAX_FILE_BYTES:
+            return None
         with open(path, "rb") as fh:
-            found = hashlib.blake2b(fh.read(), digest_size=16).digest()
+            found = hashlib.blake2b(fh.read(MAX_FILE_BYTES + 1), digest_size=16).digest()
         st = os.stat(path)
     except OSError:
         return None
