@@ -273,3 +273,12 @@ def test_a_cold_build_reads_beside_its_helpers_and_gives_the_same_site(tree, mon
     _edit(tree, *BODY_EDIT)
     assert _build(tree).rendered <= 3
     _assert_same_as_cold(tree)
+
+
+def test_what_a_killed_build_was_writing_is_removed_by_the_next(tree):
+    _build(tree)
+    leftover = _state(tree).with_name(persist.STATE_FILE + ".99999")
+    leftover.write_bytes(b"half a state")
+    _edit(tree, *BODY_EDIT)
+    assert _build(tree).rendered <= 3
+    assert not leftover.exists() and _state(tree).is_file()

@@ -144,6 +144,9 @@ class Saving:
         try:
             if publish and written:
                 os.replace(self.tmp, self.tmp.with_name(STATE_FILE))
+                # what a killed build was writing (one build at a time holds `out`: `lock`)
+                for stale in self.tmp.parent.glob(f"{STATE_FILE}.*"):
+                    stale.unlink(missing_ok=True)
                 return
         except OSError:
             pass
