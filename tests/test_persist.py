@@ -122,6 +122,16 @@ def test_the_state_of_other_code_is_not_used(tree, monkeypatch):
     _assert_same_as_cold(tree)
 
 
+def test_the_state_of_other_library_versions_is_not_used(tree, monkeypatch):
+    first = _build(tree)
+    persist.code_digest.cache_clear()
+    monkeypatch.setattr(persist, "LIBRARIES", (*persist.LIBRARIES, "pytest"))  # as if one were upgraded
+    try:
+        assert _rendered_after_edit(tree) == first.pages
+    finally:
+        persist.code_digest.cache_clear()
+
+
 def test_the_state_of_another_build_of_the_folder_is_not_used(tree):
     first = _build(tree)
     saved = _state(tree).read_bytes()

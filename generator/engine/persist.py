@@ -12,9 +12,10 @@ parts those pages belong to. The site it publishes is the one a cold build would
 for byte (tests/test_persist.py).
 
 The state is used only when everything it was made under is the same: the generator's own source
-(by content, so a fresh clone of the same code keeps it), the Python version, the content and
-output folders, the build date, the options, and the site on disk (the state names the manifest of the build that
-made it; a site built or changed by anything else is not what it describes). Anything else, or a
+(by content, so a fresh clone of the same code keeps it), the Python version and the versions of
+the libraries whose output it holds, the content and output folders, the build date, the
+options, and the site on disk (the state names the manifest of the build that made it; a site
+built or changed by anything else is not what it describes). Anything else, or a
 state that cannot be read, and the build starts from nothing, as it would without it. A failed
 build never writes it: the state on disk stays the one of the site on disk.
 
@@ -48,6 +49,8 @@ FORMAT = 1
 MAX_FILES = 15_000
 
 GENERATOR_DIR = Path(__file__).resolve().parent.parent
+# The libraries whose output the state holds (rendered Markdown, sanitised HTML, parsed YAML, pinyin)
+LIBRARIES = ("cmarkgfm", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "pypinyin")
 FORK = True  # write the state in a forked process while the commit runs (`start_saving`)
 
 
@@ -55,8 +58,15 @@ FORK = True  # write the state in a forked process while the commit runs (`start
 def code_digest() -> str:
     """The generator's own source by content (not by stat: a fresh clone of the same code, or a
     CI cache restored into a new checkout, is the same code), with the Python that runs it."""
+    from importlib import metadata
+
     h = hashlib.blake2b(digest_size=16)
     h.update(f"{FORMAT} {sys.version} {pickle.HIGHEST_PROTOCOL}\n".encode())
+    for package in LIBRARIES:  # what the remembered values were made with (a Markdown upgrade…)
+        try:
+            h.update(f"{package} {metadata.version(package)}\n".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{package} -\n".encode())
     for path in sorted(GENERATOR_DIR.rglob("*.py")):
         if "__pycache__" in path.parts:
             continue
