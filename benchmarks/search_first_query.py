@@ -50,6 +50,9 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+from browserkit import all_result_urls  # (the tests' own 显示更多结果 loop)
+
 DONE = (  # the results (or 没有找到) for the whole query, not for what was typed of it so far
     "(q) => { const s = document.querySelector('[data-fulltext-results] .finder-status');"
     " return !!s && s.textContent.includes('“' + q + '”') && !s.textContent.startsWith('正在'); }"
@@ -125,15 +128,8 @@ def names_table(browser, base: str, queries: list[str], runs: int) -> None:
     print("| page | query | requests | KB | ms to names | what it said | first |\n|---|---|---:|---:|---:|---|---|")
     for path in ("/", "/search/"):
         for query in queries:
-            measured = [first_names_query(browser, base, path, query) for _ in range(runs)]
-            best = min(measured, key=lambda run: run["ms"])
-            ms = statistics.median(run["ms"] for run in measured)
-            print(
-                f"| {path} | {query} | {len(best['requests'])} | {best['bytes'] / 1024:.0f} | {ms:.0f} |"
-                f" {best['status'][:24]} | {''.join(best['first'])} |"
-            )
-            biggest = sorted(best["requests"], key=lambda row: -row[1])[:4]
-            print("  largest: " + ", ".join(f"{p} {size / 1024:.0f} KB" for p, size in biggest), file=sys.stderr)
+            best, cells = _summary([first_names_query(browser, base, path, query) for _ in range(runs)], 24)
+            print(f"| {path} | {query} | {cells} | {''.join(best['first'])} |")
 
 
 def compare(browser, base: str, whole_file: Path, sample: int) -> None:
@@ -175,12 +171,18 @@ def every_result(page, base: str, query: str) -> list[str]:
         " return (s.includes('共有') || s.includes('没有找到')) && !s.startsWith('正在'); }",
         timeout=120_000,
     )
-    more = page.locator(".more-results")
-    while more.is_visible():
-        count = page.locator(".result-list li").count()
-        more.click()
-        page.wait_for_function("(n) => document.querySelectorAll('.result-list li').length > n", arg=count)
-    return page.eval_on_selector_all(".result-list li .result-title a", "els => els.map(a => a.getAttribute('href'))")
+    return all_result_urls(page)
+
+
+def _summary(runs: list[dict], status_width: int) -> tuple[dict, str]:
+    """The quickest of `runs` and the table cells of all (requests, KB, median ms, what it
+    said); the quickest run's largest requests go to stderr."""
+    best = min(runs, key=lambda run: run["ms"])
+    ms = statistics.median(run["ms"] for run in runs)
+    biggest = sorted(best["requests"], key=lambda row: -row[1])[:4]
+    print("  largest: " + ", ".join(f"{path} {size / 1024:.0f} KB" for path, size in biggest), file=sys.stderr)
+    cells = f"{len(best['requests'])} | {best['bytes'] / 1024:.0f} | {ms:.0f} | {best['status'][:status_width]}"
+    return best, cells
 
 
 def rank(browser, base: str, one: Path, queries: list[str]) -> None:
@@ -263,18 +265,8 @@ def main() -> None:
             for area in [*areas, None]:
                 name = listed["areas"][area]["name"] if area else "全部"
                 for query in queries:
-                    runs = [first_query(browser, base, query, area) for _ in range(options.runs)]
-                    best = min(runs, key=lambda run: run["ms"])
-                    ms = statistics.median(run["ms"] for run in runs)
-                    print(
-                        f"| {name} | {query} | {len(best['requests'])} | {best['bytes'] / 1024:.0f} | {ms:.0f} |"
-                        f" {best['status'][:30]} |"
-                    )
-                    biggest = sorted(best["requests"], key=lambda row: -row[1])[:4]
-                    print(
-                        "  largest: " + ", ".join(f"{path} {size / 1024:.0f} KB" for path, size in biggest),
-                        file=sys.stderr,
-                    )
+                    _best, cells = _summary([first_query(browser, base, query, area) for _ in range(options.runs)], 30)
+                    print(f"| {name} | {query} | {cells} |")
             browser.close()
     finally:
         httpd.shutdown()

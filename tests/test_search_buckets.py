@@ -10,23 +10,16 @@ from __future__ import annotations
 
 import json
 import shutil
-from pathlib import Path
 
 import pytest
 
 from generator.output import search
-from test_search_parts import NOTICE, browser_page, results, tree  # noqa: F401 - the fixture is used
+from test_search_parts import NOTICE, browser_page, build, results, tree  # noqa: F401 - the fixture is used
 
 from browserkit import serve
-from conftest import SAMPLE, TODAY, cli
+from conftest import SAMPLE
 
 BUCKET_PAGES = 15  # 潍坊高新区 has some 60 pages in the sample: four parts
-
-
-def build(content: Path, out: Path) -> dict:
-    run = cli("build", "--content", str(content), "--out", str(out), "--today", TODAY)
-    assert run.exit_code == 0 and "Pagefind" not in run.output, run.output
-    return dict(search.LAST_RUN)
 
 
 @pytest.fixture(scope="module")
