@@ -51,7 +51,6 @@ MAX_FILES = 15_000
 GENERATOR_DIR = Path(__file__).resolve().parent.parent
 # The libraries whose output the state holds (rendered Markdown, sanitised HTML, parsed YAML, pinyin)
 LIBRARIES = ("cmarkgfm", "nh3", "PyYAML", "Jinja2", "MarkupSafe", "pypinyin")
-FORK = True  # write the state in a forked process while the commit runs (`start_saving`)
 
 
 @functools.lru_cache(maxsize=1)
@@ -120,19 +119,6 @@ def _write(tmp: Path, key: str, manifest_digest: str, state: dict) -> None:
             gc.enable()
 
 
-def save(out: Path, key: str, manifest_digest: str, state: dict) -> None:
-    """Write `state` for the site whose manifest is `manifest_digest`, atomically. Only a cache:
-    when it cannot be written the next build does more work (and a stale one is never used:
-    its header names another manifest)."""
-    saving = Saving(None, cache_dir(Path(out)) / f"{STATE_FILE}.{os.getpid()}", Path(out))
-    try:
-        _write(saving.tmp, key, manifest_digest, state)
-    except Exception:  # noqa: BLE001 - e.g. a full disk, or a value that cannot be pickled
-        saving.finish(False)
-        return
-    saving.finish(True)
-
-
 class Saving:
     """A state being written to `tmp` (by the forked process `pid`, or already written)."""
 
@@ -166,16 +152,16 @@ class Saving:
 
 
 def start_saving(out: Path, key: str, manifest_digest: str, state: dict) -> Saving:
-    """Write `state` (as `save` does) in a forked process, while this one publishes the site; the
-    caller must `finish()` what this returns. (Where processes cannot be forked, it is written
-    here and now.)"""
+    """Write `state` for the site whose manifest is `manifest_digest`, in a forked process while
+    this one publishes the site; the caller must `finish()` what this returns. Only a cache: when
+    it cannot be written the next build does more work (a stale state is never used: its header
+    names another manifest). Where processes cannot be forked, it is written here and now."""
     tmp = cache_dir(Path(out)) / f"{STATE_FILE}.{os.getpid()}"
-    if not FORK or not hasattr(os, "fork"):
+    if not hasattr(os, "fork"):
         try:
             _write(tmp, key, manifest_digest, state)
-        except Exception:  # noqa: BLE001 - as in save()
+        except Exception:  # noqa: BLE001 - e.g. a full disk: finish() finds no file and drops the state
             tmp.unlink(missing_ok=True)
-            return Saving(None, tmp, Path(out))  # finish() finds no file: the state is dropped
         return Saving(None, tmp, Path(out))
     pid = os.fork()
     if pid == 0:  # the child: write, and leave without running anything of the parent's
