@@ -313,6 +313,7 @@ def _build(
                             # parts of the index whose pages are unchanged are taken from there
                             previous=writer.out if writer.previous else None,
                             digests=writer.files,
+                            locate=writer.locate,  # unchanged pages are linked into `folder` meanwhile
                         )
                     )
                 )

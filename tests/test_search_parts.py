@@ -99,6 +99,65 @@ def test_a_part_is_made_again_when_pagefind_or_its_pages_change(sites, tmp_path)
         (folder / lost).write_bytes(expected[lost])
 
 
+def test_pages_read_from_where_locate_says_give_the_same_index(sites, tmp_path):
+    """The commit links the unchanged pages into the new site while Pagefind runs, handing
+    `index_site` where each page is now (`locate`): a folder holding only the changed pages, the
+    rest read from the published site, gives the index the complete folder gives."""
+    content, edited, _cold, _runs = sites
+    folder = edited / "pagefind"
+    pages = [p.relative_to(edited).as_posix() for p in edited.rglob("*.html") if not p.is_relative_to(folder)]
+    found = search.locate_pagefind(content)
+    complete = tmp_path / "complete"
+    shutil.copytree(edited, complete, ignore=shutil.ignore_patterns("pagefind"))
+    search.index_site(complete, found, pages=pages)
+    changed = {"notices/fuhai-huayuan-wuye-jingli-pinyong/index.html", "index.html"}
+    sparse = tmp_path / "sparse"
+    for rel in changed:
+        (sparse / rel).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(edited / rel, sparse / rel)
+    asked: list[str] = []
+
+    def locate(rel: str) -> Path:
+        asked.append(rel)
+        return (sparse if rel in changed else edited) / rel
+
+    search.index_site(sparse, found, pages=pages, locate=locate)
+    assert search.LAST_RUN["reused"] == [] and changed <= set(asked)
+    assert tree(sparse / "pagefind") == tree(complete / "pagefind")
+    assert sorted(
+        p.relative_to(sparse).as_posix() for p in sparse.rglob("*.html") if "pagefind" not in p.parts
+    ) == sorted(changed)  # nothing was read from (or written into) the new folder but through locate
+
+
+def test_the_disk_record_takes_linked_index_files_from_the_previous_record(sites, tmp_path, monkeypatch):
+    """Linking a reused part's files into the new site changes only their ctime: the record of
+    what is on disk keeps their digests instead of reading them all again, and stays right."""
+    from generator.engine import write
+
+    content, _edited, _cold, _runs = sites
+    out = tmp_path / "site"
+    shutil.copytree(content, tmp_path / "content")
+    build(tmp_path / "content", out)
+    notice = tmp_path / "content" / NOTICE
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n再补充：请带身份证件。\n", encoding="utf-8")
+    read: list[str] = []
+    digest_of = write._content_digest
+    monkeypatch.setattr(write, "_content_digest", lambda folder, rel: read.append(rel) or digest_of(folder, rel))
+    runs = build(tmp_path / "content", out)
+    assert runs["indexed"] == ["gaoxin"] and "binhai" in runs["reused"]
+    linked = [
+        f"pagefind/{rel}"
+        for part in runs["reused"]
+        for rel in json.loads((out / "pagefind" / (f"d/{part}/" if part else "") / "part.json").read_text())["files"]
+    ]
+    assert len(linked) > 100 and not set(linked) & set(read)  # new files are read: the remade part, part.json
+    assert any(rel.startswith("pagefind/d/gaoxin/") for rel in read)
+    saved = json.loads((write.cache_dir(out) / write.DISK).read_text(encoding="utf-8"))
+    assert write.disk_matches(out, saved["marker"])
+    for rel, entry in saved["files"].items():  # every digest recorded is the file's own
+        assert entry[4] == digest_of(out, rel), rel
+
+
 def test_each_page_is_in_the_part_of_the_district_its_search_box_names(sites):
     _content, edited, _cold, _runs = sites
     parts = {

@@ -221,6 +221,7 @@ def index_site(
     weights: Mapping[str, int | None] | None = None,
     previous: Path | None = None,
     digests: Mapping[str, str] | None = None,
+    locate: Callable[[str], Path] | None = None,
 ) -> list[str]:
     """Write the full-text index into `site_dir/pagefind/`, or raise BuildFailed (leaving no
     partial index behind) when anything goes wrong. Returns [] (it once returned warnings).
@@ -247,12 +248,18 @@ def index_site(
     inside it; `jobs` runs at a time (default JOBS). `pages`: the site's HTML files (relative
     paths), when the caller knows them (else the folder is searched); `weights`: what
     `indexed_text_bytes` gives for those already weighed (the render workers weigh the pages
-    they make), which are then not read again."""
+    they make), which are then not read again.
+
+    `locate(rel)`: where to read the page `rel` from (default `site_dir / rel`): a page the
+    build did not change can be read from the published site while its link into `site_dir` is
+    still being made (`SiteWriter.commit` makes those links meanwhile). A reused part's files
+    are linked meanwhile too, while Pagefind makes the others."""
     LAST_RUN.clear()
     if pagefind.path is None:
         return []
     site = site_dir.absolute()
     output = site / OUTPUT_SUBDIR
+    where = locate or (lambda rel: site / rel)
     budget = shard_budget_mb() if budget_mb is None else budget_mb
     jobs = jobs or JOBS
     try:
@@ -260,29 +267,38 @@ def index_site(
             pages = (path.relative_to(site).as_posix() for path in site.rglob("*.html"))
         files = sorted(pages, key=lambda rel: rel.split("/"))  # path order, as sorting Paths gives
         old = _previous_parts(previous / OUTPUT_SUBDIR) if previous is not None else {}
-        parts = _parts(site, files, digests or {}, old)
+        parts = _parts(where, files, digests or {}, old)
         weights = dict(weights or {})
         runs: list[tuple[_Part, int, list[str]]] = []
         reused: list[_Part] = []
         for part in parts:
             part.key = _part_key(pagefind, budget, part)
             if (
-                part.name_id in old
+                previous is not None
+                and part.name_id in old
                 and old[part.name_id]["key"] == part.key
-                and _link_part(previous, site, old[part.name_id])
+                and _part_present(previous, old[part.name_id])
             ):
                 part.files = old[part.name_id]["files"]
                 reused.append(part)
                 continue
-            weighed = [rel for rel in part.pages if _weight(site, rel, weights) is not None]
+            weighed = [rel for rel in part.pages if _weight(where, rel, weights) is not None]
             if weighed:
                 shards = plan_shards(site, budget, 1, pages=weighed, weights=weights)
                 runs.extend((part, number, shard) for number, shard in enumerate(shards))
         made = [part for part in parts if part not in reused and any(run[0] is part for run in runs)]
         output.mkdir(parents=True, exist_ok=True)
-        _index_shards(
-            pagefind.path, site, [(shard, output / part.folder / _shard_folder(n)) for part, n, shard in runs], jobs
-        )
+        with ThreadPoolExecutor(max_workers=1) as meanwhile:  # reused parts linked while Pagefind makes the rest
+            linking = [meanwhile.submit(_link_part, previous, site, part.files or []) for part in reused]
+            _index_shards(
+                pagefind.path,
+                site,
+                [(shard, output / part.folder / _shard_folder(n)) for part, n, shard in runs],
+                jobs,
+                where,
+            )
+        for linked in linking:
+            linked.result()
         for part, number, _shard in runs:  # Pagefind's own search interfaces: the search page does not use them
             for name in UNUSED_FILES:
                 (output / part.folder / _shard_folder(number) / name).unlink(missing_ok=True)
@@ -346,7 +362,9 @@ def page_area(html: bytes) -> tuple[str, str] | None:
     return found.group(2).decode("ascii"), unescape(found.group(1).decode("utf-8", "replace"))
 
 
-def _parts(site: Path, files: list[str], digests: Mapping[str, str], old: dict[str, dict]) -> list[_Part]:
+def _parts(
+    where: Callable[[str], Path], files: list[str], digests: Mapping[str, str], old: dict[str, dict]
+) -> list[_Part]:
     """The pages by part, the site-wide part first and the districts by id. A page whose digest
     is the one the previous site's part recorded is in that part again without being read."""
     known = {
@@ -359,13 +377,13 @@ def _parts(site: Path, files: list[str], digests: Mapping[str, str], old: dict[s
         sig = digests.get(rel)
         data = None
         if sig is None:
-            data = (site / rel).read_bytes()
+            data = where(rel).read_bytes()
             sig = hashlib.blake2b(data, digest_size=16).hexdigest()
         was = known.get(rel)
         if was is not None and was[2] == sig:
             area: tuple[str, str] | None = (was[0], was[1]) if was[0] else None
         else:
-            area = page_area(data if data is not None else (site / rel).read_bytes())
+            area = page_area(data if data is not None else where(rel).read_bytes())
         part_id, name = area or ("", "")
         part = parts.get(part_id)
         if part is None:
@@ -391,9 +409,9 @@ def _buckets(part: _Part) -> list[_Part]:
     return [piece for piece in pieces if piece.pages]
 
 
-def _weight(site: Path, rel: str, weights: dict[str, int | None]) -> int | None:
+def _weight(where: Callable[[str], Path], rel: str, weights: dict[str, int | None]) -> int | None:
     if rel not in weights:
-        weights[rel] = indexed_text_bytes((site / rel).read_bytes())
+        weights[rel] = indexed_text_bytes(where(rel).read_bytes())
     return weights[rel]
 
 
@@ -437,28 +455,34 @@ def _previous_parts(folder: Path) -> dict[str, dict]:
     return found
 
 
-def _link_part(previous: Path | None, site: Path, record: dict) -> bool:
-    """Hard-link (or copy, across file systems) a part's index files from the previous site;
-    False, having linked nothing that stays, when any of them is missing there."""
+def _part_present(previous: Path, record: dict) -> bool:
+    """Whether every index file of a part of the previous site is there to be linked."""
+    source = str(previous / OUTPUT_SUBDIR)
+    return all(
+        isinstance(rel, str) and ".." not in rel.split("/") and os.path.isfile(f"{source}/{rel}")
+        for rel in record["files"]
+    )
+
+
+def _link_part(previous: Path | None, site: Path, files: list[str]) -> None:
+    """Hard-link (or copy, across file systems) a part's index files from the previous site,
+    where `_part_present` found them. On strings: a city's reused parts are ten thousand files."""
     if previous is None:
-        return False
-    source, target = previous / OUTPUT_SUBDIR, site / OUTPUT_SUBDIR
-    files = record["files"]
-    if not all(isinstance(rel, str) and ".." not in rel.split("/") and (source / rel).is_file() for rel in files):
-        return False
-    made: set[Path] = set()
+        return
+    source, target = str(previous / OUTPUT_SUBDIR), str(site / OUTPUT_SUBDIR)
+    made: set[str] = set()
     for rel in files:
-        to = target / rel
-        if to.parent not in made:
-            to.parent.mkdir(parents=True, exist_ok=True)
-            made.add(to.parent)
+        to = f"{target}/{rel}"
+        folder = to.rpartition("/")[0]
+        if folder not in made:
+            os.makedirs(folder, exist_ok=True)
+            made.add(folder)
         try:
-            os.link(source / rel, to)
+            os.link(f"{source}/{rel}", to)
         except OSError as exc:
             if exc.errno not in (errno.EXDEV, errno.EPERM, errno.EMLINK):
                 raise
-            shutil.copy2(source / rel, to)
-    return True
+            shutil.copy2(f"{source}/{rel}", to)
 
 
 def _part_files(output: Path, folder: str) -> list[str]:
@@ -599,17 +623,23 @@ def _shard_folder(number: int) -> str:
 # --- running Pagefind ------------------------------------------------------------------------
 
 
-def _index_shards(command: Path, site_dir: Path, shards: list[tuple[list[str], Path]], jobs: int) -> None:
+def _index_shards(
+    command: Path,
+    site_dir: Path,
+    shards: list[tuple[list[str], Path]],
+    jobs: int,
+    where: Callable[[str], Path] | None = None,
+) -> None:
     """Index each shard (its pages, the folder to write it to) with a Pagefind process of its
     own, `jobs` at a time, the biggest first (Pagefind answers one request after another, so two
     processes are what uses two cores). The first failure stops the other runs and is raised."""
     stop = threading.Event()
     if len(shards) == 1:
-        _index_shard(command, site_dir, shards[0][0], shards[0][1], stop)
+        _index_shard(command, site_dir, shards[0][0], shards[0][1], stop, where)
         return
     with ThreadPoolExecutor(max_workers=jobs) as pool:
         runs = [
-            pool.submit(_index_shard, command, site_dir, pages, folder, stop)
+            pool.submit(_index_shard, command, site_dir, pages, folder, stop, where)
             for pages, folder in sorted(shards, key=lambda shard: -len(shard[0]))
         ]
         try:
@@ -621,7 +651,14 @@ def _index_shards(command: Path, site_dir: Path, shards: list[tuple[list[str], P
                 run.cancel()
 
 
-def _index_shard(command: Path, site_dir: Path, pages: list[str], output: Path, stop: threading.Event) -> None:
+def _index_shard(
+    command: Path,
+    site_dir: Path,
+    pages: list[str],
+    output: Path,
+    stop: threading.Event,
+    where: Callable[[str], Path] | None = None,
+) -> None:
     """Index `pages` (paths relative to `site_dir`, in this order) into `output`: one request a
     page carrying its path and its bytes, so Pagefind numbers the pages in this order whatever
     order the file system lists them in, and reads no page of another shard. (Handing it each
@@ -632,7 +669,8 @@ def _index_shard(command: Path, site_dir: Path, pages: list[str], output: Path, 
         index = created.get("index_id")
         if not isinstance(index, int):
             raise _failed(site_dir, f"Pagefind 的回答不合预期（{created}）；{RETRY_HINT}")
-        added = service.ask([functools.partial(_add_file, index, site_dir, rel) for rel in pages])
+        read = where or (lambda rel: site_dir / rel)
+        added = service.ask([functools.partial(_add_file, index, read, rel) for rel in pages])
         missed = [rel for rel, answer in zip(pages, added) if answer.get("type") != "IndexedFile"]
         if missed:
             raise _failed(site_dir, f"Pagefind 没有读到 {len(missed)} 个页面（如 {missed[0]}）；{RETRY_HINT}")
@@ -641,11 +679,11 @@ def _index_shard(command: Path, site_dir: Path, pages: list[str], output: Path, 
         raise _failed(site_dir, f"Pagefind 没有写出 {output / 'pagefind.js'}；{RETRY_HINT}")
 
 
-def _add_file(index: int, site_dir: Path, rel: str) -> dict[str, Any]:
+def _add_file(index: int, where: Callable[[str], Path], rel: str) -> dict[str, Any]:
     """The request that adds the page `rel` (read now, in the thread that writes requests: a
     shard's pages are never all in memory at once). Its URL comes from its path, as when
     Pagefind walks the folder itself."""
-    html = (site_dir / rel).read_bytes().decode("utf-8", "replace")
+    html = where(rel).read_bytes().decode("utf-8", "replace")
     return {"type": "AddFile", "index_id": index, "file_path": rel, "url": None, "file_contents": html}
 
 
