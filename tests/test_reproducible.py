@@ -97,11 +97,16 @@ def test_nothing_depends_on_the_real_clock(tmp_path):
     root = content_tree(tmp_path / "p")
     build(root, "site", "--today", TODAY)
     real_today = date.today()
-    if real_today.isoformat() != TODAY:
-        for path, data in tree_digest(root / "site").items():
-            text = data.decode("utf-8", errors="replace")
-            assert real_today.isoformat() not in text, path
-            assert f"{real_today.year}年{real_today.month}月{real_today.day}日" not in text, path
+    written = "\n".join(
+        p.read_text(encoding="utf-8", errors="replace") for p in sorted((root / "content").rglob("*")) if p.is_file()
+    )
+    forms = [real_today.isoformat(), f"{real_today.year}年{real_today.month}月{real_today.day}日"]
+    if real_today.isoformat() == TODAY or any(form in written for form in forms):
+        forms = []  # a date an editor wrote (a 公示期 ending today) is printed in both forms: not telling
+    for path, data in tree_digest(root / "site").items():
+        text = data.decode("utf-8", errors="replace")
+        for form in forms:
+            assert form not in text, path
 
 
 def _epoch(day: str, hour: int) -> str:

@@ -158,6 +158,74 @@ def test_the_disk_record_takes_linked_index_files_from_the_previous_record(sites
         assert entry[4] == digest_of(out, rel), rel
 
 
+@pytest.mark.parametrize(
+    ("first", "then", "made"),
+    [
+        # each district has a notice in its 公示期 (还剩 N 天 on its page): those parts only
+        ("2026-12-02", "2026-12-03", ["binhai", "gaoxin", "zhucheng"]),
+        ("2027-06-01", "2027-06-02", []),  # every 公示期 over: only the footer's build date changed
+    ],
+)
+def test_a_build_of_the_next_day_makes_only_the_parts_whose_indexed_text_changed(tmp_path, first, then, made):
+    """Every page's footer says the build date, so every page changes from one day to the next;
+    the index parts are keyed by what Pagefind reads (`index_mark`), and a build of the next day
+    over the site of the day before gives, with the parts it reuses, a cold build's bytes."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE, content)
+
+    def day(today: str, out: Path) -> dict:
+        run = cli("build", "--content", str(content), "--out", str(out), "--today", today)
+        assert run.exit_code == 0 and "Pagefind" not in run.output, run.output
+        return dict(search.LAST_RUN)
+
+    day(first, tmp_path / "site")
+    runs = day(then, tmp_path / "site")
+    assert runs["indexed"] == made
+    assert runs["reused"] == [part for part in ["", "binhai", "gaoxin", "zhucheng"] if part not in made]
+    day(then, tmp_path / "cold")
+    edited, cold = tree(tmp_path / "site"), tree(tmp_path / "cold")
+    assert sorted(edited) == sorted(cold) and [rel for rel in edited if edited[rel] != cold[rel]] == []
+    assert f"本站生成于 {int(then[:4])}年{int(then[5:7])}月{int(then[8:])}日".encode() in edited["index.html"]
+
+
+PAGE = (
+    b'<!doctype html><html lang="zh-CN"><head><title>T</title></head><body><header id="top">h</header>'
+    b'<main id="main" data-pagefind-body><h1>A</h1><p>text</p>'
+    b'<ul class="l" data-pagefind-ignore><li>still 3 days</li></ul></main>'
+    b'<footer><p><time datetime="2026-11-27">2026-11-27</time></p></footer></body></html>'
+)
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        (b"2026-11-27", b"2026-11-28", True),  # the footer
+        (b"still 3 days", b"still 2 days", True),  # an ignored list's text
+        (b"<p>text", b"<p>text, more", False),  # indexed text
+        (b"<title>T", b"<title>U", False),  # the head
+        (b'<header id="top">', b'<header id="top"><a id="x">', False),  # an id before main: anchors renumbered
+        (b"<li>still", b'<li id="q">still', False),  # an id in an ignored list counts too
+        (b"<li>still", b"<li><img src=a.png>still", False),  # so does an image (a result's image)
+        (
+            b'<ul class="l" data-pagefind-ignore>',
+            b'<ul class="l" data-pagefind-ignore data-pagefind-filter="k">',
+            False,
+        ),
+    ],
+)
+def test_an_index_mark_leaves_out_only_what_pagefind_does_not_read(old, new, same):
+    assert old in PAGE
+    assert (search.index_mark(PAGE.replace(old, new)) == search.index_mark(PAGE)) is same
+
+
+def test_an_index_mark_is_every_byte_when_pagefind_reads_after_the_main():
+    for footer in (b"<footer><img src=a.png>", b"<footer><h1>x</h1>", b'<footer data-pagefind-meta="a:b">'):
+        page = PAGE.replace(b"<footer>", footer)
+        assert search.index_mark(page).startswith("p")
+        assert search.index_mark(page) != search.index_mark(page.replace(b"2026-11-27", b"2026-11-28"))
+    assert search.index_mark(b"<html><body><main><p>not indexed</p></main></body></html>") == "-"
+
+
 def test_each_page_is_in_the_part_of_the_district_its_search_box_names(sites):
     _content, edited, _cold, _runs = sites
     parts = {

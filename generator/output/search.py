@@ -58,7 +58,7 @@ import time
 from collections import deque
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor, as_completed
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from html import unescape
 from pathlib import Path
 from typing import Any
@@ -88,7 +88,7 @@ AREAS_DIR = "d"  # a district's part of the index: pagefind/d/<district id>/ (th
 # whole of a big district (a district office's own bulletin is all one district). Each part of a
 # district is merged by its search; a page stays in its part while the count of parts holds.
 BUCKET_PAGES = 1200
-FORMAT = 1  # of the parts' records and the way pages are indexed: a change makes every part again
+FORMAT = 2  # of the parts' records and the way pages are indexed: a change makes every part again
 # The estimated Pagefind peak (see _estimate_mb) one run may reach: a part of the index that
 # would need more is cut into shards within it, and JOBS runs at a time keep Pagefind within
 # JOBS x SHARD_BUDGET_MB (1 GiB), beside the generator's own memory (benchmarks/search-index.md).
@@ -236,11 +236,13 @@ def index_site(
     folders (`{"gaoxin": {"name": "潍坊高新区", "index": ["d/gaoxin/"]}}`), for a search of one.
 
     **Reuse.** Each part's first folder holds `part.json`: its key (Pagefind's version, the
-    budget, and every page's path and digest: `digests`, the writer's, else read), its pages and
-    the files its index consists of. A part whose key is the one in `previous` (the published
-    site this one replaces) is not indexed again: its files are hard-linked from there. Pages
-    Pagefind reads the same give the same index, so the result is the one indexing everything
-    would give, byte for byte. `LAST_RUN` says which parts were made and which reused.
+    budget, and every page's path and `index_mark`: what of the page Pagefind reads), its pages
+    with their digests (`digests`, the writer's, else read) and marks, and the files its index
+    consists of. A part whose key is the one in `previous` (the published site this one
+    replaces) is not indexed again: its files are hard-linked from there. Pages Pagefind reads
+    the same give the same index, so the result is the one indexing everything would give,
+    byte for byte, also on the next day, when every page's footer says another build date.
+    `LAST_RUN` says which parts were made and which reused.
 
     **Shards.** Pagefind holds a whole index in memory until it writes it, so a part whose pages
     would need more than `budget_mb` (default $BULLETIN_SEARCH_SHARD_MB or SHARD_BUDGET_MB) is
@@ -268,6 +270,7 @@ def index_site(
         files = sorted(pages, key=lambda rel: rel.split("/"))  # path order, as sorting Paths gives
         old = _previous_parts(previous / OUTPUT_SUBDIR) if previous is not None else {}
         parts = _parts(where, files, digests or {}, old)
+        _mark(parts, old, where)
         weights = dict(weights or {})
         runs: list[tuple[_Part, int, list[str]]] = []
         reused: list[_Part] = []
@@ -306,7 +309,14 @@ def index_site(
             part.files = _part_files(output, part.folder)
         listed = [part for part in parts if part.files]
         for part in listed:
-            record = {"format": FORMAT, "key": part.key, "name": part.name, "pages": part.digests, "files": part.files}
+            record = {
+                "format": FORMAT,
+                "key": part.key,
+                "name": part.name,
+                "pages": part.digests,
+                "marks": part.marks,
+                "files": part.files,
+            }
             (output / part.folder / PART_FILE).write_text(_json(record), encoding="utf-8")
         (output / SHARDS_FILE).write_text(_json(_shards_json(listed)), encoding="utf-8")
         LAST_RUN.update(
@@ -332,6 +342,7 @@ class _Part:
     name: str
     pages: list[str]  # in path order
     digests: dict[str, str]  # page → its digest
+    marks: dict[str, str] = field(default_factory=dict)  # page → `index_mark`, once known
     key: str = ""
     files: list[str] | None = None  # its index files, relative to pagefind/
     bucket: int = 0  # which of a big district's parts (see BUCKET_PAGES)
@@ -393,6 +404,56 @@ def _parts(
     return [piece for part_id in sorted(parts) for piece in _buckets(parts[part_id])]
 
 
+def index_mark(html: bytes) -> str:
+    """What of a page its part of the index is made from, as a digest. Pagefind reads a page up
+    to the end of its indexed `<main>` (data-pagefind-body): the head (title, language), the
+    elements before it (their ids number the anchors inside it) and the main itself, but not
+    the text of an element marked data-pagefind-ignore; anywhere, an `<h1>` (a result's
+    title), an `<img>` (its image), an element's id (an anchor's number) and data-pagefind-*
+    attributes. So the mark is a digest of the page up to the main's end, without the ignored
+    elements that hold none of those (the lists of notices, with their 还剩 N 天), when what
+    follows the main holds no `<h1>`, `<img>` or data-pagefind-* either: the footer (本站生成于
+    and the build date, on every page of every day) and those lists do not count, and a build
+    of another day reuses the parts whose indexed text is the same. A page with one of those
+    after its main is marked by every byte; a page with no indexed main by "-" alone: it is
+    never handed to Pagefind (`indexed_text_bytes` is None)."""
+    found = _INDEXED_MAIN.search(html)
+    if found is None:
+        return "-"
+    end = html.rfind(b"</main>")
+    if end < found.end() or _READ_OUTSIDE.search(html, end) is not None:
+        return "p" + hashlib.blake2b(html, digest_size=16).hexdigest()
+    h = hashlib.blake2b(html[: found.end()], digest_size=16)
+    main = html[found.end() : end]
+    at = 0
+    for ignored in _IGNORED.finditer(main):
+        inside = ignored.group(0)
+        if _READ_INSIDE.search(inside, inside.find(b">")) is None and inside.count(b"data-pagefind-") == 1:
+            h.update(main[at : ignored.start()])
+            h.update(b"<>")  # where it was: two lists side by side are not one
+            at = ignored.end()
+    h.update(main[at:])
+    return "m" + h.hexdigest()
+
+
+# What Pagefind reads after an indexed main, or inside an ignored element (past its own tag)
+_READ_OUTSIDE = re.compile(rb"<h1\b|<img\b|data-pagefind-", re.I)
+_READ_INSIDE = re.compile(rb"<h1\b|<img\b|data-pagefind-|\sid\s*=", re.I)
+
+
+def _mark(parts: list[_Part], old: dict[str, dict], where: Callable[[str], Path]) -> None:
+    """Each page's `index_mark`: the previous site's part record's where the page's digest is
+    the one recorded there (the same bytes), else read from the page."""
+    known = {rel: (sig, record["marks"].get(rel)) for record in old.values() for rel, sig in record["pages"].items()}
+    for part in parts:
+        for rel in part.pages:
+            was = known.get(rel)
+            if was is not None and was[0] == part.digests[rel] and isinstance(was[1], str):
+                part.marks[rel] = was[1]
+            else:
+                part.marks[rel] = index_mark(where(rel).read_bytes())
+
+
 def _buckets(part: _Part) -> list[_Part]:
     """A district's part as it is, or cut into a power of two of parts of at most about
     BUCKET_PAGES pages each, a page's part by a digest of its path (so it stays there)."""
@@ -417,7 +478,7 @@ def _weight(where: Callable[[str], Path], rel: str, weights: dict[str, int | Non
 
 def _part_key(pagefind: Pagefind, budget: float, part: _Part) -> str:
     """What a part's index is made from: the same key, the same index files."""
-    made_of = [FORMAT, pagefind.version, budget, part.id, part.name, sorted(part.digests.items())]
+    made_of = [FORMAT, pagefind.version, budget, part.id, part.name, sorted(part.marks.items())]
     if part.buckets > 1:
         made_of += [part.bucket, part.buckets]
     return hashlib.blake2b(json.dumps(made_of, ensure_ascii=False).encode("utf-8"), digest_size=16).hexdigest()
@@ -449,6 +510,7 @@ def _previous_parts(folder: Path) -> dict[str, dict]:
             isinstance(record, dict)
             and record.get("format") == FORMAT
             and isinstance(record.get("pages"), dict)
+            and isinstance(record.get("marks"), dict)
             and isinstance(record.get("files"), list)
         ):
             found[part_id] = record
