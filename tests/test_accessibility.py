@@ -372,6 +372,29 @@ def test_read_aloud_speaks_the_main_text_in_order_in_mandarin(phone, site):
 
 
 @pytest.mark.browser
+def test_read_aloud_reads_the_countdown_the_search_index_leaves_out(phone, site):
+    """A notice's 公示中（还剩 N 天） is marked data-pagefind-ignore="index" (it changes every day:
+    out of the full-text index) and is still read aloud; the lists marked data-pagefind-ignore
+    are not."""
+    url = next(
+        u
+        for u in every_page(site)
+        if u.startswith("/notices/")
+        and "公示中（还剩" in (site / u.strip("/") / "index.html").read_text(encoding="utf-8")
+    )
+    html = (site / url.strip("/") / "index.html").read_text(encoding="utf-8")
+    assert re.search(
+        r'<p class="period-state" data-pagefind-ignore="index">\s*<span class="badge badge-open">公示中', html
+    )
+    page = phone(init=speech_stub([ZH_CN]))
+    page.goto(phone.url(url))
+    page.locator("#read-aloud").click()
+    page.wait_for_function("() => document.getElementById('read-aloud').textContent === '朗读'")
+    text = spoken_text(page)
+    assert "公示中（还剩" in text and "内容指纹" not in text and "返回公示公告列表" not in text
+
+
+@pytest.mark.browser
 def test_read_aloud_stops_on_request_and_on_leaving(phone):
     page = phone(init=speech_stub([ZH_CN]))
     page.goto(phone.url("/"))

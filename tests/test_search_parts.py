@@ -161,8 +161,10 @@ def test_the_disk_record_takes_linked_index_files_from_the_previous_record(sites
 @pytest.mark.parametrize(
     ("first", "then", "made"),
     [
-        # each district has a notice in its 公示期 (还剩 N 天 on its page): those parts only
-        ("2026-12-02", "2026-12-03", ["binhai", "gaoxin", "zhucheng"]),
+        # a 公示期 of 潍坊高新区 ends on 12-01: its page says 已结束 (and loses its 异议 paragraph)
+        ("2026-12-01", "2026-12-02", ["gaoxin"]),
+        # a notice of each district is in its 公示期: only its 还剩 N 天, which the index leaves out
+        ("2026-12-02", "2026-12-03", []),
         ("2027-06-01", "2027-06-02", []),  # every 公示期 over: only the footer's build date changed
     ],
 )

@@ -6,7 +6,8 @@
    - It reads <main> in document order: headings, paragraphs, list items, definitions, table
      rows (each cell with its column header, from data-label). Skipped: anything hidden, marked
      aria-hidden="true" or data-pagefind-ignore (lists repeated elsewhere, the fingerprint, the
-     print-only poster), scripts and charts' SVG.
+     print-only poster), scripts and charts' SVG; but data-pagefind-ignore="index" is read (the
+     page's own text that only the search index leaves out: a notice's 公示中（还剩 N 天）).
    - Text is spoken in short pieces, one after another (Chrome cuts a long utterance off after
      about 15 seconds).
    - 停止朗读 stops at once; leaving the page stops too. */
@@ -36,7 +37,8 @@
 
   function skipped(el) {
     if (SKIP_TAGS[el.tagName] || el.hidden) { return true; }
-    if (el.getAttribute("aria-hidden") === "true" || el.hasAttribute("data-pagefind-ignore")) { return true; }
+    if (el.getAttribute("aria-hidden") === "true") { return true; }
+    if (el.hasAttribute("data-pagefind-ignore") && el.getAttribute("data-pagefind-ignore") !== "index") { return true; }
     var style = window.getComputedStyle(el);
     return style.display === "none" || style.visibility === "hidden";
   }
