@@ -187,7 +187,7 @@ def _build(
     from .output.render import Renderer, empty_sections, static_outputs, template_environment
     from .output.revisions import SHALLOW_NOTE, first_publication
     from .output.routes import RouteCollision, plan
-    from .output.search import OUTPUT_SUBDIR, Pagefind, index_site, locate_pagefind, pinyin
+    from .output.search import OUTPUT_SUBDIR, Pagefind, Weights, index_site, locate_pagefind, pinyin
 
     # what the attachments say (`content.attachments`, read on every core, cached beside `out`)
     scanner = Scanner(out, session.workers, skip=not scan_attachments, prune=True)
@@ -275,7 +275,7 @@ def _build(
         saving: persist.Saving | None = None  # the state for the next build, being written (below)
         try:
             kept = session.kept_pages(the_plan.pages, writer, site, derived, history)
-            weights: dict[str, int | None] | None = {} if pagefind.ready else None
+            weights = Weights() if pagefind.ready else None
             # (engine.pages.render_pages, in forked workers when there is much to render)
             deps, made = session.render(renderer, the_plan.pages, kept, writer, weights, the_plan.data)
 

@@ -129,6 +129,34 @@ def test_pages_read_from_where_locate_says_give_the_same_index(sites, tmp_path):
     ) == sorted(changed)  # nothing was read from (or written into) the new folder but through locate
 
 
+def test_a_cold_build_places_every_page_by_what_its_renderer_learnt(tmp_path, monkeypatch):
+    """The render workers weigh each page for the index (`search.weigh`: text bytes, index mark,
+    district), so `index_site` reads no page of a cold build to place it in a part; an edit
+    build knows the rest from the previous parts' records."""
+    content = tmp_path / "content"
+    shutil.copytree(SAMPLE, content)
+    seen: list[tuple[set, dict]] = []
+    parts = search._parts
+
+    def spy(where, files, digests, old, facts):
+        seen.append((set(files), dict(facts)))
+        return parts(where, files, digests, old, facts)
+
+    monkeypatch.setattr(search, "_parts", spy)
+    build(content, tmp_path / "site")
+    files, facts = seen[-1]
+    assert files and set(facts) == files
+    site = tmp_path / "site"
+    for rel in sorted(files)[:40]:
+        html = (site / rel).read_bytes()
+        assert facts[rel] == (search.index_mark(html), page_area(html)), rel
+    notice = content / NOTICE
+    notice.write_text(notice.read_text(encoding="utf-8") + "\n补充：地点不变。\n", encoding="utf-8")
+    build(content, site)
+    files, facts = seen[-1]
+    assert "notices/fuhai-huayuan-wuye-jingli-pinyong/index.html" in facts and len(facts) < len(files) / 4
+
+
 def test_the_disk_record_takes_linked_index_files_from_the_previous_record(sites, tmp_path, monkeypatch):
     """Linking a reused part's files into the new site changes only their ctime: the record of
     what is on disk keeps their digests instead of reading them all again, and stays right."""

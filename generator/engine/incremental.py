@@ -66,6 +66,7 @@ from .write import DIGEST_MOD, SiteWriter, cache_dir, marker_digest, save_cached
 if TYPE_CHECKING:  # the reader and the renderer bring YAML, Markdown and Jinja: imported when used
     from ..output.render import Renderer
     from ..output.routes import Page
+    from ..output.search import Weights
     from .reads import FileMemo, Files
 
 MAX_LISTED = 64  # more changed paths than this at once: scan the content folder whole
@@ -309,7 +310,7 @@ class Session:
         pages: list[Page],
         kept: dict[str, str],
         writer: SiteWriter,
-        weights: dict | None,
+        weights: Weights | None,
         data: dict,
     ) -> tuple[dict[str, frozenset], set[str]]:
         """Every page not `kept`, rendered into `writer` (see `pages.render_pages`); a one-shot

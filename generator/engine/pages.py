@@ -14,7 +14,7 @@ from collections.abc import Callable
 
 from ..output.render import Renderer
 from ..output.routes import Page
-from ..output.search import indexed_text_bytes
+from ..output.search import Weights, weigh
 from . import pool
 from .write import digest, stage_file
 
@@ -31,13 +31,14 @@ def render_pages(
     writer,
     workers: int,
     track: bool,
-    weights: dict[str, int | None] | None = None,
+    weights: Weights | None = None,
     files: dict[str, Callable[[], bytes]] | None = None,
 ) -> dict[str, frozenset]:
     """Every planned page, in plan order, into `writer`: a page in `keep` (path → digest) is
     unchanged and left as it is on disk; the others are rendered (only changed bytes are staged).
-    Returns the deps of each rendered page when `track`. With `weights`, each rendered page's
-    `search.indexed_text_bytes` goes into it (the search index's shards are cut by them).
+    Returns the deps of each rendered page when `track`. With `weights`, what the search index
+    needs of each rendered page goes into it (`search.weigh`: its indexed text's bytes, which
+    cut the index into shards, its index mark and district).
     `files`: other files to write (path → the function making its bytes: the data files).
 
     With `workers` > 1 and enough pages to render (or files to make), forked processes render
@@ -57,7 +58,7 @@ def render_pages(
             data = renderer.render(page, deps)
             writer.put(path, data)
             if weights is not None:
-                weights[path] = indexed_text_bytes(data)
+                weights.add(path, weigh(data))
             if deps is not None:
                 deps_by_path[path] = frozenset(deps)
         for path, make in files.items():
@@ -84,7 +85,8 @@ def render_pages(
                 if read is not None:
                     deps_by_path[path] = read
             if weights is not None:
-                weights.update(weighed)
+                for path, facts in weighed.items():
+                    weights.add(path, facts)
     finally:
         _JOB.clear()
     return deps_by_path
@@ -106,8 +108,8 @@ def _make_file(index: int) -> tuple[list, dict]:
 
 
 def _render_span(span: tuple[int, int]) -> tuple[list, dict]:
-    """(path, digest, deps) of each page in `span`, and the indexed text's bytes of those rendered
-    (when weighing)."""
+    """(path, digest, deps) of each page in `span`, and `search.weigh` of those rendered (when
+    weighing)."""
     job = _JOB
     renderer, keep, track = job["renderer"], job["keep"], job["track"]
     made: set = set()
@@ -122,6 +124,6 @@ def _render_span(span: tuple[int, int]) -> tuple[list, dict]:
         data = renderer.render(page, deps)
         sig = _staged(path, data, made)
         if job["weigh"]:
-            weighed[path] = indexed_text_bytes(data)
+            weighed[path] = weigh(data)
         out.append((path, sig, frozenset(deps) if deps is not None else None))
     return out, weighed

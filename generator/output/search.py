@@ -269,7 +269,7 @@ def index_site(
             pages = (path.relative_to(site).as_posix() for path in site.rglob("*.html"))
         files = sorted(pages, key=lambda rel: rel.split("/"))  # path order, as sorting Paths gives
         old = _previous_parts(previous / OUTPUT_SUBDIR) if previous is not None else {}
-        parts = _parts(where, files, digests or {}, old)
+        parts = _parts(where, files, digests or {}, old, weights.facts if isinstance(weights, Weights) else {})
         _mark(parts, old, where)
         weights = dict(weights or {})
         runs: list[tuple[_Part, int, list[str]]] = []
@@ -374,11 +374,16 @@ def page_area(html: bytes) -> tuple[str, str] | None:
 
 
 def _parts(
-    where: Callable[[str], Path], files: list[str], digests: Mapping[str, str], old: dict[str, dict]
+    where: Callable[[str], Path],
+    files: list[str],
+    digests: Mapping[str, str],
+    old: dict[str, dict],
+    facts: Mapping[str, tuple[str, tuple[str, str] | None]],
 ) -> list[_Part]:
-    """The pages by part, the site-wide part first and the districts by id. A page whose digest
-    is the one the previous site's part recorded is in that part again without being read; one
-    that is read gets its `index_mark` meanwhile (else `_mark` gives it)."""
+    """The pages by part, the site-wide part first and the districts by id. A page rendered in
+    this build is placed by what its worker learnt (`facts`: mark, district), one whose digest
+    is the one the previous site's part recorded is in that part again, neither read; one that
+    is read gets its `index_mark` meanwhile (else `_mark` gives it)."""
     known = {
         rel: (name_id.split(".")[0], record.get("name", ""), sig)
         for name_id, record in old.items()
@@ -392,8 +397,11 @@ def _parts(
             data = where(rel).read_bytes()
             sig = hashlib.blake2b(data, digest_size=16).hexdigest()
         was = known.get(rel)
-        if was is not None and was[2] == sig:
-            area: tuple[str, str] | None = (was[0], was[1]) if was[0] else None
+        mark: str | None = None
+        if rel in facts:
+            mark, area = facts[rel]
+        elif was is not None and was[2] == sig:
+            area = (was[0], was[1]) if was[0] else None
         else:
             data = data if data is not None else where(rel).read_bytes()
             area = page_area(data)
@@ -403,9 +411,31 @@ def _parts(
             part = parts[part_id] = _Part(part_id, name, [], {})
         part.pages.append(rel)
         part.digests[rel] = sig
-        if data is not None:
+        if mark is not None:
+            part.marks[rel] = mark
+        elif data is not None:
             part.marks[rel] = index_mark(data)
     return [piece for part_id in sorted(parts) for piece in _buckets(parts[part_id])]
+
+
+class Weights(dict[str, int | None]):
+    """What the render workers learn of each page they render, for the search index: the bytes
+    of its indexed text (the mapping itself, as `indexed_text_bytes` gives them: shards are cut
+    by them) and, in `facts`, its `index_mark` and district (`page_area`), so that `index_site`
+    reads no page that was rendered in this build."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.facts: dict[str, tuple[str, tuple[str, str] | None]] = {}
+
+    def add(self, path: str, weighed: tuple[int | None, str, tuple[str, str] | None]) -> None:
+        self[path] = weighed[0]
+        self.facts[path] = weighed[1:]
+
+
+def weigh(html: bytes) -> tuple[int | None, str, tuple[str, str] | None]:
+    """`Weights.add`'s: the page's indexed text bytes, index mark and district."""
+    return indexed_text_bytes(html), index_mark(html), page_area(html)
 
 
 def index_mark(html: bytes) -> str:
