@@ -130,7 +130,7 @@ def bench_sizes(sizes: list[str], runs: int, workdir: Path) -> dict:
         cold, nochange, edit, nextday = [], [], [], []
         command = [sys.executable, "-m", "generator", "build", "--today", "2026-11-27", "--out", str(out)]
         # the next day's build over it (no content change): every page's footer date changed
-        tomorrow = [*command[:4], "2026-11-28", *command[5:]]
+        tomorrow = [*command[:5], "2026-11-28", *command[6:]]
         for i in range(n):
             _fresh(*_bulletin_caches(out))
             sample = measure.run(command, root, ENV)
@@ -141,6 +141,8 @@ def bench_sizes(sizes: list[str], runs: int, workdir: Path) -> dict:
             _edit_one_notice(root / "content", i)
             edit.append(measure.run(command, root, ENV))
             nextday.append(measure.run(tomorrow, root, ENV))
+            if nextday[-1].returncode != 0:
+                raise SystemExit(f"bulletin failed on the next day at {size}:\n{nextday[-1].output[-3000:]}")
             print(f"size {size}: run {i + 1}/{n} cold {sample.wall:.2f}s", file=sys.stderr)
         files = sum(1 for p in out.rglob("*") if p.is_file())
         loop = json.loads(
