@@ -5,9 +5,11 @@ Full text: `locate_pagefind(content_dir)` finds the Pagefind command before anyt
 it over the finished output folder — the temporary one, before it replaces the published site —
 writing `pagefind/` inside it, in parts: one a district (`pagefind/d/<id>/`, the pages whose
 search box names that district) and one for the rest (`pagefind/`), each cut into shards when it
-would need more memory than a fixed budget, merged by the search page. A part whose pages are
-those of the previous site's same part (and made by the same Pagefind) is linked from there, not
-indexed again: an edit indexes only the parts it touches, and gives the bytes a cold build gives.
+would need more memory than a fixed budget, merged by the search page. A part whose pages read
+the same to Pagefind as those of the previous site's same part (`index_mark`; made by the same
+Pagefind) is linked from there, not indexed again: an edit indexes only the parts it touches, a
+build of the next day only those whose indexed text changed, and either gives the bytes a cold
+build gives.
 The search page opened from a district's page searches that district's part only (a small
 fraction of a province-size index), and 搜索全部 every part. Pagefind must be the npm
 release 1.6 or later: the PyPI 1.5.2 build splits a Chinese query into single characters in the
