@@ -254,6 +254,9 @@ def test_an_index_mark_is_every_byte_when_pagefind_reads_after_the_main():
         assert search.index_mark(page).startswith("p")
         assert search.index_mark(page) != search.index_mark(page.replace(b"2026-11-27", b"2026-11-28"))
     assert search.index_mark(b"<html><body><main><p>not indexed</p></main></body></html>") == "-"
+    # a link whose title merely says data-pagefind-ignore is indexed: its text counts
+    linked = PAGE.replace(b"<p>text", b'<p><a href="/x/" title="x data-pagefind-ignore y">text</a>')
+    assert search.index_mark(linked) != search.index_mark(linked.replace(b">text</a>", b">other</a>"))
 
 
 def test_each_page_is_in_the_part_of_the_district_its_search_box_names(sites):

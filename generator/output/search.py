@@ -499,6 +499,8 @@ def _ignored_spans(html: bytes, begin: int, end: int) -> Iterable[tuple[int, int
         start = html.rfind(b"<", begin, attr)
         if start < 0 or html.find(b">", start, attr) >= 0 or html[attr - 1 : attr] not in b" \t\n\r\f":
             continue  # not an attribute of a tag
+        if html.count(b'"', start, attr) % 2 or html.count(b"'", start, attr) % 2:
+            continue  # (perhaps) inside an attribute's value: Pagefind indexes that element
         if html[attr + 20 : attr + 21] not in b" \t\n\r\f=>":
             continue  # data-pagefind-ignored…
         name = _TAG_NAME.match(html, start)
