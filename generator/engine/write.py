@@ -13,8 +13,9 @@ which publishes in one of two ways:
 - **swap** (first build, or many changes): every unchanged file of the previous build is
   hard-linked into the staging folder (same inode: no bytes are copied), so the staging folder
   becomes the complete new site; what is made from the whole site (the Pagefind search index) is
-  added to it (`commit(before_publish=…)`); then it is exchanged with `out` in one `renameat2(RENAME_EXCHANGE)`
-  (two renames where the kernel lacks it) and the old tree is removed.
+  added to it (`commit(before_publish=…)`, which runs while those links are made and reads an
+  unchanged page from `out` meanwhile: `locate`); then it is exchanged with `out` in one
+  `renameat2(RENAME_EXCHANGE)` (two renames where the kernel lacks it) and the old tree is removed.
 - **patch** (a few changed files, only when the writer is made with `patch=True`: the edit loop
   of `bulletin serve`, whose output is a local preview): the staging folder holds just the changed
   files (flat, in one `.flat/` folder: making and removing a folder per page costs more than
