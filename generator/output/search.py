@@ -272,7 +272,6 @@ def index_site(
         files = sorted(pages, key=lambda rel: rel.split("/"))  # path order, as sorting Paths gives
         old = _previous_parts(previous / OUTPUT_SUBDIR) if previous is not None else {}
         parts = _parts(where, files, digests or {}, old, weights.facts if isinstance(weights, Weights) else {})
-        _mark(parts, old, where)
         weights = dict(weights or {})
         runs: list[tuple[_Part, int, list[str]]] = []
         reused: list[_Part] = []
@@ -384,10 +383,10 @@ def _parts(
 ) -> list[_Part]:
     """The pages by part, the site-wide part first and the districts by id. A page rendered in
     this build is placed by what its worker learnt (`facts`: mark, district), one whose digest
-    is the one the previous site's part recorded is in that part again, neither read; one that
-    is read gets its `index_mark` meanwhile (else `_mark` gives it)."""
+    is the one the previous site's part recorded is in that part again with the mark recorded
+    there, neither read; any other page is read for its district and `index_mark`."""
     known = {
-        rel: (name_id.split(".")[0], record.get("name", ""), sig)
+        rel: (name_id.split(".")[0], record.get("name", ""), sig, record["marks"].get(rel))
         for name_id, record in old.items()
         for rel, sig in record["pages"].items()
     }
@@ -402,8 +401,8 @@ def _parts(
         mark: str | None = None
         if rel in facts:
             mark, area = facts[rel]
-        elif was is not None and was[2] == sig:
-            area = (was[0], was[1]) if was[0] else None
+        elif was is not None and was[2] == sig and isinstance(was[3], str):
+            mark, area = was[3], ((was[0], was[1]) if was[0] else None)
         else:
             data = data if data is not None else where(rel).read_bytes()
             area = page_area(data)
@@ -413,10 +412,7 @@ def _parts(
             part = parts[part_id] = _Part(part_id, name, [], {})
         part.pages.append(rel)
         part.digests[rel] = sig
-        if mark is not None:
-            part.marks[rel] = mark
-        elif data is not None:
-            part.marks[rel] = index_mark(data)
+        part.marks[rel] = mark if mark is not None else index_mark(data or b"")
     return [piece for part_id in sorted(parts) for piece in _buckets(parts[part_id])]
 
 
@@ -487,9 +483,9 @@ _TAG_NAME = re.compile(rb"<([a-z][a-z0-9]*)[\s/>]")
 
 def _ignored_spans(html: bytes, begin: int, end: int) -> Iterable[tuple[int, int, int]]:
     """(start, end of its opening tag, end) of each element marked data-pagefind-ignore between
-    `begin` and `end`, up to the first closing tag of its name (as `_IGNORED` finds them: where
-    the same tag nests inside, the span ends early and the rest counts as indexed). By `find`
-    rather than `_IGNORED`, whose backtracking took 1.4 s over a city's pages."""
+    `begin` and `end`, up to the first closing tag of its name (where the same tag nests inside,
+    the span ends early and the rest counts as indexed). By `find`, not a regular expression:
+    one with a back-reference took 1.4 s over a city's pages."""
     at = begin
     while True:
         attr = html.find(b"data-pagefind-ignore", at, end)
@@ -513,21 +509,6 @@ def _ignored_spans(html: bytes, begin: int, end: int) -> Iterable[tuple[int, int
         stop = close + len(name.group(1)) + 3
         yield start, opened + 1, stop
         at = stop
-
-
-def _mark(parts: list[_Part], old: dict[str, dict], where: Callable[[str], Path]) -> None:
-    """Each page's `index_mark`: the previous site's part record's where the page's digest is
-    the one recorded there (the same bytes), else read from the page."""
-    known = {rel: (sig, record["marks"].get(rel)) for record in old.values() for rel, sig in record["pages"].items()}
-    for part in parts:
-        for rel in part.pages:
-            was = known.get(rel)
-            if rel in part.marks:
-                continue  # read by `_parts`
-            if was is not None and was[0] == part.digests[rel] and isinstance(was[1], str):
-                part.marks[rel] = was[1]
-            else:
-                part.marks[rel] = index_mark(where(rel).read_bytes())
 
 
 def _buckets(part: _Part) -> list[_Part]:
@@ -740,7 +721,6 @@ def _estimate_mb(pages: int, text_bytes: int) -> float:
 _INDEXED_MAIN = re.compile(rb"<main\b[^>]*\sdata-pagefind-body[\s=>]")
 # An element marked data-pagefind-ignore up to its first closing tag: where the same tag nests
 # inside, the rest still counts, so the estimate errs high, never low.
-_IGNORED = re.compile(rb"<([a-z][a-z0-9]*)\b[^>]*\sdata-pagefind-ignore[\s=>].*?</\1>", re.S)
 _TAG = re.compile(rb"<[^>]*>")
 
 
@@ -752,8 +732,13 @@ def indexed_text_bytes(html: bytes) -> int | None:
     if found is None:
         return None
     end = html.rfind(b"</main>")
-    main = html[found.end() : end if end > found.start() else len(html)]
-    return len(_TAG.sub(b"", _IGNORED.sub(b"", main)))
+    stop = end if end > found.start() else len(html)
+    kept, at = [], found.end()
+    for start, _opened, after in _ignored_spans(html, at, stop):
+        kept.append(html[at:start])
+        at = after
+    kept.append(html[at:stop])
+    return len(_TAG.sub(b"", b"".join(kept)))
 
 
 def _shard_folder(number: int) -> str:
