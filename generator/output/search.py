@@ -589,7 +589,7 @@ def _link_part(previous: Path | None, site: Path, files: list[str]) -> None:
     """Hard-link (or copy, across file systems) a part's index files from the previous site,
     where `_part_present` found them. On strings: a city's reused parts are ten thousand files."""
     if previous is None:
-        return
+        return  # (nothing is reused without a previous site)
     source, target = str(previous / OUTPUT_SUBDIR), str(site / OUTPUT_SUBDIR)
     made: set[str] = set()
     for rel in files:
@@ -753,7 +753,7 @@ def _index_shards(
     site_dir: Path,
     shards: list[tuple[list[str], Path]],
     jobs: int,
-    where: Callable[[str], Path] | None = None,
+    where: Callable[[str], Path],
 ) -> None:
     """Index each shard (its pages, the folder to write it to) with a Pagefind process of its
     own, `jobs` at a time, the biggest first (Pagefind answers one request after another, so two
@@ -782,7 +782,7 @@ def _index_shard(
     pages: list[str],
     output: Path,
     stop: threading.Event,
-    where: Callable[[str], Path] | None = None,
+    where: Callable[[str], Path],
 ) -> None:
     """Index `pages` (paths relative to `site_dir`, in this order) into `output`: one request a
     page carrying its path and its bytes, so Pagefind numbers the pages in this order whatever
@@ -794,8 +794,7 @@ def _index_shard(
         index = created.get("index_id")
         if not isinstance(index, int):
             raise _failed(site_dir, f"Pagefind 的回答不合预期（{created}）；{RETRY_HINT}")
-        read = where or (lambda rel: site_dir / rel)
-        added = service.ask([functools.partial(_add_file, index, read, rel) for rel in pages])
+        added = service.ask([functools.partial(_add_file, index, where, rel) for rel in pages])
         missed = [rel for rel, answer in zip(pages, added) if answer.get("type") != "IndexedFile"]
         if missed:
             raise _failed(site_dir, f"Pagefind 没有读到 {len(missed)} 个页面（如 {missed[0]}）；{RETRY_HINT}")
