@@ -13,6 +13,7 @@ from __future__ import annotations
 import os
 import re
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -250,3 +251,34 @@ def test_link_check_reads_attachments_and_absolute_links_under_base_url(tmp_path
 def test_link_check_without_a_site_is_a_usage_error(tmp_path, capsys):
     assert linkcheck.main(["--site", str(tmp_path / "none")]) == 2
     assert "先运行 bulletin build" in capsys.readouterr().err
+
+
+def test_link_check_answers_a_mistyped_command_line_in_chinese(tmp_path):
+    """What CI prints when the workflow's command line is wrong is read by the office, too."""
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    for args, said in (
+        (["--sit", "site"], "没有选项“--sit”"),
+        (["--format", "xml"], "“xml”不是可选值；可选：text、github"),
+    ):
+        run = subprocess.run(
+            [sys.executable, "-m", "generator.tools.linkcheck", *args],
+            capture_output=True,
+            text=True,
+            env=env,
+            cwd=tmp_path,
+            timeout=60,
+        )
+        assert run.returncode == 2, run
+        assert said in run.stderr and "用法" in run.stderr
+        assert not re.search(r"usage:|error:|invalid choice|unrecognized", run.stderr, re.I), run.stderr
+        assert "Traceback" not in run.stderr
+    helped = subprocess.run(
+        [sys.executable, "-m", "generator.tools.linkcheck", "--help"],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=tmp_path,
+        timeout=60,
+    )
+    assert helped.returncode == 0 and "检查已生成网站的站内链接和附件" in helped.stdout
+    assert "[选项]" in helped.stdout and "options" not in helped.stdout.lower()
