@@ -18,7 +18,8 @@ from pathlib import Path
 import pytest
 
 from generator import Builder, ContentError, pipeline
-from generator.engine import cache, incremental, write
+from generator.engine import cache, incremental, memo, write
+from generator.output import routes
 from generator.tools import serve
 
 from attachkit import BLANK_PDF
@@ -541,6 +542,42 @@ def test_a_file_with_more_problems_than_are_listed_reports_them_as_a_full_check_
         shown = [p.format() for p in caught.value.problems]
         assert shown == [p.format() for p in pipeline.check(tree / "content", "content", TODAY, drafts=False)[1]]
         assert any("另有 50 个错误未列出" in line for line in shown)
+
+
+@pytest.mark.parametrize("chunk", [1, 2])
+def test_the_plans_chunks_of_record_pages_give_the_same_site(tree, monkeypatch, chunk):
+    """The plan makes record pages a chunk at a time, each chunk a step (`routes.PAGE_CHUNK`
+    records, 256): with chunks of one and two records, the edits in a row (records added,
+    renamed and deleted shift the chunks after them) give a full build's bytes each time."""
+    monkeypatch.setattr(routes, "PAGE_CHUNK", chunk)
+    builder, watcher = _watched_builder(tree)
+    for name in IN_A_ROW:
+        EDITS[name](tree)
+        builder.rebuild(changed_paths=watcher.changes(), complete=True)
+        _assert_same(tree, tree / "site")
+
+
+def test_a_notice_edit_plans_the_pages_of_its_chunk_alone(tree, monkeypatch):
+    """An edit costs the plan a step per chunk of records, and a step per page only in the
+    chunk that holds the edited record (at province size, 116,000 page steps an edit before)."""
+    monkeypatch.setattr(routes, "PAGE_CHUNK", 1)
+    steps: list[str] = []
+    real = memo.Memo.__call__
+
+    def counting(self, step, *args):
+        steps.append(step.name)
+        return real(self, step, *args)
+
+    monkeypatch.setattr(memo.Memo, "__call__", counting)
+    builder, watcher = _watched_builder(tree)
+    pages, chunks = steps.count("page"), steps.count("record-pages")
+    areas = pages - chunks  # district and street pages: a step each (a few dozen at province size)
+    assert chunks > 10 and 0 < areas < 5
+    steps.clear()
+    EDITS["notice-change-body"](tree)
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    assert steps.count("record-pages") == chunks and steps.count("page") == areas + 1
+    _assert_same(tree, tree / "site")
 
 
 def test_a_notice_body_edit_renders_only_what_shows_the_body(tree):

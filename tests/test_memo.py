@@ -138,3 +138,28 @@ def test_a_failed_rebuild_sweeps_nothing():
         for i in range(50):
             memo(page, i)
     assert len(calls) == 50
+
+
+def test_a_reused_result_keeps_the_newest_inputs_not_the_first():
+    """Each build makes its mappings anew (equal, not the same objects): a step reused build
+    after build must not keep the first build's alive (a chunk of notice pages held a province's
+    whole status table, one per build that re-made it)."""
+    import gc
+    import weakref
+
+    class Table(dict):  # a dict that can be weakly referenced
+        pass
+
+    made: list[int] = []
+    step = Step("sum", lambda table: made.append(1) or sum(table.values()))  # keeps no argument
+    memo = Memo()
+    first = Table(a=1)
+    gone = weakref.ref(first)
+    with rebuild(memo):
+        assert memo(step, first) == 1
+    second = Table(a=1)
+    with rebuild(memo):
+        assert memo(step, second) == 1 and len(made) == 1
+    del first
+    gc.collect()
+    assert gone() is None

@@ -81,6 +81,7 @@ class Memo:
                     if a is not b and a != b:
                         break
                 else:
+                    hit[0] = inputs  # the newest equal objects: the old ones (a build's mappings) can go
                     hit[2] = self.generation
                     return hit[1]
         value = step.make(*args)
