@@ -9,6 +9,7 @@ test runs all the edits in a row on the same builder, comparing after each.
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -834,3 +835,49 @@ def test_a_build_with_warnings_is_remembered_and_says_them_again(tmp_path):
     damaged = pipeline.build(tmp_path / "content", "content", out, TODAY, fulltext=False)
     assert (damaged.pages, damaged.written) == (first.pages, 0)  # (the state beside it says what to render)
     assert [p.format() for p in damaged.warnings] == [p.format() for p in first.warnings]
+
+
+def test_the_disk_record_of_a_patch_is_a_full_records_and_is_kept_in_memory(tree, monkeypatch):
+    """Under `serve` each edit's commit patches the folder and records what is on disk for the
+    files it touched; the record is the one a walk of the whole folder gives, and this process
+    reads it back from memory while the file is the one it wrote (a province's took 0.1 s to
+    parse, every edit), and from the file once another process has written it."""
+    builder, watcher = _watched_builder(tree)
+    out = (tree / "site").resolve()
+    path = write.cache_dir(out) / write.DISK
+    for name in ("notice-change-body", "notice-add", "notice-delete", "compound-change"):
+        EDITS[name](tree)
+        builder.rebuild(changed_paths=watcher.changes(), complete=True)
+        marker, patched = write._load_disk(out)
+        on_file = json.loads(path.read_text(encoding="utf-8"))
+        assert (on_file["marker"], on_file["files"]) == (marker, patched)
+        write.record_disk(out, marker, write.read_manifest(out, verify=False))  # a walk of every file
+        assert write._load_disk(out) == (marker, patched)
+        assert write.disk_matches(out, marker)
+    parsed: list[str] = []
+    real_loads = json.loads
+    monkeypatch.setattr(json, "loads", lambda text, *a, **k: parsed.append("x") or real_loads(text, *a, **k))
+    assert write._load_disk(out)[0] == marker and parsed == []
+    # another process writes the record (here: the same record without this process's token)
+    path.write_text(json.dumps({"marker": "other", "files": {}}), encoding="utf-8")
+    assert write._load_disk(out) == ("other", {}) and parsed == ["x"]
+
+
+def test_a_patch_may_change_up_to_a_quarter_of_the_site(tree, monkeypatch):
+    """Under `serve`, a change to a few files is patched into the folder in place, and so is
+    one to many files while they are at most a quarter of the site: a swap links every other
+    file into a new tree and removes the old one (6 s at province size, where a notice that
+    concerns every community changes 4,890 feeds). A bigger change still swaps."""
+    monkeypatch.setattr(write, "PATCH_LIMIT", 1)
+    monkeypatch.setenv("BULLETIN_PAGEFIND", "off")  # as serve builds (the index would need a swap)
+    builder, watcher = _watched_builder(tree)
+    out = tree / "site"
+    folder = out.stat().st_ino
+    EDITS["notice-change-body"](tree)
+    result = builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    assert result.written > 1 and out.stat().st_ino == folder  # patched: the same folder
+    _assert_same(tree, out)
+    EDITS["site-title"](tree)  # every page
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    assert out.stat().st_ino != folder  # swapped
+    _assert_same(tree, out)
