@@ -371,8 +371,10 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
                 pager=Pager(current=n, total=pages),
             ),
         )
+    # (in the records' order, by id, not newest first: a new notice, the commonest edit, then
+    # shifts only the chunks after its id, not every chunk)
     statuses = d.notice_status
-    p.add_record_pages("notice", ((notice, statuses[notice.id]) for notice in ordered), _notice_pages)
+    p.add_record_pages("notice", ((n, statuses[n.id]) for n in site.notices.values()), _notice_pages)
 
     for f in site.attachments:
         path = f"attachments/{f}"  # on disk as named; links percent-encode it (url_attachment)
