@@ -881,3 +881,22 @@ def test_a_patch_may_change_up_to_a_quarter_of_the_site(tree, monkeypatch):
     builder.rebuild(changed_paths=watcher.changes(), complete=True)
     assert out.stat().st_ino != folder  # swapped
     _assert_same(tree, out)
+
+
+def test_an_edit_checks_only_the_evaluation_files_it_touched(tree, monkeypatch):
+    """Each evaluation file is checked by a step of its own (`validate.EVALUATION`): a notice
+    edit checks no score again (a province has 15,000 score rows, checked on every edit before),
+    a score edit its own file's rows."""
+    from generator.content import validate
+
+    builder, watcher = _watched_builder(tree)
+    checked: list[str] = []
+    real = validate._scores
+    monkeypatch.setattr(validate, "_scores", lambda src, *rest: checked.append(src.rel) or real(src, *rest))
+    EDITS["notice-change-body"](tree)
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    assert checked == []
+    EDITS["evaluation-change-score"](tree)
+    builder.rebuild(changed_paths=watcher.changes(), complete=True)
+    assert checked and len(set(checked)) == 1 and checked[0].startswith("evaluations/")
+    _assert_same(tree, tree / "site")

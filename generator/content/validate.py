@@ -18,6 +18,7 @@ import unicodedata
 from datetime import date
 from decimal import Decimal
 from pathlib import Path, PurePosixPath
+from typing import Any
 
 from ..domain import checksums, privacy
 from ..domain.models import (
@@ -118,7 +119,7 @@ def validate(
         and r.fields["date"] > today
         and not (r.fields.get("draft") and not drafts)
     )
-    evaluations = _evaluations(loaded, problems, districts, info, today)
+    evaluations = _evaluations(loaded, problems, districts, info, today, run)
     _latest_fee_warnings(loaded, compounds, problems, run)
     _privacy(loaded, info, problems, run)
 
@@ -698,58 +699,84 @@ NOTICE = _record_step(
 
 
 def _evaluations(
-    loaded: Loaded, problems: Problems, districts: dict, info: SiteInfo | None, today: date
+    loaded: Loaded, problems: Problems, districts: dict, info: SiteInfo | None, today: date, run: Runner = DIRECT
 ) -> list[Evaluation]:
+    """Each evaluation file checked by a step (`EVALUATION`): 360 files and 15,000 score rows at
+    province size, checked again on every edit before."""
+    site = (loaded.site.fields if loaded.site else None) or {}
+    rules = site.get("evaluation")  # site.yaml's parts: their scores' limits
+    areas = tuple((d.id, d.name) for d in districts.values())
+    companies = {r.id: str((r.fields or {}).get("name", "")) for r in loaded.of("company") if r.id}
     out = []
-    parts = _part_rules(loaded)
-    companies: dict[str, str] = {}  # id → name, made when first needed
     for record in loaded.of("evaluation"):
-        src, f = record.src, record.fields
-        stem, folder = record.id or "", record.folder or ""  # load names every evaluation file by both
-        if folder not in districts and districts:
-            problems.error(
-                Loc(src.display),
-                f"考评文件夹“{folder}”不是区（市）标识",
-                hint=reference_hint(folder, {d.id: (d.name,) for d in districts.values()}),
-            )
-        if f is None:
-            continue
-        if "period" in f and f["period"] != stem:
-            problems.error(src.loc(("period",)), f"考评期“{f['period']}”与文件名“{stem}.yaml”不一致", field="period")
-        seen: dict[str, int] = {}
-        rows = []
-        for i, row in enumerate(f.get("scores", ())):
-            company = row.get("company")
-            if not companies:
-                companies.update((r.id, str((r.fields or {}).get("name", ""))) for r in loaded.of("company") if r.id)
-            who = called(company, companies.get(company)) if company is not None else f"得分表第 {i + 1} 项"
-            if company in seen:
-                problems.error(
-                    src.loc(("scores", i, "company")),
-                    f"{who}在本期已出现过（第 {src.loc(('scores', seen[company], 'company')).line} 行），"
-                    "每期每家企业只能有一行",
-                    field=f"scores[{i + 1}].company",
-                )
-                continue
-            if company is not None:
-                seen[company] = i
-            scores = _scores(src, i, row, who, parts, problems)
-            if info is None or scores is None or company is None:
-                continue
-            rows.append(ScoreRow(company, scores, row.get("note")))
-        if info is None or not _has(f, "period", "published", "scores") or f["period"] != stem:
-            continue
-        if f["published"] > today:
-            continue
-        period = Period(int(stem[:4]), int(stem[-1]))
-        out.append(Evaluation(src.rel, folder, period, f["published"], tuple(rows)))
+        evaluation, found = run(EVALUATION, record, areas, info is not None, today, rules, companies)
+        if found is not None:
+            problems.merge(found)
+        if evaluation is not None:
+            out.append(evaluation)
     return out
 
 
-def _part_rules(loaded: Loaded) -> list[tuple[str, str, Score]]:
+def _evaluation(
+    record: RawRecord, areas: tuple, info: bool, today: date, rules: Any, companies: dict[str, str]
+) -> tuple[Evaluation | None, Problems | None]:
+    """One evaluation file: (its published evaluation, or None; what is wrong with it, if
+    anything). `areas`: each district's (id, name); `info`: site.yaml was read; `rules`:
+    site.yaml's `evaluation` (the parts); `companies`: each company's name by id (for messages)."""
+    problems = Problems()
+    src, f = record.src, record.fields
+    stem, folder = record.id or "", record.folder or ""  # load names every evaluation file by both
+    districts = dict(areas)
+    if folder not in districts and districts:
+        problems.error(
+            Loc(src.display),
+            f"考评文件夹“{folder}”不是区（市）标识",
+            hint=reference_hint(folder, {d: (name,) for d, name in areas}),
+        )
+    if f is None:
+        return None, problems if problems.items else None
+    parts = _parts_of(rules)
+    if "period" in f and f["period"] != stem:
+        problems.error(src.loc(("period",)), f"考评期“{f['period']}”与文件名“{stem}.yaml”不一致", field="period")
+    seen: dict[str, int] = {}
+    rows = []
+    for i, row in enumerate(f.get("scores", ())):
+        company = row.get("company")
+        who = called(company, companies.get(company)) if company is not None else f"得分表第 {i + 1} 项"
+        if company in seen:
+            problems.error(
+                src.loc(("scores", i, "company")),
+                f"{who}在本期已出现过（第 {src.loc(('scores', seen[company], 'company')).line} 行），"
+                "每期每家企业只能有一行",
+                field=f"scores[{i + 1}].company",
+            )
+            continue
+        if company is not None:
+            seen[company] = i
+        scores = _scores(src, i, row, who, parts, problems)
+        if not info or scores is None or company is None:
+            continue
+        rows.append(ScoreRow(company, scores, row.get("note")))
+    found = problems if problems.items else None
+    if not info or not _has(f, "period", "published", "scores") or f["period"] != stem:
+        return None, found
+    if f["published"] > today:
+        return None, found
+    period = Period(int(stem[:4]), int(stem[-1]))
+    return Evaluation(src.rel, folder, period, f["published"], tuple(rows)), found
+
+
+EVALUATION = Step(
+    "validate-evaluation",
+    _evaluation,
+    inputs=lambda record, *more: (record.fields, record.src, record.id, record.folder, *more),
+    slot=lambda record, *more: record.src.rel,
+)
+
+
+def _parts_of(rules: Any) -> list[tuple[str, str, Score]]:
     """(key, label, its score's spec) for each part of site.yaml's `evaluation.parts`, in order."""
-    site = (loaded.site.fields if loaded.site else None) or {}
-    parts = site.get("evaluation", {}).get("parts", ())
+    parts = (rules or {}).get("parts", ())
     return [(key, p.get("label", key), Score(p["max"])) for key, p in parts if "max" in p]
 
 
