@@ -76,14 +76,20 @@ def sample_pages() -> list[Page]:
 
 
 def one_page_per_kind(pages: list[Page]) -> dict[str, str]:
-    """kind → the URL of one page of that kind (for notices, one with a 公示期)."""
+    """kind → the URL of one page of that kind: the first the plan makes; for notices, the newest
+    with a 公示期 (by date, then id: chosen by the notices themselves, not by the order the plan
+    happens to make their pages in)."""
     chosen: dict[str, Page] = {}
     for page in pages:
         kind = page.context["page"]["kind"]
-        if kind not in chosen or (
-            kind == "notice" and chosen[kind].context["notice"].until is None and page.context["notice"].until
-        ):
+        if kind != "notice" and kind not in chosen:
             chosen[kind] = page
+    notices = [page for page in pages if page.context["page"]["kind"] == "notice"]
+    if notices:
+        chosen["notice"] = max(
+            notices,
+            key=lambda p: (p.context["notice"].until is not None, p.context["notice"].date, p.context["notice"].id),
+        )
     return {kind: page.url for kind, page in chosen.items()}
 
 
