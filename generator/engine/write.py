@@ -323,7 +323,12 @@ def record_disk(
     checked = previous_marker is not None and previous_marker == base
     if rels is not None and not checked:
         rels = None
-    if rels is not None:  # a patch: the other entries are the previous record's, as they are
+    if rels is None:
+        files = {
+            rel: [*stat_now, _recorded_content(out, rel, stat_now, manifest, previous, checked)]
+            for rel, stat_now in _walk(out).items()
+        }
+    else:  # a patch: the other entries are the previous record's, as they are
         files = dict(previous)
         for rel in rels:
             try:
@@ -333,12 +338,6 @@ def record_disk(
                 continue
             stat_now = (st.st_ino, st.st_size, st.st_mtime_ns, st.st_ctime_ns)
             files[rel] = [*stat_now, _recorded_content(out, rel, stat_now, manifest, previous, checked)]
-        _save_disk(out, marker, files)
-        return
-    files = {
-        rel: [*stat_now, _recorded_content(out, rel, stat_now, manifest, previous, checked)]
-        for rel, stat_now in _walk(out).items()
-    }
     _save_disk(out, marker, files)
 
 

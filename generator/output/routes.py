@@ -258,17 +258,15 @@ def plan(site: Site, d: Derived, history: History | None = None, run: Runner = D
 
     # A record page's context is made by a typed function of its records, bound to them with
     # `partial` (so mypy checks both the records passed and the context made).
-    areas_crumb = AREAS_CRUMB
-
     def district_context(district: District) -> DistrictContext:
-        return DistrictContext(page=_ctx(district.name, "district", [HOME, areas_crumb]), district=district)
+        return DistrictContext(page=_ctx(district.name, "district", [HOME, AREAS_CRUMB]), district=district)
 
     def street_context(district: District, street: Street) -> StreetContext:
         return StreetContext(
             page=_ctx(
                 f"{street.name}（{district.name}）",
                 "street",
-                [HOME, areas_crumb, (district.name, url_district(district.id))],
+                [HOME, AREAS_CRUMB, (district.name, url_district(district.id))],
             ),
             district=district,
             street=street,

@@ -188,11 +188,9 @@ def snapshot(roots: list[Path]) -> dict[str, tuple]:
                 if name.startswith("."):
                     continue
                 path = os.path.join(folder, name)
-                try:
-                    st = os.stat(path)
-                except OSError:
-                    continue  # deleted between listing and stat: the next scan sees it gone
-                seen[path] = (st.st_mtime_ns, st.st_size, st.st_ino)
+                entry = _entry(path)
+                if entry is not None:  # (None: deleted between listing and stat: the next scan sees it gone)
+                    seen[path] = entry
     return seen
 
 
@@ -684,9 +682,6 @@ def watch(roots: list[Path], woken: Reports) -> Callable[[], None] | None:
     except ImportError:
         return None
 
-    def text(path: str | bytes) -> str:
-        return os.fsdecode(path)
-
     class Report(FileSystemEventHandler):
         def on_any_event(self, event) -> None:
             kind = event.event_type
@@ -694,9 +689,9 @@ def watch(roots: list[Path], woken: Reports) -> Callable[[], None] | None:
                 return
             if event.is_directory and kind == EVENT_TYPE_MODIFIED:
                 return  # its files are reported themselves
-            paths = [text(event.src_path)]
+            paths = [os.fsdecode(event.src_path)]
             if getattr(event, "dest_path", ""):
-                paths.append(text(event.dest_path))
+                paths.append(os.fsdecode(event.dest_path))
             woken.report(paths)
 
     observer = Observer()
